@@ -59,6 +59,10 @@ public sealed class EmailAddress : IEquatable<EmailAddress>
         return error is null;
     }
 
+    /// <summary>A domain name as lower-case A-labels; throws <see cref="AddressFormatException"/> when invalid.</summary>
+    public static string NormalizeDomain(string domain) =>
+        NormaliseDomain(domain, out var ascii) is { } error ? throw new AddressFormatException(error) : ascii!;
+
     private static string? Check(string? text, out string? local, out string? domain)
     {
         local = null;

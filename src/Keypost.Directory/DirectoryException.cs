@@ -1,0 +1,4 @@
+namespace Keypost.Directory;
+
+/// <summary>A directory operation refused for a reason the user can act on; the message is one line.</summary>
+public sealed class DirectoryException(string message) : Exception(message);

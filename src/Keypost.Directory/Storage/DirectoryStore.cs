@@ -1,0 +1,233 @@
+using System.Globalization;
+using Keypost.Core.Addresses;
+using Keypost.Core.Wkd;
+using Microsoft.Data.Sqlite;
+
+namespace Keypost.Directory.Storage;
+
+/// <summary>Domains, accounts and certificate history in the directory database.</summary>
+public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider clock)
+{
+    public DirectoryDatabase Database => database;
+
+    public async Task EnsureDomainAsync(string domain, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "INSERT OR IGNORE INTO domains(name, created_at) VALUES ($1, $2)", cancellationToken, domain, Now());
+    }
+
+    public async Task<IReadOnlyList<string>> ListDomainsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM domains ORDER BY name";
+        var result = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    public async Task<bool> IsHostedDomainAsync(string domain, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        return await ScalarAsync(connection, "SELECT 1 FROM domains WHERE name = $1", cancellationToken, domain) is not null;
+    }
+
+    /// <summary>Creates the account if it does not exist; the domain must be hosted.</summary>
+    public async Task EnsureAccountAsync(EmailAddress address, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await EnsureAccountAsync(connection, null, address, cancellationToken);
+    }
+
+    public async Task<bool> AccountExistsAsync(EmailAddress address, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        return await ScalarAsync(connection, "SELECT 1 FROM accounts WHERE address = $1", cancellationToken, address.Canonical) is not null;
+    }
+
+    public async Task<IReadOnlyList<string>> ListAccountsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT address FROM accounts ORDER BY domain, address";
+        var result = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
+    public async Task<string?> GetPasswordHashAsync(EmailAddress address, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        return await ScalarAsync(connection, "SELECT password_hash FROM accounts WHERE address = $1", cancellationToken, address.Canonical) as string;
+    }
+
+    public async Task SetPasswordHashAsync(EmailAddress address, string passwordHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await EnsureAccountAsync(connection, transaction, address, cancellationToken);
+        await ExecuteAsync(connection, transaction, "UPDATE accounts SET password_hash = $2 WHERE address = $1", cancellationToken, address.Canonical, passwordHash);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Removes an account: its certificates stop being served but stay in the history.</summary>
+    public async Task<bool> RemoveAccountAsync(EmailAddress address, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, "UPDATE certificates SET state = 'withdrawn', ended_at = $2 WHERE address = $1 AND state = 'current'", cancellationToken, address.Canonical, Now());
+        var removed = await ExecuteAsync(connection, transaction, "UPDATE accounts SET password_hash = NULL WHERE address = $1", cancellationToken, address.Canonical);
+        await transaction.CommitAsync(cancellationToken);
+        return removed > 0;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="data"/> the address's current certificate in one transaction: the previous
+    /// current one becomes history.
+    /// </summary>
+    public async Task<long> PublishAsync(EmailAddress address, string fingerprint, byte[] data, bool revoked, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await EnsureAccountAsync(connection, transaction, address, cancellationToken);
+        var now = Now();
+        await ExecuteAsync(connection, transaction, "UPDATE certificates SET state = 'replaced', ended_at = $2 WHERE address = $1 AND state = 'current'", cancellationToken, address.Canonical, now);
+        await ExecuteAsync(
+            connection,
+            transaction,
+            "INSERT INTO certificates(address, domain, wkd_hash, fingerprint, data, state, revoked, published_at) VALUES ($1, $2, $3, $4, $5, 'current', $6, $7)",
+            cancellationToken,
+            address.Canonical,
+            address.Domain,
+            WkdHash.Compute(address),
+            fingerprint,
+            data,
+            revoked ? 1 : 0,
+            now);
+        var id = (long)(await ScalarAsync(connection, "SELECT last_insert_rowid()", cancellationToken, transaction: transaction))!;
+        await transaction.CommitAsync(cancellationToken);
+        return id;
+    }
+
+    /// <summary>The current certificate of an address, if any.</summary>
+    public async Task<PublishedCertificate?> FindCurrentAsync(EmailAddress address, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync("WHERE address = $1 AND state = 'current'", cancellationToken, address.Canonical);
+        return rows.Count > 0 ? rows[0] : null;
+    }
+
+    /// <summary>The certificates a WKD request for this domain and hash returns (more than one only on a hash collision).</summary>
+    public async Task<IReadOnlyList<byte[]>> FindForWkdAsync(string domain, string wkdHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT data FROM certificates WHERE domain = $1 AND wkd_hash = $2 AND state = 'current' ORDER BY id";
+        command.Parameters.AddWithValue("$1", domain);
+        command.Parameters.AddWithValue("$2", wkdHash);
+        var result = new List<byte[]>(1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((byte[])reader[0]);
+        }
+
+        return result;
+    }
+
+    /// <summary>Certificates currently served, optionally for one domain.</summary>
+    public Task<IReadOnlyList<PublishedCertificate>> ListCurrentAsync(string? domain, CancellationToken cancellationToken) =>
+        domain is null
+            ? QueryAsync("WHERE state = 'current' ORDER BY domain, address", cancellationToken)
+            : QueryAsync("WHERE state = 'current' AND domain = $1 ORDER BY address", cancellationToken, domain);
+
+    /// <summary>Every certificate ever published for the address, oldest first.</summary>
+    public Task<IReadOnlyList<PublishedCertificate>> HistoryAsync(EmailAddress address, CancellationToken cancellationToken) =>
+        QueryAsync("WHERE address = $1 ORDER BY id", cancellationToken, address.Canonical);
+
+    private async Task<IReadOnlyList<PublishedCertificate>> QueryAsync(string where, CancellationToken cancellationToken, params object[] args)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, address, fingerprint, state, revoked, published_at, ended_at, data FROM certificates " + where;
+        for (var i = 0; i < args.Length; i++)
+        {
+            command.Parameters.AddWithValue("$" + (i + 1), args[i]);
+        }
+
+        var result = new List<PublishedCertificate>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new PublishedCertificate(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                Enum.Parse<CertificateState>(reader.GetString(3), ignoreCase: true),
+                reader.GetInt64(4) != 0,
+                DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
+                reader.IsDBNull(6) ? null : DateTimeOffset.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
+                (byte[])reader[7]));
+        }
+
+        return result;
+    }
+
+    private async Task EnsureAccountAsync(SqliteConnection connection, SqliteTransaction? transaction, EmailAddress address, CancellationToken cancellationToken)
+    {
+        if (await ScalarAsync(connection, "SELECT 1 FROM domains WHERE name = $1", cancellationToken, transaction, address.Domain) is null)
+        {
+            throw new DirectoryException($"{address.Domain} is not a domain this server hosts");
+        }
+
+        await ExecuteAsync(
+            connection,
+            transaction,
+            "INSERT OR IGNORE INTO accounts(address, local_part, domain, created_at) VALUES ($1, $2, $3, $4)",
+            cancellationToken,
+            address.Canonical,
+            address.LocalPart,
+            address.Domain,
+            Now());
+    }
+
+    private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+
+    private static async Task<int> ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params object[] args)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        for (var i = 0; i < args.Length; i++)
+        {
+            command.Parameters.AddWithValue("$" + (i + 1), args[i]);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, params object[] args) =>
+        ScalarAsync(connection, sql, cancellationToken, null, args);
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, SqliteTransaction? transaction, params object[] args)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        for (var i = 0; i < args.Length; i++)
+        {
+            command.Parameters.AddWithValue("$" + (i + 1), args[i]);
+        }
+
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,62 @@
+using Microsoft.Data.Sqlite;
+
+namespace Keypost.Directory.Storage;
+
+/// <summary>Schema versions, applied in order; each runs in its own transaction and bumps user_version.</summary>
+internal static class Migrations
+{
+    private static readonly string[] Steps =
+    [
+        // 1: domains, accounts, and every certificate ever published for an address. A certificate row is
+        //    never deleted: replaced and revoked ones stay as history.
+        """
+        CREATE TABLE domains (
+            name        TEXT PRIMARY KEY,
+            created_at  TEXT NOT NULL
+        );
+        CREATE TABLE accounts (
+            address       TEXT PRIMARY KEY,
+            local_part    TEXT NOT NULL,
+            domain        TEXT NOT NULL REFERENCES domains(name),
+            password_hash TEXT,
+            created_at    TEXT NOT NULL
+        );
+        CREATE TABLE certificates (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            address       TEXT NOT NULL REFERENCES accounts(address),
+            domain        TEXT NOT NULL,
+            wkd_hash      TEXT NOT NULL,
+            fingerprint   TEXT NOT NULL,
+            data          BLOB NOT NULL,
+            state         TEXT NOT NULL CHECK (state IN ('current', 'replaced', 'withdrawn')),
+            revoked       INTEGER NOT NULL DEFAULT 0,
+            published_at  TEXT NOT NULL,
+            ended_at      TEXT
+        );
+        CREATE INDEX certificates_wkd ON certificates(domain, wkd_hash) WHERE state = 'current';
+        CREATE INDEX certificates_address ON certificates(address);
+        """,
+    ];
+
+    public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var read = connection.CreateCommand();
+        read.CommandText = "PRAGMA user_version";
+        var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken));
+        if (version > Steps.Length)
+        {
+            throw new InvalidOperationException(
+                $"the database schema is version {version}, newer than this Keypost understands ({Steps.Length})");
+        }
+
+        for (var i = version; i < Steps.Length; i++)
+        {
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+            await using var step = connection.CreateCommand();
+            step.Transaction = transaction;
+            step.CommandText = Steps[i] + $"\nPRAGMA user_version = {i + 1};";
+            await step.ExecuteNonQueryAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+}

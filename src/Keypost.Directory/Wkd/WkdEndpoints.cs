@@ -1,0 +1,140 @@
+using Keypost.Core.Wkd;
+using Keypost.Directory.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Keypost.Directory.Wkd;
+
+/// <summary>
+/// Serves the Web Key Directory (draft-koch-openpgp-webkey-service §3.1) for every hosted domain, by both
+/// the advanced method (Host openpgpkey.DOMAIN, path names the domain) and the direct method (Host DOMAIN).
+/// Every miss, whatever its cause, gets the same 404 so the answers tell a harvester nothing.
+/// </summary>
+public sealed class WkdEndpoints
+{
+    public const string RateLimitPolicy = "wkd";
+    private const string Prefix = "/.well-known/openpgpkey";
+    private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head];
+
+    private readonly DirectoryStore _store;
+    private readonly Dictionary<string, WkdDomainSettings> _domains;
+
+    public WkdEndpoints(DirectoryStore store, IEnumerable<WkdDomainSettings> domains)
+    {
+        _store = store;
+        _domains = domains.ToDictionary(d => d.Domain, StringComparer.OrdinalIgnoreCase);
+    }
+
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        Route(routes, Prefix + "/{domain}/hu/{hash}", (c, ct) => KeyAsync(c, advanced: true, ct));
+        Route(routes, Prefix + "/hu/{hash}", (c, ct) => KeyAsync(c, advanced: false, ct));
+        Route(routes, Prefix + "/{domain}/policy", (c, _) => PolicyAsync(c, advanced: true));
+        Route(routes, Prefix + "/policy", (c, _) => PolicyAsync(c, advanced: false));
+        Route(routes, Prefix + "/{domain}/submission-address", (c, _) => SubmissionAddressAsync(c, advanced: true));
+        Route(routes, Prefix + "/submission-address", (c, _) => SubmissionAddressAsync(c, advanced: false));
+    }
+
+    private static void Route(IEndpointRouteBuilder routes, string pattern, Func<HttpContext, CancellationToken, Task> handler) =>
+        routes.MapMethods(pattern, Methods, (HttpContext context) =>
+        {
+            // §3.1: keys may be fetched by scripts in browsers.
+            context.Response.Headers.AccessControlAllowOrigin = "*";
+            return handler(context, context.RequestAborted);
+        }).RequireRateLimiting(RateLimitPolicy);
+
+    private async Task KeyAsync(HttpContext context, bool advanced, CancellationToken cancellationToken)
+    {
+        var settings = ResolveDomain(context, advanced);
+        var hash = context.Request.RouteValues["hash"] as string;
+        if (settings is null || hash is null)
+        {
+            await ProblemWriter.NotFoundAsync(context);
+            return;
+        }
+
+        if (!ZBase32.IsWkdHash(hash))
+        {
+            await ProblemWriter.WriteAsync(context, StatusCodes.Status400BadRequest, "Malformed WKD hash",
+                "The last path segment must be 32 z-base-32 characters (draft-koch-openpgp-webkey-service §3.1).");
+            return;
+        }
+
+        var certificates = await _store.FindForWkdAsync(settings.Domain, hash, cancellationToken);
+        if (certificates.Count == 0)
+        {
+            await ProblemWriter.NotFoundAsync(context);
+            return;
+        }
+
+        // §3.1: binary key material, several keys concatenated when hashes collide.
+        var length = certificates.Sum(c => c.Length);
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = length;
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+
+        foreach (var certificate in certificates)
+        {
+            await context.Response.Body.WriteAsync(certificate, cancellationToken);
+        }
+    }
+
+    private Task PolicyAsync(HttpContext context, bool advanced)
+    {
+        var settings = ResolveDomain(context, advanced);
+        return settings is null
+            ? ProblemWriter.NotFoundAsync(context)
+            : WriteTextAsync(context, settings.PolicyText);
+    }
+
+    private Task SubmissionAddressAsync(HttpContext context, bool advanced)
+    {
+        var settings = ResolveDomain(context, advanced);
+        return settings?.SubmissionAddress is null
+            ? ProblemWriter.NotFoundAsync(context)
+            : WriteTextAsync(context, settings.SubmissionAddress + "\n");
+    }
+
+    private static async Task WriteTextAsync(HttpContext context, string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.ContentLength = bytes.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+        }
+    }
+
+    /// <summary>
+    /// The hosted domain a request is for. Advanced: Host is openpgpkey.D and the path names D.
+    /// Direct: Host is D. Anything else (another domain, a mismatch) is no domain at all.
+    /// </summary>
+    private WkdDomainSettings? ResolveDomain(HttpContext context, bool advanced)
+    {
+        var host = context.Request.Host.Host.TrimEnd('.');
+        string domain;
+        if (advanced)
+        {
+            var pathDomain = context.Request.RouteValues["domain"] as string;
+            if (pathDomain is null
+                || !host.StartsWith(WkdUrls.AdvancedHostPrefix, StringComparison.OrdinalIgnoreCase)
+                || !string.Equals(host[WkdUrls.AdvancedHostPrefix.Length..], pathDomain, StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            domain = pathDomain;
+        }
+        else
+        {
+            domain = host;
+        }
+
+        return _domains.GetValueOrDefault(domain);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Keypost.Server.Configuration;
+
+/// <summary>The one configuration file of a Keypost server (JSON). Relative paths are relative to the file.</summary>
+public sealed class KeypostConfig
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Where the SQLite file, queue and mailboxes live.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>This server's host name, used in greetings and Received headers.</summary>
+    public string Hostname { get; set; } = "localhost";
+
+    public List<DomainConfig> Domains { get; set; } = [];
+
+    public HttpConfig Http { get; set; } = new();
+
+    public RateLimitConfig RateLimit { get; set; } = new();
+
+    public static KeypostConfig Load(string path)
+    {
+        KeypostConfig? config;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            config = JsonSerializer.Deserialize<KeypostConfig>(stream, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException($"{path}: not valid configuration JSON ({e.Message})");
+        }
+        catch (IOException e)
+        {
+            throw new ConfigException($"{path}: {e.Message}");
+        }
+
+        config ??= new KeypostConfig();
+        config.ResolvePaths(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        config.Validate(path);
+        return config;
+    }
+
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+
+    public string DatabasePath => Path.Combine(DataDirectory, "keypost.db");
+
+    private void ResolvePaths(string baseDirectory)
+    {
+        DataDirectory = Path.GetFullPath(DataDirectory, baseDirectory);
+        if (Http.CertificateFile is not null)
+        {
+            Http.CertificateFile = Path.GetFullPath(Http.CertificateFile, baseDirectory);
+        }
+
+        if (Http.KeyFile is not null)
+        {
+            Http.KeyFile = Path.GetFullPath(Http.KeyFile, baseDirectory);
+        }
+    }
+
+    private void Validate(string path)
+    {
+        if (Domains.Count == 0)
+        {
+            throw new ConfigException($"{path}: no domains configured");
+        }
+
+        foreach (var listen in Http.Listen)
+        {
+            _ = ListenAddress.Parse(listen);
+        }
+
+        if (Http.Listen.Count > 0 && (Http.CertificateFile is null || Http.KeyFile is null))
+        {
+            throw new ConfigException($"{path}: http.certificateFile and http.keyFile are required (WKD is served over HTTPS only)");
+        }
+    }
+}
