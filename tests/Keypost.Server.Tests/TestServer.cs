@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Keypost.Server.Configuration;
+using Keypost.Server.Hosting;
+using Keypost.Server.Tls;
+using Keypost.Testing;
+
+namespace Keypost.Server.Tests;
+
+/// <summary>A real Keypost server on a loopback port with its own CA, and an HTTPS client that trusts it.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly TempDirectory _directory;
+    private readonly LocalCertificateAuthority _ca;
+
+    private TestServer(TempDirectory directory, LocalCertificateAuthority ca, KeypostServer server, KeypostConfig config)
+    {
+        _directory = directory;
+        _ca = ca;
+        Server = server;
+        Config = config;
+    }
+
+    public KeypostServer Server { get; }
+
+    public KeypostConfig Config { get; }
+
+    public IPEndPoint Endpoint => Server.HttpsEndpoints[0];
+
+    public static async Task<TestServer> StartAsync(Action<KeypostConfig>? configure = null)
+    {
+        var directory = new TempDirectory("keypost-server");
+        var ca = LocalCertificateAuthority.Create();
+        using var serverCertificate = ca.Issue(["jedi.test", "openpgpkey.jedi.test", "rebel.test", "openpgpkey.rebel.test", "empire.test", "openpgpkey.empire.test"]);
+        ca.WriteServerPem(serverCertificate, directory.Combine("tls.crt"), directory.Combine("tls.key"));
+        var config = new KeypostConfig
+        {
+            DataDirectory = directory.Combine("data"),
+            Hostname = "mail.jedi.test",
+            Domains = [new DomainConfig { Name = "jedi.test", WkdPolicy = "protocol-version: 18\n", SubmissionAddress = "key-submission@jedi.test" }, new DomainConfig { Name = "rebel.test" }],
+            Http = new HttpConfig { Listen = ["127.0.0.1:0"], CertificateFile = directory.Combine("tls.crt"), KeyFile = directory.Combine("tls.key") },
+            RateLimit = new RateLimitConfig { RequestsPerMinute = 0 },
+        };
+        configure?.Invoke(config);
+        var server = await KeypostServer.StartAsync(config, CancellationToken.None);
+        return new TestServer(directory, ca, server, config);
+    }
+
+    /// <summary>An HTTPS client that connects every host name to this server and trusts only its CA.</summary>
+    public HttpClient CreateClient()
+    {
+        var endpoint = Endpoint;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(endpoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                CertificateChainPolicy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    CustomTrustStore = { _ca.Certificate },
+                    RevocationMode = X509RevocationMode.NoCheck,
+                },
+            },
+        };
+        return new HttpClient(handler);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        _ca.Dispose();
+        _directory.Dispose();
+    }
+}
