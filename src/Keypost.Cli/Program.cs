@@ -1,1 +1,3 @@
-return 0;
+using Keypost.Cli;
+
+return await KeypostCommandLine.RunAsync(args);

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Keypost.Cli.Commands;
+
+namespace Keypost.Cli;
+
+/// <summary>The `keypost` command tree.</summary>
+public static class KeypostCommandLine
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Keypost: end-to-end encrypted email on ordinary SMTP, with keys found by WKD.")
+        {
+            DemoCommand.Create(),
+            ServeCommand.Create(),
+            WkdCommands.Create(),
+            KeyCommands.Create(),
+            DirectoryCommands.Create(),
+        };
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return await root.Parse(args).InvokeAsync(cancellationToken: cancel.Token);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Sockets;
+using Keypost.Core.Addresses;
+using Keypost.Core.OpenPgp;
+using Keypost.Core.Wkd;
+
+namespace Keypost.Client.Discovery;
+
+/// <summary>
+/// Finds an address's certificate the way draft-koch-openpgp-webkey-service §3.1 says: the advanced method
+/// first, the direct method only when openpgpkey.DOMAIN does not exist in DNS (a timeout, TLS failure or 404
+/// is an answer, not a reason to try elsewhere). HTTPS only, a size cap, and only a certificate that carries
+/// the address is kept, minimised to it.
+/// </summary>
+public sealed class WkdClient(HttpClient http)
+{
+    /// <summary>Largest answer read; a directory has no reason to send more for one address.</summary>
+    public const int MaxResponseBytes = 256 * 1024;
+
+    public async Task<WkdLookupResult> LookupAsync(EmailAddress address, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FetchAsync(address, WkdUrls.Advanced(address), WkdMethod.Advanced, cancellationToken);
+        }
+        catch (HttpRequestException e) when (IsNameNotFound(e))
+        {
+            return await FetchAsync(address, WkdUrls.Direct(address), WkdMethod.Direct, cancellationToken);
+        }
+    }
+
+    private async Task<WkdLookupResult> FetchAsync(EmailAddress address, Uri url, WkdMethod method, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.RequestMessage?.RequestUri?.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new WkdException($"{url.Host} redirected the lookup away from HTTPS");
+        }
+
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return WkdLookupResult.NotFound(address, method, url);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new WkdException($"{url.Host} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        byte[] data;
+        try
+        {
+            data = await OpenPgpInput.ReadCappedAsync(body, MaxResponseBytes, cancellationToken);
+        }
+        catch (OpenPgpException e) when (e.Error == OpenPgpError.TooLarge)
+        {
+            throw new WkdException($"{url.Host} sent more than {MaxResponseBytes / 1024} KiB for one address");
+        }
+
+        var certificate = Certificate.Parse(data, MaxResponseBytes);
+        if (!certificate.HasUserIdFor(address))
+        {
+            throw new OpenPgpException(OpenPgpError.NoUserIdForAddress, $"the key {url.Host} serves for {address} carries no user ID for that address");
+        }
+
+        return WkdLookupResult.Found(address, method, url, CertificateMinimizer.Minimize(certificate, address));
+    }
+
+    private static bool IsNameNotFound(HttpRequestException e) =>
+        e.HttpRequestError == HttpRequestError.NameResolutionError
+        || e.InnerException is SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData };
+}

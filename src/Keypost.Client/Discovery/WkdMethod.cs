@@ -1,0 +1,7 @@
+namespace Keypost.Client.Discovery;
+
+public enum WkdMethod
+{
+    Advanced,
+    Direct,
+}

@@ -1,0 +1,71 @@
+using Keypost.Core.Addresses;
+using Keypost.Core.OpenPgp;
+using Keypost.Directory.Storage;
+
+namespace Keypost.Directory.Publishing;
+
+/// <summary>
+/// Turns a certificate someone hands in into the directory's entries: one minimised certificate per hosted
+/// address it carries, after the policy has accepted it. Everything is checked before anything is written.
+/// </summary>
+public sealed class KeyPublisher(DirectoryStore store, CertificatePolicy policy, TimeProvider clock)
+{
+    /// <summary>
+    /// Largest input accepted. A certificate flooded with certifications (a few MB) is still taken and served
+    /// minimised; beyond this it is refused before parsing.
+    /// </summary>
+    public const int MaxInputBytes = 8 * 1024 * 1024;
+
+    public async Task<IReadOnlyList<Publication>> PublishAsync(byte[] data, EmailAddress? onlyAddress, CancellationToken cancellationToken)
+    {
+        var certificate = Certificate.Parse(data, MaxInputBytes);
+        var hosted = (await store.ListDomainsAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var addresses = onlyAddress is not null
+            ? [onlyAddress]
+            : certificate.UserIds
+                .Where(u => u.IsUsable && u.Address is not null && hosted.Contains(u.Address.Domain))
+                .Select(u => u.Address!)
+                .Distinct()
+                .ToList();
+        if (addresses.Count == 0)
+        {
+            throw new DirectoryException(
+                $"key {certificate.Fingerprint} has no user ID for a domain this server hosts ({string.Join(", ", hosted)})");
+        }
+
+        var now = clock.GetUtcNow();
+        var prepared = new List<Publication>();
+        foreach (var address in addresses)
+        {
+            if (!hosted.Contains(address.Domain))
+            {
+                throw new DirectoryException($"{address.Domain} is not a domain this server hosts");
+            }
+
+            if (certificate.IsRevoked)
+            {
+                // A revocation is published only to tell holders of the key it is dead; a revoked key never
+                // becomes an address's key.
+                var current = await store.FindCurrentAsync(address, cancellationToken);
+                if (current is null || !string.Equals(current.Fingerprint, certificate.Fingerprint, StringComparison.Ordinal))
+                {
+                    throw new OpenPgpException(OpenPgpError.Revoked, $"key {certificate.Fingerprint} is revoked; publish a new key for {address}");
+                }
+            }
+            else
+            {
+                policy.EnsureAcceptable(certificate, address, now);
+            }
+
+            var minimized = CertificateMinimizer.Minimize(certificate, address);
+            prepared.Add(new Publication(address, certificate.Fingerprint, certificate.IsRevoked, minimized.ToBinary()));
+        }
+
+        foreach (var publication in prepared)
+        {
+            await store.PublishAsync(publication.Address, publication.Fingerprint, publication.Data, publication.Revoked, cancellationToken);
+        }
+
+        return prepared;
+    }
+}
