@@ -41,7 +41,7 @@ public static class KeyCommands
             {
                 Mode = FileMode.Create,
                 Access = FileAccess.Write,
-                UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             }))
             {
                 await secret.WriteAsync(System.Text.Encoding.ASCII.GetBytes(key.ToArmored()), cancellationToken);

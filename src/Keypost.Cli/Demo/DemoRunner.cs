@@ -24,7 +24,7 @@ public sealed class DemoRunner(TextWriter output, bool keep)
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var root = Directory.CreateTempSubdirectory("keypost-demo-").FullName;
+        var root = System.IO.Directory.CreateTempSubdirectory("keypost-demo-").FullName;
         try
         {
             return await RunInAsync(root, cancellationToken);
@@ -37,7 +37,7 @@ public sealed class DemoRunner(TextWriter output, bool keep)
             }
             else
             {
-                Directory.Delete(root, recursive: true);
+                System.IO.Directory.Delete(root, recursive: true);
             }
         }
     }

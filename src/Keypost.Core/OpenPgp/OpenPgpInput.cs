@@ -7,7 +7,7 @@ namespace Keypost.Core.OpenPgp;
 /// Turns untrusted input (binary or ASCII-armored) into binary OpenPGP packets, refusing oversized input before
 /// reading it all and corrupt armor with a clear message.
 /// </summary>
-internal static class OpenPgpInput
+public static class OpenPgpInput
 {
     private static readonly byte[] ArmorStart = "-----BEGIN PGP "u8.ToArray();
 

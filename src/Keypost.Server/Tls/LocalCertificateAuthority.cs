@@ -63,10 +63,7 @@ public sealed class LocalCertificateAuthority : IDisposable
         File.WriteAllText(certificatePath, server.ExportCertificatePem() + "\n" + Certificate.ExportCertificatePem() + "\n");
         using var key = server.GetECDsaPrivateKey() ?? throw new InvalidOperationException("server certificate has no EC key");
         File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
     public void Dispose() => Certificate.Dispose();
