@@ -77,18 +77,18 @@ public sealed class CertificatePolicy
         {
             case KeyAlgorithm.Rsa or KeyAlgorithm.RsaEncryptOnly or KeyAlgorithm.RsaSignOnly
                 when key.BitStrength < MinimumRsaBits:
-                problems.Add(new(OpenPgpError.WeakMaterial, $"{what} is {name}, which is too weak: at least {MinimumRsaBits} bits"));
+                problems.Add(new(OpenPgpError.WeakMaterial, $"{name} is too weak: at least {MinimumRsaBits} bits ({what})"));
                 break;
 
             // RFC 9580 §9.1 deprecates DSA and ElGamal: both are refused regardless of size.
             case KeyAlgorithm.Dsa:
-                problems.Add(new(OpenPgpError.WeakMaterial, $"{what} is {name}: DSA is deprecated (RFC 9580 §9.1); use Ed25519 or RSA"));
+                problems.Add(new(OpenPgpError.WeakMaterial, $"{name} is refused: DSA is deprecated (RFC 9580 §9.1); use Ed25519 or RSA ({what})"));
                 break;
             case KeyAlgorithm.ElGamal or KeyAlgorithm.ElGamalGeneral:
-                problems.Add(new(OpenPgpError.WeakMaterial, $"{what} is {name}: ElGamal is deprecated (RFC 9580 §9.1); use Curve25519 or RSA"));
+                problems.Add(new(OpenPgpError.WeakMaterial, $"{name} is refused: ElGamal is deprecated (RFC 9580 §9.1); use Curve25519 or RSA ({what})"));
                 break;
             case KeyAlgorithm.Unknown:
-                problems.Add(new(OpenPgpError.WeakMaterial, $"{what} uses an unknown algorithm ({name})"));
+                problems.Add(new(OpenPgpError.WeakMaterial, $"{name} is an unknown algorithm ({what})"));
                 break;
         }
     }
@@ -98,7 +98,7 @@ public sealed class CertificatePolicy
         if (SelfSignatures.IsWeakHash(signature.HashAlgorithm))
         {
             var hash = SelfSignatures.HashName(signature.HashAlgorithm);
-            problems.Add(new(OpenPgpError.WeakMaterial, $"{what} uses {hash}, which is too weak: SHA-256 or better is needed"));
+            problems.Add(new(OpenPgpError.WeakMaterial, $"{hash} is too weak for {what}: SHA-256 or better is needed"));
         }
     }
 }
