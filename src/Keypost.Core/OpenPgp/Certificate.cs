@@ -116,10 +116,9 @@ public sealed class Certificate
     {
         var tags = PacketScanner.Tags(binary);
         CertificateShape.CheckPublic(tags);
-        PgpPublicKeyRing ring;
         try
         {
-            ring = new PgpPublicKeyRing(binary);
+            return new Certificate(new PgpPublicKeyRing(binary));
         }
         catch (Exception e) when (e is not OpenPgpException and not OutOfMemoryException)
         {
@@ -129,8 +128,6 @@ public sealed class Certificate
                 "the certificate is malformed: " + OpenPgpInput.OneLine(e.Message),
                 e);
         }
-
-        return new Certificate(ring);
     }
 
     private CertificateUserId ReadUserId(byte[] rawId)

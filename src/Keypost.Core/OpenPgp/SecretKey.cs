@@ -83,10 +83,9 @@ public sealed class SecretKey
     private static SecretKey Read(byte[] binary)
     {
         CertificateShape.CheckSecret(PacketScanner.Tags(binary));
-        PgpSecretKeyRing ring;
         try
         {
-            ring = new PgpSecretKeyRing(binary);
+            return new SecretKey(new PgpSecretKeyRing(binary));
         }
         catch (Exception e) when (e is not OpenPgpException and not OutOfMemoryException)
         {
@@ -95,7 +94,5 @@ public sealed class SecretKey
                 "the secret key is malformed: " + OpenPgpInput.OneLine(e.Message),
                 e);
         }
-
-        return new SecretKey(ring);
     }
 }
