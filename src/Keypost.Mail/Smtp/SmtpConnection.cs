@@ -49,8 +49,16 @@ internal sealed class SmtpConnection : IAsyncDisposable
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ReadTimeout);
-        await _stream.WriteAsync(_output.GetBuffer().AsMemory(0, (int)_output.Length), timeout.Token);
-        await _stream.FlushAsync(timeout.Token);
+        try
+        {
+            await _stream.WriteAsync(_output.GetBuffer().AsMemory(0, (int)_output.Length), timeout.Token);
+            await _stream.FlushAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException("the client read nothing in time");
+        }
+
         _output.SetLength(0);
     }
 
@@ -66,15 +74,23 @@ internal sealed class SmtpConnection : IAsyncDisposable
         var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ReadTimeout);
-        await ssl.AuthenticateAsServerAsync(
-            new SslServerAuthenticationOptions
-            {
-                ServerCertificate = certificate,
-                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                ClientCertificateRequired = false,
-                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            },
-            timeout.Token);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = certificate,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ClientCertificateRequired = false,
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                },
+                timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync();
+            throw new IOException("the TLS handshake did not finish in time");
+        }
         _stream = ssl;
         IsSecure = true;
     }

@@ -64,6 +64,11 @@ internal sealed class SmtpSession
         {
             // The client went away or failed the TLS handshake: nothing to answer.
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A failing dependency (accounts store, disk) must not leave the client hanging.
+            await TryCloseWithAsync(new SmtpReply(421, "4.3.0", Options.HostName + " Error: local error, try again later"));
+        }
     }
 
     /// <summary>Reads and answers one command; false when the session is over.</summary>
