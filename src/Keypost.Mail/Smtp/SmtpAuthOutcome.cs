@@ -1,0 +1,6 @@
+using Keypost.Core.Addresses;
+
+namespace Keypost.Mail.Smtp;
+
+/// <summary>The end of an AUTH exchange: an account, or the reply saying why not.</summary>
+internal sealed record SmtpAuthOutcome(EmailAddress? Account, SmtpReply? Reply, bool CredentialsRejected);

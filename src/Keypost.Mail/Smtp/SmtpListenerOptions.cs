@@ -1,0 +1,44 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Keypost.Mail.Smtp;
+
+/// <summary>Configuration of an <see cref="SmtpListener"/>; the defaults suit a public server.</summary>
+public sealed class SmtpListenerOptions
+{
+    /// <summary>The name in the greeting and the EHLO reply (RFC 5321 §4.3.1).</summary>
+    public required string HostName { get; init; }
+
+    public IReadOnlyList<SmtpEndpoint> Endpoints { get; init; } = [];
+
+    /// <summary>Certificate with private key; required when any endpoint uses TLS.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>Largest message accepted, in octets after dot-unstuffing (advertised as SIZE, RFC 1870).</summary>
+    public long MaxMessageSize { get; init; } = 25L * 1024 * 1024;
+
+    /// <summary>RFC 5321 §4.5.3.1.8 asks for at least 100.</summary>
+    public int MaxRecipients { get; init; } = 100;
+
+    /// <summary>Messages one authenticated account may submit per minute, over all its sessions.</summary>
+    public int SubmissionMessagesPerMinute { get; init; } = 30;
+
+    /// <summary>Wait for a command line; RFC 5321 §4.5.3.2.7 suggests 5 minutes.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Wait for each read of message data; RFC 5321 §4.5.3.2.6 suggests 3 minutes per block.</summary>
+    public TimeSpan DataTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Rejected commands before the session is closed with 421.</summary>
+    public int MaxErrors { get; init; } = 20;
+
+    /// <summary>Failed AUTH attempts before the session is closed with 421.</summary>
+    public int MaxAuthFailures { get; init; } = 3;
+
+    /// <summary>Pause before answering a failed AUTH, to slow password guessing.</summary>
+    public TimeSpan AuthFailureDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Concurrent sessions over all endpoints; more get 421 at once.</summary>
+    public int MaxSessions { get; init; } = 1000;
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
