@@ -50,9 +50,10 @@ public sealed class DeliveryWorker : IDisposable
             {
                 await RunOnceAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // The queue is unreadable for now (disk, lock); messages stay queued and are tried on the next pass.
+                // One bad pass (disk, lock, a peer's surprise) must not stop delivery: everything is still queued
+                // and is tried on the next pass. The error is in the recipients' LastError when it was theirs.
             }
 
             await SleepAsync(cancellationToken).ConfigureAwait(false);
@@ -115,6 +116,11 @@ public sealed class DeliveryWorker : IDisposable
             if (await wake.Reader.WaitToReadAsync(timer.Token).ConfigureAwait(false))
             {
                 wake.Reader.TryRead(out _);
+            }
+            else
+            {
+                // Disposed while running: no more wake-ups, only the timer.
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
