@@ -1,0 +1,50 @@
+namespace Keypost.Mail.Delivery;
+
+public sealed class DeliveryOptions
+{
+    /// <summary>This server's host name: sent in EHLO and named as Reporting-MTA in DSNs.</summary>
+    public required string LocalDomain { get; init; }
+
+    /// <summary>The port of remote mail exchangers (25; tests use another).</summary>
+    public int SmtpPort { get; init; } = 25;
+
+    /// <summary>
+    /// Waits between attempts, the last one repeating (RFC 5321 §4.5.4.1: at least 30 minutes in general, shorter
+    /// at first is common practice).
+    /// </summary>
+    public IReadOnlyList<TimeSpan> RetryIntervals { get; init; } =
+    [
+        TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30),
+        TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(4),
+    ];
+
+    /// <summary>How long after queueing a message is given up (RFC 5321 §4.5.4.1: 4-5 days).</summary>
+    public TimeSpan GiveUpAfter { get; init; } = TimeSpan.FromDays(5);
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Timeout of each SMTP command (RFC 5321 §4.5.3.2 suggests minutes; one value keeps it simple).</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest the worker sleeps before looking at the queue again when nothing wakes it.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Domains delivered to at the same time.</summary>
+    public int MaxParallelDomains { get; init; } = 8;
+
+    /// <summary>Messages taken from the queue per pass.</summary>
+    public int BatchSize { get; init; } = 200;
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The wait after <paramref name="attempts"/> failed attempts.</summary>
+    public TimeSpan RetryDelay(int attempts)
+    {
+        if (RetryIntervals.Count == 0)
+        {
+            return TimeSpan.FromMinutes(30);
+        }
+
+        return RetryIntervals[Math.Clamp(attempts - 1, 0, RetryIntervals.Count - 1)];
+    }
+}

@@ -1,0 +1,8 @@
+namespace Keypost.Mail.Delivery;
+
+internal enum DeliveryResultKind
+{
+    Delivered,
+    Temporary,
+    Permanent,
+}

@@ -1,0 +1,232 @@
+using System.Threading.Channels;
+using Keypost.Mail.Dns;
+using Keypost.Mail.Maildir;
+using Keypost.Mail.Queue;
+using Keypost.Mail.Smtp;
+using MimeKit;
+
+namespace Keypost.Mail.Delivery;
+
+/// <summary>
+/// Takes due messages from the queue and delivers them: to local Maildirs for hosted domains, otherwise by SMTP
+/// to the domain's mail exchanger, one connection per domain per pass. Temporary failures are retried on the
+/// <see cref="DeliveryOptions.RetryIntervals"/> schedule until <see cref="DeliveryOptions.GiveUpAfter"/>; permanent
+/// failures and expiries bounce with a DSN to the reverse-path (never for a null reverse-path, RFC 5321 §4.5.5).
+/// </summary>
+public sealed class DeliveryWorker : IDisposable
+{
+    private readonly MessageQueue queue;
+    private readonly IMailAccounts accounts;
+    private readonly DeliveryOptions options;
+    private readonly RouteResolver routes;
+    private readonly LocalDelivery local;
+    private readonly DsnComposer dsn;
+    private readonly TimeProvider time;
+    private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    public DeliveryWorker(MessageQueue queue, MaildirStore maildir, IMailAccounts accounts, IMailDnsResolver dns, DeliveryOptions options)
+    {
+        this.queue = queue ?? throw new ArgumentNullException(nameof(queue));
+        this.accounts = accounts ?? throw new ArgumentNullException(nameof(accounts));
+        this.options = options ?? throw new ArgumentNullException(nameof(options));
+        ArgumentNullException.ThrowIfNull(maildir);
+        ArgumentNullException.ThrowIfNull(dns);
+        routes = new RouteResolver(dns);
+        local = new LocalDelivery(maildir, accounts, options.LocalDomain);
+        dsn = new DsnComposer(options.LocalDomain);
+        time = options.TimeProvider;
+        queue.MessageEnqueued += OnEnqueued;
+    }
+
+    /// <summary>Asks the worker to look at the queue now (called automatically when a message is enqueued).</summary>
+    public void Wake() => wake.Writer.TryWrite(true);
+
+    /// <summary>Delivers until cancelled: a pass over what is due, then sleep until the next due time, a wake-up or the poll interval.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // One bad pass (disk, lock, a peer's surprise) must not stop delivery: everything is still queued
+                // and is tried on the next pass. The error is in the recipients' LastError when it was theirs.
+            }
+
+            await SleepAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One pass over every message due now; returns how many messages were attempted.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var due = await queue.GetDueAsync(options.BatchSize, cancellationToken).ConfigureAwait(false);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        var now = time.GetUtcNow();
+        var byDomain = due
+            .SelectMany(m => m.Recipients
+                .Where(r => !r.IsFinal && r.NextAttempt <= now)
+                .Select(r => (Message: m, Recipient: r)))
+            .GroupBy(x => x.Recipient.Address.Domain, StringComparer.Ordinal)
+            .Select(g => (Domain: g.Key, Items: g.GroupBy(x => x.Message.Id)
+                .Select(m => new DeliveryItem(m.First().Message, m.Select(x => x.Recipient).ToList()))
+                .ToList()))
+            .ToList();
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelDomains, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(byDomain, parallel, async (group, ct) => await DeliverDomainAsync(group.Domain, group.Items, ct).ConfigureAwait(false))
+            .ConfigureAwait(false);
+        return due.Count;
+    }
+
+    public void Dispose()
+    {
+        queue.MessageEnqueued -= OnEnqueued;
+        wake.Writer.TryComplete();
+    }
+
+    private void OnEnqueued(object? sender, string id) => Wake();
+
+    private async Task SleepAsync(CancellationToken cancellationToken)
+    {
+        var delay = options.PollInterval;
+        var next = await queue.GetNextDueAsync(cancellationToken).ConfigureAwait(false);
+        if (next is { } when)
+        {
+            var untilDue = when - time.GetUtcNow();
+            delay = untilDue < delay ? untilDue : delay;
+        }
+
+        if (delay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(delay);
+        try
+        {
+            if (await wake.Reader.WaitToReadAsync(timer.Token).ConfigureAwait(false))
+            {
+                wake.Reader.TryRead(out _);
+            }
+            else
+            {
+                // Disposed while running: no more wake-ups, only the timer.
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The sleep ran out.
+        }
+    }
+
+    private async Task DeliverDomainAsync(string domain, IReadOnlyList<DeliveryItem> items, CancellationToken cancellationToken)
+    {
+        if (await accounts.IsHostedDomainAsync(domain, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var item in items)
+            {
+                var results = await local.DeliverAsync(item, () => queue.OpenData(item.Message.Id), cancellationToken).ConfigureAwait(false);
+                await FinishAsync(item, results, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        var route = await routes.ResolveAsync(domain, cancellationToken).ConfigureAwait(false);
+        if (!route.HasEndpoints)
+        {
+            foreach (var item in items)
+            {
+                var results = item.Recipients.Select(r => new DeliveryResult(r.Index, route.FailureKind, route.Status, "x-keypost; " + route.Error)).ToList();
+                await FinishAsync(item, results, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await using var session = new RemoteSession(route, options);
+        foreach (var item in items)
+        {
+            IReadOnlyList<DeliveryResult> results;
+            try
+            {
+                await using var data = queue.OpenData(item.Message.Id);
+                results = await session.SendAsync(item, data, cancellationToken).ConfigureAwait(false);
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // Removed from the queue while we worked (keypost queue remove).
+            }
+
+            await FinishAsync(item, results, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FinishAsync(DeliveryItem item, IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var expired = now - item.Message.Created >= options.GiveUpAfter;
+        var outcomes = new List<RecipientOutcome>();
+        var failures = new List<(QueuedRecipient, DeliveryResult)>();
+        foreach (var result in results)
+        {
+            var recipient = item.Recipients.First(r => r.Index == result.Index);
+            switch (result.Kind)
+            {
+                case DeliveryResultKind.Delivered:
+                    outcomes.Add(RecipientOutcome.Delivered(result.Index));
+                    break;
+                case DeliveryResultKind.Temporary when !expired:
+                    outcomes.Add(RecipientOutcome.Deferred(result.Index, result.Diagnostic, now + options.RetryDelay(recipient.Attempts + 1)));
+                    break;
+                case DeliveryResultKind.Temporary:
+                    // RFC 5321 §4.5.4.1: give up after the retry window; RFC 3463 X.4.7 "delivery time expired".
+                    var expiredResult = result with { Kind = DeliveryResultKind.Permanent, Status = "5.4.7", Diagnostic = result.Diagnostic + " (retry time expired)" };
+                    outcomes.Add(RecipientOutcome.Failed(result.Index, expiredResult.Diagnostic));
+                    failures.Add((recipient, expiredResult));
+                    break;
+                default:
+                    outcomes.Add(RecipientOutcome.Failed(result.Index, result.Diagnostic));
+                    failures.Add((recipient, result));
+                    break;
+            }
+        }
+
+        // The DSN is queued before the failure is recorded: the original's data is still there to quote, and a
+        // crash in between repeats the DSN rather than losing it.
+        if (failures.Count > 0 && item.Message.ReversePath is { } reversePath)
+        {
+            await BounceAsync(item.Message, reversePath, failures, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        await queue.RecordAsync(item.Message.Id, outcomes, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task BounceAsync(QueuedMessage original, Keypost.Core.Addresses.EmailAddress reversePath, List<(QueuedRecipient, DeliveryResult)> failures, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        MimeMessage report;
+        await using (var data = queue.OpenData(original.Id))
+        {
+            report = await dsn.ComposeAsync(original, reversePath, failures, data, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var buffer = new MemoryStream();
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        await report.WriteToAsync(format, buffer, cancellationToken).ConfigureAwait(false);
+        buffer.Position = 0;
+        // RFC 5321 §4.5.5: a DSN is sent with a null reverse-path, so it can never cause another DSN.
+        var envelope = new SmtpEnvelope(null, [reversePath], SmtpUtf8: reversePath.IsInternational);
+        await queue.EnqueueAsync(envelope, buffer, cancellationToken).ConfigureAwait(false);
+    }
+}

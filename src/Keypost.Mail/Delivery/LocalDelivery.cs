@@ -1,0 +1,48 @@
+using System.Text;
+using Keypost.Mail.Maildir;
+using Keypost.Mail.Queue;
+
+namespace Keypost.Mail.Delivery;
+
+/// <summary>Delivers to this server's own accounts: straight into their Maildirs, no network hop.</summary>
+internal sealed class LocalDelivery
+{
+    private readonly MaildirStore maildir;
+    private readonly IMailAccounts accounts;
+    private readonly string localDomain;
+
+    public LocalDelivery(MaildirStore maildir, IMailAccounts accounts, string localDomain)
+    {
+        this.maildir = maildir;
+        this.accounts = accounts;
+        this.localDomain = localDomain;
+    }
+
+    public async Task<IReadOnlyList<DeliveryResult>> DeliverAsync(DeliveryItem item, Func<Stream> openData, CancellationToken cancellationToken)
+    {
+        // RFC 5321 §4.4: the delivering MTA records the reverse-path in a Return-Path header.
+        var returnPath = Encoding.UTF8.GetBytes($"Return-Path: <{item.Message.ReversePath}>\r\n");
+        var results = new List<DeliveryResult>();
+        foreach (var recipient in item.Recipients)
+        {
+            if (!await accounts.AccountExistsAsync(recipient.Address, cancellationToken).ConfigureAwait(false))
+            {
+                results.Add(DeliveryResult.FromReply(recipient.Index, 550, "5.1.1 no such mailbox here", "dns; " + localDomain));
+                continue;
+            }
+
+            try
+            {
+                await using var data = openData();
+                await maildir.DeliverAsync(recipient.Address, returnPath, data, cancellationToken).ConfigureAwait(false);
+                results.Add(DeliveryResult.Delivered(recipient.Index, "dns; " + localDomain));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                results.Add(DeliveryResult.Temporary(recipient.Index, "4.3.0", $"local delivery failed: {e.Message}"));
+            }
+        }
+
+        return results;
+    }
+}

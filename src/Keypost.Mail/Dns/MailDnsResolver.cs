@@ -1,0 +1,102 @@
+using System.Net;
+using DnsClient;
+using DnsClient.Protocol;
+
+namespace Keypost.Mail.Dns;
+
+/// <summary><see cref="IMailDnsResolver"/> over DnsClient's <see cref="LookupClient"/>.</summary>
+public sealed class MailDnsResolver : IMailDnsResolver
+{
+    private readonly LookupClient client;
+
+    public MailDnsResolver(MailDnsResolverOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var lookupOptions = options.NameServers.Count > 0
+            ? new LookupClientOptions(options.NameServers.Select(e => new NameServer(e)).ToArray())
+            : new LookupClientOptions();
+        lookupOptions.Timeout = options.Timeout;
+        lookupOptions.Retries = options.Retries;
+        lookupOptions.UseCache = options.UseCache;
+        // Errors are answers here: NXDOMAIN and SERVFAIL must reach the caller as statuses, not exceptions.
+        lookupOptions.ThrowDnsErrors = false;
+        lookupOptions.ContinueOnDnsError = true;
+        lookupOptions.UseTcpFallback = true;
+        client = new LookupClient(lookupOptions);
+    }
+
+    public async Task<DnsResult<MxHost>> GetMxAsync(string domain, CancellationToken cancellationToken)
+    {
+        var response = await QueryAsync(domain, QueryType.MX, cancellationToken).ConfigureAwait(false);
+        return Map(response, r => r.Answers.MxRecords()
+            .Select(mx => new MxHost(mx.Preference, HostName(mx.Exchange.Value)))
+            // RFC 5321 §5.1: lower preference first. Equal preferences are shuffled by the caller.
+            .OrderBy(mx => mx.Preference)
+            .ToList());
+    }
+
+    public async Task<DnsResult<IPAddress>> GetAddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        var a = await QueryAsync(host, QueryType.A, cancellationToken).ConfigureAwait(false);
+        var v4 = Map(a, r => r.Answers.ARecords().Select(x => x.Address).ToList());
+        if (v4.Status is DnsStatus.NxDomain or DnsStatus.TemporaryFailure)
+        {
+            return v4;
+        }
+
+        var aaaa = await QueryAsync(host, QueryType.AAAA, cancellationToken).ConfigureAwait(false);
+        var v6 = Map(aaaa, r => r.Answers.AaaaRecords().Select(x => x.Address).ToList());
+        var all = v4.Records.Concat(v6.Records).ToList();
+        if (all.Count > 0)
+        {
+            return new DnsResult<IPAddress>(DnsStatus.Ok, all);
+        }
+
+        return v6.Status == DnsStatus.TemporaryFailure ? v6 : v4;
+    }
+
+    public async Task<DnsResult<string>> GetTxtAsync(string name, CancellationToken cancellationToken)
+    {
+        var response = await QueryAsync(name, QueryType.TXT, cancellationToken).ConfigureAwait(false);
+        return Map(response, r => r.Answers.TxtRecords().Select(t => string.Concat(t.Text)).ToList());
+    }
+
+    private async Task<(IDnsQueryResponse? Response, string? Error)> QueryAsync(string name, QueryType type, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await client.QueryAsync(name, type, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+            return (response, null);
+        }
+        catch (DnsResponseException e)
+        {
+            // Timeouts and transport errors: RFC 5321 §5.1 treats them as temporary.
+            return (null, $"{type} {name}: {e.Message}");
+        }
+    }
+
+    private static DnsResult<T> Map<T>((IDnsQueryResponse? Response, string? Error) query, Func<IDnsQueryResponse, IReadOnlyList<T>> select)
+    {
+        var response = query.Response;
+        if (response is null)
+        {
+            return DnsResult<T>.Failed(DnsStatus.TemporaryFailure, query.Error ?? "no response");
+        }
+
+        var question = response.Questions.Count > 0 ? response.Questions[0].ToString() : "query";
+        switch (response.Header.ResponseCode)
+        {
+            case DnsHeaderResponseCode.NoError:
+                var records = select(response);
+                return records.Count > 0
+                    ? new DnsResult<T>(DnsStatus.Ok, records)
+                    : new DnsResult<T>(DnsStatus.NoData, records);
+            case DnsHeaderResponseCode.NotExistentDomain:
+                return DnsResult<T>.Failed(DnsStatus.NxDomain, $"{question}: no such domain (NXDOMAIN)");
+            default:
+                return DnsResult<T>.Failed(DnsStatus.TemporaryFailure, $"{question}: {response.Header.ResponseCode}");
+        }
+    }
+
+    private static string HostName(string value) => value.TrimEnd('.').ToLowerInvariant();
+}

@@ -1,0 +1,310 @@
+using Keypost.Core.Addresses;
+using Microsoft.Data.Sqlite;
+
+namespace Keypost.Mail.Queue;
+
+/// <summary>
+/// The queue's SQLite index: one row per message, one per recipient. WAL with synchronous=FULL makes each commit
+/// durable before it returns (SQLite docs, "PRAGMA synchronous"); a crash rolls back an uncommitted transaction and
+/// the WAL is recovered by the next open. One connection, used under a lock.
+/// </summary>
+internal sealed class QueueIndex : IDisposable
+{
+    private const string ActiveStates = "(0, 2)"; // Pending, Deferred
+
+    private readonly SqliteConnection connection;
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    private QueueIndex(SqliteConnection connection)
+    {
+        this.connection = connection;
+    }
+
+    public static QueueIndex Open(string path)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            // No pool: closing really closes the file, so a reopen (or another process) finds no lingering handle.
+            Pooling = false,
+            DefaultTimeout = 30,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        connection.Open();
+        Execute(connection, """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            PRAGMA busy_timeout = 10000;
+            CREATE TABLE IF NOT EXISTS messages (
+                id TEXT PRIMARY KEY,
+                reverse_path TEXT NULL,
+                smtp_utf8 INTEGER NOT NULL,
+                eight_bit INTEGER NOT NULL,
+                size INTEGER NOT NULL,
+                created INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS recipients (
+                message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                idx INTEGER NOT NULL,
+                address TEXT NOT NULL,
+                state INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt INTEGER NOT NULL,
+                last_error TEXT NULL,
+                PRIMARY KEY (message_id, idx));
+            CREATE INDEX IF NOT EXISTS recipients_due ON recipients(state, next_attempt);
+            """);
+        return new QueueIndex(connection);
+    }
+
+    public async Task InsertAsync(QueuedMessage message, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var tx = connection.BeginTransaction();
+            using (var cmd = Command(tx, "INSERT INTO messages VALUES ($id, $rp, $u8, $8b, $size, $created)"))
+            {
+                cmd.Parameters.AddWithValue("$id", message.Id);
+                cmd.Parameters.AddWithValue("$rp", (object?)message.ReversePath?.ToString() ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$u8", message.SmtpUtf8);
+                cmd.Parameters.AddWithValue("$8b", message.EightBitMime);
+                cmd.Parameters.AddWithValue("$size", message.Size);
+                cmd.Parameters.AddWithValue("$created", message.Created.ToUnixTimeMilliseconds());
+                cmd.ExecuteNonQuery();
+            }
+
+            foreach (var r in message.Recipients)
+            {
+                using var cmd = Command(tx, "INSERT INTO recipients VALUES ($id, $idx, $addr, $state, $attempts, $next, $err)");
+                cmd.Parameters.AddWithValue("$id", message.Id);
+                cmd.Parameters.AddWithValue("$idx", r.Index);
+                cmd.Parameters.AddWithValue("$addr", r.Address.ToString());
+                cmd.Parameters.AddWithValue("$state", (int)r.State);
+                cmd.Parameters.AddWithValue("$attempts", r.Attempts);
+                cmd.Parameters.AddWithValue("$next", r.NextAttempt.ToUnixTimeMilliseconds());
+                cmd.Parameters.AddWithValue("$err", (object?)r.LastError ?? DBNull.Value);
+                cmd.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Messages with at least one active recipient due at <paramref name="now"/>, oldest first.</summary>
+    public Task<IReadOnlyList<QueuedMessage>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        QueryMessagesAsync(
+            $"SELECT * FROM messages WHERE id IN (SELECT message_id FROM recipients WHERE state IN {ActiveStates} AND next_attempt <= $now) ORDER BY created LIMIT $limit",
+            cmd =>
+            {
+                cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                cmd.Parameters.AddWithValue("$limit", limit);
+            },
+            cancellationToken);
+
+    public Task<IReadOnlyList<QueuedMessage>> GetAllAsync(CancellationToken cancellationToken) =>
+        QueryMessagesAsync("SELECT * FROM messages ORDER BY created", _ => { }, cancellationToken);
+
+    public async Task<QueuedMessage?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        var list = await QueryMessagesAsync("SELECT * FROM messages WHERE id = $id", c => c.Parameters.AddWithValue("$id", id), cancellationToken).ConfigureAwait(false);
+        return list.Count > 0 ? list[0] : null;
+    }
+
+    public async Task<HashSet<string>> GetIdsAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var cmd = Command(null, "SELECT id FROM messages");
+            using var reader = cmd.ExecuteReader();
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            while (reader.Read())
+            {
+                ids.Add(reader.GetString(0));
+            }
+
+            return ids;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var cmd = Command(null, $"SELECT MIN(next_attempt) FROM recipients WHERE state IN {ActiveStates}");
+            var value = cmd.ExecuteScalar();
+            return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Records outcomes; when no recipient is left active, deletes the message and returns true.</summary>
+    public async Task<bool> RecordAsync(string id, IEnumerable<RecipientOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var tx = connection.BeginTransaction();
+            foreach (var o in outcomes)
+            {
+                using var cmd = Command(tx, """
+                    UPDATE recipients SET state = $state, attempts = attempts + 1, last_error = $err,
+                        next_attempt = COALESCE($next, next_attempt)
+                    WHERE message_id = $id AND idx = $idx
+                    """);
+                cmd.Parameters.AddWithValue("$id", id);
+                cmd.Parameters.AddWithValue("$idx", o.Index);
+                cmd.Parameters.AddWithValue("$state", (int)o.State);
+                cmd.Parameters.AddWithValue("$err", (object?)o.Error ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$next", (object?)o.NextAttempt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+                cmd.ExecuteNonQuery();
+            }
+
+            long active;
+            using (var count = Command(tx, $"SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state IN {ActiveStates}"))
+            {
+                count.Parameters.AddWithValue("$id", id);
+                active = (long)count.ExecuteScalar()!;
+            }
+
+            var done = active == 0 && DeleteRows(tx, id);
+            tx.Commit();
+            return done;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var tx = connection.BeginTransaction();
+            var deleted = DeleteRows(tx, id);
+            tx.Commit();
+            return deleted;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Makes every active recipient due at <paramref name="now"/>; returns how many.</summary>
+    public async Task<int> MakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var cmd = Command(null, $"UPDATE recipients SET next_attempt = $now WHERE state IN {ActiveStates} AND next_attempt > $now");
+            cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            return cmd.ExecuteNonQuery();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        connection.Dispose();
+        gate.Dispose();
+    }
+
+    private bool DeleteRows(SqliteTransaction tx, string id)
+    {
+        using (var r = Command(tx, "DELETE FROM recipients WHERE message_id = $id"))
+        {
+            r.Parameters.AddWithValue("$id", id);
+            r.ExecuteNonQuery();
+        }
+
+        using var m = Command(tx, "DELETE FROM messages WHERE id = $id");
+        m.Parameters.AddWithValue("$id", id);
+        return m.ExecuteNonQuery() > 0;
+    }
+
+    private async Task<IReadOnlyList<QueuedMessage>> QueryMessagesAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var rows = new List<(string Id, string? Rp, bool U8, bool B8, long Size, long Created)>();
+            using (var cmd = Command(null, sql))
+            {
+                bind(cmd);
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read())
+                {
+                    rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2),
+                        reader.GetBoolean(3), reader.GetInt64(4), reader.GetInt64(5)));
+                }
+            }
+
+            return rows.Select(row => new QueuedMessage(
+                row.Id,
+                row.Rp is null ? null : EmailAddress.Parse(row.Rp),
+                row.U8,
+                row.B8,
+                row.Size,
+                DateTimeOffset.FromUnixTimeMilliseconds(row.Created),
+                ReadRecipients(row.Id))).ToList();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private List<QueuedRecipient> ReadRecipients(string id)
+    {
+        using var cmd = Command(null, "SELECT idx, address, state, attempts, next_attempt, last_error FROM recipients WHERE message_id = $id ORDER BY idx");
+        cmd.Parameters.AddWithValue("$id", id);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<QueuedRecipient>();
+        while (reader.Read())
+        {
+            list.Add(new QueuedRecipient(
+                reader.GetInt32(0),
+                EmailAddress.Parse(reader.GetString(1)),
+                (RecipientState)reader.GetInt32(2),
+                reader.GetInt32(3),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return list;
+    }
+
+    private SqliteCommand Command(SqliteTransaction? tx, string sql)
+    {
+        var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        return cmd;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}

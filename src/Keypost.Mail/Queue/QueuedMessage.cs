@@ -1,0 +1,13 @@
+using Keypost.Core.Addresses;
+
+namespace Keypost.Mail.Queue;
+
+/// <summary>A message in the queue: its envelope (reverse path null for &lt;&gt;), size and each recipient's state.</summary>
+public sealed record QueuedMessage(
+    string Id,
+    EmailAddress? ReversePath,
+    bool SmtpUtf8,
+    bool EightBitMime,
+    long Size,
+    DateTimeOffset Created,
+    IReadOnlyList<QueuedRecipient> Recipients);

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text;
+using Keypost.Core.Addresses;
+using Keypost.Mail.Delivery;
+using Keypost.Mail.Dns;
+using Keypost.Mail.Maildir;
+using Keypost.Mail.Queue;
+using Keypost.Mail.Smtp;
+using Keypost.Mail.Tests.Support;
+using Keypost.Testing;
+using MimeKit;
+
+namespace Keypost.Mail.Tests.Delivery;
+
+/// <summary>A queue, Maildir store, loopback DNS, scripted peer and worker wired together for one test.</summary>
+internal sealed class DeliveryHarness : IAsyncDisposable
+{
+    private readonly TempDirectory temp = new("keypost-delivery");
+
+    private DeliveryHarness(MessageQueue queue, ScriptedSmtpPeer peer, ManualTimeProvider clock)
+    {
+        Queue = queue;
+        Peer = peer;
+        Clock = clock;
+        Maildir = new MaildirStore(temp.Combine("mail"));
+        var resolver = new MailDnsResolver(new MailDnsResolverOptions
+        {
+            NameServers = [Dns.EndPoint],
+            Timeout = TimeSpan.FromSeconds(2),
+            Retries = 0,
+            UseCache = false,
+        });
+        Worker = new DeliveryWorker(Queue, Maildir, new FakeAccounts(["jedi.test"], ["luke@jedi.test"]), resolver, new DeliveryOptions
+        {
+            LocalDomain = "mx.rebel.test",
+            SmtpPort = peer.Port,
+            RetryIntervals = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)],
+            GiveUpAfter = TimeSpan.FromHours(1),
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+            CommandTimeout = TimeSpan.FromSeconds(10),
+            PollInterval = TimeSpan.FromMinutes(10),
+            TimeProvider = clock,
+        });
+    }
+
+    public LoopbackDnsServer Dns { get; } = new();
+
+    public MessageQueue Queue { get; private set; }
+
+    public ScriptedSmtpPeer Peer { get; }
+
+    public ManualTimeProvider Clock { get; }
+
+    public MaildirStore Maildir { get; }
+
+    public DeliveryWorker Worker { get; }
+
+    public static async Task<DeliveryHarness> CreateAsync(bool offerStartTls = true)
+    {
+        var clock = new ManualTimeProvider();
+        var dir = Directory.CreateTempSubdirectory("keypost-queue-").FullName;
+        var queue = await MessageQueue.OpenAsync(dir, new MessageQueueOptions { TimeProvider = clock });
+        return new DeliveryHarness(queue, new ScriptedSmtpPeer(offerStartTls), clock);
+    }
+
+    public static string Message(string from, string to, string subject) =>
+        $"From: <{from}>\r\nTo: <{to}>\r\nSubject: {subject}\r\nMessage-ID: <{Guid.NewGuid():N}@rebel.test>\r\n\r\nHello from {from}.\r\n.leading dot line\r\n";
+
+    public Task<string> EnqueueAsync(string? from, string subject, params string[] to)
+    {
+        var envelope = new SmtpEnvelope(from is null ? null : EmailAddress.Parse(from), to.Select(EmailAddress.Parse).ToList());
+        return Queue.EnqueueAsync(envelope, new MemoryStream(Encoding.UTF8.GetBytes(Message(from ?? "mailer-daemon@rebel.test", to[0], subject))), CancellationToken.None);
+    }
+
+    /// <summary>Points mx.<paramref name="domain"/> at the scripted peer.</summary>
+    public void RouteToPeer(string domain)
+    {
+        Dns.Mx(domain, 10, "mx." + domain).A("mx." + domain, IPAddress.Loopback.ToString());
+    }
+
+    public async Task<MimeMessage> LoadAsync(string id)
+    {
+        await using var data = Queue.OpenData(id);
+        return await MimeMessage.LoadAsync(data);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Worker.Dispose();
+        Queue.Dispose();
+        Dns.Dispose();
+        await Peer.DisposeAsync();
+        try
+        {
+            Directory.Delete(Queue.Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // /tmp is cleaned anyway.
+        }
+
+        temp.Dispose();
+    }
+}
