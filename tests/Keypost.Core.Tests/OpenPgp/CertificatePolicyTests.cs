@@ -1,6 +1,7 @@
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Org.BouncyCastle.Bcpg;
+using Keypost.Testing.OpenPgp;
 
 namespace Keypost.Core.Tests.OpenPgp;
 

@@ -1,5 +1,6 @@
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
+using Keypost.Testing.OpenPgp;
 
 namespace Keypost.Core.Tests.OpenPgp;
 

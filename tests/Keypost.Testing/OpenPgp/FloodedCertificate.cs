@@ -1,6 +1,6 @@
 using Org.BouncyCastle.Bcpg.OpenPgp;
 
-namespace Keypost.Core.Tests.OpenPgp;
+namespace Keypost.Testing.OpenPgp;
 
 /// <summary>A certificate flooded with 10,000 third-party certifications, built once per test run.</summary>
 public sealed class FloodedCertificate

@@ -7,7 +7,7 @@ using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Security;
 
-namespace Keypost.Core.Tests.OpenPgp;
+namespace Keypost.Testing.OpenPgp;
 
 /// <summary>
 /// Builds keys Keypost itself would never make (weak, old, revoked, flooded) straight with BouncyCastle, to test

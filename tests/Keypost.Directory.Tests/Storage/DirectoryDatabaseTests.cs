@@ -1,0 +1,59 @@
+using Keypost.Core.Addresses;
+using Keypost.Directory.Storage;
+using Keypost.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace Keypost.Directory.Tests.Storage;
+
+public sealed class DirectoryDatabaseTests
+{
+    [Fact]
+    public async Task Schema_is_versioned_uses_wal_and_survives_reopening()
+    {
+        using var directory = new TempDirectory("keypost-db");
+        var path = directory.Combine("keypost.db");
+        var database = await DirectoryDatabase.OpenAsync(path, CancellationToken.None);
+        var store = new DirectoryStore(database, TimeProvider.System);
+        await store.EnsureDomainAsync("jedi.test", CancellationToken.None);
+        await store.PublishAsync(EmailAddress.Parse("luke@jedi.test"), "AA", [1, 2, 3], false, CancellationToken.None);
+
+        var reopened = new DirectoryStore(await DirectoryDatabase.OpenAsync(path, CancellationToken.None), TimeProvider.System);
+        Assert.Equal([1, 2, 3], (await reopened.FindCurrentAsync(EmailAddress.Parse("LUKE@jedi.test"), CancellationToken.None))!.Data);
+
+        await using var connection = await database.ConnectAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode; PRAGMA user_version;";
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal("wal", reader.GetString(0));
+        Assert.True(await reader.NextResultAsync() && await reader.ReadAsync());
+        Assert.True(reader.GetInt64(0) >= 1);
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public async Task A_database_from_a_newer_keypost_is_refused()
+    {
+        using var directory = new TempDirectory("keypost-db");
+        var path = directory.Combine("keypost.db");
+        await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 999";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => DirectoryDatabase.OpenAsync(path, CancellationToken.None));
+        Assert.Contains("newer", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Accounts_need_a_hosted_domain()
+    {
+        using var directory = new TempDirectory("keypost-db");
+        var store = new DirectoryStore(await DirectoryDatabase.OpenAsync(directory.Combine("k.db"), CancellationToken.None), TimeProvider.System);
+        await Assert.ThrowsAsync<DirectoryException>(() => store.EnsureAccountAsync(EmailAddress.Parse("vader@empire.test"), CancellationToken.None));
+        SqliteConnection.ClearAllPools();
+    }
+}
