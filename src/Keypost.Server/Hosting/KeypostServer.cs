@@ -40,6 +40,8 @@ public sealed class KeypostServer : IAsyncDisposable
         var store = await DirectoryOpener.OpenAsync(config, cancellationToken);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(logLevel);
+        // A line per request would cost more than the lookup itself; the framework speaks only of trouble.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         var certificate = LoadCertificate(config.Http);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# WKD lookups per second: `keypost serve` against nginx serving the same certificate as a static file, on the
+# same machine in the same run, both over TLS on loopback, driven by wrk.
+#   usage: bench/wkd/run.sh [seconds] [connections]
+# Needs: wrk, nginx (Debian: apt-get install wrk nginx-light), openssl, curl.
+set -euo pipefail
+seconds="${1:-10}"
+connections="${2:-50}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+work="$(mktemp -d /tmp/keypost-bench-wkd.XXXXXX)"
+keypost_port=18443
+nginx_port=18444
+cleanup() {
+  [ -n "${keypost_pid:-}" ] && kill "$keypost_pid" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+dotnet build "$root/src/Keypost.Cli" -c Release --nologo -v q >/dev/null
+keypost=(dotnet "$root/src/Keypost.Cli/bin/Release/net10.0/keypost.dll")
+
+chmod 755 "$work"
+cd "$work"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=openpgpkey.jedi.test \
+  -addext "subjectAltName=DNS:openpgpkey.jedi.test,DNS:jedi.test" -keyout tls.key -out tls.crt 2>/dev/null
+cat > keypost.json <<JSON
+{ "dataDirectory": "data", "hostname": "mail.jedi.test", "domains": [ { "name": "jedi.test" } ],
+  "http": { "listen": ["127.0.0.1:$keypost_port"], "certificateFile": "tls.crt", "keyFile": "tls.key" },
+  "rateLimit": { "requestsPerMinute": 0 } }
+JSON
+"${keypost[@]}" key generate --address luke@jedi.test --out luke >/dev/null
+"${keypost[@]}" directory publish luke.asc --config keypost.json >/dev/null
+hash="$("${keypost[@]}" wkd hash luke@jedi.test | cut -d' ' -f1)"
+path="/.well-known/openpgpkey/jedi.test/hu/$hash"
+
+"${keypost[@]}" serve --config keypost.json >keypost.log 2>&1 &
+keypost_pid=$!
+for _ in $(seq 50); do curl -skf -o served.pgp -H "Host: openpgpkey.jedi.test" "https://127.0.0.1:$keypost_port$path" && break; sleep 0.2; done
+test -s served.pgp
+
+# nginx serves the very bytes keypost serves.
+mkdir -p "www/.well-known/openpgpkey/jedi.test/hu" logs
+cp served.pgp "www$path"
+cat > nginx.conf <<NGINX
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:$nginx_port ssl;
+    ssl_certificate $work/tls.crt;
+    ssl_certificate_key $work/tls.key;
+    root $work/www;
+    add_header Access-Control-Allow-Origin *;
+  }
+}
+NGINX
+nginx -c "$work/nginx.conf" -p "$work"
+for _ in $(seq 50); do curl -skf -o /dev/null "https://127.0.0.1:$nginx_port$path" && break; sleep 0.1; done
+cmp served.pgp <(curl -sk "https://127.0.0.1:$nginx_port$path")
+
+run() { # name port
+  wrk -t2 -c"$connections" -d"${seconds}s" --latency -H "Host: openpgpkey.jedi.test" "https://127.0.0.1:$2$path" >"$1.wrk"
+  awk -v name="$1" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
+       END {printf "%-8s %10.0f req/s   p50 %-8s p99 %-8s non-2xx %s\n", name, rps, p50, p99, (bad==""?0:bad)}' "$1.wrk"
+}
+echo "WKD lookup of one key, TLS, wrk -t2 -c$connections -d${seconds}s, $(nproc) cores"
+# Warm both up, then measure alternately so neither gets the quieter half of the run.
+wrk -t1 -c4 -d2s -H "Host: openpgpkey.jedi.test" "https://127.0.0.1:$keypost_port$path" >/dev/null
+wrk -t1 -c4 -d2s -H "Host: openpgpkey.jedi.test" "https://127.0.0.1:$nginx_port$path" >/dev/null
+run keypost "$keypost_port"
+run nginx "$nginx_port"
+k=$(awk '/Requests\/sec/ {print $2}' keypost.wrk)
+n=$(awk '/Requests\/sec/ {print $2}' nginx.wrk)
+awk -v k="$k" -v n="$n" 'BEGIN {printf "ratio keypost/nginx: %.2f\n", k/n}'
