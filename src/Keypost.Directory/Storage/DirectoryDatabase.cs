@@ -31,6 +31,13 @@ public sealed class DirectoryDatabase
         System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
         var database = new DirectoryDatabase(path);
         await using var connection = await database.ConnectAsync(cancellationToken);
+        // The journal mode is a property of the file, set once; the rest are per connection.
+        await using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = "PRAGMA journal_mode=WAL";
+            await wal.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await Migrations.ApplyAsync(connection, cancellationToken);
         return database;
     }
@@ -40,7 +47,7 @@ public sealed class DirectoryDatabase
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
