@@ -1,6 +1,7 @@
 using System.Net;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dmarc;
+using Keypost.Mail.Dns;
 using Keypost.Mail.Smtp;
 using Keypost.Mail.Spf;
 using MimeKit;
@@ -11,10 +12,10 @@ namespace Keypost.Mail.Authentication;
 /// The one entry point for checking inbound mail: DKIM, SPF and DMARC, the Authentication-Results value under
 /// <paramref name="authservId"/> (RFC 8601 §2.5: usually the receiving host name), and the disposition.
 /// </summary>
-/// <param name="dns">The resolver the host adapts to <see cref="IAuthenticationDns"/>.</param>
+/// <param name="dns">The resolver for TXT (SPF, DKIM keys, DMARC), A/AAAA and MX questions.</param>
 /// <param name="authservId">The name this server stamps its Authentication-Results with.</param>
 /// <param name="dmarcSample">pct= sampling source for DMARC (tests pass a fixed one).</param>
-public sealed class InboundAuthenticator(IAuthenticationDns dns, string authservId, Func<int>? dmarcSample = null)
+public sealed class InboundAuthenticator(IMailDnsResolver dns, string authservId, Func<int>? dmarcSample = null)
 {
     private readonly DkimMessageVerifier dkim = new(dns);
     private readonly SpfChecker spf = new(dns);

@@ -1,4 +1,5 @@
 using Keypost.Mail.Authentication;
+using Keypost.Mail.Dns;
 using MimeKit;
 using MimeKit.Cryptography;
 
@@ -12,7 +13,7 @@ public sealed class DkimMessageVerifier
 
     private readonly DkimVerifier verifier;
 
-    public DkimMessageVerifier(ITxtLookup dns)
+    public DkimMessageVerifier(IMailDnsResolver dns)
     {
         verifier = new DkimVerifier(new TxtDkimPublicKeyLocator(dns));
     }

@@ -1,14 +1,15 @@
 using Keypost.Mail.Authentication;
+using Keypost.Mail.Dns;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
 
 namespace Keypost.Mail.Dkim;
 
 /// <summary>
-/// Finds a DKIM public key through <see cref="ITxtLookup"/> (RFC 6376 §3.6.2.2). Parsing of k= and p= is
+/// Finds a DKIM public key through <see cref="IMailDnsResolver.GetTxtAsync"/> (RFC 6376 §3.6.2.2). Parsing of k= and p= is
 /// MimeKit's: raw 32-byte keys for ed25519, SubjectPublicKeyInfo for rsa.
 /// </summary>
-public sealed class TxtDkimPublicKeyLocator(ITxtLookup dns) : DkimPublicKeyLocatorBase
+public sealed class TxtDkimPublicKeyLocator(IMailDnsResolver dns) : DkimPublicKeyLocatorBase
 {
     public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default) =>
         LocatePublicKeyAsync(methods, domain, selector, cancellationToken).GetAwaiter().GetResult();
@@ -16,12 +17,12 @@ public sealed class TxtDkimPublicKeyLocator(ITxtLookup dns) : DkimPublicKeyLocat
     public override async Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default)
     {
         var name = $"{selector}._domainkey.{domain}";
-        var answer = await dns.LookupTxtAsync(name, cancellationToken);
+        var answer = await dns.GetTxtAsync(name, cancellationToken);
         switch (answer.Status)
         {
-            case DnsLookupStatus.TemporaryError:
+            case DnsStatus.TemporaryFailure:
                 throw new DkimKeyLookupException($"DNS error looking up {name}", isTemporary: true);
-            case DnsLookupStatus.NotFound:
+            case DnsStatus.NoData or DnsStatus.NxDomain:
                 // RFC 6376 §6.1.2: no key record is a PERMFAIL.
                 throw new DkimKeyLookupException($"no key record at {name}", isTemporary: false);
         }

@@ -1,5 +1,5 @@
-using Keypost.Mail.Authentication;
 using Keypost.Mail.Dkim;
+using Keypost.Mail.Dns;
 using Keypost.Mail.Spf;
 using MimeKit;
 
@@ -11,7 +11,7 @@ namespace Keypost.Mail.Dmarc;
 /// </summary>
 /// <param name="dns">TXT lookups for <c>_dmarc.</c> names.</param>
 /// <param name="sample">Returns a number in [0, 100) for pct= sampling (§6.6.4); random by default.</param>
-public sealed class DmarcEvaluator(ITxtLookup dns, Func<int>? sample = null)
+public sealed class DmarcEvaluator(IMailDnsResolver dns, Func<int>? sample = null)
 {
     private readonly Func<int> sample = sample ?? (() => Random.Shared.Next(100));
 
@@ -39,7 +39,7 @@ public sealed class DmarcEvaluator(ITxtLookup dns, Func<int>? sample = null)
     {
         fromDomain = fromDomain.TrimEnd('.').ToLowerInvariant();
         var (status, record, atOrganizationalDomain) = await DiscoverAsync(fromDomain, cancellationToken);
-        if (status == DnsLookupStatus.TemporaryError)
+        if (status == DnsStatus.TemporaryFailure)
         {
             return new DmarcCheckResult(DmarcResult.TempError, fromDomain, DmarcPolicy.None, Reason: "DNS error fetching the DMARC record");
         }
@@ -71,10 +71,10 @@ public sealed class DmarcEvaluator(ITxtLookup dns, Func<int>? sample = null)
     }
 
     /// <summary>§6.6.3: the record at _dmarc.&lt;from&gt;, else at _dmarc.&lt;organizational domain&gt;.</summary>
-    private async Task<(DnsLookupStatus Status, DmarcRecord? Record, bool AtOrganizationalDomain)> DiscoverAsync(string fromDomain, CancellationToken cancellationToken)
+    private async Task<(DnsStatus Status, DmarcRecord? Record, bool AtOrganizationalDomain)> DiscoverAsync(string fromDomain, CancellationToken cancellationToken)
     {
         var (status, record) = await FetchAsync(fromDomain, cancellationToken);
-        if (record is not null || status == DnsLookupStatus.TemporaryError)
+        if (record is not null || status == DnsStatus.TemporaryFailure)
         {
             return (status, record, false);
         }
@@ -89,16 +89,16 @@ public sealed class DmarcEvaluator(ITxtLookup dns, Func<int>? sample = null)
         return (status, record, true);
     }
 
-    private async Task<(DnsLookupStatus Status, DmarcRecord? Record)> FetchAsync(string domain, CancellationToken cancellationToken)
+    private async Task<(DnsStatus Status, DmarcRecord? Record)> FetchAsync(string domain, CancellationToken cancellationToken)
     {
-        var answer = await dns.LookupTxtAsync("_dmarc." + domain, cancellationToken);
-        if (answer.Status != DnsLookupStatus.Found)
+        var answer = await dns.GetTxtAsync("_dmarc." + domain, cancellationToken);
+        if (answer.Status != DnsStatus.Ok)
         {
             return (answer.Status, null);
         }
 
         // §6.6.3: more than one DMARC record (or none) means no policy here.
         var records = answer.Records.Where(DmarcRecord.IsDmarcRecord).ToList();
-        return (DnsLookupStatus.Found, records.Count == 1 ? DmarcRecord.TryParse(records[0]) : null);
+        return (DnsStatus.Ok, records.Count == 1 ? DmarcRecord.TryParse(records[0]) : null);
     }
 }

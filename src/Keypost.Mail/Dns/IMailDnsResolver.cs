@@ -1,8 +1,13 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace Keypost.Mail.Dns;
 
-/// <summary>The DNS questions mail asks: MX for routing, A/AAAA for connecting, TXT for SPF, DMARC, DKIM and MTA-STS.</summary>
+/// <summary>
+/// The DNS questions mail asks: MX for routing and SPF, A/AAAA for connecting and SPF, TXT for SPF, DMARC, DKIM
+/// and MTA-STS. Errors are statuses, never exceptions: SPF tells NXDOMAIN from NoData (RFC 7208 §4.6.4) and every
+/// protocol maps <see cref="DnsStatus.TemporaryFailure"/> to its temperror.
+/// </summary>
 public interface IMailDnsResolver
 {
     /// <summary>MX records sorted by preference (RFC 5321 §5.1); a null MX (RFC 7505) is returned as a record with <see cref="MxHost.IsNullMx"/>.</summary>
@@ -10,6 +15,12 @@ public interface IMailDnsResolver
 
     /// <summary>IPv4 then IPv6 addresses of a host. Ok when either family has records.</summary>
     Task<DnsResult<IPAddress>> GetAddressesAsync(string host, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One family only: A records for <see cref="AddressFamily.InterNetwork"/>, AAAA for
+    /// <see cref="AddressFamily.InterNetworkV6"/> (RFC 7208 §5.3: <c>a</c> asks for the client IP's family).
+    /// </summary>
+    Task<DnsResult<IPAddress>> GetAddressesAsync(string host, AddressFamily family, CancellationToken cancellationToken);
 
     /// <summary>Each TXT record's character-strings joined without separators (RFC 7208 §3.3, RFC 6376 §3.6.2.2).</summary>
     Task<DnsResult<string>> GetTxtAsync(string name, CancellationToken cancellationToken);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
 
@@ -37,15 +38,13 @@ public sealed class MailDnsResolver : IMailDnsResolver
 
     public async Task<DnsResult<IPAddress>> GetAddressesAsync(string host, CancellationToken cancellationToken)
     {
-        var a = await QueryAsync(host, QueryType.A, cancellationToken).ConfigureAwait(false);
-        var v4 = Map(a, r => r.Answers.ARecords().Select(x => x.Address).ToList());
+        var v4 = await GetAddressesAsync(host, AddressFamily.InterNetwork, cancellationToken).ConfigureAwait(false);
         if (v4.Status is DnsStatus.NxDomain or DnsStatus.TemporaryFailure)
         {
             return v4;
         }
 
-        var aaaa = await QueryAsync(host, QueryType.AAAA, cancellationToken).ConfigureAwait(false);
-        var v6 = Map(aaaa, r => r.Answers.AaaaRecords().Select(x => x.Address).ToList());
+        var v6 = await GetAddressesAsync(host, AddressFamily.InterNetworkV6, cancellationToken).ConfigureAwait(false);
         var all = v4.Records.Concat(v6.Records).ToList();
         if (all.Count > 0)
         {
@@ -53,6 +52,21 @@ public sealed class MailDnsResolver : IMailDnsResolver
         }
 
         return v6.Status == DnsStatus.TemporaryFailure ? v6 : v4;
+    }
+
+    public async Task<DnsResult<IPAddress>> GetAddressesAsync(string host, AddressFamily family, CancellationToken cancellationToken)
+    {
+        switch (family)
+        {
+            case AddressFamily.InterNetwork:
+                var a = await QueryAsync(host, QueryType.A, cancellationToken).ConfigureAwait(false);
+                return Map(a, r => r.Answers.ARecords().Select(x => x.Address).ToList());
+            case AddressFamily.InterNetworkV6:
+                var aaaa = await QueryAsync(host, QueryType.AAAA, cancellationToken).ConfigureAwait(false);
+                return Map(aaaa, r => r.Answers.AaaaRecords().Select(x => x.Address).ToList());
+            default:
+                throw new ArgumentOutOfRangeException(nameof(family), family, "only IPv4 and IPv6 have address records");
+        }
     }
 
     public async Task<DnsResult<string>> GetTxtAsync(string name, CancellationToken cancellationToken)

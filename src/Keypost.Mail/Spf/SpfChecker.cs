@@ -1,5 +1,5 @@
 using System.Net;
-using Keypost.Mail.Authentication;
+using Keypost.Mail.Dns;
 
 namespace Keypost.Mail.Spf;
 
@@ -8,7 +8,7 @@ namespace Keypost.Mail.Spf;
 /// Limits: 10 DNS-querying terms and 2 void lookups per evaluation (§4.6.4); <c>ptr</c> never matches
 /// (§5.5 discourages it) but still counts as a lookup; <c>exp=</c> is ignored.
 /// </summary>
-public sealed class SpfChecker(IAuthenticationDns dns)
+public sealed class SpfChecker(IMailDnsResolver dns)
 {
     /// <summary>Checks the identity RFC 7208 §2.3/§2.4 prescribe for this SMTP transaction.</summary>
     public Task<SpfCheckResult> CheckAsync(IPAddress client, string heloName, string? mailFrom, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Keypost.Mail.Authentication;
+using Keypost.Mail.Dns;
 
 namespace Keypost.Mail.Spf;
 
@@ -8,7 +8,7 @@ namespace Keypost.Mail.Spf;
 /// One run of check_host() with its recursion (include, redirect). The lookup counters live here because the
 /// limits of RFC 7208 §4.6.4 span the whole evaluation, nested records included.
 /// </summary>
-internal sealed class SpfEvaluation(IAuthenticationDns dns, IPAddress client, string sender, string helo)
+internal sealed class SpfEvaluation(IMailDnsResolver dns, IPAddress client, string sender, string helo)
 {
     public const int MaxDnsTerms = 10;
     public const int MaxVoidLookups = 2;
@@ -55,8 +55,8 @@ internal sealed class SpfEvaluation(IAuthenticationDns dns, IPAddress client, st
 
     private async Task<SpfRecord?> FetchRecordAsync(string domain, CancellationToken cancellationToken)
     {
-        var answer = await dns.LookupTxtAsync(domain, cancellationToken);
-        if (answer.Status == DnsLookupStatus.TemporaryError)
+        var answer = await dns.GetTxtAsync(domain, cancellationToken);
+        if (answer.Status == DnsStatus.TemporaryFailure)
         {
             throw SpfException.Temp($"DNS error fetching the SPF record of {domain}");
         }
@@ -113,7 +113,7 @@ internal sealed class SpfEvaluation(IAuthenticationDns dns, IPAddress client, st
 
     private async Task<bool> AnyAddressMatchesAsync(string name, int prefix, bool countVoid, CancellationToken cancellationToken)
     {
-        var answer = await dns.LookupAddressesAsync(name, client.AddressFamily, cancellationToken);
+        var answer = await dns.GetAddressesAsync(name, client.AddressFamily, cancellationToken);
         if (!Usable(answer.Status, name, countVoid))
         {
             return false;
@@ -124,7 +124,7 @@ internal sealed class SpfEvaluation(IAuthenticationDns dns, IPAddress client, st
 
     private async Task<bool> MxMatchesAsync(string name, int prefix, CancellationToken cancellationToken)
     {
-        var answer = await dns.LookupMxAsync(name, cancellationToken);
+        var answer = await dns.GetMxAsync(name, cancellationToken);
         if (!Usable(answer.Status, name, countVoid: true))
         {
             return false;
@@ -135,9 +135,10 @@ internal sealed class SpfEvaluation(IAuthenticationDns dns, IPAddress client, st
             throw SpfException.Perm($"{name} has more than {MaxMxRecords} MX records"); // §4.6.4
         }
 
-        foreach (var mx in answer.Records.OrderBy(m => m.Preference))
+        // A null MX (RFC 7505) names no host, so it has no addresses to match.
+        foreach (var mx in answer.Records.Where(m => !m.IsNullMx).OrderBy(m => m.Preference))
         {
-            if (await AnyAddressMatchesAsync(mx.Exchange.TrimEnd('.'), prefix, countVoid: false, cancellationToken))
+            if (await AnyAddressMatchesAsync(mx.Host.TrimEnd('.'), prefix, countVoid: false, cancellationToken))
             {
                 return true;
             }
@@ -149,17 +150,18 @@ internal sealed class SpfEvaluation(IAuthenticationDns dns, IPAddress client, st
     private async Task<bool> ExistsAsync(string name, CancellationToken cancellationToken)
     {
         // §5.7: always an A query, whatever the client's address family.
-        var answer = await dns.LookupAddressesAsync(name, AddressFamily.InterNetwork, cancellationToken);
+        var answer = await dns.GetAddressesAsync(name, AddressFamily.InterNetwork, cancellationToken);
         return Usable(answer.Status, name, countVoid: true);
     }
 
-    private bool Usable(DnsLookupStatus status, string name, bool countVoid)
+    private bool Usable(DnsStatus status, string name, bool countVoid)
     {
         switch (status)
         {
-            case DnsLookupStatus.TemporaryError:
+            case DnsStatus.TemporaryFailure:
                 throw SpfException.Temp($"DNS error looking up {name}");
-            case DnsLookupStatus.NotFound:
+            case DnsStatus.NoData or DnsStatus.NxDomain:
+                // §4.6.4: a void lookup is NOERROR with no answers or NXDOMAIN; both count.
                 if (countVoid && ++voidLookups > MaxVoidLookups)
                 {
                     throw SpfException.Perm($"more than {MaxVoidLookups} void lookups"); // §4.6.4
