@@ -15,6 +15,9 @@ public static class KeypostCommandLine
             WkdCommands.Create(),
             KeyCommands.Create(),
             DirectoryCommands.Create(),
+            UserCommands.Create(),
+            QueueCommands.Create(),
+            DnsRecordsCommand.Create(),
         };
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

@@ -20,6 +20,11 @@ public static class ServeCommand
                 await Console.Out.WriteLineAsync($"keypost: serving WKD on https://{endpoint}");
             }
 
+            foreach (var endpoint in server.Mail?.SmtpEndpoints ?? [])
+            {
+                await Console.Out.WriteLineAsync($"keypost: serving SMTP on {endpoint}");
+            }
+
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;
         }));

@@ -27,6 +27,8 @@ public sealed class KeypostConfig
 
     public RateLimitConfig RateLimit { get; set; } = new();
 
+    public MailConfig Mail { get; set; } = new();
+
     public static KeypostConfig Load(string path)
     {
         KeypostConfig? config;
@@ -54,6 +56,16 @@ public sealed class KeypostConfig
 
     public string DatabasePath => Path.Combine(DataDirectory, "keypost.db");
 
+    public string? MailCertificateFile => Mail.CertificateFile ?? Http.CertificateFile;
+
+    public string? MailKeyFile => Mail.KeyFile ?? Http.KeyFile;
+
+    public string QueueDirectory => Path.Combine(DataDirectory, "queue");
+
+    public string MailDirectory => Path.Combine(DataDirectory, "mail");
+
+    public string DkimDirectory => Path.Combine(DataDirectory, "dkim");
+
     private void ResolvePaths(string baseDirectory)
     {
         DataDirectory = Path.GetFullPath(DataDirectory, baseDirectory);
@@ -65,6 +77,16 @@ public sealed class KeypostConfig
         if (Http.KeyFile is not null)
         {
             Http.KeyFile = Path.GetFullPath(Http.KeyFile, baseDirectory);
+        }
+
+        if (Mail.CertificateFile is not null)
+        {
+            Mail.CertificateFile = Path.GetFullPath(Mail.CertificateFile, baseDirectory);
+        }
+
+        if (Mail.KeyFile is not null)
+        {
+            Mail.KeyFile = Path.GetFullPath(Mail.KeyFile, baseDirectory);
         }
     }
 
@@ -78,6 +100,16 @@ public sealed class KeypostConfig
         foreach (var listen in Http.Listen)
         {
             _ = ListenAddress.Parse(listen);
+        }
+
+        foreach (var listen in Mail.Inbound.Concat(Mail.Submission).Concat(Mail.SubmissionTls).Concat(Mail.DnsServers))
+        {
+            _ = ListenAddress.Parse(listen);
+        }
+
+        if (Mail.Enabled && (MailCertificateFile is null || MailKeyFile is null))
+        {
+            throw new ConfigException($"{path}: mail needs a TLS certificate (mail.certificateFile/keyFile or http's)");
         }
 
         if (Http.Listen.Count > 0 && (Http.CertificateFile is null || Http.KeyFile is null))

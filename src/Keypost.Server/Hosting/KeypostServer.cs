@@ -1,9 +1,10 @@
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using System.Threading.RateLimiting;
 using Keypost.Directory.Storage;
 using Keypost.Directory.Wkd;
 using Keypost.Server.Configuration;
+using Keypost.Server.Mail;
+using Keypost.Server.Tls;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -22,15 +23,19 @@ namespace Keypost.Server.Hosting;
 /// </summary>
 public sealed class KeypostServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly WebApplication? _app;
 
-    private KeypostServer(WebApplication app, DirectoryStore store)
+    private KeypostServer(WebApplication? app, MailHost? mail, DirectoryStore store)
     {
         _app = app;
+        Mail = mail;
         Store = store;
     }
 
     public DirectoryStore Store { get; }
+
+    /// <summary>The SMTP listeners, queue and delivery; null when the configuration has no mail listeners.</summary>
+    public MailHost? Mail { get; }
 
     /// <summary>The HTTPS endpoints actually bound (useful when the configuration asked for port 0).</summary>
     public IReadOnlyList<IPEndPoint> HttpsEndpoints { get; private set; } = [];
@@ -38,11 +43,40 @@ public sealed class KeypostServer : IAsyncDisposable
     public static async Task<KeypostServer> StartAsync(KeypostConfig config, CancellationToken cancellationToken, LogLevel logLevel = LogLevel.Warning)
     {
         var store = await DirectoryOpener.OpenAsync(config, cancellationToken);
+        var app = config.Http.Listen.Count > 0 ? await StartHttpAsync(config, store, logLevel, cancellationToken) : null;
+        MailHost? mail = null;
+        try
+        {
+            mail = config.Mail.Enabled ? await MailHost.StartAsync(config, store, cancellationToken) : null;
+        }
+        catch
+        {
+            if (app is not null)
+            {
+                await app.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        var server = new KeypostServer(app, mail, store);
+        server.HttpsEndpoints = app is null
+            ? []
+            : app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.Get<IServerAddressesFeature>()!.Addresses
+                .Select(a => new Uri(a))
+                .Select(u => new IPEndPoint(IPAddress.Parse(u.Host.Trim('[', ']')), u.Port))
+                .ToList();
+        return server;
+    }
+
+    private static async Task<WebApplication> StartHttpAsync(KeypostConfig config, DirectoryStore store, LogLevel logLevel, CancellationToken cancellationToken)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(logLevel);
         // A line per request would cost more than the lookup itself; the framework speaks only of trouble.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        var certificate = LoadCertificate(config.Http);
+        var certificate = TlsCertificates.Load(config.Http.CertificateFile!, config.Http.KeyFile!);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -51,7 +85,7 @@ public sealed class KeypostServer : IAsyncDisposable
                 kestrel.Listen(ListenAddress.Parse(listen), options =>
                 {
                     options.Protocols = HttpProtocols.Http1AndHttp2;
-                    options.UseHttps(certificate!);
+                    options.UseHttps(certificate);
                 });
             }
         });
@@ -64,37 +98,32 @@ public sealed class KeypostServer : IAsyncDisposable
         app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));
 
         await app.StartAsync(cancellationToken);
-        var server = new KeypostServer(app, store);
-        server.HttpsEndpoints = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-            .Features.Get<IServerAddressesFeature>()!.Addresses
-            .Select(a => new Uri(a))
-            .Select(u => new IPEndPoint(IPAddress.Parse(u.Host.Trim('[', ']')), u.Port))
-            .ToList();
-        return server;
+        return app;
     }
 
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+    public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.WaitForShutdownAsync(cancellationToken);
+        }
+        else
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    private static X509Certificate2? LoadCertificate(HttpConfig http)
-    {
-        if (http.CertificateFile is null || http.KeyFile is null)
+        if (Mail is not null)
         {
-            return null;
+            await Mail.DisposeAsync();
         }
 
-        try
+        if (_app is not null)
         {
-            return X509Certificate2.CreateFromPemFile(http.CertificateFile, http.KeyFile);
-        }
-        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException)
-        {
-            throw new ConfigException($"cannot load the TLS certificate {http.CertificateFile}: {e.Message}");
+            await _app.StopAsync();
+            await _app.DisposeAsync();
         }
     }
 

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Keypost.Core.Addresses;
+using Keypost.Mail.Authentication;
+using Keypost.Mail.Dkim;
+using Keypost.Server.Configuration;
+
+namespace Keypost.Cli.Commands;
+
+/// <summary>`keypost dns-records DOMAIN`: the MX, SPF, DKIM and DMARC records a domain must publish.</summary>
+public static class DnsRecordsCommand
+{
+    public static Command Create()
+    {
+        var config = ConfigOption.Create();
+        var domain = new Argument<string>("domain") { Description = "A hosted domain" };
+        var command = new Command("dns-records", "Print the DNS records (zone-file lines) to publish for a domain; creates its DKIM keys if needed.") { domain, config };
+        command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
+        {
+            var settings = KeypostConfig.Load(ConfigOption.Resolve(result.GetValue(config)));
+            var name = EmailAddress.NormalizeDomain(result.GetValue(domain)!);
+            if (!settings.Domains.Any(d => EmailAddress.NormalizeDomain(d.Name) == name))
+            {
+                throw new CliException($"{name} is not a domain in {ConfigOption.Resolve(result.GetValue(config))}");
+            }
+
+            var generator = new DnsRecordsGenerator(new DkimKeyStore(settings.DkimDirectory));
+            foreach (var record in await generator.GenerateAsync(name, settings.Hostname, cancellationToken))
+            {
+                await Console.Out.WriteLineAsync($"; {record.Purpose}");
+                await Console.Out.WriteLineAsync(record.ToZoneFileLine());
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}

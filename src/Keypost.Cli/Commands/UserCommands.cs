@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Keypost.Core.Addresses;
+using Keypost.Directory.Accounts;
+using Keypost.Server.Configuration;
+using Keypost.Server.Hosting;
+
+namespace Keypost.Cli.Commands;
+
+/// <summary>`keypost user add|remove|passwd|list`: the accounts that log in and receive mail.</summary>
+public static class UserCommands
+{
+    public static Command Create() => new("user", "Manage mail accounts.") { Add(), Passwd(), Remove(), List() };
+
+    private static Command Add() => WithPassword("add", "Create an account (a mailbox) with a password.", mustExist: false);
+
+    private static Command Passwd() => WithPassword("passwd", "Set an account's password.", mustExist: true);
+
+    private static Command WithPassword(string name, string description, bool mustExist)
+    {
+        var config = ConfigOption.Create();
+        var address = new Argument<string>("address") { Description = "The account's email address" };
+        var passwordFile = new Option<FileInfo?>("--password-file") { Description = "Read the password from this file's first line (default: the first line of standard input)" };
+        var command = new Command(name, description) { address, passwordFile, config };
+        command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
+        {
+            var settings = KeypostConfig.Load(ConfigOption.Resolve(result.GetValue(config)));
+            var store = await DirectoryOpener.OpenAsync(settings, cancellationToken);
+            var email = EmailAddress.Parse(result.GetValue(address)!);
+            var exists = await store.GetPasswordHashAsync(email, cancellationToken) is not null;
+            if (exists != mustExist)
+            {
+                throw new CliException(mustExist ? $"{email} has no account" : $"{email} already has an account (use 'keypost user passwd')");
+            }
+
+            var password = result.GetValue(passwordFile) is { } file
+                ? (await File.ReadAllLinesAsync(file.FullName, cancellationToken)).FirstOrDefault()
+                : await Console.In.ReadLineAsync(cancellationToken);
+            if (string.IsNullOrEmpty(password) || password.Length < 8)
+            {
+                throw new CliException("the password must be at least 8 characters");
+            }
+
+            await store.SetPasswordHashAsync(email, new PasswordHasher().Hash(password), cancellationToken);
+            await Console.Out.WriteLineAsync(mustExist ? $"password changed for {email}" : $"account {email} created");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Remove()
+    {
+        var config = ConfigOption.Create();
+        var address = new Argument<string>("address") { Description = "The account's email address" };
+        var command = new Command("remove", "Remove an account: it can no longer log in or receive mail, and its keys stop being served (history is kept).") { address, config };
+        command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
+        {
+            var settings = KeypostConfig.Load(ConfigOption.Resolve(result.GetValue(config)));
+            var store = await DirectoryOpener.OpenAsync(settings, cancellationToken);
+            var email = EmailAddress.Parse(result.GetValue(address)!);
+            if (await store.GetPasswordHashAsync(email, cancellationToken) is null)
+            {
+                throw new CliException($"{email} has no account");
+            }
+
+            await store.RemoveAccountAsync(email, cancellationToken);
+            await Console.Out.WriteLineAsync($"account {email} removed");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var config = ConfigOption.Create();
+        var command = new Command("list", "List accounts.") { config };
+        command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
+        {
+            var settings = KeypostConfig.Load(ConfigOption.Resolve(result.GetValue(config)));
+            var store = await DirectoryOpener.OpenAsync(settings, cancellationToken);
+            foreach (var account in await store.ListAccountsAsync(cancellationToken))
+            {
+                await Console.Out.WriteLineAsync(account);
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,40 @@
+namespace Keypost.Server.Configuration;
+
+/// <summary>SMTP listeners, delivery and mail authentication. No listener configured means no mail service.</summary>
+public sealed class MailConfig
+{
+    /// <summary>Port 25 listeners (STARTTLS offered): mail for this server's accounts.</summary>
+    public List<string> Inbound { get; set; } = [];
+
+    /// <summary>Port 587 listeners: STARTTLS then AUTH (RFC 6409).</summary>
+    public List<string> Submission { get; set; } = [];
+
+    /// <summary>Port 465 listeners: implicit TLS then AUTH (RFC 8314).</summary>
+    public List<string> SubmissionTls { get; set; } = [];
+
+    /// <summary>PEM certificate for SMTP; defaults to http.certificateFile.</summary>
+    public string? CertificateFile { get; set; }
+
+    public string? KeyFile { get; set; }
+
+    public long MaxMessageSize { get; set; } = 25L * 1024 * 1024;
+
+    public int SubmissionMessagesPerMinute { get; set; } = 30;
+
+    /// <summary>Resolvers for MX, SPF, DKIM and DMARC lookups, "IP:port"; empty uses the system's.</summary>
+    public List<string> DnsServers { get; set; } = [];
+
+    /// <summary>The port outbound delivery connects to (25; tests use others).</summary>
+    public int DeliveryPort { get; set; } = 25;
+
+    /// <summary>Retry intervals in seconds (RFC 5321 §4.5.4.1); the last repeats.</summary>
+    public List<int> RetryIntervalSeconds { get; set; } = [300, 600, 1800, 3600, 7200, 14400];
+
+    /// <summary>How long to keep trying before bouncing, in seconds (RFC 5321 §4.5.4.1 suggests 4-5 days).</summary>
+    public int GiveUpAfterSeconds { get; set; } = 5 * 24 * 3600;
+
+    /// <summary>Refuse (550) mail whose DMARC policy says reject; otherwise deliver it marked.</summary>
+    public bool HonourDmarcReject { get; set; } = true;
+
+    public bool Enabled => Inbound.Count + Submission.Count + SubmissionTls.Count > 0;
+}

@@ -1,0 +1,29 @@
+using Keypost.Core.Addresses;
+using Keypost.Directory.Accounts;
+using Keypost.Directory.Storage;
+using Keypost.Mail;
+
+namespace Keypost.Server.Mail;
+
+/// <summary>The directory's domains and accounts as mail sees them: the one place Mail meets Directory.</summary>
+public sealed class DirectoryMailAccounts(DirectoryStore store) : IMailAccounts
+{
+    // Unknown users cost as much as wrong passwords, so timing does not tell which addresses exist.
+    private readonly string _decoyHash = new PasswordHasher().Hash(Guid.NewGuid().ToString());
+
+    public Task<bool> IsHostedDomainAsync(string domain, CancellationToken cancellationToken) =>
+        store.IsHostedDomainAsync(domain.ToLowerInvariant(), cancellationToken);
+
+    /// <summary>An account receives mail once it has a password (a mailbox); publishing a key alone makes none.</summary>
+    public async Task<bool> AccountExistsAsync(EmailAddress address, CancellationToken cancellationToken) =>
+        await store.GetPasswordHashAsync(address, cancellationToken) is not null;
+
+    public async Task<EmailAddress?> AuthenticateAsync(string userName, string password, CancellationToken cancellationToken)
+    {
+        var hash = EmailAddress.TryParse(userName, out var address, out _)
+            ? await store.GetPasswordHashAsync(address!, cancellationToken)
+            : null;
+        var matches = PasswordHasher.Verify(password, hash ?? _decoyHash);
+        return hash is not null && matches ? address : null;
+    }
+}

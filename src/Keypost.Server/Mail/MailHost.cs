@@ -1,0 +1,100 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Keypost.Directory.Storage;
+using Keypost.Mail.Authentication;
+using Keypost.Mail.Delivery;
+using Keypost.Mail.Dkim;
+using Keypost.Mail.Dns;
+using Keypost.Mail.Maildir;
+using Keypost.Mail.Queue;
+using Keypost.Mail.Smtp;
+using Keypost.Server.Configuration;
+using Keypost.Server.Tls;
+
+namespace Keypost.Server.Mail;
+
+/// <summary>The mail side of one Keypost process: SMTP listeners, the durable queue and the delivery worker.</summary>
+public sealed class MailHost : IAsyncDisposable
+{
+    private readonly MessageQueue _queue;
+    private readonly DeliveryWorker _worker;
+    private readonly SmtpListener _listener;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly X509Certificate2 _certificate;
+    private Task _delivery = Task.CompletedTask;
+
+    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener listener, X509Certificate2 certificate)
+    {
+        _queue = queue;
+        _worker = worker;
+        _listener = listener;
+        _certificate = certificate;
+    }
+
+    public IReadOnlyList<IPEndPoint> SmtpEndpoints => _listener.LocalEndPoints;
+
+    public MessageQueue Queue => _queue;
+
+    public DeliveryWorker Worker => _worker;
+
+    public static async Task<MailHost> StartAsync(KeypostConfig config, DirectoryStore store, CancellationToken cancellationToken)
+    {
+        var mail = config.Mail;
+        var certificate = TlsCertificates.Load(config.MailCertificateFile!, config.MailKeyFile!);
+        var accounts = new DirectoryMailAccounts(store);
+        var dns = new MailDnsResolver(new MailDnsResolverOptions { NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList() });
+        var queue = await MessageQueue.OpenAsync(config.QueueDirectory, cancellationToken: cancellationToken);
+        var worker = new DeliveryWorker(queue, new MaildirStore(config.MailDirectory), accounts, dns, new DeliveryOptions
+        {
+            LocalDomain = config.Hostname,
+            SmtpPort = mail.DeliveryPort,
+            RetryIntervals = mail.RetryIntervalSeconds.Select(s => TimeSpan.FromSeconds(s)).ToList(),
+            GiveUpAfter = TimeSpan.FromSeconds(mail.GiveUpAfterSeconds),
+        });
+        var intake = new MailIntake(
+            queue,
+            new InboundAuthenticator(dns, config.Hostname),
+            new DkimSigningService(new DkimKeyStore(config.DkimDirectory)),
+            config.Hostname,
+            mail.HonourDmarcReject,
+            TimeProvider.System);
+        var endpoints = mail.Inbound.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls))
+            .Concat(mail.Submission.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.StartTls)))
+            .Concat(mail.SubmissionTls.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.Implicit)))
+            .ToList();
+        var listener = new SmtpListener(
+            new SmtpListenerOptions
+            {
+                HostName = config.Hostname,
+                Endpoints = endpoints,
+                Certificate = certificate,
+                MaxMessageSize = mail.MaxMessageSize,
+                SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
+            },
+            accounts,
+            intake);
+        var host = new MailHost(queue, worker, listener, certificate);
+        await listener.StartAsync(cancellationToken);
+        host._delivery = Task.Run(() => worker.RunAsync(host._stopping.Token), CancellationToken.None);
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _listener.DisposeAsync();
+        await _stopping.CancelAsync();
+        try
+        {
+            await _delivery;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping is the expected way out of the delivery loop.
+        }
+
+        _worker.Dispose();
+        _queue.Dispose();
+        _certificate.Dispose();
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Keypost.Mail.Authentication;
+using Keypost.Mail.Dkim;
+using Keypost.Mail.Queue;
+using Keypost.Mail.Smtp;
+
+namespace Keypost.Server.Mail;
+
+/// <summary>
+/// What happens between the end of DATA and the 250: inbound mail is authenticated (SPF, DKIM, DMARC) and
+/// stamped, submitted mail is DKIM-signed for its domain; both get a Received line and are queued durably.
+/// </summary>
+public sealed class MailIntake(
+    MessageQueue queue,
+    InboundAuthenticator authenticator,
+    DkimSigningService signer,
+    string hostName,
+    bool honourDmarcReject,
+    TimeProvider clock) : IMessageAcceptor
+{
+    public async Task<AcceptResult> AcceptAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await message.CopyToAsync(buffer, cancellationToken);
+        var data = buffer.ToArray();
+
+        if (session.Kind == SmtpListenerKind.Inbound)
+        {
+            var result = await authenticator.AuthenticateAsync(new MemoryStream(data, writable: false), session.RemoteAddress, session.HeloName, envelope.ReversePath?.ToString(), cancellationToken);
+            if (result.Disposition == MessageDisposition.Reject && honourDmarcReject)
+            {
+                // RFC 7489 §10.3: reject during the SMTP transaction, naming DMARC.
+                return new AcceptResult(550, "5.7.1", $"rejected by the DMARC policy of {result.Dmarc.FromDomain}");
+            }
+
+            data = await authenticator.StampAsync(new MemoryStream(data, writable: false), result, cancellationToken);
+            if (result.Disposition == MessageDisposition.Quarantine)
+            {
+                data = Prepend("X-Keypost-Quarantine: DMARC policy of the From domain says quarantine\r\n", data);
+            }
+        }
+
+        data = Prepend(ReceivedHeader(session, envelope), data);
+        if (session.Kind == SmtpListenerKind.Submission && envelope.ReversePath is { } sender)
+        {
+            data = await signer.SignAsync(new MemoryStream(data, writable: false), sender.Domain, cancellationToken);
+        }
+
+        var id = await queue.EnqueueAsync(envelope, new MemoryStream(data, writable: false), cancellationToken);
+        return AcceptResult.Queued(id);
+    }
+
+    // RFC 5321 §4.4 trace line; RFC 3848 protocol names say whether TLS and AUTH were used.
+    private string ReceivedHeader(SmtpSessionInfo session, SmtpEnvelope envelope)
+    {
+        var protocol = "ESMTP" + (session.IsSecure ? "S" : "") + (session.AuthenticatedAccount is null ? "" : "A");
+        var address = session.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6:" + session.RemoteAddress : session.RemoteAddress.ToString();
+        var forClause = envelope.Recipients.Count == 1 ? $"\r\n\tfor <{envelope.Recipients[0]}>" : "";
+        var date = clock.GetUtcNow().ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture);
+        return $"Received: from {Sanitize(session.HeloName)} ([{address}])\r\n\tby {hostName} with {protocol}{forClause};\r\n\t{date}\r\n";
+    }
+
+    // The HELO argument is the client's word: keep only what a host name or address literal can hold.
+    private static string Sanitize(string helo)
+    {
+        var kept = new string(helo.Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']').Take(255).ToArray());
+        return kept.Length == 0 ? "unknown" : kept;
+    }
+
+    private static byte[] Prepend(string header, byte[] data)
+    {
+        var head = Encoding.UTF8.GetBytes(header);
+        var result = new byte[head.Length + data.Length];
+        head.CopyTo(result, 0);
+        data.CopyTo(result, head.Length);
+        return result;
+    }
+}
