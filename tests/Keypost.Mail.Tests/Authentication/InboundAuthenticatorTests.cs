@@ -7,6 +7,7 @@ using Keypost.Mail.Dmarc;
 using Keypost.Mail.Smtp;
 using Keypost.Mail.Spf;
 using Keypost.Mail.Tests.Dkim;
+using Keypost.Mail.Tests.Support;
 using MimeKit;
 
 namespace Keypost.Mail.Tests.Authentication;

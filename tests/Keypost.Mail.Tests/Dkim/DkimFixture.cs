@@ -1,5 +1,5 @@
 using Keypost.Mail.Dkim;
-using Keypost.Mail.Tests.Authentication;
+using Keypost.Mail.Tests.Support;
 using Keypost.Testing;
 
 namespace Keypost.Mail.Tests.Dkim;

@@ -11,7 +11,7 @@ public sealed class DkimSignVerifyTests(DkimFixture fixture) : IClassFixture<Dki
     private async Task<string> SignAsync(string message = TestMessages.Plain) =>
         Encoding.UTF8.GetString(await fixture.Signer.SignAsync(TestMessages.Stream(message), "rebel.test", Ct));
 
-    private async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(string signed, Tests.Authentication.FakeDns? dns = null)
+    private async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(string signed, Support.FakeDns? dns = null)
     {
         var message = await MimeMessage.LoadAsync(TestMessages.Stream(signed), Ct);
         return await new DkimMessageVerifier(dns ?? fixture.Dns()).VerifyAsync(message, Ct);
@@ -105,7 +105,7 @@ public sealed class DkimSignVerifyTests(DkimFixture fixture) : IClassFixture<Dki
     public async Task Missing_key_record_is_permerror_and_dns_failure_is_temperror()
     {
         var signed = await SignAsync();
-        var dns = new Tests.Authentication.FakeDns().Txt(fixture.Keys.Rsa.DnsName, fixture.Keys.Rsa.TxtRecord);
+        var dns = new Support.FakeDns().Txt(fixture.Keys.Rsa.DnsName, fixture.Keys.Rsa.TxtRecord);
         dns.Failing.Add(fixture.Keys.Rsa.DnsName);
 
         var results = await VerifyAsync(signed, dns);
@@ -117,7 +117,7 @@ public sealed class DkimSignVerifyTests(DkimFixture fixture) : IClassFixture<Dki
     [Fact]
     public async Task Revoked_key_is_permerror()
     {
-        var dns = new Tests.Authentication.FakeDns()
+        var dns = new Support.FakeDns()
             .Txt(fixture.Keys.Ed25519.DnsName, "v=DKIM1; k=ed25519; p=")
             .Txt(fixture.Keys.Rsa.DnsName, fixture.Keys.Rsa.TxtRecord);
 
@@ -132,7 +132,7 @@ public sealed class DkimSignVerifyTests(DkimFixture fixture) : IClassFixture<Dki
     {
         // The Ed25519 selector publishing a different Ed25519 key: the signature must not verify.
         var other = new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(new Org.BouncyCastle.Security.SecureRandom());
-        var dns = new Tests.Authentication.FakeDns().Txt(fixture.Keys.Ed25519.DnsName, DkimTxtRecord.Format(other.GeneratePublicKey()));
+        var dns = new Support.FakeDns().Txt(fixture.Keys.Ed25519.DnsName, DkimTxtRecord.Format(other.GeneratePublicKey()));
 
         var results = await VerifyAsync(await SignAsync(), dns);
 

@@ -1,5 +1,5 @@
 using Keypost.Mail.Dkim;
-using Keypost.Mail.Tests.Authentication;
+using Keypost.Mail.Tests.Support;
 using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto.Parameters;

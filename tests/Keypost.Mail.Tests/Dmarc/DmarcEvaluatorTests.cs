@@ -1,7 +1,7 @@
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dmarc;
 using Keypost.Mail.Spf;
-using Keypost.Mail.Tests.Authentication;
+using Keypost.Mail.Tests.Support;
 using Keypost.Mail.Tests.Dkim;
 using MimeKit;
 

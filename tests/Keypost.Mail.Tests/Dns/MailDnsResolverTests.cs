@@ -1,6 +1,6 @@
 using System.Net;
 using Keypost.Mail.Dns;
-using Keypost.Mail.Tests.Support;
+using Keypost.Testing.Dns;
 using Keypost.Testing;
 
 namespace Keypost.Mail.Tests.Dns;

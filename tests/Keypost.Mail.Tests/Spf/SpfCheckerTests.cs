@@ -1,6 +1,6 @@
 using System.Net;
 using Keypost.Mail.Spf;
-using Keypost.Mail.Tests.Authentication;
+using Keypost.Mail.Tests.Support;
 
 namespace Keypost.Mail.Tests.Spf;
 
