@@ -82,6 +82,9 @@ public sealed class KeypostMailPeer : IAsyncDisposable
         }
     }
 
+    /// <summary>Where Keypost keeps its DKIM keys (created on the first signature for a domain).</summary>
+    public string DkimDirectory => _directory.Combine("data", "dkim");
+
     public string MaildirNew(EmailAddress account) => _directory.Combine("data", "mail", account.Domain, account.LocalPart, "Maildir", "new");
 
     /// <summary>Every queued recipient's state and last error (for assertion messages).</summary>
