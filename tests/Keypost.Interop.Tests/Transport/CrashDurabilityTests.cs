@@ -21,8 +21,8 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
     private const int Kills = 4;
     private const int MaxAttemptsPerMessage = 50;
 
-    private static readonly TimeSpan SendingBudget = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan DrainBudget = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan SendingBudget = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan DrainBudget = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Every_acknowledged_message_is_delivered_despite_repeated_SIGKILL()
@@ -41,7 +41,7 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
             .ToArray();
 
         // Kill at acknowledged counts spread over the run (so every kill lands mid-traffic), at a random moment near each.
-        var kills = 0;
+        var acknowledgedAtKills = new List<int>();
         for (var k = 1; k <= Kills; k++)
         {
             var threshold = (k * MessageCount / (Kills + 1)) + random.Next(-MessageCount / 20, MessageCount / 20);
@@ -52,8 +52,8 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
 
             await Task.Delay(random.Next(0, 100));
             served.Server.Kill();
-            kills++;
-            output.WriteLine($"{clock.Elapsed.TotalSeconds:F1}s: SIGKILL #{kills} at {acknowledged.Count} acknowledged");
+            acknowledgedAtKills.Add(acknowledged.Count);
+            output.WriteLine($"{clock.Elapsed.TotalSeconds:F1}s: SIGKILL #{k} at {acknowledgedAtKills[^1]} acknowledged");
             await served.Server.StartAsync(TimeSpan.FromSeconds(30));
         }
 
@@ -69,7 +69,8 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
             output.WriteLine($"  {token} x{copies}");
         }
 
-        Assert.Equal(Kills, kills);
+        // Every kill hit a server with traffic still to come, or the test proved less than it claims.
+        Assert.All(acknowledgedAtKills, count => Assert.True(count < MessageCount, $"a kill came after all {MessageCount} were acknowledged"));
         Assert.Equal(MessageCount, acknowledged.Count);
         var lost = acknowledged.Keys.Where(t => !found.ContainsKey(t)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} acknowledged messages never reached the Maildir, e.g. {string.Join(", ", lost.Take(5))}\n{served.Server.RecentOutput}");
