@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Keypost.Interop.Tests.Transport;
+
+/// <summary>
+/// `keypost serve --config FILE` as a child process, started (and restarted) until an SMTP endpoint greets, and
+/// killed the hard way: <see cref="Process.Kill()"/> is SIGKILL on Linux, so nothing in the server runs after it.
+/// </summary>
+public sealed class KeypostServeProcess(string configPath, IPEndPoint probe) : IAsyncDisposable
+{
+    private const int KeptOutputLines = 200;
+
+    private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
+
+    public int Starts { get; private set; }
+
+    /// <summary>The last lines the server wrote (stdout and stderr), for failure messages.</summary>
+    public string RecentOutput => string.Join('\n', _output);
+
+    /// <summary>Starts the server and waits until <c>probe</c> answers 220; a start that dies (port still held) is retried.</summary>
+    public async Task StartAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            _process = Launch();
+            Starts++;
+            while (DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+                if (await GreetsAsync())
+                {
+                    return;
+                }
+
+                await Task.Delay(100);
+            }
+
+            await Task.Delay(200);
+        }
+
+        Kill();
+        throw new TimeoutException($"keypost serve did not greet on {probe} within {timeout}:\n{RecentOutput}");
+    }
+
+    /// <summary>SIGKILL, then wait for the process to be gone (bounded).</summary>
+    public void Kill()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _process.Kill();
+            _process.WaitForExit(TimeSpan.FromSeconds(10));
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+
+        _process.Dispose();
+        _process = null;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Kill();
+        return ValueTask.CompletedTask;
+    }
+
+    private Process Launch()
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])[KeypostCli.AssemblyPath, "serve", "--config", configPath])
+        {
+            psi.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = psi };
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _output.Enqueue(line);
+        while (_output.Count > KeptOutputLines && _output.TryDequeue(out _))
+        {
+        }
+    }
+
+    private async Task<bool> GreetsAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await using var wire = await SmtpWire.ConnectAsync(probe, timeout.Token);
+            await wire.CommandAsync("QUIT", timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
