@@ -22,7 +22,7 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
     private const int MaxAttemptsPerMessage = 50;
 
     private static readonly TimeSpan SendingBudget = TimeSpan.FromSeconds(45);
-    private static readonly TimeSpan DrainBudget = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan DrainBudget = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task Every_acknowledged_message_is_delivered_despite_repeated_SIGKILL()

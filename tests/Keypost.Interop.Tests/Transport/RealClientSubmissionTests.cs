@@ -7,7 +7,7 @@ namespace Keypost.Interop.Tests.Transport;
 /// <summary>Everyday SMTP clients submitting to `keypost serve` (port 587 behaviour: STARTTLS, then AUTH) for a local mailbox.</summary>
 public sealed class RealClientSubmissionTests
 {
-    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(40);
 
     [ToolFact("swaks")]
     public async Task Swaks_submits_with_starttls_and_auth_plain_into_a_local_mailbox()

@@ -19,7 +19,7 @@ public sealed class RestartResumesDeliveryTests
     private const string LeiaPassword = "help-me-obi-wan";
     private const string PeerIp = "127.0.0.12";
 
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(40);
 
     [Fact]
     public async Task A_deferred_message_survives_a_restart_and_is_delivered_once_the_peer_accepts()

@@ -15,7 +15,7 @@ namespace Keypost.Interop.Tests.Transport;
 /// </summary>
 public sealed class TwoDomainTransportTests
 {
-    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(40);
 
     [ToolFact(DkimPy.Python, "/usr/lib/python3/dist-packages/dkim/__init__.py", "/usr/lib/python3/dist-packages/nacl/__init__.py")]
     public async Task Leia_submits_at_rebel_and_the_message_lands_authenticated_in_Lukes_Maildir()
