@@ -59,7 +59,7 @@ public sealed class PgpMimeComposer
         var signed = signEncrypt.SignAndEncrypt(
             inner, sender.SigningKey, sender.Certificate, keys, DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()).UtcDateTime);
 
-        var outer = new MimeMessage();
+        var outer = ProtectedHeaders.EmptyMessage();
         ProtectedHeaders.Copy(headers, outer.Headers, ProtectedHeaders.Outer);
         outer.Subject = ProtectedHeaders.ObscuredSubject;
         outer.Body = EncryptedBody(signed);
@@ -93,7 +93,7 @@ public sealed class PgpMimeComposer
     // and the outer copy agree.
     private static HeaderList TransportHeaders(MimeMessage message, DateTimeOffset now)
     {
-        var copy = new MimeMessage();
+        var copy = ProtectedHeaders.EmptyMessage();
         ProtectedHeaders.Copy(message.Headers, copy.Headers, ProtectedHeaders.Protected);
         if (!copy.Headers.Contains(HeaderId.Date))
         {

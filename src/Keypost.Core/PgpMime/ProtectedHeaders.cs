@@ -33,6 +33,14 @@ internal static class ProtectedHeaders
         HeaderId.MessageId, HeaderId.InReplyTo, HeaderId.References,
     ];
 
+    /// <summary>A message with no header fields: MimeMessage's constructor adds Date, Message-Id and empty ones.</summary>
+    public static MimeMessage EmptyMessage()
+    {
+        var message = new MimeMessage();
+        message.Headers.Clear();
+        return message;
+    }
+
     public static void Copy(HeaderList from, HeaderList to, IReadOnlyList<HeaderId> ids)
     {
         foreach (var header in from.Where(h => ids.Contains(h.Id)))

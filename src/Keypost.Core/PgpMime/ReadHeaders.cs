@@ -17,7 +17,7 @@ internal sealed record ReadHeaders(
     {
         if (inner is not null && ProtectedHeaders.AreDeclared(inner))
         {
-            var protectedMessage = new MimeMessage();
+            var protectedMessage = ProtectedHeaders.EmptyMessage();
             ProtectedHeaders.Copy(inner.Headers, protectedMessage.Headers, ProtectedHeaders.Protected);
             return Of(protectedMessage, true);
         }
