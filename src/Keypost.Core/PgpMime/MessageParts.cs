@@ -68,9 +68,10 @@ internal static class MessageParts
             return false;
         }
 
-        using var decoded = new MemoryStream();
-        part.Content.DecodeTo(decoded);
-        var head = Encoding.ASCII.GetString(decoded.GetBuffer(), 0, (int)Math.Min(decoded.Length, PeekBytes));
-        return head.Contains("-----BEGIN PGP MESSAGE-----", StringComparison.Ordinal);
+        // Only the start is decoded: armor sits at the top of a part, and a huge part need not be read whole.
+        using var decoded = part.Content.Open();
+        var buffer = new byte[PeekBytes];
+        var length = decoded.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        return Encoding.ASCII.GetString(buffer, 0, length).Contains("-----BEGIN PGP MESSAGE-----", StringComparison.Ordinal);
     }
 }

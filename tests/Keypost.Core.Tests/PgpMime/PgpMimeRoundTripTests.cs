@@ -150,6 +150,34 @@ public sealed class PgpMimeRoundTripTests
         Assert.Equal(before, Crafted.Serialize(letter));
     }
 
+    [Fact]
+    public void Non_ascii_subject_and_body_travel_in_7bit_and_come_back_intact()
+    {
+        var letter = Crafted.Letter("leia@rebels.test", "luke@jedi.test", "Plänë für Ændor ✓", "Grüße aus Ændor — ✓");
+
+        var composed = new PgpMimeComposer().Compose(letter, leia.Unlock(""), [luke.Certificate]);
+        var result = new PgpMimeReader().Read(Crafted.Reload(composed), [luke.Unlock("")], Crafted.Finder(leia));
+
+        Assert.All(Crafted.Serialize(composed), b => Assert.True(b < 0x80));
+        Assert.Equal("Plänë für Ændor ✓", result.Subject);
+        Assert.Equal("Grüße aus Ændor — ✓", Assert.IsType<TextPart>(result.Body).Text.TrimEnd());
+        Assert.Equal(PgpMimeSignatureStatus.Valid, result.Signature.Status);
+    }
+
+    [Fact]
+    public void Protected_from_wins_over_a_changed_outer_from_and_the_change_is_reported()
+    {
+        var composed = Compose();
+        composed.From.Clear();
+        composed.From.Add(MailboxAddress.Parse("vader@empire.test"));
+
+        var result = new PgpMimeReader().Read(Crafted.Reload(composed), [luke.Unlock("")], Crafted.Finder(leia));
+
+        Assert.Equal("leia@rebels.test", result.From.Mailboxes.Single().Address);
+        Assert.Equal(PgpMimeSignatureStatus.Valid, result.Signature.Status);
+        Assert.Contains(result.Warnings, w => w.Contains("outer From", StringComparison.Ordinal));
+    }
+
     private MimeMessage Compose() =>
         new PgpMimeComposer().Compose(
             Crafted.Letter("Leia <leia@rebels.test>", "luke@jedi.test", RealSubject, Secret, plans),
