@@ -93,6 +93,35 @@ public sealed class PgpMimeAttackTests
     }
 
     [Fact]
+    public void Multipart_encrypted_with_another_protocol_or_a_third_part_is_not_decrypted()
+    {
+        var wrongProtocol = Crafted.PgpMime(Crafted.Binary(Compose()));
+        wrongProtocol.Body!.ContentType.Parameters["protocol"] = "application/pkcs7-mime";
+        var extraPart = Crafted.PgpMime(Crafted.Binary(Compose()));
+        ((Multipart)extraPart.Body!).Add(new TextPart("html") { Text = "\">" });
+
+        var results = new[] { wrongProtocol, extraPart }
+            .Select(m => new PgpMimeReader().Read(Crafted.Reload(m), [luke.Unlock("")], Crafted.Finder(leia)))
+            .ToList();
+
+        Assert.All(results, r => Assert.False(r.Encryption.IsEncrypted));
+        Assert.All(results, r => Assert.True(Assert.Single(r.Attachments).IsOpenPgpData));
+    }
+
+    [Fact]
+    public void Unencrypted_multipart_signed_is_not_reported_as_valid()
+    {
+        var raw = "From: leia@rebels.test\r\nTo: luke@jedi.test\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+            + Crafted.MultipartSigned(leia, "Content-Type: text/plain\r\n\r\nHello.");
+
+        var result = new PgpMimeReader().Read(
+            MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(raw))), [luke.Unlock("")], Crafted.Finder(leia));
+
+        Assert.False(result.Encryption.IsEncrypted);
+        Assert.False(result.Signature.IsValid);
+    }
+
+    [Fact]
     public void Signature_over_a_nested_part_does_not_count_for_the_message()
     {
         // Vader's genuine signature on his own part, pasted into a message claiming to be from Leia.
