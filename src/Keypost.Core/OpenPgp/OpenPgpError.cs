@@ -17,4 +17,13 @@ public enum OpenPgpError
     WeakMaterial,
     WrongPassphrase,
     NoEncryptionKey,
+
+    /// <summary>Encrypted data without an MDC (SED, packet tag 9): it can be altered unnoticed (EFAIL).</summary>
+    NotIntegrityProtected,
+
+    /// <summary>The MDC does not match or the ciphertext is cut short: the data was altered.</summary>
+    IntegrityCheckFailed,
+
+    /// <summary>None of the reader's secret keys can decrypt the message.</summary>
+    NoDecryptionKey,
 }

@@ -1,0 +1,58 @@
+using Keypost.Core.OpenPgp;
+using Org.BouncyCastle.Bcpg;
+using Org.BouncyCastle.Bcpg.OpenPgp;
+using Org.BouncyCastle.Security;
+
+namespace Keypost.Core.PgpMime;
+
+/// <summary>
+/// One OpenPGP message that signs and encrypts (RFC 3156 §6.2, RFC 4880 §11.3):
+/// PKESK... SEIPD( one-pass signature, literal data, signature, MDC ). No compression layer.
+/// </summary>
+internal sealed class OpenPgpSignEncrypt
+{
+    private const int BufferSize = 1 << 16;
+
+    private readonly SecureRandom random;
+
+    public OpenPgpSignEncrypt(SecureRandom random)
+    {
+        this.random = random;
+    }
+
+    public byte[] SignAndEncrypt(
+        byte[] plaintext, PgpPrivateKey signingKey, Certificate signer, IReadOnlyList<PgpPublicKey> recipientKeys, DateTime now)
+    {
+        using var output = new MemoryStream();
+        // RFC 4880 §5.13: SEIPD with MDC; the profile's cipher (AES-256) regardless of recipients' preferences,
+        // since every OpenPGP implementation must read AES-128 and all current ones read AES-256.
+        var encryption = new PgpEncryptedDataGenerator(OpenPgpProfile.SecretKeyProtection, withIntegrityPacket: true, random);
+        foreach (var key in recipientKeys)
+        {
+            encryption.AddMethod(key);
+        }
+
+        using (var encrypted = encryption.Open(output, new byte[BufferSize]))
+        {
+            var signature = new PgpSignatureGenerator(signingKey.PublicKeyPacket.Algorithm, OpenPgpProfile.SignatureHash);
+            signature.InitSign(PgpSignature.BinaryDocument, signingKey, random);
+            var hashed = new PgpSignatureSubpacketGenerator();
+            hashed.SetSignatureCreationTime(false, now);
+            hashed.SetIssuerFingerprint(false, signer.ToBouncyCastle().GetPublicKey());
+            signature.SetHashedSubpackets(hashed.Generate());
+
+            // RFC 4880 §5.4: the one-pass header lets a reader hash while it streams the literal data.
+            signature.GenerateOnePassVersion(false).Encode(encrypted);
+            var literal = new PgpLiteralDataGenerator();
+            using (var literalStream = literal.Open(encrypted, PgpLiteralData.Binary, "", plaintext.Length, now))
+            {
+                literalStream.Write(plaintext, 0, plaintext.Length);
+            }
+
+            signature.Update(plaintext);
+            signature.Generate().Encode(encrypted);
+        }
+
+        return output.ToArray();
+    }
+}

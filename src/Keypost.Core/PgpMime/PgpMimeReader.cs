@@ -1,0 +1,203 @@
+using Keypost.Core.OpenPgp;
+using MimeKit;
+using MimeKit.Cryptography;
+using Org.BouncyCastle.Bcpg.OpenPgp;
+
+namespace Keypost.Core.PgpMime;
+
+/// <summary>
+/// Reads a received message: decrypts it only when its root is an RFC 3156 multipart/encrypted, with BouncyCastle
+/// (MDC required and checked before anything is parsed), and judges the signature over the whole message against
+/// the From address. Refusals are <see cref="OpenPgpException"/>s and return no plaintext.
+/// </summary>
+public sealed class PgpMimeReader
+{
+    /// <summary>Default cap on the decrypted (and decompressed) message: 64 MiB.</summary>
+    public const long DefaultMaxPlaintextBytes = 64L * 1024 * 1024;
+
+    private const string EncryptedProtocol = "application/pgp-encrypted";
+    private const string SignedProtocol = "application/pgp-signature";
+
+    private readonly long maxPlaintextBytes;
+
+    public PgpMimeReader(long maxPlaintextBytes = DefaultMaxPlaintextBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPlaintextBytes, 1);
+        this.maxPlaintextBytes = maxPlaintextBytes;
+    }
+
+    /// <param name="message">The message as received.</param>
+    /// <param name="keys">The reader's unlocked secret keys.</param>
+    /// <param name="findCertificate">Finds a signer's certificate by key ID (primary or subkey), or null.</param>
+    /// <exception cref="OpenPgpException">
+    /// The encrypted root cannot be read: NotIntegrityProtected, IntegrityCheckFailed, NoDecryptionKey, TooLarge,
+    /// Malformed or NotOpenPgp.
+    /// </exception>
+    public PgpMimeReadResult Read(
+        MimeMessage message, IEnumerable<UnlockedSecretKey> keys, Func<ulong, Certificate?> findCertificate)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(findCertificate);
+        var checker = new SignatureChecker(findCertificate);
+
+        if (EncryptedPayload(message.Body) is not { } ciphertext)
+        {
+            return NotEncrypted(message);
+        }
+
+        var payload = OpenPgpDecryptor.Decrypt(ciphertext, keys.ToList(), maxPlaintextBytes);
+        var entity = Load(payload.Plaintext);
+        var headers = ReadHeaders.Choose(message, entity);
+        var encryption = new PgpMimeEncryption(
+            true,
+            true,
+            Hex(payload.DecryptedWithKeyId),
+            payload.RecipientKeyIds.Select(Hex).ToList(),
+            payload.Cipher,
+            payload.WasCompressed);
+        var signature = Signature(payload, entity, headers.From, checker);
+        var warnings = StrayOpenPgpWarnings(entity);
+        if (headers.Protected && !SameAddresses(headers.From, message.From))
+        {
+            warnings.Add("the protected From differs from the outer From; the protected one is shown and checked");
+        }
+
+        return new PgpMimeReadResult(entity, headers, encryption, signature, MessageParts.Attachments(entity), warnings);
+    }
+
+    // RFC 3156 §4: only a root multipart/encrypted with this protocol, a version part and one data part.
+    private static byte[]? EncryptedPayload(MimeEntity? body)
+    {
+        if (body is not Multipart multipart
+            || !multipart.ContentType.IsMimeType("multipart", "encrypted")
+            || !string.Equals(multipart.ContentType.Parameters["protocol"], EncryptedProtocol, StringComparison.OrdinalIgnoreCase)
+            || multipart.Count != 2
+            || !multipart[0].ContentType.IsMimeType("application", "pgp-encrypted")
+            || multipart[1] is not MimePart { Content: not null } data
+            || !data.ContentType.IsMimeType("application", "octet-stream"))
+        {
+            return null;
+        }
+
+        using var output = new MemoryStream();
+        data.Content.DecodeTo(output);
+        return output.ToArray();
+    }
+
+    private static PgpMimeReadResult NotEncrypted(MimeMessage message)
+    {
+        var warnings = StrayOpenPgpWarnings(message.Body);
+        var signature = message.Body is not null && message.Body.ContentType.IsMimeType("multipart", "signed")
+            ? new PgpMimeSignature(PgpMimeSignatureStatus.Unsigned, "signatures on unencrypted messages are not checked here")
+            : NestedOrUnsigned(message.Body);
+        return new PgpMimeReadResult(
+            message.Body,
+            ReadHeaders.Choose(message, null),
+            PgpMimeEncryption.None,
+            signature,
+            MessageParts.Attachments(message.Body),
+            warnings);
+    }
+
+    private static MimeEntity Load(byte[] plaintext)
+    {
+        try
+        {
+            return MimeEntity.Load(new MemoryStream(plaintext, writable: false));
+        }
+        catch (FormatException e)
+        {
+            throw new OpenPgpException(OpenPgpError.Malformed, "the decrypted message is not a MIME entity", e);
+        }
+    }
+
+    private static PgpMimeSignature Signature(
+        DecryptedPayload payload, MimeEntity entity, InternetAddressList from, SignatureChecker checker)
+    {
+        // RFC 3156 §6.2: a signature inside the encryption covers the literal data, i.e. the whole root entity.
+        if (payload.Signature is { } signature)
+        {
+            var onePass = payload.OnePass;
+            return checker.Check(
+                signature.KeyId,
+                signature,
+                key =>
+                {
+                    if (onePass is null)
+                    {
+                        signature.InitVerify(key);
+                        signature.Update(payload.Plaintext);
+                        return signature.Verify();
+                    }
+
+                    onePass.InitVerify(key);
+                    onePass.Update(payload.Plaintext);
+                    return onePass.Verify(signature);
+                },
+                from);
+        }
+
+        // RFC 3156 §6.1: sign first with multipart/signed at the root of the decrypted entity.
+        if (entity is MultipartSigned { Count: 2 } signed
+            && string.Equals(signed.ContentType.Parameters["protocol"], SignedProtocol, StringComparison.OrdinalIgnoreCase)
+            && signed[1] is MimePart { Content: not null } signaturePart
+            && signed.Boundary is { } boundary
+            && DetachedSignedPart.Extract(payload.Plaintext, boundary) is { } covered
+            && DetachedSignature(signaturePart) is { } detached)
+        {
+            return checker.Check(
+                detached.KeyId,
+                detached,
+                key =>
+                {
+                    detached.InitVerify(key);
+                    detached.Update(covered);
+                    return detached.Verify();
+                },
+                from);
+        }
+
+        return NestedOrUnsigned(entity);
+    }
+
+    private static PgpSignature? DetachedSignature(MimePart part)
+    {
+        if (part.Content is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var decoded = new MemoryStream();
+            part.Content.DecodeTo(decoded);
+            decoded.Position = 0;
+            var factory = new PgpObjectFactory(PgpUtilities.GetDecoderStream(decoded));
+            return factory.NextPgpObject() is PgpSignatureList { Count: 1 } list ? list[0] : null;
+        }
+        catch (Exception e) when (e is IOException or PgpException)
+        {
+            return null;
+        }
+    }
+
+    private static PgpMimeSignature NestedOrUnsigned(MimeEntity? entity) =>
+        MessageParts.HasNestedSignature(entity)
+            ? new(
+                PgpMimeSignatureStatus.NotCoveringMessage,
+                "a signature covers only a part of the message, not the whole; it is not counted")
+            : new(PgpMimeSignatureStatus.Unsigned, "the message is not signed");
+
+    private static List<string> StrayOpenPgpWarnings(MimeEntity? root) =>
+        MessageParts.Attachments(root)
+            .Where(a => a.IsOpenPgpData)
+            .Select(a => $"OpenPGP data in the part \"{a.DisplayFileName}\" was not decrypted: "
+                + "only a whole message encrypted as PGP/MIME is decrypted")
+            .ToList();
+
+    private static bool SameAddresses(InternetAddressList a, InternetAddressList b) =>
+        a.Mailboxes.Select(m => m.Address.ToLowerInvariant()).SequenceEqual(b.Mailboxes.Select(m => m.Address.ToLowerInvariant()));
+
+    private static string Hex(ulong keyId) => keyId.ToString("X16", System.Globalization.CultureInfo.InvariantCulture);
+}
