@@ -40,7 +40,9 @@ public sealed class KeyGenerator
             protect ? OpenPgpProfile.SecretKeyProtection : SymmetricKeyAlgorithmTag.Null,
             OpenPgpProfile.SignatureHash,
             Encoding.UTF8.GetBytes(request.Passphrase),
-            true,
+            // RFC 4880 §5.5.3: an unprotected key carries the two-octet checksum; the SHA-1 check is only for
+            // encrypted secrets (usage 254). GnuPG refuses an unprotected key with a SHA-1 check.
+            protect,
             PrimarySubpackets(primary.PublicKey, request.Validity),
             null,
             random);
