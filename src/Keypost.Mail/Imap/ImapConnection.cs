@@ -17,6 +17,7 @@ internal sealed class ImapConnection : IAsyncDisposable
     private Stream _stream;
     private int _start;
     private int _end;
+    private bool _flushBeforeRead = true;
 
     public ImapConnection(Socket socket)
     {
@@ -97,8 +98,16 @@ internal sealed class ImapConnection : IAsyncDisposable
     /// One line without its CRLF, or null at end of stream. Throws <see cref="ImapLineTooLongException"/> when no CRLF
     /// comes within <paramref name="maxOctets"/>: the rest is never buffered.
     /// </summary>
-    public async Task<byte[]?> ReadLineAsync(int maxOctets, CancellationToken cancellationToken)
+    public async Task<byte[]?> ReadLineAsync(int maxOctets, CancellationToken cancellationToken) =>
+        await ReadLineAsync(maxOctets, flush: true, cancellationToken);
+
+    /// <summary>
+    /// As above; with <paramref name="flush"/> false the read never touches the output buffer, so another task may
+    /// write and flush responses meanwhile (IDLE pushes updates while a read for DONE is pending).
+    /// </summary>
+    public async Task<byte[]?> ReadLineAsync(int maxOctets, bool flush, CancellationToken cancellationToken)
     {
+        _flushBeforeRead = flush;
         var scanFrom = 0;
         while (true)
         {
@@ -174,6 +183,7 @@ internal sealed class ImapConnection : IAsyncDisposable
     /// <summary>Reads exactly <paramref name="count"/> octets (a literal), or null at end of stream.</summary>
     public async Task<byte[]?> ReadExactAsync(int count, CancellationToken cancellationToken)
     {
+        _flushBeforeRead = true;
         var result = new byte[count];
         var have = 0;
         while (have < count)
@@ -194,7 +204,11 @@ internal sealed class ImapConnection : IAsyncDisposable
 
     private async Task<bool> FillAsync(CancellationToken cancellationToken)
     {
-        await FlushAsync(cancellationToken);
+        if (_flushBeforeRead)
+        {
+            await FlushAsync(cancellationToken);
+        }
+
         if (_start > 0)
         {
             Buffer.BlockCopy(_input, _start, _input, 0, _end - _start);

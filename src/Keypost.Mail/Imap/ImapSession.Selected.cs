@@ -472,7 +472,7 @@ internal sealed partial class ImapSession
     {
         _connection.WriteLine("+ idling");
         await _connection.FlushAsync(cancellationToken);
-        var done = _connection.ReadLineAsync(1024, cancellationToken);
+        var done = _connection.ReadLineAsync(1024, flush: false, cancellationToken);
         while (true)
         {
             var tick = Task.Delay(Options.IdlePollInterval, cancellationToken);

@@ -217,4 +217,43 @@ public sealed class ImapRawProtocolTests
         Assert.Equal("* ENABLED IMAP4rev2", enable[0]);
         Assert.Equal("* ESEARCH (TAG \"f\") ALL 1:2", esearch[0]);
     }
+
+    [Fact]
+    public async Task Encapsulated_message_sections_and_bodystructure()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        await server.DeliverAsync(TestMail.Forwarded);
+        await using var client = await LoggedInAsync(server);
+        await client.CommandAsync("s", "EXAMINE INBOX");
+
+        var lines = await client.CommandAsync("a", "FETCH 1 (BODYSTRUCTURE BODY.PEEK[2.HEADER.FIELDS (SUBJECT)] BODY.PEEK[2.2] BODY.PEEK[2.1.2] BODY.PEEK[2.TEXT]<0.4>)");
+        var text = string.Join("\r\n", lines);
+
+        Assert.StartsWith("a OK", lines[^1]);
+        Assert.Contains("BODY[2.HEADER.FIELDS (SUBJECT)] {19}\r\nSubject: orders\r\n\r\n", text, StringComparison.Ordinal);
+        Assert.Contains("BODY[2.2] {19}\r\n<p>Go to Endor.</p>", text, StringComparison.Ordinal);
+        Assert.Contains(" BODY[2.1.2] NIL", text, StringComparison.Ordinal);
+        Assert.Contains("BODY[2.TEXT]<0> {4}\r\n--b2", text, StringComparison.Ordinal);
+        Assert.Contains("(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)", text, StringComparison.Ordinal);
+        Assert.Contains("(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" ", text, StringComparison.Ordinal);
+        Assert.Contains("((\"Mon Mothma\" NIL \"mon\" \"rebel.test\"))", text, StringComparison.Ordinal);
+        Assert.Contains("\"ALTERNATIVE\" (\"BOUNDARY\" \"b2\")", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\Seen", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Repeated_failed_logins_end_the_session()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        await using var client = await RawImapClient.ConnectAsync(server.Implicit, tls: true);
+        await client.ReadLineAsync();
+
+        Assert.StartsWith("a NO [AUTHENTICATIONFAILED]", (await client.CommandAsync("a", "LOGIN luke@jedi.test wrong1"))[^1]);
+        Assert.StartsWith("b NO [AUTHENTICATIONFAILED]", (await client.CommandAsync("b", "LOGIN luke@jedi.test wrong2"))[^1]);
+        var third = await client.CommandAsync("c", "LOGIN luke@jedi.test wrong3");
+
+        Assert.Equal("* BYE Too many failed logins", third[0]);
+        Assert.StartsWith("c NO", third[^1]);
+        Assert.Null(await client.ReadLineAsync());
+    }
 }

@@ -29,4 +29,33 @@ public static class TestMail
         "\r\n" +
         "REVBVEggU1RBUg==\r\n" +
         "--outer--\r\n";
+
+    public const string Forwarded =
+        "From: Han <han@rebel.test>\r\n" +
+        "To: <luke@jedi.test>\r\n" +
+        "Subject: Fwd: orders\r\n" +
+        "MIME-Version: 1.0\r\n" +
+        "Content-Type: multipart/mixed; boundary=\"b1\"\r\n" +
+        "\r\n" +
+        "--b1\r\n" +
+        "Content-Type: text/plain\r\n" +
+        "\r\n" +
+        "See below.\r\n" +
+        "--b1\r\n" +
+        "Content-Type: message/rfc822\r\n" +
+        "\r\n" +
+        "From: Mon Mothma <mon@rebel.test>\r\n" +
+        "Subject: orders\r\n" +
+        "Content-Type: multipart/alternative; boundary=\"b2\"\r\n" +
+        "\r\n" +
+        "--b2\r\n" +
+        "Content-Type: text/plain\r\n" +
+        "\r\n" +
+        "Go to Endor.\r\n" +
+        "--b2\r\n" +
+        "Content-Type: text/html\r\n" +
+        "\r\n" +
+        "<p>Go to Endor.</p>\r\n" +
+        "--b2--\r\n" +
+        "--b1--\r\n";
 }
