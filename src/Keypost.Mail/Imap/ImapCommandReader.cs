@@ -7,6 +7,12 @@ namespace Keypost.Mail.Imap;
 /// <summary>Reads one command with its literals (RFC 9051 §4.3, RFC 7888 LITERAL+), within the configured bounds.</summary>
 internal sealed partial class ImapCommandReader(ImapConnection connection, ImapListenerOptions options)
 {
+    /// <summary>Literals a client that has not logged in may send: enough for credentials, too little to hog memory.</summary>
+    public const int PreAuthLiteralOctets = 8 * 1024;
+
+    /// <summary>The largest literal total accepted now; raised to the message size limit after login.</summary>
+    public long MaxLiteralOctets { get; set; } = PreAuthLiteralOctets;
+
     /// <summary>Null at end of stream.</summary>
     public async Task<ImapRawCommand?> ReadAsync(CancellationToken cancellationToken)
     {
@@ -34,7 +40,7 @@ internal sealed partial class ImapCommandReader(ImapConnection connection, ImapL
 
             var nonSynchronizing = marker.Groups[2].Success;
             if (!long.TryParse(marker.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-                || size + literalOctets > options.MaxMessageSize)
+                || size + literalOctets > Math.Min(MaxLiteralOctets, options.MaxMessageSize))
             {
                 // RFC 7888 §4: a non-synchronizing literal over the limit is already on its way; the only safe
                 // answer is BAD and closing. A synchronizing one is refused before the client sends it.

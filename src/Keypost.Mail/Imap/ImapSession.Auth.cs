@@ -116,6 +116,7 @@ internal sealed partial class ImapSession
         }
 
         _connection.ReadTimeout = Options.CommandTimeout;
+        _reader.MaxLiteralOctets = Options.MaxMessageSize;
         return "OK [CAPABILITY " + Capabilities() + "] Logged in";
     }
 }

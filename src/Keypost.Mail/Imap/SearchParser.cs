@@ -49,8 +49,9 @@ internal static class SearchParser
             case "UNDRAFT": return Not(Has(MessageFlags.Draft));
             case "UNFLAGGED": return Not(Has(MessageFlags.Flagged));
             case "UNSEEN": return Not(Has(MessageFlags.Seen));
-            case "NEW": return Not(Has(MessageFlags.Seen));
-            case "OLD": case "RECENT": return name == "OLD" ? _ => true : _ => false;
+            // \Recent is not kept (IMAP4rev2 dropped it): no message is recent, so NEW and RECENT match nothing.
+            case "NEW": case "RECENT": return _ => false;
+            case "OLD": return _ => true;
             case "KEYWORD": t.Space(); t.Atom(); return _ => false;
             case "UNKEYWORD": t.Space(); t.Atom(); return _ => true;
             case "NOT":

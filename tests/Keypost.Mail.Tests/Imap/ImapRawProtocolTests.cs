@@ -256,4 +256,17 @@ public sealed class ImapRawProtocolTests
         Assert.StartsWith("c NO", third[^1]);
         Assert.Null(await client.ReadLineAsync());
     }
+
+    [Fact]
+    public async Task Before_login_only_small_literals_are_accepted()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        await using var client = await RawImapClient.ConnectAsync(server.Implicit, tls: true);
+        await client.ReadLineAsync();
+
+        await client.SendAsync("a LOGIN {100000}\r\n");
+
+        Assert.StartsWith("a NO [TOOBIG]", await client.ReadLineAsync());
+        await client.LoginAsync();
+    }
 }
