@@ -29,7 +29,7 @@ internal sealed record FetchItem(string Name, bool HasSection, int[] Path, strin
                 section += " (" + string.Join(' ', Fields) + ")";
             }
 
-            var name = Name == "BINARY.PEEK" ? "BINARY" : "BODY";
+            var name = Name;
             var partial = PartialStart is { } start ? "<" + start.ToString(System.Globalization.CultureInfo.InvariantCulture) + ">" : "";
             return name + "[" + section + "]" + partial;
         }

@@ -49,29 +49,20 @@ internal static class FetchParser
             throw new ImapParseException("unknown fetch attribute " + name);
         }
 
+        if (name is "BINARY" or "BINARY.PEEK" or "BINARY.SIZE")
+        {
+            return Binary(t, name);
+        }
+
         if (name is not ("BODY" or "BODY.PEEK"))
         {
             throw new ImapParseException("unknown fetch attribute " + name);
         }
 
         t.Expect('[');
-        var path = new List<int>();
+        var path = Path(t);
         var text = "";
         var fields = new List<string>();
-        while (char.IsAsciiDigit(t.Peek))
-        {
-            var n = t.Number();
-            if (n == 0 || path.Count >= MaxSectionDepth)
-            {
-                throw new ImapParseException("section part number invalid or nested too deep");
-            }
-
-            path.Add((int)n);
-            if (!t.TryTake('.'))
-            {
-                break;
-            }
-        }
 
         if (t.Peek != ']')
         {
@@ -96,21 +87,57 @@ internal static class FetchParser
         }
 
         t.Expect(']');
-        long? start = null;
-        long? count = null;
-        if (t.TryTake('<'))
+        var (start, count) = Partial(t);
+        return new FetchItem("BODY", true, [.. path], text, fields, name == "BODY.PEEK", start, count);
+    }
+
+    // RFC 9051 §6.4.5 (from RFC 3516): BINARY[part]<partial>, BINARY.PEEK, BINARY.SIZE[part]; parts only, no text.
+    private static FetchItem Binary(ImapTokenizer t, string name)
+    {
+        t.Expect('[');
+        var path = Path(t);
+        t.Expect(']');
+        var (start, count) = name == "BINARY.SIZE" ? (null, null) : Partial(t);
+        return new FetchItem(name == "BINARY.SIZE" ? name : "BINARY", true, [.. path], "", [], name != "BINARY", start, count);
+    }
+
+    private static List<int> Path(ImapTokenizer t)
+    {
+        var path = new List<int>();
+        while (char.IsAsciiDigit(t.Peek))
         {
-            start = t.Number();
-            t.Expect('.');
-            count = t.Number();
-            if (count == 0)
+            var n = t.Number();
+            if (n == 0 || path.Count >= MaxSectionDepth)
             {
-                throw new ImapParseException("partial count must be positive");
+                throw new ImapParseException("section part number invalid or nested too deep");
             }
 
-            t.Expect('>');
+            path.Add((int)n);
+            if (!t.TryTake('.'))
+            {
+                break;
+            }
         }
 
-        return new FetchItem("BODY", true, [.. path], text, fields, name == "BODY.PEEK", start, count);
+        return path;
+    }
+
+    private static (long? Start, long? Count) Partial(ImapTokenizer t)
+    {
+        if (!t.TryTake('<'))
+        {
+            return (null, null);
+        }
+
+        long start = t.Number();
+        t.Expect('.');
+        long count = t.Number();
+        if (count == 0)
+        {
+            throw new ImapParseException("partial count must be positive");
+        }
+
+        t.Expect('>');
+        return (start, count);
     }
 }

@@ -209,9 +209,13 @@ internal sealed partial class ImapSession
                     Next(item.Name + " ");
                     w.Literal(SectionExtractor.Extract(parsed!, new FetchItem("BODY", true, [], text, [], true, null, null)) ?? []);
                     break;
+                case "BINARY.SIZE":
+                    Next(item.ResponseName + " ");
+                    w.Raw(SectionExtractor.ExtractBinary(parsed!, item) is { } sized ? sized.Length.ToString(CultureInfo.InvariantCulture) : "NIL");
+                    break;
                 default:
                     Next(item.ResponseName + " ");
-                    var data = SectionExtractor.Extract(parsed!, item);
+                    var data = item.Name == "BINARY" ? SectionExtractor.ExtractBinary(parsed!, item) : SectionExtractor.Extract(parsed!, item);
                     if (data is null)
                     {
                         w.Raw("NIL");
@@ -223,6 +227,12 @@ internal sealed partial class ImapSession
                         var from = (int)Math.Min(start, data.Length);
                         var count = (int)Math.Min(item.PartialCount!.Value, data.Length - from);
                         data = data.AsSpan(from, count).ToArray();
+                    }
+
+                    if (item.Name == "BINARY" && data.Contains((byte)0))
+                    {
+                        // RFC 9051 §4.3: literal8 (~{n}) for binary content with NULs.
+                        w.Raw("~");
                     }
 
                     w.Literal(data);

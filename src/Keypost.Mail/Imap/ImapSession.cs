@@ -103,7 +103,7 @@ internal sealed partial class ImapSession
 
     private string Capabilities()
     {
-        var caps = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ ID ENABLE NAMESPACE IDLE MOVE UIDPLUS UNSELECT SPECIAL-USE CHILDREN SASL-IR");
+        var caps = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ ID ENABLE NAMESPACE IDLE MOVE UIDPLUS UNSELECT SPECIAL-USE CHILDREN SASL-IR BINARY");
         caps.Append(" APPENDLIMIT=").Append(Options.MaxMessageSize);
         if (!_connection.IsSecure)
         {
@@ -164,6 +164,13 @@ internal sealed partial class ImapSession
         catch (ImapParseException e)
         {
             result = "BAD " + e.Message;
+        }
+        catch (DirectoryNotFoundException) when (_selected is not null)
+        {
+            // RFC 9051 §6.3.4: when another session deletes the selected mailbox the server may end the session.
+            _connection.WriteLine("* BYE The selected mailbox was deleted");
+            _done = true;
+            return;
         }
 
         if (result.Length > 0)

@@ -53,6 +53,35 @@ internal static class SectionExtractor
         };
     }
 
+    /// <summary>BINARY[part]: a leaf part's content with its Content-Transfer-Encoding undone (RFC 9051 §6.4.5).</summary>
+    public static byte[]? ExtractBinary(ParsedMessage parsed, FetchItem item)
+    {
+        if (item.Path.Length == 0)
+        {
+            return parsed.Raw;
+        }
+
+        MimeEntity? entity = null;
+        foreach (var n in item.Path)
+        {
+            entity = entity is null ? ParsedMessage.Child(parsed.Message, n) : ParsedMessage.Child(entity, n);
+            if (entity is null)
+            {
+                return null;
+            }
+        }
+
+        if (entity is MimePart { Content: { } content })
+        {
+            using var decoded = new MemoryStream();
+            content.DecodeTo(decoded);
+            return decoded.ToArray();
+        }
+
+        var (start, end) = parsed.ContentOf(entity!);
+        return Slice(parsed, start, end);
+    }
+
     private static byte[] Slice(ParsedMessage parsed, long start, long end) => parsed.Raw.AsSpan((int)start, (int)(end - start)).ToArray();
 
     // The matching header fields with their folded lines, then the blank line that ends a header (RFC 9051 §6.4.5).

@@ -269,4 +269,38 @@ public sealed class ImapRawProtocolTests
         Assert.StartsWith("a NO [TOOBIG]", await client.ReadLineAsync());
         await client.LoginAsync();
     }
+
+    [Fact]
+    public async Task Binary_fetch_decodes_the_transfer_encoding()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        await server.DeliverAsync(TestMail.Multipart);
+        await using var client = await LoggedInAsync(server);
+        await client.CommandAsync("s", "SELECT INBOX");
+
+        var lines = await client.CommandAsync("a", "FETCH 1 (BINARY.SIZE[2] BINARY.PEEK[2] BINARY.PEEK[2]<6.4>)");
+        var text = string.Join("\r\n", lines);
+
+        Assert.StartsWith("a OK", lines[^1]);
+        Assert.Contains("BINARY.SIZE[2] 10", text, StringComparison.Ordinal);
+        Assert.Contains("BINARY[2] {10}\r\nDEATH STAR", text, StringComparison.Ordinal);
+        Assert.Contains("BINARY[2]<6> {4}\r\nSTAR", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\Seen", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deleting_a_mailbox_selected_elsewhere_ends_that_session()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        await using var watcher = await LoggedInAsync(server);
+        await using var actor = await LoggedInAsync(server);
+        Assert.StartsWith("c OK", (await actor.CommandAsync("c", "CREATE Temp"))[^1]);
+        Assert.StartsWith("s OK", (await watcher.CommandAsync("s", "SELECT Temp"))[^1]);
+
+        Assert.StartsWith("d OK", (await actor.CommandAsync("d", "DELETE Temp"))[^1]);
+        await watcher.SendAsync("n NOOP\r\n");
+
+        Assert.Equal("* BYE The selected mailbox was deleted", await watcher.ReadLineAsync());
+        Assert.Null(await watcher.ReadLineAsync());
+    }
 }
