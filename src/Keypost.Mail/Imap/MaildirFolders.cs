@@ -1,0 +1,99 @@
+using Keypost.Mail.Queue;
+
+namespace Keypost.Mail.Imap;
+
+/// <summary>
+/// An account's mailboxes in Maildir++ layout (as Dovecot uses it): INBOX is the Maildir itself, every other
+/// mailbox a <c>.Name</c> directory inside it, with '.' as the hierarchy delimiter (<c>.Archive.2024</c>).
+/// </summary>
+internal sealed class MaildirFolders
+{
+    public const char Delimiter = '.';
+
+    private readonly string _root;
+
+    public MaildirFolders(string root)
+    {
+        _root = root;
+    }
+
+    public static bool IsInbox(string name) => name.Equals("INBOX", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The canonical name (INBOX in capitals), or null when the name cannot be a folder.</summary>
+    public static string? Normalize(string name)
+    {
+        if (IsInbox(name))
+        {
+            return "INBOX";
+        }
+
+        name = name.TrimEnd(Delimiter);
+        if (name.Length == 0 || name.Length > 200 || name.StartsWith(Delimiter) || name.Contains("..", StringComparison.Ordinal)
+            || name.Any(c => char.IsControl(c) || c is '/' or '\\' or '*' or '%' or '~'))
+        {
+            return null;
+        }
+
+        return name;
+    }
+
+    public string PathOf(string name) => IsInbox(name) ? _root : Path.Combine(_root, Delimiter + name);
+
+    public bool Exists(string name) => Directory.Exists(Path.Combine(PathOf(name), "cur"));
+
+    public void Create(string name)
+    {
+        var path = PathOf(name);
+        foreach (var sub in (string[])["tmp", "new", "cur"])
+        {
+            DurableFiles.CreateDirectoryDurably(Path.Combine(path, sub));
+        }
+
+        if (!IsInbox(name))
+        {
+            // Maildir++: marks the directory as a folder for other tools (Courier, Dovecot).
+            var marker = Path.Combine(path, "maildirfolder");
+            if (!File.Exists(marker))
+            {
+                File.WriteAllBytes(marker, []);
+            }
+        }
+    }
+
+    /// <summary>INBOX first, then every folder in ordinal order.</summary>
+    public IReadOnlyList<string> List()
+    {
+        var names = new List<string> { "INBOX" };
+        if (!Directory.Exists(_root))
+        {
+            return names;
+        }
+
+        names.AddRange(new DirectoryInfo(_root).EnumerateDirectories(".*")
+            .Where(d => d.Name.Length > 1 && d.Name != ".." && Directory.Exists(Path.Combine(d.FullName, "cur")))
+            .Select(d => d.Name[1..])
+            .Where(n => Normalize(n) == n)
+            .Order(StringComparer.Ordinal));
+        return names;
+    }
+
+    public bool HasChildren(string name) =>
+        !IsInbox(name) && List().Any(n => n.StartsWith(name + Delimiter, StringComparison.Ordinal));
+
+    public void Delete(string name)
+    {
+        Directory.Delete(PathOf(name), recursive: true);
+        DurableFiles.SyncDirectory(_root);
+    }
+
+    /// <summary>Renames a folder and its children (Maildir++ keeps them as siblings).</summary>
+    public void Rename(string from, string to)
+    {
+        foreach (var name in List().Where(n => n == from || n.StartsWith(from + Delimiter, StringComparison.Ordinal)))
+        {
+            Directory.Move(PathOf(name), PathOf(to + name[from.Length..]));
+        }
+
+        DurableFiles.SyncDirectory(_root);
+    }
+}

@@ -1,0 +1,13 @@
+namespace Keypost.Mail.Imap;
+
+/// <summary>The IMAP system flags kept in a Maildir file name's info suffix.</summary>
+[Flags]
+internal enum MessageFlags
+{
+    None = 0,
+    Seen = 1,
+    Answered = 2,
+    Flagged = 4,
+    Deleted = 8,
+    Draft = 16,
+}

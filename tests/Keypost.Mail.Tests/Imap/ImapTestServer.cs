@@ -1,0 +1,78 @@
+using System.Net;
+using System.Text;
+using Keypost.Core.Addresses;
+using Keypost.Mail.Imap;
+using Keypost.Mail.Maildir;
+using Keypost.Mail.Tests.Smtp;
+using Keypost.Testing;
+using MailKit.Net.Imap;
+using MailKit.Security;
+
+namespace Keypost.Mail.Tests.Imap;
+
+/// <summary>An IMAP listener on loopback (STARTTLS endpoint, implicit TLS endpoint) over a temporary Maildir root.</summary>
+public sealed class ImapTestServer : IAsyncDisposable
+{
+    public const string Luke = "luke@jedi.test";
+    public const string LukePassword = "use-the-force";
+
+    private ImapTestServer(ImapListener listener, MaildirStore store, TempDirectory? owned)
+    {
+        Listener = listener;
+        Store = store;
+        _owned = owned;
+    }
+
+    private readonly TempDirectory? _owned;
+
+    public ImapListener Listener { get; }
+
+    public MaildirStore Store { get; }
+
+    public IPEndPoint StartTls => Listener.LocalEndPoints[0];
+
+    public IPEndPoint Implicit => Listener.LocalEndPoints[1];
+
+    public string LukeMaildir => Store.GetMaildirPath(EmailAddress.Parse(Luke));
+
+    /// <summary>Starts a server over <paramref name="root"/> (a fresh temporary directory when null).</summary>
+    public static async Task<ImapTestServer> StartAsync(string? root = null, Func<ImapListenerOptions, ImapListenerOptions>? configure = null)
+    {
+        var owned = root is null ? new TempDirectory("keypost-imap") : null;
+        var store = new MaildirStore(root ?? owned!.Path);
+        var accounts = new FakeMailAccounts("jedi.test").Add(Luke, LukePassword).Add("obiwan@jedi.test", "ben");
+        var options = new ImapListenerOptions
+        {
+            HostName = "imap.jedi.test",
+            Certificate = TestCertificate.Create("imap.jedi.test"),
+            AuthFailureDelay = TimeSpan.Zero,
+            IdlePollInterval = TimeSpan.FromMilliseconds(100),
+            Endpoints =
+            [
+                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), ImapTlsMode.StartTls),
+                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), ImapTlsMode.Implicit),
+            ],
+        };
+        var listener = new ImapListener(configure?.Invoke(options) ?? options, accounts, store);
+        await listener.StartAsync(CancellationToken.None);
+        return new ImapTestServer(listener, store, owned);
+    }
+
+    public Task<string> DeliverAsync(string message) =>
+        Store.DeliverAsync(EmailAddress.Parse(Luke), new MemoryStream(Encoding.UTF8.GetBytes(message)), CancellationToken.None);
+
+    /// <summary>A MailKit client logged in as Luke over implicit TLS.</summary>
+    public async Task<ImapClient> ClientAsync()
+    {
+        var client = new ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
+        await client.ConnectAsync("127.0.0.1", Implicit.Port, SecureSocketOptions.SslOnConnect);
+        await client.AuthenticateAsync(Luke, LukePassword);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Listener.DisposeAsync();
+        _owned?.Dispose();
+    }
+}
