@@ -25,6 +25,11 @@ public static class ServeCommand
                 await Console.Out.WriteLineAsync($"keypost: serving SMTP on {endpoint}");
             }
 
+            foreach (var endpoint in server.Mail?.ImapEndpoints ?? [])
+            {
+                await Console.Out.WriteLineAsync($"keypost: serving IMAP on {endpoint}");
+            }
+
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;
         }));

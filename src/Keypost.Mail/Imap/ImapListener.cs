@@ -25,7 +25,7 @@ public sealed class ImapListener : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(accounts);
         ArgumentNullException.ThrowIfNull(store);
         Validate(options);
-        _context = new ImapSessionContext(options, accounts, store, new MailboxRegistry());
+        _context = new ImapSessionContext(options, accounts, store, new MailboxRegistry(), new AccountSessionLimiter(options.MaxSessionsPerAccount));
     }
 
     /// <summary>The bound addresses, in the order of the configured endpoints (useful with port 0).</summary>
@@ -165,7 +165,7 @@ public sealed class ImapListener : IAsyncDisposable
         }
 
         if (options.MaxMessageSize <= 0 || options.MaxMessageSize > int.MaxValue - 1024 || options.MaxCommandOctets < 1024
-            || options.MaxErrors <= 0 || options.MaxAuthFailures <= 0 || options.MaxSessions <= 0)
+            || options.MaxErrors <= 0 || options.MaxAuthFailures <= 0 || options.MaxSessions <= 0 || options.MaxSessionsPerAccount <= 0)
         {
             throw new ArgumentException("limits must be positive (and a message below 2 GiB)", nameof(options));
         }

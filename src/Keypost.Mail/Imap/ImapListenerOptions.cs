@@ -40,6 +40,9 @@ public sealed class ImapListenerOptions
     /// <summary>Concurrent sessions over all endpoints; more get BYE at once.</summary>
     public int MaxSessions { get; init; } = 1000;
 
+    /// <summary>Logged-in sessions one account may hold at once (clients open a few: one per folder they watch).</summary>
+    public int MaxSessionsPerAccount { get; init; } = 20;
+
     /// <summary>Mailboxes created at first login with their RFC 6154 SPECIAL-USE attribute.</summary>
     public IReadOnlyDictionary<string, string> SpecialUseFolders { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {

@@ -107,6 +107,12 @@ internal sealed partial class ImapSession
             return "NO [AUTHENTICATIONFAILED] Invalid credentials";
         }
 
+        if (!_context.Sessions.TryEnter(account))
+        {
+            // RFC 5530 §3: LIMIT, a resource the account has used up.
+            return "NO [LIMIT] Too many connections for this account";
+        }
+
         _account = account;
         _folders = new MaildirFolders(_context.Store.GetMaildirPath(account));
         _folders.Create("INBOX");

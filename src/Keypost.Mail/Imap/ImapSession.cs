@@ -80,6 +80,13 @@ internal sealed partial class ImapSession
             // A failing dependency (accounts store, disk) must not leave the client hanging.
             await TryCloseWithAsync("* BYE Internal error, try again later");
         }
+        finally
+        {
+            if (_account is not null)
+            {
+                _context.Sessions.Leave(_account);
+            }
+        }
     }
 
     private async Task TryCloseWithAsync(params string[] lines)

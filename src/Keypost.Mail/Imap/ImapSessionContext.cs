@@ -3,4 +3,4 @@ using Keypost.Mail.Maildir;
 namespace Keypost.Mail.Imap;
 
 /// <summary>What every session of one listener shares.</summary>
-internal sealed record ImapSessionContext(ImapListenerOptions Options, IMailAccounts Accounts, MaildirStore Store, MailboxRegistry Mailboxes);
+internal sealed record ImapSessionContext(ImapListenerOptions Options, IMailAccounts Accounts, MaildirStore Store, MailboxRegistry Mailboxes, AccountSessionLimiter Sessions);

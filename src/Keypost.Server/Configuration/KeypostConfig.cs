@@ -102,7 +102,7 @@ public sealed class KeypostConfig
             _ = ListenAddress.Parse(listen);
         }
 
-        foreach (var listen in Mail.Inbound.Concat(Mail.Submission).Concat(Mail.SubmissionTls).Concat(Mail.DnsServers))
+        foreach (var listen in Mail.AllListeners.Concat(Mail.DnsServers))
         {
             _ = ListenAddress.Parse(listen);
         }

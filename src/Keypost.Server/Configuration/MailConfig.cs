@@ -12,7 +12,17 @@ public sealed class MailConfig
     /// <summary>Port 465 listeners: implicit TLS then AUTH (RFC 8314).</summary>
     public List<string> SubmissionTls { get; set; } = [];
 
-    /// <summary>PEM certificate for SMTP; defaults to http.certificateFile.</summary>
+    /// <summary>IMAP listeners with STARTTLS (port 143, RFC 9051); LOGIN only after TLS.</summary>
+    public List<string> Imap { get; set; } = [];
+
+    /// <summary>IMAP listeners with implicit TLS (port 993, RFC 8314).</summary>
+    public List<string> ImapTls { get; set; } = [];
+
+    public int MaxImapSessions { get; set; } = 1000;
+
+    public int MaxImapSessionsPerAccount { get; set; } = 20;
+
+    /// <summary>PEM certificate for SMTP and IMAP; defaults to http.certificateFile.</summary>
     public string? CertificateFile { get; set; }
 
     public string? KeyFile { get; set; }
@@ -36,5 +46,7 @@ public sealed class MailConfig
     /// <summary>Refuse (550) mail whose DMARC policy says reject; otherwise deliver it marked.</summary>
     public bool HonourDmarcReject { get; set; } = true;
 
-    public bool Enabled => Inbound.Count + Submission.Count + SubmissionTls.Count > 0;
+    public IEnumerable<string> AllListeners => Inbound.Concat(Submission).Concat(SubmissionTls).Concat(Imap).Concat(ImapTls);
+
+    public bool Enabled => AllListeners.Any();
 }

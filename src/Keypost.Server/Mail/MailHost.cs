@@ -5,6 +5,7 @@ using Keypost.Mail.Authentication;
 using Keypost.Mail.Delivery;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;
+using Keypost.Mail.Imap;
 using Keypost.Mail.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
@@ -18,20 +19,24 @@ public sealed class MailHost : IAsyncDisposable
 {
     private readonly MessageQueue _queue;
     private readonly DeliveryWorker _worker;
-    private readonly SmtpListener _listener;
+    private readonly SmtpListener? _listener;
+    private readonly ImapListener? _imap;
     private readonly CancellationTokenSource _stopping = new();
     private readonly X509Certificate2 _certificate;
     private Task _delivery = Task.CompletedTask;
 
-    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener listener, X509Certificate2 certificate)
+    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2 certificate)
     {
         _queue = queue;
         _worker = worker;
         _listener = listener;
+        _imap = imap;
         _certificate = certificate;
     }
 
-    public IReadOnlyList<IPEndPoint> SmtpEndpoints => _listener.LocalEndPoints;
+    public IReadOnlyList<IPEndPoint> SmtpEndpoints => _listener?.LocalEndPoints ?? [];
+
+    public IReadOnlyList<IPEndPoint> ImapEndpoints => _imap?.LocalEndPoints ?? [];
 
     public MessageQueue Queue => _queue;
 
@@ -44,7 +49,8 @@ public sealed class MailHost : IAsyncDisposable
         var accounts = new DirectoryMailAccounts(store);
         var dns = new MailDnsResolver(new MailDnsResolverOptions { NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList() });
         var queue = await MessageQueue.OpenAsync(config.QueueDirectory, cancellationToken: cancellationToken);
-        var worker = new DeliveryWorker(queue, new MaildirStore(config.MailDirectory), accounts, dns, new DeliveryOptions
+        var maildirs = new MaildirStore(config.MailDirectory);
+        var worker = new DeliveryWorker(queue, maildirs, accounts, dns, new DeliveryOptions
         {
             LocalDomain = config.Hostname,
             SmtpPort = mail.DeliveryPort,
@@ -62,7 +68,7 @@ public sealed class MailHost : IAsyncDisposable
             .Concat(mail.Submission.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.StartTls)))
             .Concat(mail.SubmissionTls.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.Implicit)))
             .ToList();
-        var listener = new SmtpListener(
+        var listener = endpoints.Count == 0 ? null : new SmtpListener(
             new SmtpListenerOptions
             {
                 HostName = config.Hostname,
@@ -73,15 +79,46 @@ public sealed class MailHost : IAsyncDisposable
             },
             accounts,
             intake);
-        var host = new MailHost(queue, worker, listener, certificate);
-        await listener.StartAsync(cancellationToken);
+        var imapEndpoints = mail.Imap.Select(e => new ImapEndpoint(ListenAddress.Parse(e), ImapTlsMode.StartTls))
+            .Concat(mail.ImapTls.Select(e => new ImapEndpoint(ListenAddress.Parse(e), ImapTlsMode.Implicit)))
+            .ToList();
+        var imap = imapEndpoints.Count == 0 ? null : new ImapListener(
+            new ImapListenerOptions
+            {
+                HostName = config.Hostname,
+                Certificate = certificate,
+                Endpoints = imapEndpoints,
+                MaxMessageSize = mail.MaxMessageSize,
+                MaxSessions = mail.MaxImapSessions,
+                MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
+            },
+            accounts,
+            maildirs);
+        var host = new MailHost(queue, worker, listener, imap, certificate);
+        if (listener is not null)
+        {
+            await listener.StartAsync(cancellationToken);
+        }
+
+        if (imap is not null)
+        {
+            await imap.StartAsync(cancellationToken);
+        }
         host._delivery = Task.Run(() => worker.RunAsync(host._stopping.Token), CancellationToken.None);
         return host;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _listener.DisposeAsync();
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
+
+        if (_imap is not null)
+        {
+            await _imap.DisposeAsync();
+        }
         await _stopping.CancelAsync();
         try
         {

@@ -191,6 +191,40 @@ public sealed class ImapRawProtocolTests
     }
 
     [Fact]
+    public async Task Logins_over_the_per_account_limit_get_no_limit_and_a_freed_slot_is_reusable()
+    {
+        await using var server = await ImapTestServer.StartAsync(configure: o => new ImapListenerOptions
+        {
+            HostName = o.HostName, Certificate = o.Certificate, Endpoints = o.Endpoints, MaxSessionsPerAccount = 2,
+        });
+        var first = await server.ClientAsync();
+        using var second = await server.ClientAsync();
+        var refused = await Assert.ThrowsAsync<MailKit.Security.AuthenticationException>(server.ClientAsync);
+        Assert.NotNull(refused);
+
+        await first.DisconnectAsync(quit: true);
+        first.Dispose();
+        using var third = await RetryAsync(server.ClientAsync);
+        Assert.True(third.IsAuthenticated);
+    }
+
+    // The server notices a closed session a moment after the client has gone.
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> action)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await action();
+            }
+            catch (MailKit.Security.AuthenticationException) when (attempt < 20)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    [Fact]
     public async Task List_status_and_search_answer_in_imap4rev1_form()
     {
         await using var server = await ImapTestServer.StartAsync();
