@@ -12,7 +12,7 @@ dovecot_port=19994
 cleanup() {
   [ -n "${keypost_pid:-}" ] && kill "$keypost_pid" 2>/dev/null || true
   [ -n "${dovecot_pid:-}" ] && kill "$dovecot_pid" 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "${KEYPOST_BENCH_KEEP:-}" ] && echo "kept $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 chmod 755 "$work"
@@ -51,7 +51,7 @@ cp -r maildir data/mail/jedi.test/luke/Maildir
 keypost_pid=$!
 
 # Dovecot: a private instance (own base_dir and config), one static user whose mail is the other copy.
-mkdir -p dovecot/run && cp -r maildir dovecot/Maildir
+mkdir -p dovecot/run dovecot/home && cp -r maildir dovecot/Maildir && chown -R 65534:65534 dovecot/Maildir dovecot/home
 cat > dovecot/dovecot.conf <<CONF
 base_dir = $work/dovecot/run
 state_dir = $work/dovecot/run
@@ -61,17 +61,15 @@ listen = 127.0.0.1
 ssl = required
 ssl_cert = <$work/tls.crt
 ssl_key = <$work/tls.key
-first_valid_uid = 0
+first_valid_uid = 100
 mail_location = maildir:$work/dovecot/Maildir
-default_internal_user = root
-default_login_user = root
 passdb {
   driver = static
   args = password=bench-password
 }
 userdb {
   driver = static
-  args = uid=0 gid=0 home=$work/dovecot
+  args = uid=65534 gid=65534 home=$work/dovecot/home
 }
 service imap-login {
   inet_listener imap {
