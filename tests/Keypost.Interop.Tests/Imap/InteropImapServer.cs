@@ -6,6 +6,7 @@ using Keypost.Interop.Tests.Smtp;
 using Keypost.Mail.Imap;
 using Keypost.Mail.Maildir;
 using Keypost.Testing;
+using Keypost.Testing.Mail;
 
 namespace Keypost.Interop.Tests.Imap;
 

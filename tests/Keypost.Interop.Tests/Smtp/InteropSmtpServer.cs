@@ -1,6 +1,7 @@
 using System.Net;
 using Keypost.Mail.Smtp;
 using Keypost.Testing;
+using Keypost.Testing.Mail;
 
 namespace Keypost.Interop.Tests.Smtp;
 

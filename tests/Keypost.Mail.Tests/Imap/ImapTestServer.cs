@@ -7,6 +7,7 @@ using Keypost.Mail.Tests.Smtp;
 using Keypost.Testing;
 using MailKit.Net.Imap;
 using MailKit.Security;
+using Keypost.Testing.Mail;
 
 namespace Keypost.Mail.Tests.Imap;
 

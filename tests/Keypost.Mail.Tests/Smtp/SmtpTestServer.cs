@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Keypost.Mail.Smtp;
 using Keypost.Testing;
+using Keypost.Testing.Mail;
 
 namespace Keypost.Mail.Tests.Smtp;
 

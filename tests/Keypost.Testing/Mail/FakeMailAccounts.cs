@@ -1,7 +1,7 @@
 using Keypost.Core.Addresses;
 using Keypost.Mail;
 
-namespace Keypost.Mail.Tests.Smtp;
+namespace Keypost.Testing.Mail;
 
 /// <summary>Accounts in a dictionary with plain passwords; the user name is the address.</summary>
 public sealed class FakeMailAccounts : IMailAccounts

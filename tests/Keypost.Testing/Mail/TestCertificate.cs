@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Keypost.Interop.Tests.Smtp;
+namespace Keypost.Testing.Mail;
 
 public static class TestCertificate
 {

@@ -1,7 +1,7 @@
 using System.Text;
 using Keypost.Mail.Smtp;
 
-namespace Keypost.Interop.Tests.Smtp;
+namespace Keypost.Testing.Mail;
 
 public sealed record ReceivedMessage(SmtpSessionInfo Session, SmtpEnvelope Envelope, byte[] Data)
 {

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Keypost.Mail.Smtp;
 
-namespace Keypost.Interop.Tests.Smtp;
+namespace Keypost.Testing.Mail;
 
 /// <summary>Keeps every message it is given; can be told to answer otherwise or to throw.</summary>
 public sealed class RecordingAcceptor : IMessageAcceptor

@@ -1,9 +1,0 @@
-using System.Text;
-using Keypost.Mail.Smtp;
-
-namespace Keypost.Mail.Tests.Smtp;
-
-public sealed record ReceivedMessage(SmtpSessionInfo Session, SmtpEnvelope Envelope, byte[] Data)
-{
-    public string Text => Encoding.UTF8.GetString(Data);
-}
