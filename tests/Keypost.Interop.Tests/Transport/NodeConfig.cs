@@ -4,7 +4,7 @@ using Keypost.Mail.Dkim;
 using Keypost.Mail.Maildir;
 using Keypost.Server.Configuration;
 using Keypost.Server.Tls;
-using Keypost.Testing.Dns;
+using Keypost.Mail.Dns;
 
 namespace Keypost.Interop.Tests.Transport;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Keypost.Mail.Queue;
 using Keypost.Server.Tls;
 using Keypost.Testing;
-using Keypost.Testing.Dns;
+using Keypost.Mail.Dns;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;

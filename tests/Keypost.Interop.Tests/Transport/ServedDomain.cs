@@ -3,7 +3,7 @@ using Keypost.Mail.Smtp;
 using Keypost.Server.Configuration;
 using Keypost.Server.Tls;
 using Keypost.Testing;
-using Keypost.Testing.Dns;
+using Keypost.Mail.Dns;
 
 namespace Keypost.Interop.Tests.Transport;
 

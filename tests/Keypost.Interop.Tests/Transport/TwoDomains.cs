@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Keypost.Server.Tls;
 using Keypost.Testing;
-using Keypost.Testing.Dns;
+using Keypost.Mail.Dns;
 
 namespace Keypost.Interop.Tests.Transport;
 

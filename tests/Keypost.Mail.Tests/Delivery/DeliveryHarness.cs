@@ -8,7 +8,6 @@ using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Mail.Tests.Support;
 using Keypost.Testing;
-using Keypost.Testing.Dns;
 using MimeKit;
 
 namespace Keypost.Mail.Tests.Delivery;

@@ -5,7 +5,6 @@ using Keypost.Mail.Dmarc;
 using Keypost.Mail.Dns;
 using Keypost.Mail.Spf;
 using Keypost.Mail.Tests.Dkim;
-using Keypost.Testing.Dns;
 
 namespace Keypost.Mail.Tests.Dns;
 

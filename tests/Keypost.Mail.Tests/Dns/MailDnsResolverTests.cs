@@ -1,6 +1,5 @@
 using System.Net;
 using Keypost.Mail.Dns;
-using Keypost.Testing.Dns;
 using Keypost.Testing;
 
 namespace Keypost.Mail.Tests.Dns;

@@ -8,7 +8,6 @@ using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Mail;
 using Keypost.Testing;
-using Keypost.Testing.Dns;
 
 namespace Keypost.Server.Tests.Mail;
 

@@ -4,10 +4,10 @@ using System.Net;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 
-namespace Keypost.Testing.Dns;
+namespace Keypost.Mail.Dns;
 
 /// <summary>
-/// An authoritative-looking DNS server on 127.0.0.1 (UDP and TCP) answering from a zone the test sets up. Records
+/// For trying Keypost on one machine (the demo, tests): an authoritative-looking DNS server on 127.0.0.1 (UDP and TCP) answering from a zone the test sets up. Records
 /// may be added while it runs, from any thread. Unknown names answer NXDOMAIN; a name with records of other types
 /// only, or with records below it (an empty non-terminal, RFC 8020 §2), answers NOERROR with no data.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed class LoopbackDnsServer : IDisposable
 
     public LoopbackDnsServer()
     {
-        EndPoint = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
+        EndPoint = new IPEndPoint(IPAddress.Loopback, FreeLoopbackPort());
         server = new DnsServer(new UdpServerTransport(EndPoint, 2000), new TcpServerTransport(EndPoint, 2000, 2000));
         server.QueryReceived += OnQueryReceivedAsync;
         server.Start();
@@ -136,5 +136,12 @@ public sealed class LoopbackDnsServer : IDisposable
         {
             yield return text.Substring(i, Math.Min(MaxCharacterString, text.Length - i));
         }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
