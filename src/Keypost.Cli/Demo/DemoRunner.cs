@@ -1,22 +1,23 @@
 using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
+using Keypost.Client;
+using Keypost.Client.Contacts;
 using Keypost.Client.Discovery;
+using Keypost.Client.Reading;
+using Keypost.Client.Sending;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.Text;
-using Keypost.Core.Wkd;
+using Keypost.Core.Policy;
+using Keypost.Mail.Dns;
 using Keypost.Directory.Publishing;
-using Keypost.Server.Configuration;
-using Keypost.Server.Hosting;
 using Keypost.Server.Tls;
 
 namespace Keypost.Cli.Demo;
 
 /// <summary>
-/// Luke's domain publishes his key; Leia's software finds it by WKD over HTTPS and checks it is his. Everything
-/// runs on loopback with a throw-away CA; the exit code is 0 only if every step did what it should.
+/// The whole story on one machine: two domains, each a real `keypost serve` on its own loopback address, a
+/// DNS server, a throw-away CA. Leia's software finds Luke's key by WKD, encrypts and signs, submits; the
+/// servers carry ciphertext; Luke fetches by IMAP and decrypts. Exit code 0 only if every step did what it should.
 /// </summary>
 public sealed class DemoRunner(TextWriter output, bool keep)
 {
@@ -44,95 +45,152 @@ public sealed class DemoRunner(TextWriter output, bool keep)
 
     private async Task<int> RunInAsync(string root, CancellationToken cancellationToken)
     {
+        const string Subject = "Death Star plans";
+        const string Body = "The plans are in R2-D2. Meet me at Yavin 4.";
+        var leiaAddress = EmailAddress.Parse("leia@rebel.test");
         var failures = 0;
 
+        using var dns = new LoopbackDnsServer();
+        var resolver = new MailDnsResolver(new MailDnsResolverOptions { NameServers = [dns.EndPoint], UseCache = false });
         using var ca = LocalCertificateAuthority.Create("Keypost demo CA");
-        using (var tls = ca.Issue(["jedi.test", "openpgpkey.jedi.test"]))
+        var jediAddress = IPAddress.Parse("127.0.0.10");
+        var rebelAddress = IPAddress.Parse("127.0.0.11");
+        var ports = DemoPorts.FindFree([jediAddress, rebelAddress]);
+        await using var jedi = await DemoDomain.StartAsync("jedi.test", jediAddress, ports, ca, dns, root, cancellationToken);
+        await using var rebel = await DemoDomain.StartAsync("rebel.test", rebelAddress, ports, ca, dns, root, cancellationToken);
+        await Step($"DNS on {dns.EndPoint}; jedi.test on {jediAddress} and rebel.test on {rebelAddress}: WKD https :{ports.Https}, SMTP :{ports.Smtp}, submission :{ports.Submission}, IMAP :{ports.Imaps}");
+
+        const string LukePassword = "luke-demo-password";
+        const string LeiaPassword = "leia-demo-password";
+        await jedi.AddAccountAsync(Luke, LukePassword, cancellationToken);
+        await rebel.AddAccountAsync(leiaAddress, LeiaPassword, cancellationToken);
+        var lukeKey = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker", Passphrase = LukePassword });
+        var leiaKey = new KeyGenerator().Generate(new KeyGenerationRequest(leiaAddress) { DisplayName = "Leia Organa", Passphrase = LeiaPassword });
+        await new KeyPublisher(jedi.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(lukeKey.Certificate.ToBinary(), null, cancellationToken);
+        await new KeyPublisher(rebel.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(leiaKey.Certificate.ToBinary(), null, cancellationToken);
+        await Step($"Luke's key {lukeKey.Fingerprint} is published by jedi.test, Leia's {leiaKey.Fingerprint} by rebel.test");
+
+        using var http = DemoNetwork.CreateHttpClient(resolver, ports.Https, ca.Certificate);
+        var leiaDiscovery = new KeyDiscovery(new WkdClient(http), new PinStore(Path.Combine(root, "leia-client", "pins.db"), TimeProvider.System));
+        var found = await leiaDiscovery.DiscoverAsync(Luke, cancellationToken);
+        if (found.Certificate?.Fingerprint == lukeKey.Fingerprint && found.Usable)
         {
-            ca.WriteServerPem(tls, Path.Combine(root, "jedi.crt"), Path.Combine(root, "jedi.key"));
+            await Step($"Leia's software asked jedi.test for {Luke} ({found.Lookup.Url.Host}): {found.Explanation}");
+        }
+        else
+        {
+            failures++;
+            await Fail($"discovery for {Luke}: {found.Explanation}");
         }
 
-        var config = new KeypostConfig
+        var policy = new SendPolicy(new Dictionary<string, EncryptionPolicy> { ["jedi.test"] = EncryptionPolicy.Require });
+        var leiaServer = new MailServerConnection(rebelAddress.ToString(), ports.Submission, ports.Imaps, leiaAddress.ToString(), LeiaPassword, ca.Certificate);
+        var sent = await new MailSender(leiaDiscovery, policy, leiaKey.Unlock(LeiaPassword), leiaServer, TimeProvider.System)
+            .SendAsync(new OutgoingMessage(leiaAddress.ToString(), [Luke.ToString()], Subject, Body), cancellationToken);
+        await Step($"Leia wrote \"{Subject}\"; it was {(sent.Mode == SendMode.Encrypt ? "encrypted to Luke and Leia and signed" : sent.Mode.ToString())}, submitted to rebel.test over STARTTLS with AUTH");
+
+        var stored = await WaitForMailAsync(jedi.MaildirOf(Luke), TimeSpan.FromSeconds(60), cancellationToken);
+        if (stored is null)
         {
-            DataDirectory = Path.Combine(root, "jedi.test"),
-            Hostname = "mail.jedi.test",
-            Domains = [new DomainConfig { Name = "jedi.test" }],
-            Http = new HttpConfig { Listen = ["127.0.0.1:0"], CertificateFile = Path.Combine(root, "jedi.crt"), KeyFile = Path.Combine(root, "jedi.key") },
-        };
-        await using var jedi = await KeypostServer.StartAsync(config, cancellationToken);
-        var endpoint = jedi.HttpsEndpoints[0];
-        await Step($"jedi.test directory serving WKD on https://{endpoint} (TLS from a throw-away local CA)");
-
-        var lukeKey = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker" });
-        await Step($"Luke generated his key {lukeKey.Fingerprint} ({lukeKey.Certificate.PrimaryAlgorithmName})");
-
-        var publisher = new KeyPublisher(jedi.Store, new CertificatePolicy(), TimeProvider.System);
-        await publisher.PublishAsync(lukeKey.Certificate.ToBinary(), null, cancellationToken);
-        await Step($"jedi.test published it at {WkdUrls.Advanced(Luke)}");
-
-        using var http = LoopbackHttpClient(endpoint, ca.Certificate);
-        var found = await new WkdClient(http).LookupAsync(Luke, cancellationToken);
-        if (found.Certificate is null)
-        {
-            await Fail("Leia's lookup found no key for luke@jedi.test");
+            await Fail("the message did not reach Luke's mailbox at jedi.test");
             return 1;
         }
 
-        await Step($"Leia's software looked up {Luke} by the {found.Method.ToString().ToLowerInvariant()} WKD method and got {found.Certificate.Fingerprint}");
-        foreach (var uid in found.Certificate.UserIds)
+        var storedText = await File.ReadAllTextAsync(stored, cancellationToken);
+        var storedMessage = await MimeKit.MimeMessage.LoadAsync(stored, cancellationToken);
+        var leaked = storedText.Contains(Body, StringComparison.Ordinal) || storedText.Contains(Subject, StringComparison.Ordinal);
+        await Step("rebel.test DKIM-signed it and delivered it to jedi.test's MX over STARTTLS; jedi.test checked it:");
+        foreach (var header in storedMessage.Headers.Where(h => h.Id == MimeKit.HeaderId.AuthenticationResults))
         {
-            await output.WriteLineAsync($"      user ID: {DisplayText.Escape(uid.Text)}");
+            await output.WriteLineAsync("      Authentication-Results: " + string.Join(' ', header.Value.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(v => v.Trim())));
         }
 
-        if (found.Certificate.Fingerprint == lukeKey.Fingerprint)
+        await output.WriteLineAsync("      what the servers saw of the content (jedi.test's copy, decoded):");
+        foreach (var line in ObserverView(storedMessage))
         {
-            await Step("fingerprints match: the key Leia found is the key Luke made");
+            await output.WriteLineAsync("      | " + line);
+        }
+
+        if (leaked)
+        {
+            failures++;
+            await Fail("the body or the real subject is readable on the server");
+        }
+        else
+        {
+            await Step("neither the body nor the real subject appears anywhere on the servers");
+        }
+
+        var lukeServer = new MailServerConnection(jediAddress.ToString(), ports.Submission, ports.Imaps, Luke.ToString(), LukePassword, ca.Certificate);
+        var lukeDiscovery = new KeyDiscovery(new WkdClient(http), new PinStore(Path.Combine(root, "luke-client", "pins.db"), TimeProvider.System));
+        var inbox = await new MailReader(lukeDiscovery, lukeKey.Unlock(LukePassword), lukeServer).ReadInboxAsync(cancellationToken);
+        var read = inbox.FirstOrDefault();
+        if (read is null)
+        {
+            await Fail("Luke's inbox is empty over IMAP");
+            return 1;
+        }
+
+        await Step($"Luke fetched it over IMAP and decrypted it on his machine ({(read.Result.Encryption.IsIntegrityProtected ? "integrity protected" : "NOT integrity protected")}):");
+        await output.WriteLineAsync($"      Subject: {read.Result.DisplaySubject}");
+        await output.WriteLineAsync($"      {DisplayText.Escape(read.Text.Trim())}");
+        var signature = read.Result.Signature;
+        if (signature.IsValid && string.Equals(signature.SignerAddress, leiaAddress.Canonical, StringComparison.OrdinalIgnoreCase))
+        {
+            await output.WriteLineAsync($"      signed by {signature.SignerAddress}, key {signature.SignerFingerprint} found by WKD at rebel.test and pinned on first use");
         }
         else
         {
             failures++;
-            await Fail($"fingerprint mismatch: published {lukeKey.Fingerprint}, found {found.Certificate.Fingerprint}");
+            await Fail($"signature: {signature.Status} {signature.Reason}");
         }
 
-        var stranger = await new WkdClient(http).LookupAsync(EmailAddress.Parse("vader@jedi.test"), cancellationToken);
-        if (stranger.Certificate is null)
-        {
-            await Step("a lookup for vader@jedi.test (no such key) gets the directory's uniform 404");
-        }
-        else
+        if (read.Result.Subject != Subject || !read.Text.Contains(Body, StringComparison.Ordinal))
         {
             failures++;
-            await Fail("a key was returned for an address that has none");
+            await Fail("the decrypted subject or body is not what Leia wrote");
         }
 
         await output.WriteLineAsync(failures == 0 ? "demo: every step succeeded" : $"demo: {failures} step(s) FAILED");
         return failures == 0 ? 0 : 1;
     }
 
+    private static async Task<string?> WaitForMailAsync(string maildir, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            var file = new[] { "new", "cur" }.Select(d => Path.Combine(maildir, d)).Where(System.IO.Directory.Exists)
+                .SelectMany(System.IO.Directory.EnumerateFiles).FirstOrDefault();
+            if (file is not null)
+            {
+                return file;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        return null;
+    }
+
+    // The headers a server sees, then the first lines of the OpenPGP block (decoded from its transfer encoding).
+    private static IEnumerable<string> ObserverView(MimeKit.MimeMessage stored)
+    {
+        yield return "Subject: " + stored.Subject;
+        yield return "Content-Type: " + stored.Body?.ContentType.MimeType;
+        if (stored.BodyParts.OfType<MimeKit.MimePart>().FirstOrDefault(p => p.ContentType.IsMimeType("application", "octet-stream")) is { Content: { } content })
+        {
+            using var decoded = new MemoryStream();
+            content.DecodeTo(decoded);
+            foreach (var line in System.Text.Encoding.ASCII.GetString(decoded.ToArray()).Split('\n').Take(4))
+            {
+                var trimmed = line.TrimEnd('\r');
+                yield return trimmed.Length > 64 ? trimmed[..64] + "..." : trimmed;
+            }
+        }
+    }
+
     private Task Step(string text) => output.WriteLineAsync("  ok  " + text);
 
     private Task Fail(string text) => output.WriteLineAsync("  FAIL " + text);
-
-    // The demo's names are not in DNS: every connection goes to the demo server, and only the demo CA is trusted.
-    private static HttpClient LoopbackHttpClient(IPEndPoint endpoint, X509Certificate2 ca) =>
-        new(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                await socket.ConnectAsync(endpoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                CertificateChainPolicy = new X509ChainPolicy
-                {
-                    TrustMode = X509ChainTrustMode.CustomRootTrust,
-                    CustomTrustStore = { ca },
-                    RevocationMode = X509RevocationMode.NoCheck,
-                },
-            },
-        })
-        { Timeout = TimeSpan.FromSeconds(30) };
 }

@@ -83,7 +83,11 @@ public sealed class CliTests
     {
         var demo = await KeypostCli.RunAsync(["demo"]);
         Assert.True(demo.ExitCode == 0, demo.ToString());
-        Assert.Contains("fingerprints match", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("found by WKD (advanced method)", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("dkim=pass header.d=rebel.test", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("-----BEGIN PGP MESSAGE-----", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Subject: Death Star plans", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("signed by leia@rebel.test", demo.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("every step succeeded", demo.StandardOutput, StringComparison.Ordinal);
     }
 }
