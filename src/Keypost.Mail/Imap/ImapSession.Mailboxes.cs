@@ -196,10 +196,32 @@ internal sealed partial class ImapSession
         }
 
         var matchers = patterns.Select(p => Pattern(reference + p)).ToList();
-        foreach (var mailbox in Folders.List().Where(n => matchers.Any(m => m.IsMatch(n))))
+        var existing = Folders.List();
+        // RFC 9051 §6.3.9: with '%' last, levels of hierarchy that match but are not mailboxes (a parent deleted
+        // under its children, §6.3.5) are returned as \Noselect.
+        var trailing = patterns.Where(p => p.EndsWith('%')).Select(p => Pattern(reference + p)).ToList();
+        var implied = existing
+            .SelectMany(n => Enumerable.Range(1, n.Count(c => c == '.')).Select(i => string.Join('.', n.Split('.')[..i])))
+            .Where(p => !existing.Contains(p) && trailing.Any(m => m.IsMatch(p)))
+            .ToHashSet(StringComparer.Ordinal);
+        var names = existing.Where(n => matchers.Any(m => m.IsMatch(n)));
+        if (implied.Count > 0)
+        {
+            names = names.Concat(implied).Order(StringComparer.Ordinal);
+        }
+
+        foreach (var mailbox in names)
         {
             _writer.Raw("* " + verb + " (");
-            Attributes(mailbox, returnSubscribed);
+            if (implied.Contains(mailbox))
+            {
+                _writer.Raw(@"\Noselect \HasChildren");
+            }
+            else
+            {
+                Attributes(mailbox, returnSubscribed);
+            }
+
             _writer.Raw(") \".\" ").NString(mailbox).Line();
         }
 
@@ -273,6 +295,17 @@ internal sealed partial class ImapSession
         if (Folders.Exists(name))
         {
             return "NO [ALREADYEXISTS] Mailbox exists";
+        }
+
+        // RFC 9051 §6.3.4: missing superior hierarchical names SHOULD be created too.
+        var levels = name.Split('.');
+        for (var i = 1; i < levels.Length; i++)
+        {
+            var parent = string.Join('.', levels[..i]);
+            if (!Folders.Exists(parent))
+            {
+                Folders.Create(parent);
+            }
         }
 
         Folders.Create(name);
