@@ -5,7 +5,7 @@ using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
 using Keypost.Server.Tls;
 using Keypost.Testing;
-using Keypost.Testing.Dns;
+using Keypost.Mail.Dns;
 
 namespace Keypost.Interop.Tests.Imap;
 
