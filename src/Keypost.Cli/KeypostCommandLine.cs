@@ -19,6 +19,11 @@ public static class KeypostCommandLine
             QueueCommands.Create(),
             DnsRecordsCommand.Create(),
         };
+        foreach (var command in ClientCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {

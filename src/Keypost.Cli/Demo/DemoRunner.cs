@@ -4,6 +4,7 @@ using Keypost.Client.Contacts;
 using Keypost.Client.Discovery;
 using Keypost.Client.Reading;
 using Keypost.Client.Sending;
+using Keypost.Cli.ClientSide;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.Text;
@@ -70,7 +71,7 @@ public sealed class DemoRunner(TextWriter output, bool keep)
         await new KeyPublisher(rebel.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(leiaKey.Certificate.ToBinary(), null, cancellationToken);
         await Step($"Luke's key {lukeKey.Fingerprint} is published by jedi.test, Leia's {leiaKey.Fingerprint} by rebel.test");
 
-        using var http = DemoNetwork.CreateHttpClient(resolver, ports.Https, ca.Certificate);
+        using var http = WkdHttp.CreateHttpClient(resolver, ports.Https, ca.Certificate);
         var leiaDiscovery = new KeyDiscovery(new WkdClient(http), new PinStore(Path.Combine(root, "leia-client", "pins.db"), TimeProvider.System));
         var found = await leiaDiscovery.DiscoverAsync(Luke, cancellationToken);
         if (found.Certificate?.Fingerprint == lukeKey.Fingerprint && found.Usable)

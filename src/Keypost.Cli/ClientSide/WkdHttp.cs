@@ -4,16 +4,20 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Keypost.Mail.Dns;
 
-namespace Keypost.Cli.Demo;
+namespace Keypost.Cli.ClientSide;
 
 /// <summary>
-/// HTTPS as a WKD client does it, but with names answered by the demo's DNS server and port 443 mapped to
-/// the demo's HTTPS port. A name the DNS server does not know fails as "not found", which is what lets the
-/// client fall back from the advanced to the direct WKD method (draft-koch-openpgp-webkey-service §3.1).
+/// HTTPS for WKD lookups. On a real network: the system's resolver and trust store, no redirects. On a test bed
+/// (the demo, tests): names answered by a given DNS server, port 443 mapped to another port, a private CA. A
+/// name the DNS server does not know fails as "not found", which is what lets the client fall back from the
+/// advanced to the direct WKD method (draft-koch-openpgp-webkey-service §3.1).
 /// </summary>
-public static class DemoNetwork
+public static class WkdHttp
 {
-    public static HttpClient CreateHttpClient(IMailDnsResolver dns, int httpsPort, X509Certificate2 ca) =>
+    public static HttpClient CreateSystem() =>
+        new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+
+    public static HttpClient CreateHttpClient(IMailDnsResolver dns, int httpsPort, X509Certificate2? ca) =>
         new(new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -38,7 +42,7 @@ public static class DemoNetwork
                     throw;
                 }
             },
-            SslOptions = new SslClientAuthenticationOptions
+            SslOptions = ca is null ? new SslClientAuthenticationOptions() : new SslClientAuthenticationOptions
             {
                 CertificateChainPolicy = new X509ChainPolicy
                 {

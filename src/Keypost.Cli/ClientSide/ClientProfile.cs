@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Keypost.Core.Policy;
+
+namespace Keypost.Cli.ClientSide;
+
+/// <summary>
+/// The user's side, kept on the user's machine (~/.keypost, or --home, or $KEYPOST_HOME): who they are, their
+/// mail server, their secret key (secret-key.asc, passphrase protected) and their pins (pins.db).
+/// </summary>
+public sealed class ClientProfile
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string Address { get; set; } = "";
+
+    /// <summary>The user's mail server (host name or IP) for submission and IMAP.</summary>
+    public string Server { get; set; } = "";
+
+    public int SubmissionPort { get; set; } = 587;
+
+    public int ImapPort { get; set; } = 993;
+
+    /// <summary>A CA to trust instead of the system store (a private CA, as in the demo).</summary>
+    public string? TrustedCaFile { get; set; }
+
+    /// <summary>Resolvers for WKD lookups ("IP:port"); empty uses the system's.</summary>
+    public List<string> DnsServers { get; set; } = [];
+
+    /// <summary>The port WKD lookups connect to; 443 except on a test bed.</summary>
+    public int HttpsPort { get; set; } = 443;
+
+    public Dictionary<string, EncryptionPolicy> Policies { get; set; } = [];
+
+    public EncryptionPolicy DefaultPolicy { get; set; } = EncryptionPolicy.Opportunistic;
+
+    public Client.Discovery.KeyChangePolicy OnKeyChange { get; set; } = Client.Discovery.KeyChangePolicy.Refuse;
+
+    [JsonIgnore]
+    public string Home { get; private set; } = "";
+
+    [JsonIgnore]
+    public string SecretKeyPath => Path.Combine(Home, "secret-key.asc");
+
+    [JsonIgnore]
+    public string PinsPath => Path.Combine(Home, "pins.db");
+
+    public static string ResolveHome(string? home) =>
+        Path.GetFullPath(home ?? Environment.GetEnvironmentVariable("KEYPOST_HOME")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".keypost"));
+
+    public static ClientProfile Load(string? home)
+    {
+        var directory = ResolveHome(home);
+        var path = Path.Combine(directory, "profile.json");
+        if (!File.Exists(path))
+        {
+            throw new CliException($"no Keypost profile in {directory} (run 'keypost client init')");
+        }
+
+        try
+        {
+            var profile = JsonSerializer.Deserialize<ClientProfile>(File.ReadAllText(path), Json) ?? new ClientProfile();
+            profile.Home = directory;
+            return profile;
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"{path}: {e.Message}");
+        }
+    }
+
+    public void Save(string home)
+    {
+        Home = ResolveHome(home);
+        System.IO.Directory.CreateDirectory(Home);
+        File.SetUnixFileMode(Home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(Path.Combine(Home, "profile.json"), JsonSerializer.Serialize(this, Json));
+    }
+}

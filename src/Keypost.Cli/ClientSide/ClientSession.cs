@@ -1,0 +1,66 @@
+using System.Security.Cryptography.X509Certificates;
+using Keypost.Client;
+using Keypost.Client.Contacts;
+using Keypost.Client.Discovery;
+using Keypost.Core.OpenPgp;
+using Keypost.Core.Policy;
+using Keypost.Mail.Dns;
+using Keypost.Server.Configuration;
+
+namespace Keypost.Cli.ClientSide;
+
+/// <summary>The user's services built from their profile: discovery with pins, the secret key, the mail server.</summary>
+public sealed class ClientSession : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly X509Certificate2? _ca;
+
+    public ClientSession(ClientProfile profile)
+    {
+        Profile = profile;
+        _ca = profile.TrustedCaFile is { } caFile ? X509CertificateLoader.LoadCertificateFromFile(Path.GetFullPath(caFile, profile.Home)) : null;
+        _http = profile.DnsServers.Count == 0 && profile.HttpsPort == 443 && _ca is null
+            ? WkdHttp.CreateSystem()
+            : WkdHttp.CreateHttpClient(
+                new MailDnsResolver(new MailDnsResolverOptions { NameServers = profile.DnsServers.Select(ListenAddress.Parse).ToList() }),
+                profile.HttpsPort,
+                _ca);
+        Pins = new PinStore(profile.PinsPath, TimeProvider.System);
+        Discovery = new KeyDiscovery(new WkdClient(_http), Pins, profile.OnKeyChange);
+        Policy = new SendPolicy(profile.Policies, profile.DefaultPolicy);
+    }
+
+    public ClientProfile Profile { get; }
+
+    public PinStore Pins { get; }
+
+    public KeyDiscovery Discovery { get; }
+
+    public SendPolicy Policy { get; }
+
+    /// <summary>The mail server login: the password comes from $KEYPOST_PASSWORD or the first line of a file.</summary>
+    public MailServerConnection Server(string? passwordFile) =>
+        new(Profile.Server, Profile.SubmissionPort, Profile.ImapPort, Profile.Address, Secret(passwordFile, "KEYPOST_PASSWORD", "mail password"), _ca);
+
+    /// <summary>The user's secret key, unlocked with $KEYPOST_PASSPHRASE or the first line of a file.</summary>
+    public UnlockedSecretKey UnlockKey(string? passphraseFile)
+    {
+        if (!File.Exists(Profile.SecretKeyPath))
+        {
+            throw new CliException($"no secret key at {Profile.SecretKeyPath}");
+        }
+
+        var key = SecretKey.Parse(File.ReadAllText(Profile.SecretKeyPath));
+        return key.Unlock(key.IsProtected ? Secret(passphraseFile, "KEYPOST_PASSPHRASE", "key passphrase") : "");
+    }
+
+    private static string Secret(string? file, string variable, string what) =>
+        file is not null ? File.ReadLines(file).FirstOrDefault() ?? ""
+        : Environment.GetEnvironmentVariable(variable) ?? throw new CliException($"give the {what} in ${variable} or with a file option");
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _ca?.Dispose();
+    }
+}
