@@ -28,6 +28,34 @@ public sealed class ImapClientToolTests
         Assert.Contains("May the force be with you", fetch.StandardOutput, StringComparison.Ordinal);
     }
 
+    // imap:// with --ssl-reqd: STARTTLS on port 143 (RFC 9051 §6.2.1), then the same session flags, copies and
+    // expunges through curl's custom requests.
+    [ToolFact("curl")]
+    public async Task Curl_over_starttls_flags_moves_and_expunges()
+    {
+        await using var server = await InteropImapServer.StartAsync();
+        await server.DeliverAsync("Flag me", "body");
+        Task<ProcessResult> Curl(string path, params string[] extra) => ProcessRunner.RunAsync(
+            "curl",
+            ["-sS", "-k", "--ssl-reqd", "--user", InteropImapServer.Luke + ":" + InteropImapServer.LukePassword, "imap://127.0.0.1:" + server.StartTlsPort + path, .. extra],
+            timeout: TimeSpan.FromSeconds(30));
+
+        var flagged = await Curl("/INBOX", "-X", "UID STORE 1 +FLAGS (\\Flagged)");
+        var copied = await Curl("/INBOX", "-X", "UID COPY 1 Trash");
+        var deleted = await Curl("/INBOX", "-X", "UID STORE 1 +FLAGS (\\Deleted)");
+        var expunged = await Curl("/INBOX", "-X", "EXPUNGE");
+        var inbox = await Curl("/INBOX", "-X", "SEARCH ALL");
+        var trash = await Curl("/Trash", "-X", "SEARCH FLAGGED");
+
+        Assert.True(flagged.ExitCode == 0, flagged.ToString());
+        Assert.Contains("FLAGS (\\Flagged)", flagged.StandardOutput, StringComparison.Ordinal);
+        Assert.True(copied.ExitCode == 0, copied.ToString());
+        Assert.True(deleted.ExitCode == 0 && expunged.ExitCode == 0, deleted + "\n" + expunged);
+        Assert.Contains("* 1 EXPUNGE", expunged.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal("* SEARCH", inbox.StandardOutput.Trim());
+        Assert.Contains("* SEARCH 1", trash.StandardOutput, StringComparison.Ordinal);
+    }
+
     [ToolFact("curl")]
     public async Task Curl_with_a_wrong_password_fails()
     {

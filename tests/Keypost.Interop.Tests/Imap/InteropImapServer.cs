@@ -31,6 +31,8 @@ public sealed class InteropImapServer : IAsyncDisposable
 
     public string Port => Listener.LocalEndPoints[0].Port.ToString(CultureInfo.InvariantCulture);
 
+    public string StartTlsPort => Listener.LocalEndPoints[1].Port.ToString(CultureInfo.InvariantCulture);
+
     public static async Task<InteropImapServer> StartAsync()
     {
         var root = new TempDirectory("keypost-imap");
@@ -40,7 +42,11 @@ public sealed class InteropImapServer : IAsyncDisposable
             HostName = "imap.jedi.test",
             Certificate = TestCertificate.Create("imap.jedi.test"),
             AuthFailureDelay = TimeSpan.Zero,
-            Endpoints = [new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), ImapTlsMode.Implicit)],
+            Endpoints =
+            [
+                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), ImapTlsMode.Implicit),
+                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), ImapTlsMode.StartTls),
+            ],
         };
         var listener = new ImapListener(options, new FakeMailAccounts("jedi.test").Add(Luke, LukePassword), store);
         await listener.StartAsync(CancellationToken.None);
