@@ -55,4 +55,27 @@ internal sealed class OpenPgpSignEncrypt
 
         return output.ToArray();
     }
+
+    /// <summary>
+    /// Encrypts without signing (RFC 4880 §11.3: SEIPD( literal data, MDC )), for a sender that holds no secret
+    /// key, such as a submission gateway. Same cipher and MDC as <see cref="SignAndEncrypt"/>, no compression.
+    /// </summary>
+    public byte[] Encrypt(byte[] plaintext, IReadOnlyList<PgpPublicKey> recipientKeys, DateTime now)
+    {
+        using var output = new MemoryStream();
+        var encryption = new PgpEncryptedDataGenerator(OpenPgpProfile.SecretKeyProtection, withIntegrityPacket: true, random);
+        foreach (var key in recipientKeys)
+        {
+            encryption.AddMethod(key);
+        }
+
+        using (var encrypted = encryption.Open(output, new byte[BufferSize]))
+        {
+            var literal = new PgpLiteralDataGenerator();
+            using var literalStream = literal.Open(encrypted, PgpLiteralData.Binary, "", plaintext.Length, now);
+            literalStream.Write(plaintext, 0, plaintext.Length);
+        }
+
+        return output.ToArray();
+    }
 }

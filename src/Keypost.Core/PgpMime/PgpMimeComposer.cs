@@ -66,6 +66,42 @@ public sealed class PgpMimeComposer
         return outer;
     }
 
+    /// <summary>
+    /// Encrypts <paramref name="message"/> to <paramref name="recipients"/> and <paramref name="additionalRecipients"/>
+    /// without a signature: for a server that composes on a user's behalf and holds no secret key of theirs (the
+    /// submission gateway). Readers see the message as encrypted and unsigned. The input message is not changed.
+    /// </summary>
+    /// <exception cref="OpenPgpException">A certificate has no usable encryption subkey (NoEncryptionKey).</exception>
+    public MimeMessage ComposeEncryptOnly(
+        MimeMessage message,
+        IEnumerable<Certificate> recipients,
+        IEnumerable<Certificate>? additionalRecipients = null)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(recipients);
+        if (message.Body is null)
+        {
+            throw new ArgumentException("the message has no body", nameof(message));
+        }
+
+        var now = time.GetUtcNow();
+        var keys = EncryptionKeys(recipients.Concat(additionalRecipients ?? []), now);
+        if (keys.Count == 0)
+        {
+            throw new ArgumentException("no recipients to encrypt to", nameof(recipients));
+        }
+
+        var headers = TransportHeaders(message, now);
+        var inner = InnerEntity(message.Body, headers);
+        var encrypted = signEncrypt.Encrypt(inner, keys, DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()).UtcDateTime);
+
+        var outer = ProtectedHeaders.EmptyMessage();
+        ProtectedHeaders.Copy(headers, outer.Headers, ProtectedHeaders.Outer);
+        outer.Subject = ProtectedHeaders.ObscuredSubject;
+        outer.Body = EncryptedBody(encrypted);
+        return outer;
+    }
+
     private static List<PgpPublicKey> EncryptionKeys(IEnumerable<Certificate> certificates, DateTimeOffset now)
     {
         var keys = new List<PgpPublicKey>();

@@ -12,8 +12,10 @@ public sealed class PgpMimeReadResult
         PgpMimeEncryption encryption,
         PgpMimeSignature signature,
         IReadOnlyList<PgpMimeAttachment> attachments,
-        IReadOnlyList<string> warnings)
+        IReadOnlyList<string> warnings,
+        string? disclaimer = null)
     {
+        Disclaimer = disclaimer;
         Body = body;
         Subject = headers.Subject;
         From = headers.From;
@@ -55,6 +57,14 @@ public sealed class PgpMimeReadResult
 
     /// <summary>Things the user should know (e.g. OpenPGP data left encrypted in a non-root part).</summary>
     public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>
+    /// Text a sending server put beside the encrypted part (<see cref="PgpMimeDisclaimer"/>): not encrypted, not
+    /// signed, to be shown apart from <see cref="Body"/> and never merged with it.
+    /// </summary>
+    public string? Disclaimer { get; }
+
+    public string? DisplayDisclaimer => Disclaimer is null ? null : DisplayText.Escape(Disclaimer, PgpMimeDisclaimer.MaxLength);
 
     public string DisplaySubject => DisplayText.Escape(Subject);
 

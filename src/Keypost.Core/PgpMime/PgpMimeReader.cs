@@ -41,7 +41,10 @@ public sealed class PgpMimeReader
         ArgumentNullException.ThrowIfNull(findCertificate);
         var checker = new SignatureChecker(findCertificate);
 
-        if (EncryptedPayload(message.Body) is not { } ciphertext)
+        // The gateway's disclaimer shape (see PgpMimeDisclaimer): the encrypted part is read as if it were the
+        // root, the disclaimer is kept apart and never joined with what is decrypted.
+        var disclaimer = PgpMimeDisclaimer.Split(message.Body);
+        if (EncryptedPayload(disclaimer?.Encrypted ?? message.Body) is not { } ciphertext)
         {
             return NotEncrypted(message);
         }
@@ -63,7 +66,12 @@ public sealed class PgpMimeReader
             warnings.Add("the protected From differs from the outer From; the protected one is shown and checked");
         }
 
-        return new PgpMimeReadResult(entity, headers, encryption, signature, MessageParts.Attachments(entity), warnings);
+        if (disclaimer is not null)
+        {
+            warnings.Add("the sending server added a disclaimer outside the encryption: it is neither encrypted nor signed");
+        }
+
+        return new PgpMimeReadResult(entity, headers, encryption, signature, MessageParts.Attachments(entity), warnings, disclaimer?.Text);
     }
 
     // RFC 3156 §4: only a root multipart/encrypted with this protocol, a version part and one data part.

@@ -22,6 +22,7 @@ internal sealed class LocalDelivery
     {
         // RFC 5321 §4.4: the delivering MTA records the reverse-path in a Return-Path header.
         var returnPath = Encoding.UTF8.GetBytes($"Return-Path: <{item.Message.ReversePath}>\r\n");
+        var folder = await FolderAsync(openData, cancellationToken).ConfigureAwait(false);
         var results = new List<DeliveryResult>();
         foreach (var recipient in item.Recipients)
         {
@@ -34,7 +35,7 @@ internal sealed class LocalDelivery
             try
             {
                 await using var data = openData();
-                await maildir.DeliverAsync(recipient.Address, returnPath, data, cancellationToken).ConfigureAwait(false);
+                await maildir.DeliverAsync(recipient.Address, folder, returnPath, data, cancellationToken).ConfigureAwait(false);
                 results.Add(DeliveryResult.Delivered(recipient.Index, "dns; " + localDomain));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -44,5 +45,28 @@ internal sealed class LocalDelivery
         }
 
         return results;
+    }
+
+    // Only the very first line counts: our intake puts the folder header there after removing every copy the
+    // sender wrote, so a header anywhere else (or a name that is not a plain folder name) is ignored.
+    private static async Task<string?> FolderAsync(Func<Stream> openData, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[128];
+        int length;
+        await using (var data = openData())
+        {
+            length = await data.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        var start = Encoding.ASCII.GetString(buffer, 0, length);
+        var prefix = MaildirStore.FolderHeader + ": ";
+        var end = start.IndexOf("\r\n", StringComparison.Ordinal);
+        if (!start.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || end < 0)
+        {
+            return null;
+        }
+
+        var name = start[prefix.Length..end];
+        return MaildirStore.IsSimpleFolderName(name) ? name : null;
     }
 }

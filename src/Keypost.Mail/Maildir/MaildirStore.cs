@@ -32,15 +32,44 @@ public sealed class MaildirStore
         return Path.Combine(root, account.Domain, SafeLocalPart(account), "Maildir");
     }
 
+    /// <summary>
+    /// The header this server's own intake puts on the first line of a message to choose a folder (e.g. Junk).
+    /// Intake removes it from everything it receives, and delivery honours it only on the first line.
+    /// </summary>
+    public const string FolderHeader = "X-Keypost-Folder";
+
     public Task<string> DeliverAsync(EmailAddress recipient, Stream message, CancellationToken cancellationToken) =>
         DeliverAsync(recipient, ReadOnlyMemory<byte>.Empty, message, cancellationToken);
 
     /// <summary>Delivers <paramref name="prefix"/> (e.g. a Return-Path header) followed by the message; returns the file's path in new/.</summary>
-    public async Task<string> DeliverAsync(EmailAddress recipient, ReadOnlyMemory<byte> prefix, Stream message, CancellationToken cancellationToken)
+    public Task<string> DeliverAsync(EmailAddress recipient, ReadOnlyMemory<byte> prefix, Stream message, CancellationToken cancellationToken) =>
+        DeliverAsync(recipient, null, prefix, message, cancellationToken);
+
+    /// <summary>
+    /// Delivers into <paramref name="folder"/> (Maildir++: the <c>.Name</c> directory inside the account's Maildir,
+    /// created when missing), or into INBOX when null.
+    /// </summary>
+    /// <exception cref="ArgumentException">The folder name is not plain ASCII letters and digits.</exception>
+    public async Task<string> DeliverAsync(EmailAddress recipient, string? folder, ReadOnlyMemory<byte> prefix, Stream message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var maildir = GetMaildirPath(recipient);
+        if (folder is not null && !IsSimpleFolderName(folder))
+        {
+            throw new ArgumentException("a delivery folder is ASCII letters and digits only", nameof(folder));
+        }
+
+        var maildir = folder is null ? GetMaildirPath(recipient) : Path.Combine(GetMaildirPath(recipient), "." + folder);
         EnsureMaildir(maildir);
+        if (folder is not null)
+        {
+            // Maildir++: marks the directory as a folder for other tools (Courier, Dovecot) and our IMAP side.
+            var marker = Path.Combine(maildir, "maildirfolder");
+            if (!File.Exists(marker))
+            {
+                await File.WriteAllBytesAsync(marker, [], cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var name = UniqueName();
         var tmp = Path.Combine(maildir, "tmp", name);
         var target = Path.Combine(maildir, "new", name);
@@ -59,6 +88,10 @@ public sealed class MaildirStore
 
         return target;
     }
+
+    /// <summary>True for names delivery may use as a folder: 1-64 ASCII letters and digits.</summary>
+    public static bool IsSimpleFolderName(string folder) =>
+        folder.Length is > 0 and <= 64 && folder.All(char.IsAsciiLetterOrDigit);
 
     private static void EnsureMaildir(string maildir)
     {

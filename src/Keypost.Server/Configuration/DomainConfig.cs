@@ -9,4 +9,28 @@ public sealed class DomainConfig
 
     /// <summary>Where WKS submissions go (§4.4); not served when unset.</summary>
     public string? SubmissionAddress { get; set; }
+
+    /// <summary>
+    /// Submission gateway for legacy clients: plaintext submitted by this domain's users is encrypted by the server
+    /// to recipients whose keys it finds (opportunistic: sent as is when any recipient has none). Off by default,
+    /// because the server then sees the plaintext.
+    /// </summary>
+    public bool Gateway { get; set; }
+
+    /// <summary>Text the gateway adds in its own unencrypted text/plain part beside the encrypted one.</summary>
+    public string? GatewayDisclaimer { get; set; }
+
+    /// <summary>
+    /// An armored certificate (organisation escrow) the gateway also encrypts to; loaded at start, relative to the
+    /// configuration file.
+    /// </summary>
+    public string? AdditionalDecryptionKeyFile { get; set; }
+
+    /// <summary>
+    /// Receiving side: file encrypted mail (multipart/encrypted root) whose DKIM does not pass for the From domain,
+    /// or whose DMARC fails, in Junk. On by default: the server cannot read or check an encrypted message, so the
+    /// sender's domain authentication is the only origin check it can make, and encrypted mail with a forged origin
+    /// is a phishing vehicle that looks trustworthy; Junk keeps the mail, it only takes it out of the inbox.
+    /// </summary>
+    public bool FileUnverifiedEncryptedMailInJunk { get; set; } = true;
 }

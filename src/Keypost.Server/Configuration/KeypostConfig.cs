@@ -88,6 +88,11 @@ public sealed class KeypostConfig
         {
             Mail.KeyFile = Path.GetFullPath(Mail.KeyFile, baseDirectory);
         }
+
+        foreach (var domain in Domains.Where(d => d.AdditionalDecryptionKeyFile is not null))
+        {
+            domain.AdditionalDecryptionKeyFile = Path.GetFullPath(domain.AdditionalDecryptionKeyFile!, baseDirectory);
+        }
     }
 
     private void Validate(string path)
@@ -105,6 +110,11 @@ public sealed class KeypostConfig
         foreach (var listen in Mail.AllListeners.Concat(Mail.DnsServers))
         {
             _ = ListenAddress.Parse(listen);
+        }
+
+        foreach (var domain in Domains.Where(d => d.GatewayDisclaimer is { Length: > Core.PgpMime.PgpMimeDisclaimer.MaxLength }))
+        {
+            throw new ConfigException($"{path}: the gateway disclaimer of {domain.Name} is longer than {Core.PgpMime.PgpMimeDisclaimer.MaxLength} characters");
         }
 
         if (Mail.Enabled && (MailCertificateFile is null || MailKeyFile is null))

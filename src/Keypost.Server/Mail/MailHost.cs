@@ -1,5 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Keypost.Client.Discovery;
+using Keypost.Core.PgpMime;
 using Keypost.Directory.Storage;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Delivery;
@@ -10,6 +12,7 @@ using Keypost.Mail.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Configuration;
+using Keypost.Server.Gateway;
 using Keypost.Server.Tls;
 
 namespace Keypost.Server.Mail;
@@ -23,10 +26,12 @@ public sealed class MailHost : IAsyncDisposable
     private readonly ImapListener? _imap;
     private readonly CancellationTokenSource _stopping = new();
     private readonly X509Certificate2 _certificate;
+    private readonly HttpClient? _ownedHttp;
     private Task _delivery = Task.CompletedTask;
 
-    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2 certificate)
+    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2 certificate, HttpClient? ownedHttp)
     {
+        _ownedHttp = ownedHttp;
         _queue = queue;
         _worker = worker;
         _listener = listener;
@@ -42,9 +47,14 @@ public sealed class MailHost : IAsyncDisposable
 
     public DeliveryWorker Worker => _worker;
 
-    public static async Task<MailHost> StartAsync(KeypostConfig config, DirectoryStore store, CancellationToken cancellationToken)
+    /// <param name="wkdHttp">
+    /// The HTTPS client the submission gateway looks up remote recipients' keys with (WKD); null makes one with the
+    /// default handler. Tests pass one that resolves names with their own DNS and trusts their own CA.
+    /// </param>
+    public static async Task<MailHost> StartAsync(KeypostConfig config, DirectoryStore store, CancellationToken cancellationToken, HttpClient? wkdHttp = null)
     {
         var mail = config.Mail;
+        var policies = await DomainMailPolicies.LoadAsync(config.Domains, TimeProvider.System, cancellationToken);
         var certificate = TlsCertificates.Load(config.MailCertificateFile!, config.MailKeyFile!);
         var accounts = new DirectoryMailAccounts(store);
         var dns = new MailDnsResolver(new MailDnsResolverOptions { NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList() });
@@ -57,13 +67,22 @@ public sealed class MailHost : IAsyncDisposable
             RetryIntervals = mail.RetryIntervalSeconds.Select(s => TimeSpan.FromSeconds(s)).ToList(),
             GiveUpAfter = TimeSpan.FromSeconds(mail.GiveUpAfterSeconds),
         });
+        var ownedHttp = wkdHttp is null && config.Domains.Any(d => d.Gateway) ? CreateWkdHttpClient() : null;
+        var http = wkdHttp ?? ownedHttp;
+        var gateway = http is null ? null : new SubmissionGateway(
+            policies,
+            new RecipientKeyFinder(store, new WkdClient(http), TimeProvider.System),
+            new PgpMimeComposer(),
+            config.Hostname);
         var intake = new MailIntake(
             queue,
             new InboundAuthenticator(dns, config.Hostname),
             new DkimSigningService(new DkimKeyStore(config.DkimDirectory)),
             config.Hostname,
             mail.HonourDmarcReject,
-            TimeProvider.System);
+            TimeProvider.System,
+            gateway,
+            new JunkFiling(policies));
         var endpoints = mail.Inbound.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls))
             .Concat(mail.Submission.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.StartTls)))
             .Concat(mail.SubmissionTls.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.Implicit)))
@@ -94,7 +113,7 @@ public sealed class MailHost : IAsyncDisposable
             },
             accounts,
             maildirs);
-        var host = new MailHost(queue, worker, listener, imap, certificate);
+        var host = new MailHost(queue, worker, listener, imap, certificate, ownedHttp);
         if (listener is not null)
         {
             await listener.StartAsync(cancellationToken);
@@ -132,6 +151,11 @@ public sealed class MailHost : IAsyncDisposable
         _worker.Dispose();
         _queue.Dispose();
         _certificate.Dispose();
+        _ownedHttp?.Dispose();
         _stopping.Dispose();
     }
+
+    // WKD answers are small and a submission waits for them: a short timeout, redirects kept on HTTPS by WkdClient.
+    private static HttpClient CreateWkdHttpClient() =>
+        new(new SocketsHttpHandler { MaxAutomaticRedirections = 3 }) { Timeout = TimeSpan.FromSeconds(15) };
 }

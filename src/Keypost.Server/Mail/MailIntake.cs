@@ -4,13 +4,18 @@ using System.Text;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Queue;
+using Keypost.Mail.Maildir;
 using Keypost.Mail.Smtp;
+using Keypost.Server.Gateway;
+using MimeKit;
 
 namespace Keypost.Server.Mail;
 
 /// <summary>
 /// What happens between the end of DATA and the 250: inbound mail is authenticated (SPF, DKIM, DMARC) and
 /// stamped, submitted mail is DKIM-signed for its domain; both get a Received line and are queued durably.
+/// With a <paramref name="gateway"/>, submitted plaintext may be encrypted first; with <paramref name="junk"/>,
+/// inbound encrypted mail of unverified origin is marked for the Junk folder.
 /// </summary>
 public sealed class MailIntake(
     MessageQueue queue,
@@ -18,13 +23,16 @@ public sealed class MailIntake(
     DkimSigningService signer,
     string hostName,
     bool honourDmarcReject,
-    TimeProvider clock) : IMessageAcceptor
+    TimeProvider clock,
+    SubmissionGateway? gateway = null,
+    JunkFiling? junk = null) : IMessageAcceptor
 {
     public async Task<AcceptResult> AcceptAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         await message.CopyToAsync(buffer, cancellationToken);
         var data = buffer.ToArray();
+        string? folder = null;
 
         if (session.Kind == SmtpListenerKind.Inbound)
         {
@@ -36,9 +44,25 @@ public sealed class MailIntake(
             }
 
             data = await authenticator.StampAsync(new MemoryStream(data, writable: false), result, cancellationToken);
+            var (stripped, parsed) = await WithoutFolderHeaderAsync(data, cancellationToken);
+            data = stripped;
             if (result.Disposition == MessageDisposition.Quarantine)
             {
                 data = Prepend("X-Keypost-Quarantine: DMARC policy of the From domain says quarantine\r\n", data);
+            }
+
+            if (junk is not null && junk.ShouldFileInJunk(parsed, result, envelope.Recipients))
+            {
+                folder = "Junk";
+            }
+        }
+        else
+        {
+            // A local user must not choose a folder in another local user's mailbox either.
+            data = (await WithoutFolderHeaderAsync(data, cancellationToken)).Data;
+            if (gateway is not null)
+            {
+                data = await gateway.ProcessAsync(envelope, data, cancellationToken);
             }
         }
 
@@ -46,6 +70,12 @@ public sealed class MailIntake(
         if (session.Kind == SmtpListenerKind.Submission && envelope.ReversePath is { } sender)
         {
             data = await signer.SignAsync(new MemoryStream(data, writable: false), sender.Domain, cancellationToken);
+        }
+
+        if (folder is not null)
+        {
+            // The first line, where LocalDelivery looks for it and where no sender can put it (removed above).
+            data = Prepend($"{MaildirStore.FolderHeader}: {folder}\r\n", data);
         }
 
         var id = await queue.EnqueueAsync(envelope, new MemoryStream(data, writable: false), cancellationToken);
@@ -67,6 +97,22 @@ public sealed class MailIntake(
     {
         var kept = new string(helo.Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']').Take(255).ToArray());
         return kept.Length == 0 ? "unknown" : kept;
+    }
+
+    // The folder header is ours alone: every copy a sender wrote is removed before ours is added.
+    private static async Task<(byte[] Data, MimeMessage Message)> WithoutFolderHeaderAsync(byte[] data, CancellationToken cancellationToken)
+    {
+        var message = await MimeMessage.LoadAsync(new MemoryStream(data, writable: false), cancellationToken);
+        if (!message.Headers.Contains(MaildirStore.FolderHeader))
+        {
+            return (data, message);
+        }
+
+        message.Headers.RemoveAll(MaildirStore.FolderHeader);
+
+        using var output = new MemoryStream();
+        await message.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, output, cancellationToken);
+        return (output.ToArray(), message);
     }
 
     private static byte[] Prepend(string header, byte[] data)

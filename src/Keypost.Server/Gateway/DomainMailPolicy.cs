@@ -1,0 +1,16 @@
+using Keypost.Core.OpenPgp;
+
+namespace Keypost.Server.Gateway;
+
+/// <summary>One domain's gateway and Junk settings, with the additional decryption key already loaded.</summary>
+/// <param name="Domain">The domain as a lower-case A-label.</param>
+/// <param name="Gateway">Encrypt plaintext submitted by this domain's users (see <see cref="SubmissionGateway"/>).</param>
+/// <param name="Disclaimer">Text put in its own unencrypted part beside the encrypted one, or null.</param>
+/// <param name="AdditionalDecryptionKey">An organisation's escrow certificate added as a recipient, or null.</param>
+/// <param name="FileUnverifiedEncryptedMailInJunk">Receiving side: see <see cref="JunkFiling"/>.</param>
+public sealed record DomainMailPolicy(
+    string Domain,
+    bool Gateway,
+    string? Disclaimer,
+    Certificate? AdditionalDecryptionKey,
+    bool FileUnverifiedEncryptedMailInJunk);
