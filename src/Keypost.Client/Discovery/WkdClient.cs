@@ -25,7 +25,18 @@ public sealed class WkdClient(HttpClient http)
         }
         catch (HttpRequestException e) when (IsNameNotFound(e))
         {
-            return await FetchAsync(address, WkdUrls.Direct(address), WkdMethod.Direct, cancellationToken);
+            // §3.1: openpgpkey.DOMAIN does not exist, so the direct method applies (below).
+        }
+
+        var direct = WkdUrls.Direct(address);
+        try
+        {
+            return await FetchAsync(address, direct, WkdMethod.Direct, cancellationToken);
+        }
+        catch (HttpRequestException e) when (IsNameNotFound(e))
+        {
+            // A domain that publishes no WKD host at all simply has no key to offer.
+            return WkdLookupResult.NotFound(address, WkdMethod.Direct, direct);
         }
     }
 
@@ -68,7 +79,12 @@ public sealed class WkdClient(HttpClient http)
         return WkdLookupResult.Found(address, method, url, CertificateMinimizer.Minimize(certificate, address));
     }
 
-    private static bool IsNameNotFound(HttpRequestException e) =>
-        e.HttpRequestError == HttpRequestError.NameResolutionError
-        || e.InnerException is SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData };
+    // The handler may wrap the resolver's failure (a custom ConnectCallback's exception becomes the inner one).
+    private static bool IsNameNotFound(Exception? e) => e switch
+    {
+        null => false,
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => true,
+        SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData } => true,
+        _ => IsNameNotFound(e.InnerException),
+    };
 }
