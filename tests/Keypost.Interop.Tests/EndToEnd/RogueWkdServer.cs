@@ -54,7 +54,7 @@ public sealed class RogueWkdServer : IAsyncDisposable
 
     /// <summary>An HTTPS client as the demo builds it: names from the test DNS, port 443 mapped to this server.</summary>
     public HttpClient CreateHttpClient() =>
-        DemoNetwork.CreateHttpClient(new MailDnsResolver(new MailDnsResolverOptions { NameServers = [dns.EndPoint], UseCache = false }), Port, ca.Certificate);
+        Keypost.Cli.ClientSide.WkdHttp.CreateHttpClient(new MailDnsResolver(new MailDnsResolverOptions { NameServers = [dns.EndPoint], UseCache = false }), Port, ca.Certificate);
 
     public async ValueTask DisposeAsync()
     {

@@ -104,7 +104,7 @@ public sealed class TwoDomainStory : IAsyncDisposable
     public Task PublishAsync(DemoDomain domain, Certificate certificate, CancellationToken cancellationToken) =>
         new KeyPublisher(domain.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(certificate.ToBinary(), null, cancellationToken);
 
-    public HttpClient CreateHttpClient() => DemoNetwork.CreateHttpClient(Resolver, Ports.Https, Ca.Certificate);
+    public HttpClient CreateHttpClient() => Keypost.Cli.ClientSide.WkdHttp.CreateHttpClient(Resolver, Ports.Https, Ca.Certificate);
 
     /// <summary>Discovery as the named user's own software does it, with that user's pin store.</summary>
     public KeyDiscovery DiscoveryFor(string user, KeyChangePolicy onChange = KeyChangePolicy.Refuse) =>
