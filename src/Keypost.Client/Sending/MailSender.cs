@@ -48,10 +48,11 @@ public sealed class MailSender(KeyDiscovery discovery, SendPolicy policy, Unlock
         }
 
         var message = Build(outgoing, from, recipients);
-        if (decision.Mode == SendMode.Encrypt)
-        {
-            message = new PgpMimeComposer(clock).Compose(message, sender, found.Select(f => f.Certificate!));
-        }
+        // RFC 3156: encrypted and signed when every key is there, otherwise signed in the clear (§5) so the
+        // recipient can still tell the mail is Leia's.
+        message = decision.Mode == SendMode.Encrypt
+            ? new PgpMimeComposer(clock).Compose(message, sender, found.Select(f => f.Certificate!))
+            : new PgpMimeSigner(clock).Sign(message, sender);
 
         await SubmitAsync(message, cancellationToken);
         return new SendReport(decision.Mode, decision.Reason, found, message.MessageId ?? "");

@@ -46,7 +46,7 @@ public sealed class PgpMimeReader
         var disclaimer = PgpMimeDisclaimer.Split(message.Body);
         if (EncryptedPayload(disclaimer?.Encrypted ?? message.Body) is not { } ciphertext)
         {
-            return NotEncrypted(message);
+            return NotEncrypted(message, checker);
         }
 
         var payload = OpenPgpDecryptor.Decrypt(ciphertext, keys.ToList(), maxPlaintextBytes);
@@ -93,11 +93,11 @@ public sealed class PgpMimeReader
         return output.ToArray();
     }
 
-    private static PgpMimeReadResult NotEncrypted(MimeMessage message)
+    private static PgpMimeReadResult NotEncrypted(MimeMessage message, SignatureChecker checker)
     {
         var warnings = StrayOpenPgpWarnings(message.Body);
-        var signature = message.Body is not null && message.Body.ContentType.IsMimeType("multipart", "signed")
-            ? new PgpMimeSignature(PgpMimeSignatureStatus.Unsigned, "signatures on unencrypted messages are not checked here")
+        var signature = message.Body is MultipartSigned signed
+            ? RootSignature(signed, message.From, checker)
             : NestedOrUnsigned(message.Body);
         return new PgpMimeReadResult(
             message.Body,
@@ -167,6 +167,40 @@ public sealed class PgpMimeReader
         }
 
         return NestedOrUnsigned(entity);
+    }
+
+    // RFC 3156 §5: a signed but unencrypted message, multipart/signed at the root. The covered bytes are cut from
+    // the entity as it is written with CRLF line ends, which for a parsed message are the bytes that arrived.
+    private static PgpMimeSignature RootSignature(MultipartSigned signed, InternetAddressList from, SignatureChecker checker)
+    {
+        if (signed.Count != 2
+            || !string.Equals(signed.ContentType.Parameters["protocol"], SignedProtocol, StringComparison.OrdinalIgnoreCase)
+            || signed[1] is not MimePart signaturePart
+            || signed.Boundary is not { } boundary
+            || DetachedSignature(signaturePart) is not { } detached)
+        {
+            return new PgpMimeSignature(PgpMimeSignatureStatus.Bad, "a multipart/signed that is not RFC 3156 OpenPGP");
+        }
+
+        var options = FormatOptions.Default.Clone();
+        options.NewLineFormat = NewLineFormat.Dos;
+        using var raw = new MemoryStream();
+        signed.WriteTo(options, raw);
+        if (DetachedSignedPart.Extract(raw.ToArray(), boundary) is not { } covered)
+        {
+            return new PgpMimeSignature(PgpMimeSignatureStatus.Bad, "the signed part cannot be delimited");
+        }
+
+        return checker.Check(
+            detached.KeyId,
+            detached,
+            key =>
+            {
+                detached.InitVerify(key);
+                detached.Update(covered);
+                return detached.Verify();
+            },
+            from);
     }
 
     private static PgpSignature? DetachedSignature(MimePart part)

@@ -22,20 +22,29 @@ public sealed class DkimSigningService(DkimKeyStore keys)
     /// <summary>Parses the raw message, signs it for <paramref name="domain"/> and returns the signed bytes (CRLF line ends).</summary>
     public async Task<byte[]> SignAsync(Stream message, string domain, CancellationToken cancellationToken)
     {
-        var parsed = await MimeMessage.LoadAsync(message, cancellationToken);
+        using var buffer = new MemoryStream();
+        await message.CopyToAsync(buffer, cancellationToken);
+        var raw = buffer.ToArray();
+        var parsed = await MimeMessage.LoadAsync(new MemoryStream(raw, writable: false), cancellationToken);
         var domainKeys = await keys.GetOrCreateAsync(domain, cancellationToken);
-        Sign(parsed, domainKeys);
+        Sign(parsed, domainKeys, reencode: !IsSevenBitClean(raw));
         using var output = new MemoryStream();
         await parsed.WriteToAsync(WireFormat(), output, cancellationToken);
         return output.ToArray();
     }
 
     /// <summary>Signs an already parsed message in place with both keys.</summary>
-    public static void Sign(MimeMessage message, DkimDomainKeys domainKeys)
+    /// <param name="reencode">
+    /// Re-encode to 7 bit first. Needed for 8-bit content: a transport that re-encodes it (MailKit does when the
+    /// server lacks 8BITMIME) would change the body after signing and break bh=. Harmful for content that is
+    /// already 7-bit: re-encoding would alter an RFC 3156 multipart/signed body the user's client signed.
+    /// </param>
+    public static void Sign(MimeMessage message, DkimDomainKeys domainKeys, bool reencode = true)
     {
-        // Without this, a transport that re-encodes 8-bit parts (MailKit does when the server lacks 8BITMIME)
-        // changes the body after signing and breaks bh=.
-        message.Prepare(EncodingConstraint.SevenBit);
+        if (reencode)
+        {
+            message.Prepare(EncodingConstraint.SevenBit);
+        }
 
         // RSA first, then Ed25519: each signature is prepended, so the Ed25519 one ends up on top (as in RFC 8463 §A.3).
         foreach (var key in new[] { domainKeys.Rsa, domainKeys.Ed25519 })
@@ -47,6 +56,27 @@ public sealed class DkimSigningService(DkimKeyStore keys)
             };
             signer.Sign(WireFormat(), message, SignedHeaders.ToArray());
         }
+    }
+
+    // RFC 5322 §2.1.1 and RFC 2045 §2.7: 7-bit data, no NUL, lines of at most 998 octets.
+    private static bool IsSevenBitClean(byte[] raw)
+    {
+        var lineLength = 0;
+        foreach (var b in raw)
+        {
+            if (b is 0 or >= 0x80)
+            {
+                return false;
+            }
+
+            lineLength = b == (byte)'\n' ? 0 : lineLength + 1;
+            if (lineLength > 998)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static FormatOptions WireFormat()

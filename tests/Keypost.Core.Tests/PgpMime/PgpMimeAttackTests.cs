@@ -108,17 +108,25 @@ public sealed class PgpMimeAttackTests
         Assert.All(results, r => Assert.True(Assert.Single(r.Attachments).IsOpenPgpData));
     }
 
+    // RFC 3156 §5: signed-only mail (what the opportunistic policy sends to a recipient without a key) is
+    // verified like any other: valid only for the From's own key, and never shown as encrypted.
     [Fact]
-    public void Unencrypted_multipart_signed_is_not_reported_as_valid()
+    public void Unencrypted_multipart_signed_is_checked_against_the_sender()
     {
-        var raw = "From: leia@rebels.test\r\nTo: luke@jedi.test\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
-            + Crafted.MultipartSigned(leia, "Content-Type: text/plain\r\n\r\nHello.");
+        MimeMessage Signed(string from, SecretKey signer, string body) => MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(
+            $"From: {from}\r\nTo: luke@jedi.test\r\nSubject: hi\r\nMIME-Version: 1.0\r\n" + Crafted.MultipartSigned(signer, body))));
 
-        var result = new PgpMimeReader().Read(
-            MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(raw))), [luke.Unlock("")], Crafted.Finder(leia));
+        var genuine = new PgpMimeReader().Read(Signed("leia@rebels.test", leia, "Content-Type: text/plain\r\n\r\nHello."), [luke.Unlock("")], Crafted.Finder(leia, vader));
+        var forged = new PgpMimeReader().Read(Signed("leia@rebels.test", vader, "Content-Type: text/plain\r\n\r\nHello."), [luke.Unlock("")], Crafted.Finder(leia, vader));
+        var tamperedRaw = Encoding.ASCII.GetString(Encoding.ASCII.GetBytes(
+            "From: leia@rebels.test\r\nTo: luke@jedi.test\r\nSubject: hi\r\nMIME-Version: 1.0\r\n" + Crafted.MultipartSigned(leia, "Content-Type: text/plain\r\n\r\nHello.")))
+            .Replace("Hello.", "Hellp.", StringComparison.Ordinal);
+        var tampered = new PgpMimeReader().Read(MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(tamperedRaw))), [luke.Unlock("")], Crafted.Finder(leia, vader));
 
-        Assert.False(result.Encryption.IsEncrypted);
-        Assert.False(result.Signature.IsValid);
+        Assert.False(genuine.Encryption.IsEncrypted);
+        Assert.True(genuine.Signature.IsValid, genuine.Signature.Reason);
+        Assert.Equal(PgpMimeSignatureStatus.SignerIsNotSender, forged.Signature.Status);
+        Assert.Equal(PgpMimeSignatureStatus.Bad, tampered.Signature.Status);
     }
 
     [Fact]

@@ -35,6 +35,13 @@ public sealed class BadSendInputTests
         var text = await File.ReadAllTextAsync(stored, cancellationToken);
         Assert.Contains("Twelve parsecs", text, StringComparison.Ordinal);
         Assert.DoesNotContain("BEGIN PGP MESSAGE", text, StringComparison.Ordinal);
+        Assert.Contains("multipart/signed", text, StringComparison.Ordinal);
+        Assert.Contains("application/pgp-signature", text, StringComparison.Ordinal);
+        var read = new Keypost.Core.PgpMime.PgpMimeReader().Read(
+            MimeKit.MimeMessage.Load(stored),
+            [],
+            id => story.LeiaKey.Certificate.KeyId == id || story.LeiaKey.Certificate.Subkeys.Any(k => k.KeyId == id) ? story.LeiaKey.Certificate : null);
+        Assert.True(read.Signature.IsValid, read.Signature.Reason);
     }
 
     [Fact]
