@@ -12,12 +12,40 @@ namespace Keypost.Client.Discovery;
 /// is an answer, not a reason to try elsewhere). HTTPS only, a size cap, and only a certificate that carries
 /// the address is kept, minimised to it.
 /// </summary>
-public sealed class WkdClient(HttpClient http)
+public sealed class WkdClient(HttpClient http, TimeProvider? clock = null, TimeSpan? cacheLifetime = null)
 {
     /// <summary>Largest answer read; a directory has no reason to send more for one address.</summary>
     public const int MaxResponseBytes = 256 * 1024;
 
+    /// <summary>How long an answer (a key or "none") is reused before asking the domain again.</summary>
+    public static readonly TimeSpan DefaultCacheLifetime = TimeSpan.FromMinutes(15);
+
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly TimeSpan _cacheLifetime = cacheLifetime ?? DefaultCacheLifetime;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (WkdLookupResult Result, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The address's key, from the cache while it is fresh. Only answers are cached: a failure (timeout, TLS,
+    /// a refused answer) is asked again next time.
+    /// </summary>
     public async Task<WkdLookupResult> LookupAsync(EmailAddress address, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        if (_cache.TryGetValue(address.Canonical, out var cached) && cached.Expires > now)
+        {
+            return cached.Result;
+        }
+
+        var result = await LookupUncachedAsync(address, cancellationToken);
+        if (_cacheLifetime > TimeSpan.Zero)
+        {
+            _cache[address.Canonical] = (result, now + _cacheLifetime);
+        }
+
+        return result;
+    }
+
+    private async Task<WkdLookupResult> LookupUncachedAsync(EmailAddress address, CancellationToken cancellationToken)
     {
         try
         {
