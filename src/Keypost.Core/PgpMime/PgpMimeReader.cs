@@ -146,24 +146,11 @@ public sealed class PgpMimeReader
                 from);
         }
 
-        // RFC 3156 §6.1: sign first with multipart/signed at the root of the decrypted entity.
-        if (entity is MultipartSigned { Count: 2 } signed
-            && string.Equals(signed.ContentType.Parameters["protocol"], SignedProtocol, StringComparison.OrdinalIgnoreCase)
-            && signed[1] is MimePart { Content: not null } signaturePart
-            && signed.Boundary is { } boundary
-            && DetachedSignedPart.Extract(payload.Plaintext, boundary) is { } covered
-            && DetachedSignature(signaturePart) is { } detached)
+        // RFC 3156 §6.1: sign first with multipart/signed at the root of the decrypted entity, whose raw bytes
+        // are the plaintext itself.
+        if (entity is MultipartSigned signed)
         {
-            return checker.Check(
-                detached.KeyId,
-                detached,
-                key =>
-                {
-                    detached.InitVerify(key);
-                    detached.Update(covered);
-                    return detached.Verify();
-                },
-                from);
+            return DetachedSignatureOf(signed, payload.Plaintext, from, checker);
         }
 
         return NestedOrUnsigned(entity);
@@ -172,6 +159,16 @@ public sealed class PgpMimeReader
     // RFC 3156 §5: a signed but unencrypted message, multipart/signed at the root. The covered bytes are cut from
     // the entity as it is written with CRLF line ends, which for a parsed message are the bytes that arrived.
     private static PgpMimeSignature RootSignature(MultipartSigned signed, InternetAddressList from, SignatureChecker checker)
+    {
+        var options = FormatOptions.Default.Clone();
+        options.NewLineFormat = NewLineFormat.Dos;
+        using var raw = new MemoryStream();
+        signed.WriteTo(options, raw);
+        return DetachedSignatureOf(signed, raw.ToArray(), from, checker);
+    }
+
+    // RFC 1847 §2.1: the signature covers the first part exactly as its bytes stand in <paramref name="raw"/>.
+    private static PgpMimeSignature DetachedSignatureOf(MultipartSigned signed, byte[] raw, InternetAddressList from, SignatureChecker checker)
     {
         if (signed.Count != 2
             || !string.Equals(signed.ContentType.Parameters["protocol"], SignedProtocol, StringComparison.OrdinalIgnoreCase)
@@ -182,11 +179,7 @@ public sealed class PgpMimeReader
             return new PgpMimeSignature(PgpMimeSignatureStatus.Bad, "a multipart/signed that is not RFC 3156 OpenPGP");
         }
 
-        var options = FormatOptions.Default.Clone();
-        options.NewLineFormat = NewLineFormat.Dos;
-        using var raw = new MemoryStream();
-        signed.WriteTo(options, raw);
-        if (DetachedSignedPart.Extract(raw.ToArray(), boundary) is not { } covered)
+        if (DetachedSignedPart.Extract(raw, boundary) is not { } covered)
         {
             return new PgpMimeSignature(PgpMimeSignatureStatus.Bad, "the signed part cannot be delimited");
         }
