@@ -12,14 +12,14 @@ public sealed record DemoPorts(int Https, int Smtp, int Submission, int Imaps)
     public static DemoPorts FindFree(IReadOnlyList<IPAddress> addresses) =>
         new(Free(addresses), Free(addresses), Free(addresses), Free(addresses));
 
+    // Below Linux's ephemeral range (32768-60999), where port-0 binds and outgoing connections take their
+    // ports: a port found free there could be handed to someone else before the demo binds it.
     private static int Free(IReadOnlyList<IPAddress> addresses)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        for (var attempt = 0; attempt < 200; attempt++)
         {
-            using var first = new TcpListener(addresses[0], 0);
-            first.Start();
-            var port = ((IPEndPoint)first.LocalEndpoint).Port;
-            if (addresses.Skip(1).All(a => IsFree(a, port)))
+            var port = Random.Shared.Next(20000, 32000);
+            if (addresses.All(a => IsFree(a, port)))
             {
                 return port;
             }

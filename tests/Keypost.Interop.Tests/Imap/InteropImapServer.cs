@@ -44,8 +44,8 @@ public sealed class InteropImapServer : IAsyncDisposable
             AuthFailureDelay = TimeSpan.Zero,
             Endpoints =
             [
-                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), ImapTlsMode.Implicit),
-                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), ImapTlsMode.StartTls),
+                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, 0), ImapTlsMode.Implicit),
+                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, 0), ImapTlsMode.StartTls),
             ],
         };
         var listener = new ImapListener(options, new FakeMailAccounts("jedi.test").Add(Luke, LukePassword), store);

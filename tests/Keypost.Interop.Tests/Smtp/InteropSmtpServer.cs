@@ -38,9 +38,9 @@ public sealed class InteropSmtpServer : IAsyncDisposable
                 AuthFailureDelay = TimeSpan.Zero,
                 Endpoints =
                 [
-                    new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls),
-                    new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), SmtpListenerKind.Submission, SmtpTlsMode.StartTls),
-                    new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), SmtpListenerKind.Submission, SmtpTlsMode.Implicit),
+                    new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls),
+                    new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Submission, SmtpTlsMode.StartTls),
+                    new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Submission, SmtpTlsMode.Implicit),
                 ],
             },
             accounts,

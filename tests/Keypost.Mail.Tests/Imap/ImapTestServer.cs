@@ -50,8 +50,8 @@ public sealed class ImapTestServer : IAsyncDisposable
             IdlePollInterval = TimeSpan.FromMilliseconds(100),
             Endpoints =
             [
-                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), ImapTlsMode.StartTls),
-                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), ImapTlsMode.Implicit),
+                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, 0), ImapTlsMode.StartTls),
+                new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, 0), ImapTlsMode.Implicit),
             ],
         };
         var listener = new ImapListener(configure?.Invoke(options) ?? options, accounts, store);

@@ -88,7 +88,7 @@ public sealed class SmtpCommandTests
         var options = new SmtpListenerOptions
         {
             HostName = "mx.jedi.test",
-            Endpoints = [new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), SmtpListenerKind.Submission, SmtpTlsMode.None)],
+            Endpoints = [new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Submission, SmtpTlsMode.None)],
         };
 
         Assert.Throws<ArgumentException>(() => new SmtpListener(options, new FakeMailAccounts(), new RecordingAcceptor()));

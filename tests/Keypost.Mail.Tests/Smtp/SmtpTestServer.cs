@@ -45,9 +45,9 @@ public sealed class SmtpTestServer : IAsyncDisposable
             AuthFailureDelay = TimeSpan.Zero,
             Endpoints =
             [
-                new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls),
-                new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), SmtpListenerKind.Submission, SmtpTlsMode.StartTls),
-                new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, FreePort.Get()), SmtpListenerKind.Submission, SmtpTlsMode.Implicit),
+                new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls),
+                new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Submission, SmtpTlsMode.StartTls),
+                new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Submission, SmtpTlsMode.Implicit),
             ],
         };
         var listener = new SmtpListener(configure?.Invoke(options) ?? options, accounts, acceptor);
