@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Keypost.Mail.Net;
 
 namespace Keypost.Mail.Smtp;
 
@@ -12,12 +12,7 @@ namespace Keypost.Mail.Smtp;
 public sealed class SmtpListener : IAsyncDisposable
 {
     private readonly SmtpSessionContext _context;
-    private readonly ConcurrentDictionary<long, Task> _sessions = new();
-    private readonly List<Socket> _sockets = [];
-    private readonly List<Task> _acceptLoops = [];
-    private readonly List<IPEndPoint> _localEndPoints = [];
-    private CancellationTokenSource? _stopping;
-    private long _nextSessionId;
+    private readonly TcpAcceptor _acceptor;
 
     public SmtpListener(SmtpListenerOptions options, IMailAccounts accounts, IMessageAcceptor acceptor)
     {
@@ -27,106 +22,27 @@ public sealed class SmtpListener : IAsyncDisposable
         Validate(options);
         _context = new SmtpSessionContext(
             options, accounts, acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider));
+        _acceptor = new TcpAcceptor(options.Endpoints.Select(e => e.EndPoint).ToList(), (socket, index, ct) => RunSessionAsync(socket, options.Endpoints[index], ct));
     }
 
     /// <summary>The bound addresses, in the order of the configured endpoints (useful with port 0).</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndPoints => _localEndPoints;
+    public IReadOnlyList<IPEndPoint> LocalEndPoints => _acceptor.LocalEndPoints;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_stopping is not null)
-        {
-            throw new InvalidOperationException("the listener was already started");
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        _stopping = new CancellationTokenSource();
-        try
-        {
-            foreach (var endpoint in _context.Options.Endpoints)
-            {
-                var socket = new Socket(endpoint.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                _sockets.Add(socket);
-                socket.Bind(endpoint.EndPoint);
-                socket.Listen(128);
-                _localEndPoints.Add((IPEndPoint)socket.LocalEndPoint!);
-            }
-        }
-        catch
-        {
-            CloseSockets();
-            throw;
-        }
-
-        for (var i = 0; i < _sockets.Count; i++)
-        {
-            _acceptLoops.Add(AcceptLoopAsync(_sockets[i], _context.Options.Endpoints[i], _stopping.Token));
-        }
-
+        _acceptor.Start(cancellationToken);
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops accepting, tells open sessions 421 and waits for them (as long as the token allows).</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_stopping is null || _stopping.IsCancellationRequested)
-        {
-            return;
-        }
+    /// <summary>Stops accepting, ends open sessions and waits for them (as long as the token allows).</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _acceptor.StopAsync(cancellationToken);
 
-        await _stopping.CancelAsync();
-        CloseSockets();
-        await Task.WhenAll(_acceptLoops).WaitAsync(cancellationToken);
-        await Task.WhenAll(_sessions.Values).WaitAsync(cancellationToken);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await StopAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Sessions that did not end in time are abandoned; their sockets are closed by cancellation.
-        }
-
-        _stopping?.Dispose();
-    }
-
-    private async Task AcceptLoopAsync(Socket listenSocket, SmtpEndpoint endpoint, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await listenSocket.AcceptAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException
-                                      || (e is SocketException && cancellationToken.IsCancellationRequested))
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                // One failed accept (the client reset first) must not stop the listener.
-                continue;
-            }
-
-            var id = Interlocked.Increment(ref _nextSessionId);
-            var task = Task.Run(() => RunSessionAsync(client, endpoint, cancellationToken), CancellationToken.None);
-            _sessions[id] = task;
-            _ = task.ContinueWith(_ => _sessions.TryRemove(id, out Task? _), TaskScheduler.Default);
-        }
-    }
+    public ValueTask DisposeAsync() => _acceptor.DisposeAsync();
 
     private async Task RunSessionAsync(Socket client, SmtpEndpoint endpoint, CancellationToken cancellationToken)
     {
-        client.NoDelay = true;
         await using var connection = new SmtpConnection(client);
-        if (_sessions.Count > _context.Options.MaxSessions)
+        if (_acceptor.ActiveSessions > _context.Options.MaxSessions)
         {
             try
             {
@@ -142,14 +58,6 @@ public sealed class SmtpListener : IAsyncDisposable
         }
 
         await new SmtpSession(_context, endpoint, connection).RunAsync(cancellationToken);
-    }
-
-    private void CloseSockets()
-    {
-        foreach (var socket in _sockets)
-        {
-            socket.Dispose();
-        }
     }
 
     private static void Validate(SmtpListenerOptions options)
