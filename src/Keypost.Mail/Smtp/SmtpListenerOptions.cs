@@ -1,4 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keypost.Mail.Smtp;
 
@@ -39,6 +41,9 @@ public sealed class SmtpListenerOptions
 
     /// <summary>Concurrent sessions over all endpoints; more get 421 at once.</summary>
     public int MaxSessions { get; init; } = 1000;
+
+    /// <summary>Where a failure inside one command is reported (the client only sees a short reply).</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Keypost.Core.Addresses;
+using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Smtp;
 
@@ -111,8 +112,31 @@ internal sealed class SmtpSession
             return Reject(new SmtpReply(500, "5.5.2", "Error: control character in command"));
         }
 
-        return await DispatchAsync(verb, argument, cancellationToken);
+        try
+        {
+            return await DispatchAsync(verb, argument, cancellationToken);
+        }
+        catch (Exception e) when (!IsConnectionFailure(e, cancellationToken))
+        {
+            Options.Logger.LogError(e, "SMTP command {Verb} failed", verb);
+            if (verb is "DATA" or "AUTH" or "STARTTLS")
+            {
+                // These read further lines or change the stream: after a failure in the middle of one, what the
+                // client sends next cannot be told apart from commands, so the only safe answer is to close.
+                _connection.Write(new SmtpReply(421, "4.3.0", Options.HostName + " Error: local error, closing"));
+                return false;
+            }
+
+            // One line in, one reply out: the transaction is forgotten (RFC 5321 §4.1.1.5) and the session goes on.
+            _transaction = null;
+            return Reject(new SmtpReply(451, "4.3.0", "Error: local error in processing, transaction reset"));
+        }
     }
+
+    /// <summary>Failures that mean the connection itself is gone or the server stops: these end the session.</summary>
+    private static bool IsConnectionFailure(Exception e, CancellationToken cancellationToken) =>
+        e is IOException or SocketException or AuthenticationException or ObjectDisposedException or TimeoutException
+        || (e is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     private async Task<bool> DispatchAsync(string verb, string argument, CancellationToken cancellationToken)
     {
@@ -276,9 +300,17 @@ internal sealed class SmtpSession
         {
             result = await _context.Acceptor.AcceptAsync(session, envelope, buffer.OpenRead(), cancellationToken);
         }
+        catch (FormatException e)
+        {
+            // The content cannot be parsed as a message (RFC 5322): retrying cannot change that, so the refusal
+            // is permanent (RFC 3463 5.6.0: other or undefined media error) rather than 451, retried for days.
+            Options.Logger.LogInformation(e, "DATA refused: not a parseable message");
+            return new SmtpReply(554, "5.6.0", "Error: message content is not a valid RFC 5322 message");
+        }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Nothing is claimed: the client keeps the message and tries again later.
+            Options.Logger.LogError(e, "accepting a message failed");
             return new SmtpReply(451, "4.3.0", "Error: local error in processing");
         }
 

@@ -47,7 +47,9 @@ public sealed class KeypostServer : IAsyncDisposable
         MailHost? mail = null;
         try
         {
-            mail = config.Mail.Enabled ? await MailHost.StartAsync(config, store, cancellationToken) : null;
+            // The mail listeners log through the web host's logging when there is one (failures inside a command).
+            var loggers = app?.Services.GetService<ILoggerFactory>();
+            mail = config.Mail.Enabled ? await MailHost.StartAsync(config, store, cancellationToken, loggers: loggers) : null;
         }
         catch
         {
@@ -93,6 +95,7 @@ public sealed class KeypostServer : IAsyncDisposable
 
         var app = builder.Build();
         app.UseRateLimiter();
+        app.Use(WkdEndpoints.GuardAsync);
         var wkd = new WkdEndpoints(store, config.Domains.Select(d => new WkdDomainSettings(Core.Addresses.EmailAddress.NormalizeDomain(d.Name), d.WkdPolicy, d.SubmissionAddress)));
         wkd.Map(app);
         app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));

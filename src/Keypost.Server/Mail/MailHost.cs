@@ -14,6 +14,8 @@ using Keypost.Mail.Smtp;
 using Keypost.Server.Configuration;
 using Keypost.Server.Gateway;
 using Keypost.Server.Tls;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keypost.Server.Mail;
 
@@ -51,7 +53,8 @@ public sealed class MailHost : IAsyncDisposable
     /// The HTTPS client the submission gateway looks up remote recipients' keys with (WKD); null makes one with the
     /// default handler. Tests pass one that resolves names with their own DNS and trusts their own CA.
     /// </param>
-    public static async Task<MailHost> StartAsync(KeypostConfig config, DirectoryStore store, CancellationToken cancellationToken, HttpClient? wkdHttp = null)
+    /// <param name="loggers">Where the SMTP and IMAP sessions log failures; null logs nothing.</param>
+    public static async Task<MailHost> StartAsync(KeypostConfig config, DirectoryStore store, CancellationToken cancellationToken, HttpClient? wkdHttp = null, ILoggerFactory? loggers = null)
     {
         var mail = config.Mail;
         var policies = await DomainMailPolicies.LoadAsync(config.Domains, TimeProvider.System, cancellationToken);
@@ -95,6 +98,7 @@ public sealed class MailHost : IAsyncDisposable
                 Certificate = certificate,
                 MaxMessageSize = mail.MaxMessageSize,
                 SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
+                Logger = loggers?.CreateLogger("Keypost.Smtp") ?? NullLogger.Instance,
             },
             accounts,
             intake);
@@ -110,6 +114,7 @@ public sealed class MailHost : IAsyncDisposable
                 MaxMessageSize = mail.MaxMessageSize,
                 MaxSessions = mail.MaxImapSessions,
                 MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
+                Logger = loggers?.CreateLogger("Keypost.Imap") ?? NullLogger.Instance,
             },
             accounts,
             maildirs);
