@@ -1,4 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
+using Keypost.Mail.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keypost.Mail.Smtp;
 
@@ -41,4 +44,10 @@ public sealed class SmtpListenerOptions
     public int MaxSessions { get; init; } = 1000;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the one line per transaction and every unexpected session error go.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Session and transaction counters; null measures nothing.</summary>
+    public MailMetrics? Metrics { get; init; }
 }

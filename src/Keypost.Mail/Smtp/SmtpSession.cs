@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Keypost.Core.Addresses;
+using Keypost.Mail.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Smtp;
 
@@ -23,6 +25,7 @@ internal sealed class SmtpSession
     private SmtpTransaction? _transaction;
     private int _errors;
     private int _authFailures;
+    private bool _inData;
 
     public SmtpSession(SmtpSessionContext context, SmtpEndpoint endpoint, SmtpConnection connection)
     {
@@ -33,6 +36,10 @@ internal sealed class SmtpSession
     }
 
     private SmtpListenerOptions Options => _context.Options;
+
+    private ILogger Logger => _context.Logger;
+
+    private string ListenerName => _endpoint.Kind == SmtpListenerKind.Inbound ? "inbound" : "submission";
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -58,15 +65,20 @@ internal sealed class SmtpSession
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // The drain time ran out (or the server was stopped hard): whatever this client was sending is not
+            // claimed, and 421 tells it to try again later (RFC 5321 §3.8).
+            Logger.LogInformation(MailLogEvents.SmtpShutdownReply, "SMTP {Listener} session from {Peer} ended by shutdown with 421 (in a transaction: {InTransaction})", ListenerName, _connection.RemoteAddress, _transaction is not null || _inData);
             await TryCloseWithAsync(new SmtpReply(421, "4.3.2", Options.HostName + " Service shutting down"));
         }
         catch (Exception e) when (e is IOException or SocketException or AuthenticationException or ObjectDisposedException)
         {
             // The client went away or failed the TLS handshake: nothing to answer.
+            Logger.LogDebug(MailLogEvents.SmtpSessionError, e, "SMTP {Listener} session from {Peer} ended: {Error}", ListenerName, _connection.RemoteAddress, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A failing dependency (accounts store, disk) must not leave the client hanging.
+            Logger.LogError(MailLogEvents.SmtpSessionError, e, "SMTP {Listener} session from {Peer} failed; closing with 421", ListenerName, _connection.RemoteAddress);
             await TryCloseWithAsync(new SmtpReply(421, "4.3.0", Options.HostName + " Error: local error, try again later"));
         }
     }
@@ -74,8 +86,16 @@ internal sealed class SmtpSession
     /// <summary>Reads and answers one command; false when the session is over.</summary>
     private async Task<bool> NextCommandAsync(CancellationToken cancellationToken)
     {
-        var line = await _connection.ReadLineAsync(SmtpAuthenticator.MaxLineOctets, cancellationToken);
-        switch (line.Status)
+        var line = await ReadCommandLineAsync(cancellationToken);
+        if (line is null)
+        {
+            // RFC 5321 §3.8: a server shutting down may answer any command with 421 and close.
+            _connection.Write(new SmtpReply(421, "4.3.2", Options.HostName + " Service shutting down"));
+            Logger.LogDebug(MailLogEvents.SmtpShutdownReply, "SMTP {Listener} session from {Peer} closed with 421 while draining", ListenerName, _connection.RemoteAddress);
+            return false;
+        }
+
+        switch (line.Value.Status)
         {
             case SmtpLineStatus.EndOfStream:
                 return false;
@@ -90,7 +110,7 @@ internal sealed class SmtpSession
         string text;
         try
         {
-            text = StrictUtf8.GetString(line.Bytes);
+            text = StrictUtf8.GetString(line.Value.Bytes);
         }
         catch (DecoderFallbackException)
         {
@@ -100,7 +120,7 @@ internal sealed class SmtpSession
         var space = text.IndexOf(' ', StringComparison.Ordinal);
         var verb = (space < 0 ? text : text[..space]).ToUpperInvariant();
         var argument = space < 0 ? "" : text[(space + 1)..];
-        if (line.Bytes.Length + 2 > MaxCommandOctets && verb != "AUTH")
+        if (line.Value.Bytes.Length + 2 > MaxCommandOctets && verb != "AUTH")
         {
             return Reject(new SmtpReply(500, "5.5.2", "Error: line too long"));
         }
@@ -112,6 +132,30 @@ internal sealed class SmtpSession
         }
 
         return await DispatchAsync(verb, argument, cancellationToken);
+    }
+
+    // Between transactions a drain interrupts the wait for the next command (null); inside one, only the hard stop does.
+    private async Task<SmtpLine?> ReadCommandLineAsync(CancellationToken cancellationToken)
+    {
+        if (_transaction is not null)
+        {
+            return await _connection.ReadLineAsync(SmtpAuthenticator.MaxLineOctets, cancellationToken);
+        }
+
+        if (_context.Draining.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _context.Draining);
+        try
+        {
+            return await _connection.ReadLineAsync(SmtpAuthenticator.MaxLineOctets, either.Token);
+        }
+        catch (OperationCanceledException) when (_context.Draining.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private async Task<bool> DispatchAsync(string verb, string argument, CancellationToken cancellationToken)
@@ -249,27 +293,48 @@ internal sealed class SmtpSession
 
         var transaction = _transaction;
         _transaction = null;
+        _inData = true;
+        var started = Options.TimeProvider.GetTimestamp();
         _connection.Write(new SmtpReply(354, null, "End data with <CR><LF>.<CR><LF>"));
         await using var buffer = new MessageBuffer(Options.MaxMessageSize);
         _connection.ReadTimeout = Options.DataTimeout;
         var complete = await SmtpDataReceiver.ReceiveAsync(_connection, buffer, cancellationToken);
         _connection.ReadTimeout = Options.CommandTimeout;
+        _inData = false;
         if (!complete)
         {
             return false;
         }
 
+        var envelope = transaction.ToEnvelope();
         if (buffer.Overflowed)
         {
-            return Reject(new SmtpReply(552, "5.3.4", "Error: message exceeds fixed maximum message size"));
+            var tooBig = new SmtpReply(552, "5.3.4", "Error: message exceeds fixed maximum message size");
+            LogTransaction(envelope, tooBig.Code, tooBig.EnhancedCode, null, buffer.Length, started);
+            return Reject(tooBig);
         }
 
         var session = new SmtpSessionInfo(
             _endpoint.Kind, _connection.RemoteAddress, _heloName!, _connection.IsSecure, _account?.ToString());
-        return Reply(await DeliverAsync(session, transaction.ToEnvelope(), buffer, cancellationToken));
+        var (reply, queueId) = await DeliverAsync(session, envelope, buffer, cancellationToken);
+        LogTransaction(envelope, reply.Code, reply.EnhancedCode, queueId, buffer.Length, started);
+        return Reply(reply);
     }
 
-    private async Task<SmtpReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, MessageBuffer buffer, CancellationToken cancellationToken)
+    // One line per transaction, whatever its end: the queue id ties it to the delivery lines. Addresses are at
+    // Debug only: an Information log is read and shipped widely, and who writes to whom is the users' business.
+    private void LogTransaction(SmtpEnvelope envelope, int code, string? enhancedCode, string? queueId, long size, long started)
+    {
+        Options.Metrics?.SmtpTransaction(ListenerName, code);
+        var elapsed = Options.TimeProvider.GetElapsedTime(started);
+        Logger.LogInformation(
+            MailLogEvents.SmtpTransaction,
+            "SMTP {Listener} from {Peer} ({Helo}, tls {Tls}): {Code} {EnhancedCode} queue {QueueId}, {Recipients} recipients, {Size} bytes, {ElapsedMs} ms",
+            ListenerName, _connection.RemoteAddress, _heloName, _connection.IsSecure, code, enhancedCode, queueId ?? "-", envelope.Recipients.Count, size, (long)elapsed.TotalMilliseconds);
+        Logger.LogDebug(MailLogEvents.SmtpTransaction, "SMTP transaction {QueueId}: from <{Sender}> to {RecipientList}", queueId ?? "-", envelope.ReversePath, string.Join(", ", envelope.Recipients));
+    }
+
+    private async Task<(SmtpReply Reply, string? QueueId)> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, MessageBuffer buffer, CancellationToken cancellationToken)
     {
         AcceptResult result;
         try
@@ -279,7 +344,8 @@ internal sealed class SmtpSession
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Nothing is claimed: the client keeps the message and tries again later.
-            return new SmtpReply(451, "4.3.0", "Error: local error in processing");
+            Logger.LogError(MailLogEvents.SmtpAcceptFailed, e, "SMTP {Listener} from {Peer}: accepting the message failed; answered 451", ListenerName, session.RemoteAddress);
+            return (new SmtpReply(451, "4.3.0", "Error: local error in processing"), null);
         }
 
         if (result.IsSuccess && _account is not null)
@@ -287,7 +353,7 @@ internal sealed class SmtpSession
             _context.RateLimiter.Record(_account.Canonical);
         }
 
-        return new SmtpReply(result.Code, result.EnhancedCode, result.Text);
+        return (new SmtpReply(result.Code, result.EnhancedCode, result.Text), result.QueueId);
     }
 
     private async Task<bool> StartTlsAsync(string argument, CancellationToken cancellationToken)
