@@ -30,6 +30,9 @@ public static class KeypostCommandLine
             e.Cancel = true;
             cancel.Cancel();
         };
-        return await root.Parse(args).InvokeAsync(cancellationToken: cancel.Token);
+        // SIGTERM is left to the command: `serve` drains on it (its host's lifetime handles the signal), which
+        // System.CommandLine's own handler would cut short after its two-second grace.
+        var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        return await root.Parse(args).InvokeAsync(configuration, cancel.Token);
     }
 }

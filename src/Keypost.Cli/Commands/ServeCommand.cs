@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Keypost.Cli.Commands;
 
@@ -10,14 +9,27 @@ public static class ServeCommand
     public static Command Create()
     {
         var config = ConfigOption.Create();
-        var command = new Command("serve", "Run the Keypost server described by a configuration file.") { config };
+        var logFormat = new Option<string?>("--log-format")
+        {
+            Description = "Log as 'text' or 'json' (one object per line); overrides log.format in the configuration",
+        };
+        logFormat.AcceptOnlyFromAmong(KeypostLogging.TextFormat, KeypostLogging.JsonFormat);
+        var command = new Command("serve", "Run the Keypost server described by a configuration file; SIGTERM drains and stops it.") { config, logFormat };
         command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
         {
             var settings = KeypostConfig.Load(ConfigOption.Resolve(result.GetValue(config)));
-            await using var server = await KeypostServer.StartAsync(settings, cancellationToken, LogLevel.Information);
+            await using var server = await KeypostServer.StartAsync(
+                settings,
+                new KeypostServerSettings { RunAsService = true, LogFormat = result.GetValue(logFormat) },
+                cancellationToken);
             foreach (var endpoint in server.HttpsEndpoints)
             {
                 await Console.Out.WriteLineAsync($"keypost: serving WKD on https://{endpoint}");
+            }
+
+            foreach (var endpoint in server.MetricsEndpoints)
+            {
+                await Console.Out.WriteLineAsync($"keypost: serving /healthz and /metrics on http://{endpoint}");
             }
 
             foreach (var endpoint in server.Mail?.SmtpEndpoints ?? [])
@@ -30,6 +42,7 @@ public static class ServeCommand
                 await Console.Out.WriteLineAsync($"keypost: serving IMAP on {endpoint}");
             }
 
+            // The host's lifetime turns SIGTERM/SIGINT into a graceful stop; this returns once it has drained.
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;
         }));

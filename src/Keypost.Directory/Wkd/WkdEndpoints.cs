@@ -1,9 +1,13 @@
+using System.Diagnostics;
 using Keypost.Core.Wkd;
+using Keypost.Directory.Diagnostics;
 using Keypost.Directory.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keypost.Directory.Wkd;
 
@@ -19,12 +23,18 @@ public sealed class WkdEndpoints
     private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head];
 
     private readonly DirectoryStore _store;
-    private readonly Dictionary<string, WkdDomainSettings> _domains;
+    private static readonly EventId LookupEvent = new(4001, "WkdLookup");
 
-    public WkdEndpoints(DirectoryStore store, IEnumerable<WkdDomainSettings> domains)
+    private readonly Dictionary<string, WkdDomainSettings> _domains;
+    private readonly ILogger _logger;
+    private readonly DirectoryMetrics? _metrics;
+
+    public WkdEndpoints(DirectoryStore store, IEnumerable<WkdDomainSettings> domains, ILogger? logger = null, DirectoryMetrics? metrics = null)
     {
         _store = store;
         _domains = domains.ToDictionary(d => d.Domain, StringComparer.OrdinalIgnoreCase);
+        _logger = logger ?? NullLogger.Instance;
+        _metrics = metrics;
     }
 
     public void Map(IEndpointRouteBuilder routes)
@@ -91,7 +101,35 @@ public sealed class WkdEndpoints
             return handler(context, context.RequestAborted);
         }).RequireRateLimiting(RateLimitPolicy);
 
+    // One line per lookup: the domain, the hash and the status. The hash names no one by itself (it is the
+    // published URL); the "l" query parameter, which carries the local part in clear, is never logged.
     private async Task KeyAsync(HttpContext context, bool advanced, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await KeyCoreAsync(context, advanced, cancellationToken);
+        }
+        finally
+        {
+            var method = advanced ? "advanced" : "direct";
+            var status = context.Response.StatusCode;
+            // Only what was checked goes into the log: a crafted path segment must not forge a log line.
+            var hash = context.Request.RouteValues["hash"] as string;
+            var domain = ResolveDomain(context, advanced)?.Domain ?? "(not hosted)";
+            _metrics?.Lookup(method, status);
+            _logger.LogInformation(
+                LookupEvent,
+                "WKD {Method} lookup {Domain} {Hash}: {Status} in {ElapsedMs} ms",
+                method,
+                domain,
+                hash is not null && ZBase32.IsWkdHash(hash) ? hash : "(malformed)",
+                status,
+                (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    private async Task KeyCoreAsync(HttpContext context, bool advanced, CancellationToken cancellationToken)
     {
         var settings = ResolveDomain(context, advanced);
         var hash = context.Request.RouteValues["hash"] as string;

@@ -4,45 +4,47 @@ using Keypost.Mail.Dkim;
 using Keypost.Mail.Dmarc;
 using Keypost.Mail.Spf;
 using MimeKit;
+using MimeKit.Cryptography;
 
 namespace Keypost.Mail.Authentication;
 
-/// <summary>Writes and cleans Authentication-Results header fields (RFC 8601).</summary>
+/// <summary>Writes (with MimeKit's <see cref="AuthenticationResults"/>) and cleans Authentication-Results header fields (RFC 8601).</summary>
 public static partial class AuthenticationResultsHeader
 {
     public const string FieldName = "Authentication-Results";
 
     /// <summary>
     /// The field value, e.g. <c>mx.jedi.test; dkim=pass header.d=rebel.test header.s=kp-ed header.b=abcd1234;
-    /// spf=pass smtp.mailfrom=leia@rebel.test; dmarc=pass header.from=rebel.test</c>.
+    /// spf=pass smtp.mailfrom="leia@rebel.test"; dmarc=pass header.from=rebel.test</c>.
     /// </summary>
     public static string Build(string authservId, IReadOnlyList<DkimSignatureResult> dkim, SpfCheckResult spf, DmarcCheckResult dmarc)
     {
-        var parts = new List<string> { authservId };
+        // MimeKit's AuthenticationResults writes the RFC 8601 §2.2 syntax (pvalue quoting included).
+        var results = new AuthenticationResults(authservId);
         if (dkim.Count == 0)
         {
-            parts.Add("dkim=none");
+            results.Results.Add(new AuthenticationMethodResult("dkim", "none"));
         }
 
         foreach (var d in dkim)
         {
             // RFC 8601 §2.7.1 / RFC 6008: header.d, header.s and the first 8 characters of b= identify the signature.
-            var entry = new StringBuilder("dkim=").Append(Lower(d.Result));
-            AppendProperty(entry, "header.d", d.Domain);
-            AppendProperty(entry, "header.s", d.Selector);
-            AppendProperty(entry, "header.b", d.SignaturePrefix);
-            parts.Add(entry.ToString());
+            var entry = new AuthenticationMethodResult("dkim", Lower(d.Result));
+            AddProperty(entry, "header", "d", d.Domain);
+            AddProperty(entry, "header", "s", d.Selector);
+            AddProperty(entry, "header", "b", d.SignaturePrefix);
+            results.Results.Add(entry);
         }
 
-        var spfEntry = new StringBuilder("spf=").Append(Lower(spf.Result));
-        AppendProperty(spfEntry, spf.Identity == SpfIdentity.Helo ? "smtp.helo" : "smtp.mailfrom", spf.Identity == SpfIdentity.Helo ? spf.Domain : spf.Sender);
-        parts.Add(spfEntry.ToString());
+        var spfEntry = new AuthenticationMethodResult("spf", Lower(spf.Result));
+        AddProperty(spfEntry, "smtp", spf.Identity == SpfIdentity.Helo ? "helo" : "mailfrom", spf.Identity == SpfIdentity.Helo ? spf.Domain : spf.Sender);
+        results.Results.Add(spfEntry);
 
-        var dmarcEntry = new StringBuilder("dmarc=").Append(Lower(dmarc.Result));
-        AppendProperty(dmarcEntry, "header.from", dmarc.FromDomain);
-        parts.Add(dmarcEntry.ToString());
+        var dmarcEntry = new AuthenticationMethodResult("dmarc", Lower(dmarc.Result));
+        AddProperty(dmarcEntry, "header", "from", dmarc.FromDomain);
+        results.Results.Add(dmarcEntry);
 
-        return string.Join("; ", parts);
+        return results.ToString();
     }
 
     /// <summary>The whole header line, folded between results, ending in CRLF: ready to prepend to the message.</summary>
@@ -69,32 +71,29 @@ public static partial class AuthenticationResultsHeader
     /// <summary>The authserv-id an Authentication-Results value starts with, skipping comments (RFC 8601 §2.2).</summary>
     public static string? AuthservIdOf(string value)
     {
+        // MimeKit's parser first; a value it cannot parse whole (a forgery need not be well-formed) still claims
+        // the id its first word names.
+        if (AuthenticationResults.TryParse(Encoding.UTF8.GetBytes(value), out var parsed) && parsed.AuthenticationServiceIdentifier is { } id)
+        {
+            return id;
+        }
+
         var match = AuthservId().Match(value);
         return match.Success ? match.Groups["id"].Value : null;
     }
 
-    private static void AppendProperty(StringBuilder entry, string name, string? value)
+    private static void AddProperty(AuthenticationMethodResult entry, string ptype, string property, string? value)
     {
         if (!string.IsNullOrEmpty(value))
         {
-            entry.Append(' ').Append(name).Append('=').Append(Quote(value));
+            // RFC 8601 §2.2: MimeKit quotes what is not a token; an address becomes a quoted-string, which the
+            // grammar allows as well as a bare addr-spec.
+            entry.Properties.Add(new AuthenticationMethodProperty(ptype, property, value));
         }
     }
-
-    /// <summary>RFC 8601 §2.2: a pvalue is an RFC 2045 token, an addr-spec, or else a quoted-string.</summary>
-    private static string Quote(string value) =>
-        Token().IsMatch(value) || AddrSpec().IsMatch(value)
-            ? value
-            : "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     [GeneratedRegex(@"^(?:\s|\([^)]*\))*(?<id>[^\s;()]+)")]
     private static partial Regex AuthservId();
-
-    [GeneratedRegex(@"^[A-Za-z0-9!#$%&'*+\-.^_`{|}~]+$")]
-    private static partial Regex Token();
-
-    [GeneratedRegex(@"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")]
-    private static partial Regex AddrSpec();
 }

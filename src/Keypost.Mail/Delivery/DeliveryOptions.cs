@@ -1,3 +1,7 @@
+using Keypost.Mail.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Keypost.Mail.Delivery;
 
 public sealed class DeliveryOptions
@@ -36,6 +40,12 @@ public sealed class DeliveryOptions
     public int BatchSize { get; init; } = 200;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the one line per delivery attempt and every failed pass go.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Delivery and store counters; null measures nothing.</summary>
+    public MailMetrics? Metrics { get; init; }
 
     /// <summary>The wait after <paramref name="attempts"/> failed attempts.</summary>
     public TimeSpan RetryDelay(int attempts)

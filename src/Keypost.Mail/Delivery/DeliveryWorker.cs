@@ -1,8 +1,10 @@
 using System.Threading.Channels;
+using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Dns;
 using Keypost.Mail.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 
 namespace Keypost.Mail.Delivery;
@@ -22,6 +24,7 @@ public sealed class DeliveryWorker : IDisposable
     private readonly LocalDelivery local;
     private readonly DsnComposer dsn;
     private readonly TimeProvider time;
+    private readonly ILogger logger;
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public DeliveryWorker(MessageQueue queue, MaildirStore maildir, IMailAccounts accounts, IMailDnsResolver dns, DeliveryOptions options)
@@ -32,9 +35,10 @@ public sealed class DeliveryWorker : IDisposable
         ArgumentNullException.ThrowIfNull(maildir);
         ArgumentNullException.ThrowIfNull(dns);
         routes = new RouteResolver(dns);
-        local = new LocalDelivery(maildir, accounts, options.LocalDomain);
-        dsn = new DsnComposer(options.LocalDomain);
         time = options.TimeProvider;
+        local = new LocalDelivery(maildir, accounts, options.LocalDomain, options.Metrics, time);
+        dsn = new DsnComposer(options.LocalDomain);
+        logger = options.LoggerFactory.CreateLogger("Keypost.Mail.Delivery");
         queue.MessageEnqueued += OnEnqueued;
     }
 
@@ -54,6 +58,7 @@ public sealed class DeliveryWorker : IDisposable
             {
                 // One bad pass (disk, lock, a peer's surprise) must not stop delivery: everything is still queued
                 // and is tried on the next pass. The error is in the recipients' LastError when it was theirs.
+                logger.LogError(MailLogEvents.DeliveryPassFailed, e, "Delivery pass failed; everything stays queued for the next pass");
             }
 
             await SleepAsync(cancellationToken).ConfigureAwait(false);
@@ -135,20 +140,22 @@ public sealed class DeliveryWorker : IDisposable
         {
             foreach (var item in items)
             {
+                var started = time.GetTimestamp();
                 var results = await local.DeliverAsync(item, () => queue.OpenData(item.Message.Id), cancellationToken).ConfigureAwait(false);
-                await FinishAsync(item, results, cancellationToken).ConfigureAwait(false);
+                await FinishAsync(item, results, "local", started, cancellationToken).ConfigureAwait(false);
             }
 
             return;
         }
 
+        var routeStarted = time.GetTimestamp();
         var route = await routes.ResolveAsync(domain, cancellationToken).ConfigureAwait(false);
         if (!route.HasEndpoints)
         {
             foreach (var item in items)
             {
                 var results = item.Recipients.Select(r => new DeliveryResult(r.Index, route.FailureKind, route.Status, "x-keypost; " + route.Error)).ToList();
-                await FinishAsync(item, results, cancellationToken).ConfigureAwait(false);
+                await FinishAsync(item, results, "remote", routeStarted, cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -158,6 +165,7 @@ public sealed class DeliveryWorker : IDisposable
         foreach (var item in items)
         {
             IReadOnlyList<DeliveryResult> results;
+            var started = time.GetTimestamp();
             try
             {
                 await using var data = queue.OpenData(item.Message.Id);
@@ -165,16 +173,18 @@ public sealed class DeliveryWorker : IDisposable
             }
             catch (FileNotFoundException)
             {
+                logger.LogInformation(MailLogEvents.DeliveryAttempt, "Delivery {QueueId}: removed from the queue while being delivered", item.Message.Id);
                 continue; // Removed from the queue while we worked (keypost queue remove).
             }
 
-            await FinishAsync(item, results, cancellationToken).ConfigureAwait(false);
+            await FinishAsync(item, results, "remote", started, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task FinishAsync(DeliveryItem item, IReadOnlyList<DeliveryResult> results, CancellationToken cancellationToken)
+    private async Task FinishAsync(DeliveryItem item, IReadOnlyList<DeliveryResult> results, string route, long started, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        LogAttempt(item, results, route, started, now);
         var expired = now - item.Message.Created >= options.GiveUpAfter;
         var outcomes = new List<RecipientOutcome>();
         var failures = new List<(QueuedRecipient, DeliveryResult)>();
@@ -212,6 +222,30 @@ public sealed class DeliveryWorker : IDisposable
         await queue.RecordAsync(item.Message.Id, outcomes, cancellationToken).ConfigureAwait(false);
     }
 
+    // One line per recipient per attempt: queue id, where it went, what came of it and how long it took. The
+    // recipient's domain is named, not the address (that is at Debug), for the same reason as in SMTP's line.
+    private void LogAttempt(DeliveryItem item, IReadOnlyList<DeliveryResult> results, string route, long started, DateTimeOffset now)
+    {
+        var elapsed = (long)time.GetElapsedTime(started).TotalMilliseconds;
+        var expired = now - item.Message.Created >= options.GiveUpAfter;
+        foreach (var result in results)
+        {
+            var recipient = item.Recipients.First(r => r.Index == result.Index);
+            var outcome = result.Kind switch
+            {
+                DeliveryResultKind.Delivered => "delivered",
+                DeliveryResultKind.Temporary when !expired => "deferred",
+                _ => "failed",
+            };
+            options.Metrics?.Delivery(outcome, route);
+            logger.LogInformation(
+                MailLogEvents.DeliveryAttempt,
+                "Delivery {QueueId} to {RecipientDomain} via {Mta} ({Route}): {Result} {Status} attempt {Attempt}, {ElapsedMs} ms: {Diagnostic}",
+                item.Message.Id, recipient.Address.Domain, result.RemoteMta ?? "-", route, outcome, result.Status, recipient.Attempts + 1, elapsed, result.Diagnostic);
+            logger.LogDebug(MailLogEvents.DeliveryAttempt, "Delivery {QueueId} recipient {Index}: {Recipient}", item.Message.Id, result.Index, recipient.Address);
+        }
+    }
+
     private async Task BounceAsync(QueuedMessage original, Keypost.Core.Addresses.EmailAddress reversePath, List<(QueuedRecipient, DeliveryResult)> failures, DateTimeOffset now, CancellationToken cancellationToken)
     {
         MimeMessage report;
@@ -227,6 +261,7 @@ public sealed class DeliveryWorker : IDisposable
         buffer.Position = 0;
         // RFC 5321 §4.5.5: a DSN is sent with a null reverse-path, so it can never cause another DSN.
         var envelope = new SmtpEnvelope(null, [reversePath], SmtpUtf8: reversePath.IsInternational);
-        await queue.EnqueueAsync(envelope, buffer, cancellationToken).ConfigureAwait(false);
+        var id = await queue.EnqueueAsync(envelope, buffer, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation(MailLogEvents.Bounced, "Delivery {QueueId}: {Failures} recipients failed; DSN queued as {DsnQueueId}", original.Id, failures.Count, id);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Maildir;
 using Keypost.Mail.Queue;
 
@@ -10,12 +11,16 @@ internal sealed class LocalDelivery
     private readonly MaildirStore maildir;
     private readonly IMailAccounts accounts;
     private readonly string localDomain;
+    private readonly MailMetrics? metrics;
+    private readonly TimeProvider time;
 
-    public LocalDelivery(MaildirStore maildir, IMailAccounts accounts, string localDomain)
+    public LocalDelivery(MaildirStore maildir, IMailAccounts accounts, string localDomain, MailMetrics? metrics = null, TimeProvider? time = null)
     {
         this.maildir = maildir;
         this.accounts = accounts;
         this.localDomain = localDomain;
+        this.metrics = metrics;
+        this.time = time ?? TimeProvider.System;
     }
 
     public async Task<IReadOnlyList<DeliveryResult>> DeliverAsync(DeliveryItem item, Func<Stream> openData, CancellationToken cancellationToken)
@@ -32,14 +37,17 @@ internal sealed class LocalDelivery
                 continue;
             }
 
+            var started = time.GetTimestamp();
             try
             {
                 await using var data = openData();
                 await maildir.DeliverAsync(recipient.Address, folder, returnPath, data, cancellationToken).ConfigureAwait(false);
+                metrics?.StoreWrite(time.GetElapsedTime(started), success: true);
                 results.Add(DeliveryResult.Delivered(recipient.Index, "dns; " + localDomain));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
+                metrics?.StoreWrite(time.GetElapsedTime(started), success: false);
                 results.Add(DeliveryResult.Temporary(recipient.Index, "4.3.0", $"local delivery failed: {e.Message}"));
             }
         }

@@ -14,7 +14,11 @@ internal sealed class ImapConnection : BufferedConnection
     public ImapConnection(Socket socket)
         : base(socket)
     {
+        RemoteAddress = (socket.RemoteEndPoint as System.Net.IPEndPoint)?.Address ?? System.Net.IPAddress.None;
     }
+
+    /// <summary>The client's address, for the log.</summary>
+    public System.Net.IPAddress RemoteAddress { get; }
 
     public void Write(string ascii) => Output.Write(Encoding.UTF8.GetBytes(ascii));
 

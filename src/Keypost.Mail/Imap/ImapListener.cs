@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Keypost.Mail.Net;
 using Keypost.Mail.Maildir;
+using Keypost.Mail.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Imap;
 
@@ -20,7 +22,7 @@ public sealed class ImapListener : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(accounts);
         ArgumentNullException.ThrowIfNull(store);
         Validate(options);
-        _context = new ImapSessionContext(options, accounts, store, new MailboxRegistry(), new AccountSessionLimiter(options.MaxSessionsPerAccount));
+        _context = new ImapSessionContext(options, accounts, store, new MailboxRegistry(), new AccountSessionLimiter(options.MaxSessionsPerAccount), options.LoggerFactory.CreateLogger("Keypost.Mail.Imap"));
         _acceptor = new TcpAcceptor(options.Endpoints.Select(e => e.EndPoint).ToList(), (socket, index, ct) => RunSessionAsync(socket, options.Endpoints[index], ct));
     }
 
@@ -33,12 +35,29 @@ public sealed class ImapListener : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops accepting, ends open sessions and waits for them (as long as the token allows).</summary>
-    public Task StopAsync(CancellationToken cancellationToken) => _acceptor.StopAsync(cancellationToken);
+    /// <summary>Stops accepting, ends open sessions with BYE and waits for them (as long as the token allows).</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _context.Logger.LogInformation(MailLogEvents.ImapStopping, "IMAP stopping: {Sessions} sessions get BYE", _acceptor.ActiveSessions);
+        return _acceptor.StopAsync(cancellationToken);
+    }
 
     public ValueTask DisposeAsync() => _acceptor.DisposeAsync();
 
     private async Task RunSessionAsync(Socket client, ImapEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        _context.Options.Metrics?.ImapSessionStarted();
+        try
+        {
+            await RunConnectionAsync(client, endpoint, cancellationToken);
+        }
+        finally
+        {
+            _context.Options.Metrics?.ImapSessionEnded();
+        }
+    }
+
+    private async Task RunConnectionAsync(Socket client, ImapEndpoint endpoint, CancellationToken cancellationToken)
     {
         await using var connection = new ImapConnection(client);
         if (_acceptor.ActiveSessions > _context.Options.MaxSessions)

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Keypost.Mail.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -45,8 +46,11 @@ public sealed class ImapListenerOptions
     /// <summary>Logged-in sessions one account may hold at once (clients open a few: one per folder they watch).</summary>
     public int MaxSessionsPerAccount { get; init; } = 20;
 
-    /// <summary>Where a failure inside one command is reported (the client only sees a short reply).</summary>
-    public ILogger Logger { get; init; } = NullLogger.Instance;
+    /// <summary>Where the one line per login and every unexpected session error go.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Session and login counters; null measures nothing.</summary>
+    public MailMetrics? Metrics { get; init; }
 
     /// <summary>Mailboxes created at first login with their RFC 6154 SPECIAL-USE attribute.</summary>
     public IReadOnlyDictionary<string, string> SpecialUseFolders { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal)

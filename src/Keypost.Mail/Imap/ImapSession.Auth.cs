@@ -1,4 +1,6 @@
 using System.Text;
+using Keypost.Mail.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Imap;
 
@@ -95,8 +97,12 @@ internal sealed partial class ImapSession
         }
 
         var account = await _context.Accounts.AuthenticateAsync(user, password, cancellationToken);
+        _context.Options.Metrics?.ImapLogin(account is not null);
         if (account is null)
         {
+            // The name tried is at Debug only: a mistyped password line can hold a password.
+            _context.Logger.LogInformation(MailLogEvents.ImapLogin, "IMAP login from {Peer}: failed", _connection.RemoteAddress);
+            _context.Logger.LogDebug(MailLogEvents.ImapLogin, "IMAP login from {Peer} failed for {User}", _connection.RemoteAddress, user);
             await Task.Delay(Options.AuthFailureDelay, cancellationToken);
             if (++_authFailures >= Options.MaxAuthFailures)
             {
@@ -113,6 +119,7 @@ internal sealed partial class ImapSession
             return "NO [LIMIT] Too many connections for this account";
         }
 
+        _context.Logger.LogInformation(MailLogEvents.ImapLogin, "IMAP login from {Peer}: {Account}", _connection.RemoteAddress, account);
         _account = account;
         _folders = new MaildirFolders(_context.Store.GetMaildirPath(account));
         _folders.Create("INBOX");

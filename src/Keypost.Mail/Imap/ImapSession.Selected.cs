@@ -156,7 +156,7 @@ internal sealed partial class ImapSession
             {
                 // A message MimeKit parsed into a tree we cannot describe is still served: its octets as stored,
                 // with the minimal ENVELOPE and BODYSTRUCTURE of an unstructured message.
-                Options.Logger.LogWarning(e, "FETCH of UID {Uid} served without MIME structure", uid);
+                _context.Logger.LogWarning(e, "FETCH of UID {Uid} served without MIME structure", uid);
                 _connection.Output.SetLength(mark);
                 FetchResponseWriter.Write(_writer, sequence, entry, ParsedMessage.Opaque(parsed.Raw), byUid, withFlags, items);
             }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Keypost.Core.Addresses;
+using Keypost.Mail.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Imap;
@@ -75,10 +76,12 @@ internal sealed partial class ImapSession
         catch (Exception e) when (e is IOException or SocketException or AuthenticationException or ObjectDisposedException)
         {
             // The client went away or failed the TLS handshake: nothing to answer.
+            _context.Logger.LogDebug(MailLogEvents.ImapSessionError, e, "IMAP session from {Peer} ended: {Error}", _connection.RemoteAddress, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A failing dependency (accounts store, disk) must not leave the client hanging.
+            _context.Logger.LogError(MailLogEvents.ImapSessionError, e, "IMAP session from {Peer} failed; closing with BYE", _connection.RemoteAddress);
             await TryCloseWithAsync("* BYE Internal error, try again later");
         }
         finally
@@ -188,7 +191,7 @@ internal sealed partial class ImapSession
         {
             // One failing command must not end the session, let alone the process: RFC 5530 SERVERBUG says the
             // fault is ours, and the client may go on with other commands.
-            Options.Logger.LogError(e, "IMAP command {Command} failed", name);
+            _context.Logger.LogError(e, "IMAP command {Command} failed", name);
             if (_connection.Output.Length >= mark)
             {
                 _connection.Output.SetLength(mark);

@@ -19,6 +19,7 @@ public sealed class TcpAcceptor : IAsyncDisposable
     private readonly List<IPEndPoint> _localEndPoints = [];
     private CancellationTokenSource? _stopping;
     private long _nextSessionId;
+    private volatile bool _socketsClosed;
 
     /// <param name="endpoints">Where to listen.</param>
     /// <param name="session">Runs one connection: the accepted socket and the index of its endpoint.</param>
@@ -66,6 +67,32 @@ public sealed class TcpAcceptor : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// First half of a graceful stop: closes the listening sockets so no new session starts, and leaves the
+    /// running sessions alone. <see cref="WaitForSessionsAsync"/> then waits for them, <see cref="StopAsync"/> ends them.
+    /// </summary>
+    public async Task StopAcceptingAsync()
+    {
+        if (_stopping is null)
+        {
+            return;
+        }
+
+        CloseSockets();
+        try
+        {
+            await Task.WhenAll(_acceptLoops);
+        }
+        catch (OperationCanceledException)
+        {
+            // An accept loop ended by a stop already under way.
+        }
+    }
+
+    /// <summary>Waits until every session has ended by itself, or the token fires.</summary>
+    public Task WaitForSessionsAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(_sessions.Values).WaitAsync(cancellationToken);
+
     /// <summary>Stops accepting, cancels the sessions (each says goodbye its own way) and waits for them.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -105,7 +132,7 @@ public sealed class TcpAcceptor : IAsyncDisposable
                 client = await listenSocket.AcceptAsync(cancellationToken);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException
-                                      || (e is SocketException && cancellationToken.IsCancellationRequested))
+                                      || (e is SocketException && (cancellationToken.IsCancellationRequested || _socketsClosed)))
             {
                 return;
             }
@@ -125,6 +152,7 @@ public sealed class TcpAcceptor : IAsyncDisposable
 
     private void CloseSockets()
     {
+        _socketsClosed = true;
         foreach (var socket in _sockets)
         {
             socket.Dispose();

@@ -1,4 +1,6 @@
+using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Smtp;
+using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Queue;
 
@@ -14,12 +16,15 @@ public sealed class MessageQueue : IDisposable
     private readonly QueueIndex index;
     private readonly string dataDirectory;
     private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private long depth;
 
-    private MessageQueue(string directory, QueueIndex index, TimeProvider time)
+    private MessageQueue(string directory, QueueIndex index, TimeProvider time, ILogger logger)
     {
         Directory = directory;
         this.index = index;
         this.time = time;
+        this.logger = logger;
         dataDirectory = Path.Combine(directory, "data");
     }
 
@@ -28,18 +33,22 @@ public sealed class MessageQueue : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>Messages in the queue now (kept in step with the index, read without touching it: for metrics).</summary>
+    public long Depth => Interlocked.Read(ref depth);
+
     public static async Task<MessageQueue> OpenAsync(string directory, MessageQueueOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new MessageQueueOptions();
         var full = Path.GetFullPath(directory);
         DurableFiles.CreateDirectoryDurably(Path.Combine(full, "data"));
         var index = QueueIndex.Open(Path.Combine(full, "queue.db"));
-        var queue = new MessageQueue(full, index, options.TimeProvider);
+        var queue = new MessageQueue(full, index, options.TimeProvider, options.LoggerFactory.CreateLogger("Keypost.Mail.Queue"));
         try
         {
             // The database and its WAL may have just been created: make their names durable too.
             DurableFiles.SyncDirectory(full);
             await queue.RemoveOrphansAsync(options.OrphanAge, cancellationToken).ConfigureAwait(false);
+            queue.depth = (await index.GetIdsAsync(cancellationToken).ConfigureAwait(false)).Count;
         }
         catch
         {
@@ -66,9 +75,10 @@ public sealed class MessageQueue : IDisposable
 
         var id = Guid.CreateVersion7().ToString("N");
         var path = DataPath(id);
+        long size;
         try
         {
-            var size = await DurableFiles.WriteNewFileAsync(path, data, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            size = await DurableFiles.WriteNewFileAsync(path, data, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
             DurableFiles.SyncDirectory(dataDirectory);
             var now = time.GetUtcNow();
             var recipients = envelope.Recipients
@@ -84,6 +94,8 @@ public sealed class MessageQueue : IDisposable
             throw;
         }
 
+        Interlocked.Increment(ref depth);
+        logger.LogInformation(MailLogEvents.Queued, "Queued {QueueId}: {Recipients} recipients, {Size} bytes, bounce {IsBounce}", id, envelope.Recipients.Count, size, envelope.ReversePath is null);
         MessageEnqueued?.Invoke(this, id);
         return id;
     }
@@ -117,6 +129,7 @@ public sealed class MessageQueue : IDisposable
         var done = await index.RecordAsync(id, outcomes, cancellationToken).ConfigureAwait(false);
         if (done)
         {
+            Interlocked.Decrement(ref depth);
             DeleteData(id);
         }
 
@@ -131,6 +144,7 @@ public sealed class MessageQueue : IDisposable
             return false;
         }
 
+        Interlocked.Decrement(ref depth);
         DeleteData(id);
         return true;
     }

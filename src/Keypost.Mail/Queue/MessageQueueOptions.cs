@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Keypost.Mail.Queue;
 
 public sealed class MessageQueueOptions
@@ -9,4 +12,7 @@ public sealed class MessageQueueOptions
     public TimeSpan OrphanAge { get; init; } = TimeSpan.FromMinutes(15);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the one line per queued message goes.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Net;
+using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Smtp;
 
@@ -13,6 +15,8 @@ public sealed class SmtpListener : IAsyncDisposable
 {
     private readonly SmtpSessionContext _context;
     private readonly TcpAcceptor _acceptor;
+    private readonly CancellationTokenSource _draining = new();
+    private readonly ILogger _logger;
 
     public SmtpListener(SmtpListenerOptions options, IMailAccounts accounts, IMessageAcceptor acceptor)
     {
@@ -20,8 +24,9 @@ public sealed class SmtpListener : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(accounts);
         ArgumentNullException.ThrowIfNull(acceptor);
         Validate(options);
+        _logger = options.LoggerFactory.CreateLogger("Keypost.Mail.Smtp");
         _context = new SmtpSessionContext(
-            options, accounts, acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider));
+            options, accounts, acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider), _logger, _draining.Token);
         _acceptor = new TcpAcceptor(options.Endpoints.Select(e => e.EndPoint).ToList(), (socket, index, ct) => RunSessionAsync(socket, options.Endpoints[index], ct));
     }
 
@@ -37,9 +42,62 @@ public sealed class SmtpListener : IAsyncDisposable
     /// <summary>Stops accepting, ends open sessions and waits for them (as long as the token allows).</summary>
     public Task StopAsync(CancellationToken cancellationToken) => _acceptor.StopAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => _acceptor.DisposeAsync();
+    /// <summary>Sessions open now.</summary>
+    public int ActiveSessions => _acceptor.ActiveSessions;
+
+    /// <summary>
+    /// A graceful stop (RFC 5321 §3.8): no new connections; sessions between transactions get 421 at once; a
+    /// transaction under way may finish (its message queued and answered 250) until <paramref name="drainTime"/>
+    /// is over, after which what is left gets 421 and nothing it sent is claimed.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan drainTime, CancellationToken cancellationToken)
+    {
+        if (_draining.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var open = _acceptor.ActiveSessions;
+        _logger.LogInformation(MailLogEvents.SmtpDraining, "SMTP draining: stopped accepting, {Sessions} sessions open, waiting up to {DrainSeconds} s for transactions to finish", open, drainTime.TotalSeconds);
+        await _draining.CancelAsync();
+        await _acceptor.StopAcceptingAsync();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(drainTime);
+        var left = 0;
+        try
+        {
+            await _acceptor.WaitForSessionsAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            left = _acceptor.ActiveSessions;
+        }
+
+        await _acceptor.StopAsync(cancellationToken);
+        _logger.LogInformation(MailLogEvents.SmtpDrained, "SMTP drained: {Sessions} sessions were still open at the deadline and got 421", left);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _acceptor.DisposeAsync();
+        _draining.Dispose();
+    }
 
     private async Task RunSessionAsync(Socket client, SmtpEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        var listener = endpoint.Kind == SmtpListenerKind.Inbound ? "inbound" : "submission";
+        _context.Options.Metrics?.SmtpSessionStarted(listener);
+        try
+        {
+            await RunConnectionAsync(client, endpoint, cancellationToken);
+        }
+        finally
+        {
+            _context.Options.Metrics?.SmtpSessionEnded(listener);
+        }
+    }
+
+    private async Task RunConnectionAsync(Socket client, SmtpEndpoint endpoint, CancellationToken cancellationToken)
     {
         await using var connection = new SmtpConnection(client);
         if (_acceptor.ActiveSessions > _context.Options.MaxSessions)

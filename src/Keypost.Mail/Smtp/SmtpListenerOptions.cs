@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Keypost.Mail.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -42,8 +43,12 @@ public sealed class SmtpListenerOptions
     /// <summary>Concurrent sessions over all endpoints; more get 421 at once.</summary>
     public int MaxSessions { get; init; } = 1000;
 
-    /// <summary>Where a failure inside one command is reported (the client only sees a short reply).</summary>
-    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the one line per transaction and every unexpected session error go.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Session and transaction counters; null measures nothing.</summary>
+    public MailMetrics? Metrics { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Keypost.Core.Addresses;
+using Keypost.Mail.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Smtp;
@@ -24,6 +25,7 @@ internal sealed class SmtpSession
     private SmtpTransaction? _transaction;
     private int _errors;
     private int _authFailures;
+    private bool _inData;
 
     public SmtpSession(SmtpSessionContext context, SmtpEndpoint endpoint, SmtpConnection connection)
     {
@@ -34,6 +36,10 @@ internal sealed class SmtpSession
     }
 
     private SmtpListenerOptions Options => _context.Options;
+
+    private ILogger Logger => _context.Logger;
+
+    private string ListenerName => _endpoint.Kind == SmtpListenerKind.Inbound ? "inbound" : "submission";
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -59,15 +65,20 @@ internal sealed class SmtpSession
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // The drain time ran out (or the server was stopped hard): whatever this client was sending is not
+            // claimed, and 421 tells it to try again later (RFC 5321 §3.8).
+            Logger.LogInformation(MailLogEvents.SmtpShutdownReply, "SMTP {Listener} session from {Peer} ended by shutdown with 421 (in a transaction: {InTransaction})", ListenerName, _connection.RemoteAddress, _transaction is not null || _inData);
             await TryCloseWithAsync(new SmtpReply(421, "4.3.2", Options.HostName + " Service shutting down"));
         }
         catch (Exception e) when (e is IOException or SocketException or AuthenticationException or ObjectDisposedException)
         {
             // The client went away or failed the TLS handshake: nothing to answer.
+            Logger.LogDebug(MailLogEvents.SmtpSessionError, e, "SMTP {Listener} session from {Peer} ended: {Error}", ListenerName, _connection.RemoteAddress, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A failing dependency (accounts store, disk) must not leave the client hanging.
+            Logger.LogError(MailLogEvents.SmtpSessionError, e, "SMTP {Listener} session from {Peer} failed; closing with 421", ListenerName, _connection.RemoteAddress);
             await TryCloseWithAsync(new SmtpReply(421, "4.3.0", Options.HostName + " Error: local error, try again later"));
         }
     }
@@ -75,8 +86,16 @@ internal sealed class SmtpSession
     /// <summary>Reads and answers one command; false when the session is over.</summary>
     private async Task<bool> NextCommandAsync(CancellationToken cancellationToken)
     {
-        var line = await _connection.ReadLineAsync(SmtpAuthenticator.MaxLineOctets, cancellationToken);
-        switch (line.Status)
+        var line = await ReadCommandLineAsync(cancellationToken);
+        if (line is null)
+        {
+            // RFC 5321 §3.8: a server shutting down may answer any command with 421 and close.
+            _connection.Write(new SmtpReply(421, "4.3.2", Options.HostName + " Service shutting down"));
+            Logger.LogDebug(MailLogEvents.SmtpShutdownReply, "SMTP {Listener} session from {Peer} closed with 421 while draining", ListenerName, _connection.RemoteAddress);
+            return false;
+        }
+
+        switch (line.Value.Status)
         {
             case SmtpLineStatus.EndOfStream:
                 return false;
@@ -91,7 +110,7 @@ internal sealed class SmtpSession
         string text;
         try
         {
-            text = StrictUtf8.GetString(line.Bytes);
+            text = StrictUtf8.GetString(line.Value.Bytes);
         }
         catch (DecoderFallbackException)
         {
@@ -101,7 +120,7 @@ internal sealed class SmtpSession
         var space = text.IndexOf(' ', StringComparison.Ordinal);
         var verb = (space < 0 ? text : text[..space]).ToUpperInvariant();
         var argument = space < 0 ? "" : text[(space + 1)..];
-        if (line.Bytes.Length + 2 > MaxCommandOctets && verb != "AUTH")
+        if (line.Value.Bytes.Length + 2 > MaxCommandOctets && verb != "AUTH")
         {
             return Reject(new SmtpReply(500, "5.5.2", "Error: line too long"));
         }
@@ -118,7 +137,7 @@ internal sealed class SmtpSession
         }
         catch (Exception e) when (!IsConnectionFailure(e, cancellationToken))
         {
-            Options.Logger.LogError(e, "SMTP command {Verb} failed", verb);
+            Logger.LogError(e, "SMTP command {Verb} failed", verb);
             if (verb is "DATA" or "AUTH" or "STARTTLS")
             {
                 // These read further lines or change the stream: after a failure in the middle of one, what the
@@ -137,6 +156,30 @@ internal sealed class SmtpSession
     private static bool IsConnectionFailure(Exception e, CancellationToken cancellationToken) =>
         e is IOException or SocketException or AuthenticationException or ObjectDisposedException or TimeoutException
         || (e is OperationCanceledException && cancellationToken.IsCancellationRequested);
+
+    // Between transactions a drain interrupts the wait for the next command (null); inside one, only the hard stop does.
+    private async Task<SmtpLine?> ReadCommandLineAsync(CancellationToken cancellationToken)
+    {
+        if (_transaction is not null)
+        {
+            return await _connection.ReadLineAsync(SmtpAuthenticator.MaxLineOctets, cancellationToken);
+        }
+
+        if (_context.Draining.IsCancellationRequested)
+        {
+            return null;
+        }
+
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _context.Draining);
+        try
+        {
+            return await _connection.ReadLineAsync(SmtpAuthenticator.MaxLineOctets, either.Token);
+        }
+        catch (OperationCanceledException) when (_context.Draining.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
 
     private async Task<bool> DispatchAsync(string verb, string argument, CancellationToken cancellationToken)
     {
@@ -273,27 +316,48 @@ internal sealed class SmtpSession
 
         var transaction = _transaction;
         _transaction = null;
+        _inData = true;
+        var started = Options.TimeProvider.GetTimestamp();
         _connection.Write(new SmtpReply(354, null, "End data with <CR><LF>.<CR><LF>"));
         await using var buffer = new MessageBuffer(Options.MaxMessageSize);
         _connection.ReadTimeout = Options.DataTimeout;
         var complete = await SmtpDataReceiver.ReceiveAsync(_connection, buffer, cancellationToken);
         _connection.ReadTimeout = Options.CommandTimeout;
+        _inData = false;
         if (!complete)
         {
             return false;
         }
 
+        var envelope = transaction.ToEnvelope();
         if (buffer.Overflowed)
         {
-            return Reject(new SmtpReply(552, "5.3.4", "Error: message exceeds fixed maximum message size"));
+            var tooBig = new SmtpReply(552, "5.3.4", "Error: message exceeds fixed maximum message size");
+            LogTransaction(envelope, tooBig.Code, tooBig.EnhancedCode, null, buffer.Length, started);
+            return Reject(tooBig);
         }
 
         var session = new SmtpSessionInfo(
             _endpoint.Kind, _connection.RemoteAddress, _heloName!, _connection.IsSecure, _account?.ToString());
-        return Reply(await DeliverAsync(session, transaction.ToEnvelope(), buffer, cancellationToken));
+        var (reply, queueId) = await DeliverAsync(session, envelope, buffer, cancellationToken);
+        LogTransaction(envelope, reply.Code, reply.EnhancedCode, queueId, buffer.Length, started);
+        return Reply(reply);
     }
 
-    private async Task<SmtpReply> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, MessageBuffer buffer, CancellationToken cancellationToken)
+    // One line per transaction, whatever its end: the queue id ties it to the delivery lines. Addresses are at
+    // Debug only: an Information log is read and shipped widely, and who writes to whom is the users' business.
+    private void LogTransaction(SmtpEnvelope envelope, int code, string? enhancedCode, string? queueId, long size, long started)
+    {
+        Options.Metrics?.SmtpTransaction(ListenerName, code);
+        var elapsed = Options.TimeProvider.GetElapsedTime(started);
+        Logger.LogInformation(
+            MailLogEvents.SmtpTransaction,
+            "SMTP {Listener} from {Peer} ({Helo}, tls {Tls}): {Code} {EnhancedCode} queue {QueueId}, {Recipients} recipients, {Size} bytes, {ElapsedMs} ms",
+            ListenerName, _connection.RemoteAddress, _heloName, _connection.IsSecure, code, enhancedCode, queueId ?? "-", envelope.Recipients.Count, size, (long)elapsed.TotalMilliseconds);
+        Logger.LogDebug(MailLogEvents.SmtpTransaction, "SMTP transaction {QueueId}: from <{Sender}> to {RecipientList}", queueId ?? "-", envelope.ReversePath, string.Join(", ", envelope.Recipients));
+    }
+
+    private async Task<(SmtpReply Reply, string? QueueId)> DeliverAsync(SmtpSessionInfo session, SmtpEnvelope envelope, MessageBuffer buffer, CancellationToken cancellationToken)
     {
         AcceptResult result;
         try
@@ -304,14 +368,14 @@ internal sealed class SmtpSession
         {
             // The content cannot be parsed as a message (RFC 5322): retrying cannot change that, so the refusal
             // is permanent (RFC 3463 5.6.0: other or undefined media error) rather than 451, retried for days.
-            Options.Logger.LogInformation(e, "DATA refused: not a parseable message");
-            return new SmtpReply(554, "5.6.0", "Error: message content is not a valid RFC 5322 message");
+            Logger.LogInformation(e, "DATA refused: not a parseable message");
+            return (new SmtpReply(554, "5.6.0", "Error: message content is not a valid RFC 5322 message"), null);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Nothing is claimed: the client keeps the message and tries again later.
-            Options.Logger.LogError(e, "accepting a message failed");
-            return new SmtpReply(451, "4.3.0", "Error: local error in processing");
+            Logger.LogError(MailLogEvents.SmtpAcceptFailed, e, "SMTP {Listener} from {Peer}: accepting the message failed; answered 451", ListenerName, session.RemoteAddress);
+            return (new SmtpReply(451, "4.3.0", "Error: local error in processing"), null);
         }
 
         if (result.IsSuccess && _account is not null)
@@ -319,7 +383,7 @@ internal sealed class SmtpSession
             _context.RateLimiter.Record(_account.Canonical);
         }
 
-        return new SmtpReply(result.Code, result.EnhancedCode, result.Text);
+        return (new SmtpReply(result.Code, result.EnhancedCode, result.Text), result.QueueId);
     }
 
     private async Task<bool> StartTlsAsync(string argument, CancellationToken cancellationToken)

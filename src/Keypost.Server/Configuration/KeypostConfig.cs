@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration;
 
 namespace Keypost.Server.Configuration;
 
@@ -29,41 +30,68 @@ public sealed class KeypostConfig
 
     public MailConfig Mail { get; set; } = new();
 
+    /// <summary>
+    /// Seconds a stop (SIGTERM) waits for SMTP transactions under way to finish before the rest get 421;
+    /// IMAP sessions get BYE at once and the queue is left as it is on disk.
+    /// </summary>
+    public int DrainSeconds { get; set; } = 30;
+
+    public LogConfig Log { get; set; } = new();
+
+    public MetricsConfig Metrics { get; set; } = new();
+
+    /// <summary>
+    /// Reads the file through Microsoft.Extensions.Configuration, refuses unknown keys and values of the wrong
+    /// type, binds, resolves relative paths and validates; every problem is named by its JSON path.
+    /// </summary>
     public static KeypostConfig Load(string path)
     {
-        KeypostConfig? config;
+        var full = Path.GetFullPath(path);
+        IConfigurationRoot root;
         try
         {
-            using var stream = File.OpenRead(path);
-            config = JsonSerializer.Deserialize<KeypostConfig>(stream, JsonOptions);
+            root = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false).Build();
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is InvalidDataException or FormatException)
         {
-            throw new ConfigException($"{path}: not valid configuration JSON ({e.Message})");
+            throw new ConfigException($"{path}: not valid configuration JSON ({e.InnerException?.Message ?? e.Message})");
         }
         catch (IOException e)
         {
             throw new ConfigException($"{path}: {e.Message}");
         }
 
-        config ??= new KeypostConfig();
-        config.ResolvePaths(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        config.Validate(path);
-        return config;
+        var config = new KeypostConfig();
+        var errors = new List<string>();
+        ConfigurationChecker.Check(root, config, "", errors);
+        if (errors.Count == 0)
+        {
+            root.Bind(config);
+            config.ResolvePaths(Path.GetDirectoryName(full)!);
+            errors.AddRange(KeypostConfigValidator.Check(config));
+        }
+
+        return errors.Count == 0 ? config : throw new ConfigException($"{path}: " + string.Join(Environment.NewLine + "  ", errors));
     }
 
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
 
+    [JsonIgnore]
     public string DatabasePath => Path.Combine(DataDirectory, "keypost.db");
 
+    [JsonIgnore]
     public string? MailCertificateFile => Mail.CertificateFile ?? Http.CertificateFile;
 
+    [JsonIgnore]
     public string? MailKeyFile => Mail.KeyFile ?? Http.KeyFile;
 
+    [JsonIgnore]
     public string QueueDirectory => Path.Combine(DataDirectory, "queue");
 
+    [JsonIgnore]
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
 
+    [JsonIgnore]
     public string DkimDirectory => Path.Combine(DataDirectory, "dkim");
 
     private void ResolvePaths(string baseDirectory)
@@ -92,39 +120,6 @@ public sealed class KeypostConfig
         foreach (var domain in Domains.Where(d => d.AdditionalDecryptionKeyFile is not null))
         {
             domain.AdditionalDecryptionKeyFile = Path.GetFullPath(domain.AdditionalDecryptionKeyFile!, baseDirectory);
-        }
-    }
-
-    private void Validate(string path)
-    {
-        if (Domains.Count == 0)
-        {
-            throw new ConfigException($"{path}: no domains configured");
-        }
-
-        foreach (var listen in Http.Listen)
-        {
-            _ = ListenAddress.Parse(listen);
-        }
-
-        foreach (var listen in Mail.AllListeners.Concat(Mail.DnsServers))
-        {
-            _ = ListenAddress.Parse(listen);
-        }
-
-        foreach (var domain in Domains.Where(d => d.GatewayDisclaimer is { Length: > Core.PgpMime.PgpMimeDisclaimer.MaxLength }))
-        {
-            throw new ConfigException($"{path}: the gateway disclaimer of {domain.Name} is longer than {Core.PgpMime.PgpMimeDisclaimer.MaxLength} characters");
-        }
-
-        if (Mail.Enabled && (MailCertificateFile is null || MailKeyFile is null))
-        {
-            throw new ConfigException($"{path}: mail needs a TLS certificate (mail.certificateFile/keyFile or http's)");
-        }
-
-        if (Http.Listen.Count > 0 && (Http.CertificateFile is null || Http.KeyFile is null))
-        {
-            throw new ConfigException($"{path}: http.certificateFile and http.keyFile are required (WKD is served over HTTPS only)");
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Keypost.Server.Configuration;
 
 /// <summary>SMTP listeners, delivery and mail authentication. No listener configured means no mail service.</summary>
@@ -46,7 +48,9 @@ public sealed class MailConfig
     /// <summary>Refuse (550) mail whose DMARC policy says reject; otherwise deliver it marked.</summary>
     public bool HonourDmarcReject { get; set; } = true;
 
+    [JsonIgnore]
     public IEnumerable<string> AllListeners => Inbound.Concat(Submission).Concat(SubmissionTls).Concat(Imap).Concat(ImapTls);
 
+    [JsonIgnore]
     public bool Enabled => AllListeners.Any();
 }

@@ -1,165 +1,194 @@
+using System.Diagnostics.Metrics;
 using System.Net;
-using System.Threading.RateLimiting;
+using Keypost.Directory.Diagnostics;
 using Keypost.Directory.Storage;
-using Keypost.Directory.Wkd;
+using Keypost.Mail.Diagnostics;
 using Keypost.Server.Configuration;
 using Keypost.Server.Mail;
-using Keypost.Server.Tls;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace Keypost.Server.Hosting;
 
 /// <summary>
-/// The composition root: one process serving the directory over HTTPS (and, as they land, SMTP and IMAP)
-/// from one configuration.
+/// The composition root: one process serving the directory over HTTPS, SMTP, IMAP and delivery from one
+/// configuration, on Microsoft.Extensions.Hosting. Each listener and the delivery worker is a hosted service;
+/// a stop (SIGTERM under <c>keypost serve</c>, or disposing) drains SMTP, says BYE to IMAP and leaves the queue
+/// on disk. Services stop in the reverse order of start: IMAP, SMTP (drain), HTTP, delivery last.
 /// </summary>
 public sealed class KeypostServer : IAsyncDisposable
 {
-    private readonly WebApplication? _app;
+    private readonly IHost _host;
+    private readonly ServerParts _parts;
+    private readonly HttpService? _http;
+    private bool _disposed;
+    private bool _stopped;
 
-    private KeypostServer(WebApplication? app, MailHost? mail, DirectoryStore store)
+    private KeypostServer(IHost host, ServerParts parts, HttpService? http)
     {
-        _app = app;
-        Mail = mail;
-        Store = store;
+        _host = host;
+        _parts = parts;
+        _http = http;
     }
 
-    public DirectoryStore Store { get; }
+    public DirectoryStore Store => _parts.Store;
 
     /// <summary>The SMTP listeners, queue and delivery; null when the configuration has no mail listeners.</summary>
-    public MailHost? Mail { get; }
+    public MailHost? Mail => _parts.Mail;
 
     /// <summary>The HTTPS endpoints actually bound (useful when the configuration asked for port 0).</summary>
-    public IReadOnlyList<IPEndPoint> HttpsEndpoints { get; private set; } = [];
+    public IReadOnlyList<IPEndPoint> HttpsEndpoints => _http?.HttpsEndpoints ?? [];
 
-    public static async Task<KeypostServer> StartAsync(KeypostConfig config, CancellationToken cancellationToken, LogLevel logLevel = LogLevel.Warning)
+    /// <summary>The plain-HTTP /healthz and /metrics endpoints actually bound.</summary>
+    public IReadOnlyList<IPEndPoint> MetricsEndpoints => _http?.MetricsEndpoints ?? [];
+
+    /// <summary>The host's services (logging, metrics, options).</summary>
+    public IServiceProvider Services => _host.Services;
+
+    public static Task<KeypostServer> StartAsync(KeypostConfig config, CancellationToken cancellationToken, LogLevel logLevel = LogLevel.Warning) =>
+        StartAsync(config, new KeypostServerSettings { EmbeddedLogLevel = logLevel }, cancellationToken);
+
+    public static async Task<KeypostServer> StartAsync(KeypostConfig config, KeypostServerSettings settings, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(settings);
+        // Options validated at start, file or not: every problem named by its JSON path.
+        var problems = new KeypostConfigValidator().Validate(null, config);
+        if (problems.Failed)
+        {
+            throw new ConfigException("invalid configuration: " + string.Join(Environment.NewLine + "  ", problems.Failures));
+        }
+
         var store = await DirectoryOpener.OpenAsync(config, cancellationToken);
-        var app = config.Http.Listen.Count > 0 ? await StartHttpAsync(config, store, logLevel, cancellationToken) : null;
-        MailHost? mail = null;
+        var parts = new ServerParts(store);
+        var host = Build(config, settings, parts);
+        var server = new KeypostServer(host, parts, host.Services.GetService<HttpService>());
         try
         {
-            // The mail listeners log through the web host's logging when there is one (failures inside a command).
-            var loggers = app?.Services.GetService<ILoggerFactory>();
-            mail = config.Mail.Enabled ? await MailHost.StartAsync(config, store, cancellationToken, loggers: loggers) : null;
+            if (config.Mail.Enabled)
+            {
+                parts.Mail = await MailHost.CreateAsync(
+                    config,
+                    store,
+                    host.Services.GetRequiredService<ILoggerFactory>(),
+                    host.Services.GetRequiredService<MailMetrics>(),
+                    cancellationToken);
+            }
+
+            await host.StartAsync(cancellationToken);
         }
         catch
         {
-            if (app is not null)
-            {
-                await app.DisposeAsync();
-            }
-
+            await server.DisposeAsync();
             throw;
         }
 
-        var server = new KeypostServer(app, mail, store);
-        server.HttpsEndpoints = app is null
-            ? []
-            : app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-                .Features.Get<IServerAddressesFeature>()!.Addresses
-                .Select(a => new Uri(a))
-                .Select(u => new IPEndPoint(IPAddress.Parse(u.Host.Trim('[', ']')), u.Port))
-                .ToList();
         return server;
     }
 
-    private static async Task<WebApplication> StartHttpAsync(KeypostConfig config, DirectoryStore store, LogLevel logLevel, CancellationToken cancellationToken)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(logLevel);
-        // A line per request would cost more than the lookup itself; the framework speaks only of trouble.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        var certificate = TlsCertificates.Load(config.Http.CertificateFile!, config.Http.KeyFile!);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            foreach (var listen in config.Http.Listen)
-            {
-                kestrel.Listen(ListenAddress.Parse(listen), options =>
-                {
-                    options.Protocols = HttpProtocols.Http1AndHttp2;
-                    options.UseHttps(certificate);
-                });
-            }
-        });
-        AddRateLimiting(builder.Services, config.RateLimit);
-
-        var app = builder.Build();
-        app.UseRateLimiter();
-        app.Use(WkdEndpoints.GuardAsync);
-        var wkd = new WkdEndpoints(store, config.Domains.Select(d => new WkdDomainSettings(Core.Addresses.EmailAddress.NormalizeDomain(d.Name), d.WkdPolicy, d.SubmissionAddress)));
-        wkd.Map(app);
-        app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));
-
-        await app.StartAsync(cancellationToken);
-        return app;
-    }
-
+    /// <summary>Returns when the host stops: SIGTERM or SIGINT under <c>keypost serve</c>, or the token.</summary>
     public async Task WaitForShutdownAsync(CancellationToken cancellationToken)
     {
-        if (_app is not null)
-        {
-            await _app.WaitForShutdownAsync(cancellationToken);
-        }
-        else
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
+        // WaitForShutdownAsync stops the host itself (draining) before it returns.
+        await _host.WaitForShutdownAsync(cancellationToken);
+        _stopped = true;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Mail is not null)
+        if (_disposed)
         {
-            await Mail.DisposeAsync();
+            return;
         }
 
-        if (_app is not null)
+        _disposed = true;
+        try
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            if (!_stopped)
+            {
+                await _host.StopAsync(CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The shutdown timeout ran out; what is left is torn down below.
+        }
+
+        if (_http is not null)
+        {
+            await _http.DisposeAsync();
+        }
+
+        if (_parts.Mail is not null)
+        {
+            await _parts.Mail.DisposeAsync();
+        }
+
+        // Last: the log (the drain's lines are flushed here) and the meters.
+        if (_host is IAsyncDisposable asyncHost)
+        {
+            await asyncHost.DisposeAsync();
+        }
+        else
+        {
+            _host.Dispose();
         }
     }
 
-    // Lookups are cheap for us and for a harvester alike: a token bucket per client address keeps one client
-    // from walking the directory, and the 429 says when to come back (RFC 6585 §4).
-    private static void AddRateLimiting(IServiceCollection services, RateLimitConfig limits)
+    private static IHost Build(KeypostConfig config, KeypostServerSettings settings, ServerParts parts)
     {
-        services.AddRateLimiter(options =>
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var services = builder.Services;
+        KeypostLogging.Configure(builder.Logging, config, settings);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(config.DrainSeconds + 15));
+        if (settings.RunAsService)
         {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy(WkdEndpoints.RateLimitPolicy, context =>
-            {
-                if (limits.RequestsPerMinute <= 0)
-                {
-                    return RateLimitPartition.GetNoLimiter("off");
-                }
+            // Type=notify units learn READY=1 and STOPPING=1; without systemd this does nothing and the console
+            // lifetime turns SIGTERM and SIGINT into a graceful stop.
+            services.AddSystemd();
+        }
+        else
+        {
+            services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        }
 
-                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-                return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, limits.Burst),
-                    TokensPerPeriod = Math.Max(1, limits.RequestsPerMinute / 60),
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
-            options.OnRejected = async (context, _) =>
-            {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await ProblemWriter.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too Many Requests", "Too many lookups from this address; retry later.");
-            };
-        });
+        services.AddSingleton(config);
+        services.AddSingleton<IOptions<KeypostConfig>>(Options.Create(config));
+        services.AddSingleton<IValidateOptions<KeypostConfig>, KeypostConfigValidator>();
+        services.AddSingleton(parts);
+        services.AddSingleton(parts.Store);
+        services.AddSingleton(sp => new MailMetrics(sp.GetRequiredService<IMeterFactory>()));
+        services.AddSingleton(sp => new DirectoryMetrics(sp.GetRequiredService<IMeterFactory>()));
+        services.AddSingleton<KeypostHealth>();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(MailMetrics.MeterName, DirectoryMetrics.MeterName)
+            .AddPrometheusExporter());
+
+        // Start order: delivery, HTTP, SMTP, IMAP; a stop runs backwards, so delivery keeps going while SMTP drains.
+        if (config.Mail.Enabled)
+        {
+            services.AddHostedService(_ => new DeliveryService(parts.Mail!));
+        }
+
+        if (config.Http.Listen.Count > 0 || config.Metrics.Listen.Count > 0)
+        {
+            services.AddSingleton<HttpService>();
+            services.AddHostedService(sp => sp.GetRequiredService<HttpService>());
+        }
+
+        if (config.Mail.Inbound.Count + config.Mail.Submission.Count + config.Mail.SubmissionTls.Count > 0)
+        {
+            services.AddHostedService(_ => new SmtpService(parts.Mail!.Smtp!, config));
+        }
+
+        if (config.Mail.Imap.Count + config.Mail.ImapTls.Count > 0)
+        {
+            services.AddHostedService(_ => new ImapService(parts.Mail!.Imap!));
+        }
+
+        return builder.Build();
     }
 }

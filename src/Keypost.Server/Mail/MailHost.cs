@@ -5,6 +5,7 @@ using Keypost.Core.PgpMime;
 using Keypost.Directory.Storage;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Delivery;
+using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;
 using Keypost.Mail.Imap;
@@ -15,21 +16,22 @@ using Keypost.Server.Configuration;
 using Keypost.Server.Gateway;
 using Keypost.Server.Tls;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keypost.Server.Mail;
 
-/// <summary>The mail side of one Keypost process: SMTP listeners, the durable queue and the delivery worker.</summary>
+/// <summary>
+/// The mail side of one Keypost process: SMTP listeners, the durable queue, the delivery worker and IMAP. Built by
+/// <see cref="CreateAsync"/>; started and stopped by the host's services (<c>SmtpService</c>, <c>ImapService</c>,
+/// <c>DeliveryService</c>), disposed with the server.
+/// </summary>
 public sealed class MailHost : IAsyncDisposable
 {
     private readonly MessageQueue _queue;
     private readonly DeliveryWorker _worker;
     private readonly SmtpListener? _listener;
     private readonly ImapListener? _imap;
-    private readonly CancellationTokenSource _stopping = new();
     private readonly X509Certificate2 _certificate;
     private readonly HttpClient? _ownedHttp;
-    private Task _delivery = Task.CompletedTask;
 
     private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2 certificate, HttpClient? ownedHttp)
     {
@@ -49,87 +51,97 @@ public sealed class MailHost : IAsyncDisposable
 
     public DeliveryWorker Worker => _worker;
 
+    /// <summary>The SMTP listener; null when no SMTP endpoint is configured.</summary>
+    public SmtpListener? Smtp => _listener;
+
+    /// <summary>The IMAP listener; null when no IMAP endpoint is configured.</summary>
+    public ImapListener? Imap => _imap;
+
     /// <param name="wkdHttp">
     /// The HTTPS client the submission gateway looks up remote recipients' keys with (WKD); null makes one with the
     /// default handler. Tests pass one that resolves names with their own DNS and trusts their own CA.
     /// </param>
-    /// <param name="loggers">Where the SMTP and IMAP sessions log failures; null logs nothing.</param>
-    public static async Task<MailHost> StartAsync(KeypostConfig config, DirectoryStore store, CancellationToken cancellationToken, HttpClient? wkdHttp = null, ILoggerFactory? loggers = null)
+    public static async Task<MailHost> CreateAsync(KeypostConfig config, DirectoryStore store, ILoggerFactory loggers, MailMetrics? metrics, CancellationToken cancellationToken, HttpClient? wkdHttp = null)
     {
         var mail = config.Mail;
         var policies = await DomainMailPolicies.LoadAsync(config.Domains, TimeProvider.System, cancellationToken);
         var certificate = TlsCertificates.Load(config.MailCertificateFile!, config.MailKeyFile!);
         var accounts = new DirectoryMailAccounts(store);
         var dns = new MailDnsResolver(new MailDnsResolverOptions { NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList() });
-        var queue = await MessageQueue.OpenAsync(config.QueueDirectory, cancellationToken: cancellationToken);
-        var maildirs = new MaildirStore(config.MailDirectory);
-        var worker = new DeliveryWorker(queue, maildirs, accounts, dns, new DeliveryOptions
+        MessageQueue? queue = null;
+        try
         {
-            LocalDomain = config.Hostname,
-            SmtpPort = mail.DeliveryPort,
-            RetryIntervals = mail.RetryIntervalSeconds.Select(s => TimeSpan.FromSeconds(s)).ToList(),
-            GiveUpAfter = TimeSpan.FromSeconds(mail.GiveUpAfterSeconds),
-        });
-        var ownedHttp = wkdHttp is null && config.Domains.Any(d => d.Gateway) ? CreateWkdHttpClient() : null;
-        var http = wkdHttp ?? ownedHttp;
-        var gateway = http is null ? null : new SubmissionGateway(
-            policies,
-            new RecipientKeyFinder(store, new WkdClient(http), TimeProvider.System),
-            new PgpMimeComposer(),
-            config.Hostname);
-        var intake = new MailIntake(
-            queue,
-            new InboundAuthenticator(dns, config.Hostname),
-            new DkimSigningService(new DkimKeyStore(config.DkimDirectory)),
-            config.Hostname,
-            mail.HonourDmarcReject,
-            TimeProvider.System,
-            gateway,
-            new JunkFiling(policies));
-        var endpoints = mail.Inbound.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls))
-            .Concat(mail.Submission.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.StartTls)))
-            .Concat(mail.SubmissionTls.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.Implicit)))
-            .ToList();
-        var listener = endpoints.Count == 0 ? null : new SmtpListener(
-            new SmtpListenerOptions
+            queue = await MessageQueue.OpenAsync(config.QueueDirectory, new MessageQueueOptions { LoggerFactory = loggers }, cancellationToken);
+            var opened = queue;
+            metrics?.ObserveQueueDepth(() => opened.Depth);
+            var maildirs = new MaildirStore(config.MailDirectory);
+            var worker = new DeliveryWorker(queue, maildirs, accounts, dns, new DeliveryOptions
             {
-                HostName = config.Hostname,
-                Endpoints = endpoints,
-                Certificate = certificate,
-                MaxMessageSize = mail.MaxMessageSize,
-                SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
-                Logger = loggers?.CreateLogger("Keypost.Smtp") ?? NullLogger.Instance,
-            },
-            accounts,
-            intake);
-        var imapEndpoints = mail.Imap.Select(e => new ImapEndpoint(ListenAddress.Parse(e), ImapTlsMode.StartTls))
-            .Concat(mail.ImapTls.Select(e => new ImapEndpoint(ListenAddress.Parse(e), ImapTlsMode.Implicit)))
-            .ToList();
-        var imap = imapEndpoints.Count == 0 ? null : new ImapListener(
-            new ImapListenerOptions
-            {
-                HostName = config.Hostname,
-                Certificate = certificate,
-                Endpoints = imapEndpoints,
-                MaxMessageSize = mail.MaxMessageSize,
-                MaxSessions = mail.MaxImapSessions,
-                MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
-                Logger = loggers?.CreateLogger("Keypost.Imap") ?? NullLogger.Instance,
-            },
-            accounts,
-            maildirs);
-        var host = new MailHost(queue, worker, listener, imap, certificate, ownedHttp);
-        if (listener is not null)
-        {
-            await listener.StartAsync(cancellationToken);
+                LocalDomain = config.Hostname,
+                SmtpPort = mail.DeliveryPort,
+                RetryIntervals = mail.RetryIntervalSeconds.Select(s => TimeSpan.FromSeconds(s)).ToList(),
+                GiveUpAfter = TimeSpan.FromSeconds(mail.GiveUpAfterSeconds),
+                LoggerFactory = loggers,
+                Metrics = metrics,
+            });
+            var ownedHttp = wkdHttp is null && config.Domains.Any(d => d.Gateway) ? CreateWkdHttpClient() : null;
+            var http = wkdHttp ?? ownedHttp;
+            var gateway = http is null ? null : new SubmissionGateway(
+                policies,
+                new RecipientKeyFinder(store, new WkdClient(http), TimeProvider.System),
+                new PgpMimeComposer(),
+                config.Hostname);
+            var intake = new MailIntake(
+                queue,
+                new InboundAuthenticator(dns, config.Hostname),
+                new DkimSigningService(new DkimKeyStore(config.DkimDirectory)),
+                config.Hostname,
+                mail.HonourDmarcReject,
+                TimeProvider.System,
+                gateway,
+                new JunkFiling(policies));
+            var endpoints = mail.Inbound.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls))
+                .Concat(mail.Submission.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.StartTls)))
+                .Concat(mail.SubmissionTls.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.Implicit)))
+                .ToList();
+            var listener = endpoints.Count == 0 ? null : new SmtpListener(
+                new SmtpListenerOptions
+                {
+                    HostName = config.Hostname,
+                    Endpoints = endpoints,
+                    Certificate = certificate,
+                    MaxMessageSize = mail.MaxMessageSize,
+                    SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
+                    LoggerFactory = loggers,
+                    Metrics = metrics,
+                },
+                accounts,
+                intake);
+            var imapEndpoints = mail.Imap.Select(e => new ImapEndpoint(ListenAddress.Parse(e), ImapTlsMode.StartTls))
+                .Concat(mail.ImapTls.Select(e => new ImapEndpoint(ListenAddress.Parse(e), ImapTlsMode.Implicit)))
+                .ToList();
+            var imap = imapEndpoints.Count == 0 ? null : new ImapListener(
+                new ImapListenerOptions
+                {
+                    HostName = config.Hostname,
+                    Certificate = certificate,
+                    Endpoints = imapEndpoints,
+                    MaxMessageSize = mail.MaxMessageSize,
+                    MaxSessions = mail.MaxImapSessions,
+                    MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
+                    LoggerFactory = loggers,
+                    Metrics = metrics,
+                },
+                accounts,
+                maildirs);
+            return new MailHost(queue, worker, listener, imap, certificate, ownedHttp);
         }
-
-        if (imap is not null)
+        catch
         {
-            await imap.StartAsync(cancellationToken);
+            queue?.Dispose();
+            certificate.Dispose();
+            throw;
         }
-        host._delivery = Task.Run(() => worker.RunAsync(host._stopping.Token), CancellationToken.None);
-        return host;
     }
 
     public async ValueTask DisposeAsync()
@@ -143,21 +155,11 @@ public sealed class MailHost : IAsyncDisposable
         {
             await _imap.DisposeAsync();
         }
-        await _stopping.CancelAsync();
-        try
-        {
-            await _delivery;
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping is the expected way out of the delivery loop.
-        }
 
         _worker.Dispose();
         _queue.Dispose();
         _certificate.Dispose();
         _ownedHttp?.Dispose();
-        _stopping.Dispose();
     }
 
     // WKD answers are small and a submission waits for them: a short timeout, redirects kept on HTTPS by WkdClient.

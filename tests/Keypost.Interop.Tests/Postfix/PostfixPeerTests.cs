@@ -84,7 +84,7 @@ public sealed class PostfixPeerTests
         var ours = Assert.Single(results);
         Assert.StartsWith(KeypostMailPeer.HostName + ";", ours, StringComparison.Ordinal);
         Assert.Contains("dkim=none", ours, StringComparison.Ordinal);
-        Assert.Contains("spf=none smtp.mailfrom=han@postfix.test", ours, StringComparison.Ordinal);
+        Assert.Contains("spf=none smtp.mailfrom=\"han@postfix.test\"", ours, StringComparison.Ordinal);
         Assert.Contains("dmarc=none header.from=postfix.test", ours, StringComparison.Ordinal);
 
         // Keypost's trace line names Postfix's EHLO and says the hop used STARTTLS (smtp_tls_security_level = may).

@@ -2,24 +2,47 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Transport;
 
 /// <summary>
 /// `keypost serve --config FILE` as a child process, started (and restarted) until an SMTP endpoint greets, and
-/// killed the hard way: <see cref="Process.Kill()"/> is SIGKILL on Linux, so nothing in the server runs after it.
+/// killed the hard way: <see cref="Process.Kill()"/> is SIGKILL on Linux, so nothing in the server runs after it;
+/// or stopped the service way with <see cref="TerminateAsync"/> (SIGTERM, the server drains).
 /// </summary>
-public sealed class KeypostServeProcess(string configPath, IPEndPoint probe) : IAsyncDisposable
+public sealed class KeypostServeProcess(string configPath, IPEndPoint probe, IReadOnlyList<string>? extraArguments = null) : IAsyncDisposable
 {
     private const int KeptOutputLines = 200;
 
     private readonly ConcurrentQueue<string> _output = new();
+    private readonly ConcurrentQueue<string> _jsonLog = new();
     private Process? _process;
 
     public int Starts { get; private set; }
 
     /// <summary>The last lines the server wrote (stdout and stderr), for failure messages.</summary>
     public string RecentOutput => string.Join('\n', _output);
+
+    /// <summary>Every output line that is a JSON object (the log with <c>--log-format json</c>), over all starts.</summary>
+    public IReadOnlyList<string> JsonLog => _jsonLog.ToList();
+
+    /// <summary>
+    /// Sends SIGTERM (what systemd and container runtimes send) and waits for the process to exit; returns its
+    /// exit code. The process is gone afterwards, so <see cref="StartAsync"/> can start it again.
+    /// </summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        var process = _process ?? throw new InvalidOperationException("not running");
+        var kill = await ProcessRunner.RunAsync("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(kill.ExitCode == 0, kill.ToString());
+        using var wait = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(wait.Token);
+        var code = process.ExitCode;
+        process.Dispose();
+        _process = null;
+        return code;
+    }
 
     /// <summary>Starts the server and waits until <c>probe</c> answers 220; a start that dies (port still held) is retried.</summary>
     public async Task StartAsync(TimeSpan timeout)
@@ -83,7 +106,7 @@ public sealed class KeypostServeProcess(string configPath, IPEndPoint probe) : I
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[KeypostCli.AssemblyPath, "serve", "--config", configPath])
+        foreach (var argument in (string[])[KeypostCli.AssemblyPath, "serve", "--config", configPath, .. extraArguments ?? []])
         {
             psi.ArgumentList.Add(argument);
         }
@@ -105,6 +128,11 @@ public sealed class KeypostServeProcess(string configPath, IPEndPoint probe) : I
         }
 
         _output.Enqueue(line);
+        if (line.StartsWith('{'))
+        {
+            _jsonLog.Enqueue(line);
+        }
+
         while (_output.Count > KeptOutputLines && _output.TryDequeue(out _))
         {
         }

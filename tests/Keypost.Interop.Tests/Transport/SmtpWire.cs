@@ -115,8 +115,8 @@ public sealed class SmtpWire : IAsyncDisposable
         await _stream.FlushAsync(timeout.Token);
     }
 
-    // RFC 5321 §4.2.1: continuation lines have a hyphen after the code; the last has a space.
-    private async Task<string> ReadReplyAsync(CancellationToken cancellationToken)
+    /// <summary>Reads one reply (RFC 5321 §4.2.1: continuation lines have a hyphen after the code) and returns its last line.</summary>
+    public async Task<string> ReadReplyAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ReplyTimeout);

@@ -37,7 +37,7 @@ public sealed class TwoDomainTransportTests
             .Select(h => Regex.Replace(h.Value, @"\s+", " "))
             .Single(v => v.StartsWith("mx.jedi.test;", StringComparison.Ordinal));
         Assert.Matches(@"dkim=pass header\.d=rebel\.test", results);
-        Assert.Matches(@"spf=pass smtp\.mailfrom=leia@rebel\.test", results);
+        Assert.Matches(@"spf=pass smtp\.mailfrom=""leia@rebel\.test""", results);
         Assert.Matches(@"dmarc=pass header\.from=rebel\.test", results);
         Assert.DoesNotMatch(@"dkim=(fail|neutral|permerror|temperror)", results);
 

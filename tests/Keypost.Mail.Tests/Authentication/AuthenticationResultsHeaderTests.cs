@@ -18,7 +18,7 @@ public sealed class AuthenticationResultsHeaderTests
             new SpfCheckResult(SpfResult.Pass, SpfIdentity.MailFrom, "rebel.test", "leia@rebel.test"),
             new DmarcCheckResult(DmarcResult.Pass, "rebel.test", DmarcPolicy.None));
 
-        Assert.Equal("mx.jedi.test; dkim=pass header.d=rebel.test header.s=kp-ed header.b=abcd1234; spf=pass smtp.mailfrom=leia@rebel.test; dmarc=pass header.from=rebel.test", value);
+        Assert.Equal("mx.jedi.test; dkim=pass header.d=rebel.test header.s=kp-ed header.b=abcd1234; spf=pass smtp.mailfrom=\"leia@rebel.test\"; dmarc=pass header.from=rebel.test", value);
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class InboundAuthenticatorTests(DkimFixture fixture) : IClassFixtu
         Assert.Equal(DmarcResult.Pass, result.Dmarc.Result);
         Assert.Equal(MessageDisposition.Accept, result.Disposition);
         Assert.StartsWith("mx.jedi.test; dkim=pass header.d=rebel.test header.s=kp-ed header.b=", result.HeaderValue, StringComparison.Ordinal);
-        Assert.EndsWith("; spf=pass smtp.mailfrom=leia@rebel.test; dmarc=pass header.from=rebel.test", result.HeaderValue, StringComparison.Ordinal);
+        Assert.EndsWith("; spf=pass smtp.mailfrom=\"leia@rebel.test\"; dmarc=pass header.from=rebel.test", result.HeaderValue, StringComparison.Ordinal);
         Assert.StartsWith("Authentication-Results: mx.jedi.test;\r\n\tdkim=pass", result.HeaderLine, StringComparison.Ordinal);
     }
 
@@ -63,7 +63,7 @@ public sealed class InboundAuthenticatorTests(DkimFixture fixture) : IClassFixtu
         Assert.Empty(result.Dkim);
         Assert.Equal(DmarcResult.Fail, result.Dmarc.Result);
         Assert.Equal(MessageDisposition.Reject, result.Disposition);
-        Assert.Contains("dkim=none; spf=none smtp.mailfrom=vader@empire.test; dmarc=fail header.from=rebel.test", result.HeaderValue, StringComparison.Ordinal);
+        Assert.Contains("dkim=none; spf=none smtp.mailfrom=\"vader@empire.test\"; dmarc=fail header.from=rebel.test", result.HeaderValue, StringComparison.Ordinal);
     }
 
     [Fact]

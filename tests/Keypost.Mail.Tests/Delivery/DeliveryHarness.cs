@@ -9,6 +9,7 @@ using Keypost.Mail.Smtp;
 using Keypost.Mail.Tests.Support;
 using Keypost.Testing;
 using MimeKit;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Keypost.Mail.Tests.Delivery;
 
@@ -17,7 +18,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
 {
     private readonly TempDirectory temp = new("keypost-delivery");
 
-    private DeliveryHarness(MessageQueue queue, ScriptedSmtpPeer peer, ManualTimeProvider clock)
+    private DeliveryHarness(MessageQueue queue, ScriptedSmtpPeer peer, FakeTimeProvider clock)
     {
         Queue = queue;
         Peer = peer;
@@ -49,7 +50,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
 
     public ScriptedSmtpPeer Peer { get; }
 
-    public ManualTimeProvider Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
     public MaildirStore Maildir { get; }
 
@@ -57,7 +58,8 @@ internal sealed class DeliveryHarness : IAsyncDisposable
 
     public static async Task<DeliveryHarness> CreateAsync(bool offerStartTls = true)
     {
-        var clock = new ManualTimeProvider();
+        // Starts at the real now: messages carry dates the DSN and Received lines print.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var dir = Directory.CreateTempSubdirectory("keypost-queue-").FullName;
         var queue = await MessageQueue.OpenAsync(dir, new MessageQueueOptions { TimeProvider = clock });
         return new DeliveryHarness(queue, new ScriptedSmtpPeer(offerStartTls), clock);

@@ -152,7 +152,10 @@ public sealed class DmarcEvaluatorTests
     [InlineData("rebel.test", "rebel.test")]
     [InlineData("a.b.c.jedi.test.", "jedi.test")]
     [InlineData("test", "test")]
-    public void Organizational_domain_is_the_last_two_labels(string domain, string expected)
+    [InlineData("mail.example.co.uk", "example.co.uk")]
+    [InlineData("co.uk", "co.uk")]
+    [InlineData("leia.github.io", "leia.github.io")]
+    public void Organizational_domain_comes_from_the_public_suffix_list(string domain, string expected)
     {
         Assert.Equal(expected, OrganizationalDomain.Of(domain));
     }

@@ -43,7 +43,7 @@ public sealed class LoopbackAuthenticationTests(DkimFixture fixture) : IClassFix
         Assert.Equal(SpfResult.Pass, result.Spf.Result);
         Assert.Equal(DmarcResult.Pass, result.Dmarc.Result);
         Assert.Equal(MessageDisposition.Accept, result.Disposition);
-        Assert.EndsWith("; spf=pass smtp.mailfrom=leia@rebel.test; dmarc=pass header.from=rebel.test", result.HeaderValue, StringComparison.Ordinal);
+        Assert.EndsWith("; spf=pass smtp.mailfrom=\"leia@rebel.test\"; dmarc=pass header.from=rebel.test", result.HeaderValue, StringComparison.Ordinal);
         Assert.True(server.QueryCount >= 4, $"only {server.QueryCount} DNS questions reached the server");
     }
 }

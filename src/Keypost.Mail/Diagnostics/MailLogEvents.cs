@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Keypost.Mail.Diagnostics;
+
+/// <summary>
+/// The event ids of the mail side's log lines, stable so that a log shipper can select them (1xxx SMTP,
+/// 2xxx queue and delivery, 3xxx IMAP).
+/// </summary>
+public static class MailLogEvents
+{
+    public static readonly EventId SmtpTransaction = new(1001, "SmtpTransaction");
+    public static readonly EventId SmtpSessionError = new(1002, "SmtpSessionError");
+    public static readonly EventId SmtpAcceptFailed = new(1003, "SmtpAcceptFailed");
+    public static readonly EventId SmtpDraining = new(1010, "SmtpDraining");
+    public static readonly EventId SmtpDrained = new(1011, "SmtpDrained");
+    public static readonly EventId SmtpShutdownReply = new(1012, "SmtpShutdownReply");
+    public static readonly EventId Queued = new(2001, "Queued");
+    public static readonly EventId DeliveryAttempt = new(2002, "DeliveryAttempt");
+    public static readonly EventId DeliveryPassFailed = new(2003, "DeliveryPassFailed");
+    public static readonly EventId Bounced = new(2004, "Bounced");
+    public static readonly EventId ImapLogin = new(3001, "ImapLogin");
+    public static readonly EventId ImapSessionError = new(3002, "ImapSessionError");
+    public static readonly EventId ImapStopping = new(3010, "ImapStopping");
+}

@@ -1,0 +1,143 @@
+using Keypost.Core.Addresses;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Keypost.Server.Configuration;
+
+/// <summary>
+/// In charge of checking a whole <see cref="KeypostConfig"/> at start: every problem is reported at once, each
+/// naming the JSON path of the offending key (<c>mail.submission[1]: '...' is not ...</c>).
+/// </summary>
+public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
+{
+    public ValidateOptionsResult Validate(string? name, KeypostConfig options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = Check(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public static List<string> Check(KeypostConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(config.Hostname) || config.Hostname.Any(c => c <= ' ' || c > '~'))
+        {
+            errors.Add("hostname: must be an ASCII host name");
+        }
+
+        if (config.Domains.Count == 0)
+        {
+            errors.Add("domains: at least one domain is needed");
+        }
+
+        for (var i = 0; i < config.Domains.Count; i++)
+        {
+            var domain = config.Domains[i];
+            if (!IsDomainName(domain.Name))
+            {
+                errors.Add($"domains[{i}].name: '{domain.Name}' is not a domain name");
+            }
+
+            if (domain.GatewayDisclaimer is { Length: > Core.PgpMime.PgpMimeDisclaimer.MaxLength })
+            {
+                errors.Add($"domains[{i}].gatewayDisclaimer: longer than {Core.PgpMime.PgpMimeDisclaimer.MaxLength} characters");
+            }
+        }
+
+        Listen(errors, "http.listen", config.Http.Listen);
+        Listen(errors, "mail.inbound", config.Mail.Inbound);
+        Listen(errors, "mail.submission", config.Mail.Submission);
+        Listen(errors, "mail.submissionTls", config.Mail.SubmissionTls);
+        Listen(errors, "mail.imap", config.Mail.Imap);
+        Listen(errors, "mail.imapTls", config.Mail.ImapTls);
+        Listen(errors, "mail.dnsServers", config.Mail.DnsServers);
+        Listen(errors, "metrics.listen", config.Metrics.Listen);
+
+        if (config.Http.Listen.Count > 0)
+        {
+            if (config.Http.CertificateFile is null)
+            {
+                errors.Add("http.certificateFile: required with http.listen (WKD is served over HTTPS only)");
+            }
+
+            if (config.Http.KeyFile is null)
+            {
+                errors.Add("http.keyFile: required with http.listen (WKD is served over HTTPS only)");
+            }
+        }
+
+        if (config.Mail.Enabled && (config.MailCertificateFile is null || config.MailKeyFile is null))
+        {
+            errors.Add("mail.certificateFile: mail listeners need a TLS certificate and key (mail.certificateFile and mail.keyFile, or http's)");
+        }
+
+        Positive(errors, "mail.maxMessageSize", config.Mail.MaxMessageSize);
+        Positive(errors, "mail.maxImapSessions", config.Mail.MaxImapSessions);
+        Positive(errors, "mail.maxImapSessionsPerAccount", config.Mail.MaxImapSessionsPerAccount);
+        Positive(errors, "mail.submissionMessagesPerMinute", config.Mail.SubmissionMessagesPerMinute);
+        Positive(errors, "mail.giveUpAfterSeconds", config.Mail.GiveUpAfterSeconds);
+        if (config.Mail.DeliveryPort is < 1 or > 65535)
+        {
+            errors.Add($"mail.deliveryPort: {config.Mail.DeliveryPort} is not a TCP port");
+        }
+
+        for (var i = 0; i < config.Mail.RetryIntervalSeconds.Count; i++)
+        {
+            Positive(errors, $"mail.retryIntervalSeconds[{i}]", config.Mail.RetryIntervalSeconds[i]);
+        }
+
+        if (config.RateLimit.RequestsPerMinute < 0)
+        {
+            errors.Add("rateLimit.requestsPerMinute: must be 0 (off) or more");
+        }
+
+        if (config.DrainSeconds < 0)
+        {
+            errors.Add("drainSeconds: must be 0 or more");
+        }
+
+        if (config.Log.Format is not ("text" or "json"))
+        {
+            errors.Add($"log.format: '{config.Log.Format}' is neither \"text\" nor \"json\"");
+        }
+
+        if (!Enum.TryParse<LogLevel>(config.Log.Level, ignoreCase: true, out _) || int.TryParse(config.Log.Level, out _))
+        {
+            errors.Add($"log.level: '{config.Log.Level}' is not one of {string.Join(", ", Enum.GetNames<LogLevel>())}");
+        }
+
+        return errors;
+    }
+
+    private static void Listen(List<string> errors, string path, List<string> addresses)
+    {
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            if (!ListenAddress.TryParse(addresses[i], out _))
+            {
+                errors.Add($"{path}[{i}]: '{addresses[i]}' is not an address of the form IP:port");
+            }
+        }
+    }
+
+    private static void Positive(List<string> errors, string path, long value)
+    {
+        if (value <= 0)
+        {
+            errors.Add($"{path}: must be more than 0");
+        }
+    }
+
+    private static bool IsDomainName(string name)
+    {
+        try
+        {
+            return EmailAddress.NormalizeDomain(name).Length > 0;
+        }
+        catch (AddressFormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Keypost.Directory.Diagnostics;
+using Keypost.Directory.Storage;
+using Keypost.Directory.Wkd;
+using Keypost.Server.Configuration;
+using Keypost.Server.Tls;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+
+namespace Keypost.Server.Hosting;
+
+/// <summary>
+/// In charge of everything HTTP: the WKD endpoints on the HTTPS listeners, and /healthz and /metrics on the
+/// operator's plain-HTTP listeners (<c>metrics.listen</c>). Kestrel runs in a web application of its own inside
+/// this hosted service, sharing the host's log and metrics, so that a server without HTTP listeners binds nothing.
+/// </summary>
+internal sealed class HttpService(
+    KeypostConfig config,
+    DirectoryStore store,
+    ILoggerFactory loggers,
+    DirectoryMetrics metrics,
+    MeterProvider meterProvider,
+    KeypostHealth health) : IHostedService, IAsyncDisposable
+{
+    private const string MetricsPath = "/metrics";
+    private const string HealthPath = "/healthz";
+
+    private WebApplication? _app;
+
+    /// <summary>The HTTPS endpoints actually bound (useful when the configuration asked for port 0).</summary>
+    public IReadOnlyList<IPEndPoint> HttpsEndpoints { get; private set; } = [];
+
+    /// <summary>The plain-HTTP operator endpoints actually bound.</summary>
+    public IReadOnlyList<IPEndPoint> MetricsEndpoints { get; private set; } = [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        // One log for the whole process: the host's factory, with its filters and format.
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggers);
+        // The outer host owns the signals and the lifetime messages; this one only starts and stops Kestrel.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
+        var certificate = config.Http.Listen.Count > 0 ? TlsCertificates.Load(config.Http.CertificateFile!, config.Http.KeyFile!) : null;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var listen in config.Http.Listen)
+            {
+                kestrel.Listen(ListenAddress.Parse(listen), options =>
+                {
+                    options.Protocols = HttpProtocols.Http1AndHttp2;
+                    options.UseHttps(certificate!);
+                });
+            }
+
+            foreach (var listen in config.Metrics.Listen)
+            {
+                kestrel.Listen(ListenAddress.Parse(listen), options => options.Protocols = HttpProtocols.Http1);
+            }
+        });
+        AddRateLimiting(builder.Services, config.RateLimit);
+
+        var app = builder.Build();
+        app.Use(SeparateListenersAsync);
+        app.UseRateLimiter();
+        var wkd = new WkdEndpoints(
+            store,
+            config.Domains.Select(d => new WkdDomainSettings(Core.Addresses.EmailAddress.NormalizeDomain(d.Name), d.WkdPolicy, d.SubmissionAddress)),
+            loggers.CreateLogger("Keypost.Directory.Wkd"),
+            metrics);
+        wkd.Map(app);
+        app.MapGet(HealthPath, health.WriteAsync);
+        app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider, configureBranchedPipeline: null, optionsName: null);
+        app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));
+
+        await app.StartAsync(cancellationToken);
+        _app = app;
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a))
+            .ToList();
+        HttpsEndpoints = bound.Where(u => u.Scheme == Uri.UriSchemeHttps).Select(ToEndPoint).ToList();
+        MetricsEndpoints = bound.Where(u => u.Scheme == Uri.UriSchemeHttp).Select(ToEndPoint).ToList();
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+            _app = null;
+        }
+    }
+
+    private static IPEndPoint ToEndPoint(Uri uri) => new(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
+
+    // WKD is HTTPS only (draft-koch-openpgp-webkey-service §3.1); the operator's numbers are not for the public
+    // listener. Each listener answers only its own paths, the same 404 otherwise.
+    private static Task SeparateListenersAsync(HttpContext context, Func<Task> next)
+    {
+        var path = context.Request.Path;
+        var operatorPath = path.Equals(MetricsPath, StringComparison.Ordinal) || path.Equals(HealthPath, StringComparison.Ordinal);
+        var allowed = context.Request.IsHttps
+            ? !path.Equals(MetricsPath, StringComparison.Ordinal)
+            : operatorPath;
+        return allowed ? next() : ProblemWriter.NotFoundAsync(context);
+    }
+
+    // Lookups are cheap for us and for a harvester alike: a token bucket per client address keeps one client
+    // from walking the directory, and the 429 says when to come back (RFC 6585 §4).
+    private static void AddRateLimiting(IServiceCollection services, RateLimitConfig limits)
+    {
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy(WkdEndpoints.RateLimitPolicy, context =>
+            {
+                if (limits.RequestsPerMinute <= 0)
+                {
+                    return RateLimitPartition.GetNoLimiter("off");
+                }
+
+                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = Math.Max(1, limits.Burst),
+                    TokensPerPeriod = Math.Max(1, limits.RequestsPerMinute / 60),
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            options.OnRejected = async (context, _) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await ProblemWriter.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too Many Requests", "Too many lookups from this address; retry later.");
+            };
+        });
+    }
+}

@@ -1,0 +1,22 @@
+using Keypost.Mail.Imap;
+using Microsoft.Extensions.Hosting;
+
+namespace Keypost.Server.Hosting;
+
+/// <summary>The IMAP listeners as a hosted service: a stop ends every session with an untagged BYE (RFC 9051 §7.1.5).</summary>
+internal sealed class ImapService(ImapListener listener) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => listener.StartAsync(cancellationToken);
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await listener.StopAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Sessions that did not end in time are abandoned; their sockets close with the process.
+        }
+    }
+}

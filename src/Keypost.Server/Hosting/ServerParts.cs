@@ -1,0 +1,15 @@
+using Keypost.Directory.Storage;
+using Keypost.Server.Mail;
+
+namespace Keypost.Server.Hosting;
+
+/// <summary>
+/// The parts a server opens before its host starts (they need async I/O: the directory database, the queue);
+/// the hosted services find them here. <see cref="Mail"/> is set once, between building and starting the host.
+/// </summary>
+internal sealed class ServerParts(DirectoryStore store)
+{
+    public DirectoryStore Store { get; } = store;
+
+    public MailHost? Mail { get; set; }
+}
