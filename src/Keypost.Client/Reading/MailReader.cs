@@ -25,35 +25,84 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
     /// </summary>
     public async Task<MailboxListing> ListAsync(string folder, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        using var imap = await ConnectAsync(cancellationToken);
-        var mailFolder = await OpenAsync(imap, folder, FolderAccess.ReadOnly, cancellationToken);
-        var validity = mailFolder.UidValidity;
-        var summaries = mailFolder.Count == 0 ? [] : await mailFolder.FetchAsync(
-            0,
-            -1,
-            MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.BodyStructure | MessageSummaryItems.Size,
-            cancellationToken);
-        var messages = new List<ReadMessage>(summaries.Count);
-        var done = 0;
-        foreach (var summary in summaries.OrderBy(s => s.UniqueId.Id))
+        var imap = await ConnectAsync(cancellationToken);
+        try
         {
-            var location = new MessageLocation(folder, validity, summary.UniqueId.Id);
-            messages.Add(await ListOneAsync(mailFolder, location, summary, cancellationToken));
-            if (++done % 50 == 0)
+            var mailFolder = await OpenAsync(imap, folder, FolderAccess.ReadOnly, cancellationToken);
+            var validity = mailFolder.UidValidity;
+            IList<IMessageSummary> summaries;
+            var unreadable = new List<UniqueId>();
+            try
             {
-                progress?.Report($"{done}/{summaries.Count} messages listed");
+                summaries = mailFolder.Count == 0 ? [] : await mailFolder.FetchAsync(0, -1, ListItems, cancellationToken);
+            }
+            catch (ImapProtocolException)
+            {
+                // One message's structure the client cannot parse (MailKit drops the connection on a protocol
+                // error): list the others one by one, and read the odd one whole.
+                imap.Dispose();
+                (imap, mailFolder, summaries, unreadable) = await FetchOneByOneAsync(folder, validity, cancellationToken);
+            }
+
+            var messages = new List<ReadMessage>(summaries.Count + unreadable.Count);
+            var done = 0;
+            var total = summaries.Count + unreadable.Count;
+            foreach (var item in summaries.Select(s => (s.UniqueId, Summary: (IMessageSummary?)s))
+                         .Concat(unreadable.Select(u => (UniqueId: u, Summary: (IMessageSummary?)null)))
+                         .OrderBy(i => i.UniqueId.Id))
+            {
+                var location = new MessageLocation(folder, validity, item.UniqueId.Id);
+                messages.Add(await ListOneAsync(mailFolder, location, item.UniqueId, item.Summary, cancellationToken));
+                if (++done % 50 == 0)
+                {
+                    progress?.Report($"{done}/{total} messages listed");
+                }
+            }
+
+            int? junk = null;
+            if (string.Equals(folder, Inbox, StringComparison.OrdinalIgnoreCase) && await FindJunkAsync(imap, cancellationToken) is { } junkFolder)
+            {
+                await junkFolder.StatusAsync(StatusItems.Count, cancellationToken);
+                junk = junkFolder.Count;
+            }
+
+            await imap.DisconnectAsync(quit: true, cancellationToken);
+            return new MailboxListing(folder, validity, messages, junk);
+        }
+        finally
+        {
+            imap.Dispose();
+        }
+    }
+
+    private const MessageSummaryItems ListItems =
+        MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.BodyStructure | MessageSummaryItems.Size;
+
+    private async Task<(ImapClient, IMailFolder, IList<IMessageSummary>, List<UniqueId>)> FetchOneByOneAsync(
+        string folder, uint validity, CancellationToken cancellationToken)
+    {
+        var imap = await ConnectAsync(cancellationToken);
+        var mailFolder = await OpenAsync(imap, folder, FolderAccess.ReadOnly, cancellationToken);
+        Check(mailFolder, folder, validity);
+        var summaries = new List<IMessageSummary>();
+        var unreadable = new List<UniqueId>();
+        foreach (var uid in await mailFolder.SearchAsync(MailKit.Search.SearchQuery.All, cancellationToken))
+        {
+            try
+            {
+                summaries.AddRange(await mailFolder.FetchAsync([uid], ListItems, cancellationToken));
+            }
+            catch (ImapProtocolException)
+            {
+                unreadable.Add(uid);
+                imap.Dispose();
+                imap = await ConnectAsync(cancellationToken);
+                mailFolder = await OpenAsync(imap, folder, FolderAccess.ReadOnly, cancellationToken);
+                Check(mailFolder, folder, validity);
             }
         }
 
-        int? junk = null;
-        if (string.Equals(folder, Inbox, StringComparison.OrdinalIgnoreCase) && await FindJunkAsync(imap, cancellationToken) is { } junkFolder)
-        {
-            await junkFolder.StatusAsync(StatusItems.Count, cancellationToken);
-            junk = junkFolder.Count;
-        }
-
-        await imap.DisconnectAsync(quit: true, cancellationToken);
-        return new MailboxListing(folder, validity, messages, junk);
+        return (imap, mailFolder, summaries, unreadable);
     }
 
     /// <summary>
@@ -171,14 +220,15 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
         }
     }
 
-    private async Task<ReadMessage> ListOneAsync(IMailFolder folder, MessageLocation location, IMessageSummary summary, CancellationToken cancellationToken)
+    // A message without a summary (its structure could not be parsed) is read whole.
+    private async Task<ReadMessage> ListOneAsync(IMailFolder folder, MessageLocation location, UniqueId uid, IMessageSummary? summary, CancellationToken cancellationToken)
     {
-        var size = (long)(summary.Size ?? 0);
-        var envelope = summary.Envelope;
+        var size = (long)(summary?.Size ?? 0);
+        var envelope = summary?.Envelope;
         var from = DisplayText.Escape(envelope?.From?.ToString() ?? "");
         var subject = DisplayText.Escape(envelope?.Subject ?? "");
         var date = envelope?.Date;
-        if (!NeedsBody(summary.Body))
+        if (summary is not null && !NeedsBody(summary.Body))
         {
             return new ReadMessage(location, ReadState.Plain, null, "not encrypted, not signed", from, subject, date, size, null, "");
         }
@@ -190,7 +240,7 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
 
         try
         {
-            var message = await folder.GetMessageAsync(summary.UniqueId, cancellationToken);
+            var message = await folder.GetMessageAsync(uid, cancellationToken);
             return await EvaluateAsync(message, location, size, mayLookUp: true, cancellationToken);
         }
         catch (Exception e) when (e is FormatException or ParseException or MessageNotFoundException)
