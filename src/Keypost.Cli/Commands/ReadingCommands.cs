@@ -96,8 +96,11 @@ public static class ReadingCommands
             var (validity, uid) = await ParseIdAsync(session, name, result.GetValue(id)!, cancellationToken);
             // Opening one message never looks a key up: that would tell the sender's domain it was opened.
             var signers = await session.SignerKeysAsync(lookups: false, cancellationToken);
-            var reader = new MailReader(session.UnlockKey(result.GetValue(passphrase)), session.Server(result.GetValue(password)), signers);
-            var message = await Translate(() => reader.ReadAsync(name, uid, validity, new StderrProgress(), cancellationToken));
+            var server = session.Server(result.GetValue(password));
+            // The key is unlocked (S2K, and the OpenPGP code's first use) while the message is fetched.
+            var unlock = Task.Run(() => session.UnlockKey(result.GetValue(passphrase)), cancellationToken);
+            var (fetched, location) = await Translate(() => new MailReader(null, server, signers).FetchAsync(name, uid, validity, new StderrProgress(), cancellationToken));
+            var message = await new MailReader(await unlock, server, signers).EvaluateAsync(fetched, location, -1, mayLookUp: false, cancellationToken);
             if (result.GetValue(json))
             {
                 var document = CliJson.Document("message");
@@ -223,7 +226,7 @@ public static class ReadingCommands
         ["from"] = message.DisplayFrom,
         ["subject"] = message.DisplaySubject,
         ["date"] = message.Date?.ToString("O", CultureInfo.InvariantCulture),
-        ["size"] = message.Size,
+        ["size"] = message.Size >= 0 ? message.Size : null,
         ["encrypted"] = message.Result?.Encryption.IsEncrypted ?? false,
         ["headersProtected"] = message.Result?.HeadersProtected ?? false,
         ["signature"] = message.Result is { Signature: var s } ? new JsonObject

@@ -114,6 +114,17 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
     /// <exception cref="NoSuchMessageException">No such folder or UID.</exception>
     public async Task<ReadMessage> ReadAsync(string folder, uint uid, uint? uidValidity, IProgress<string>? progress, CancellationToken cancellationToken)
     {
+        var (message, location) = await FetchAsync(folder, uid, uidValidity, progress, cancellationToken);
+        return await EvaluateAsync(message, location, -1, mayLookUp: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// The fetching half of <see cref="ReadAsync"/>, for a caller that unlocks the secret key meanwhile and then
+    /// calls <see cref="EvaluateAsync"/>.
+    /// </summary>
+    public async Task<(MimeMessage Message, MessageLocation Location)> FetchAsync(
+        string folder, uint uid, uint? uidValidity, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
         using var imap = await ConnectAsync(cancellationToken);
         var mailFolder = await OpenAsync(imap, folder, FolderAccess.ReadOnly, cancellationToken);
         var validity = Check(mailFolder, folder, uidValidity);
@@ -123,17 +134,13 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
             progress?.Report($"fetching message {uid}");
             message = await mailFolder.GetMessageAsync(new UniqueId(validity, uid), cancellationToken);
         }
-        catch (MessageNotFoundException)
-        {
-            throw new NoSuchMessageException($"no message {uid} in {folder}");
-        }
-        catch (ImapCommandException)
+        catch (Exception e) when (e is MessageNotFoundException or ImapCommandException)
         {
             throw new NoSuchMessageException($"no message {uid} in {folder}");
         }
 
         await imap.DisconnectAsync(quit: true, cancellationToken);
-        return await EvaluateAsync(message, new MessageLocation(folder, validity, uid), -1, mayLookUp: false, cancellationToken);
+        return (message, new MessageLocation(folder, validity, uid));
     }
 
     /// <summary>The user's folders with their counts.</summary>

@@ -10,7 +10,7 @@ namespace Keypost.Client.Reading;
 /// <param name="DisplayFrom">The From shown (protected when present), escaped.</param>
 /// <param name="DisplaySubject">The Subject shown (protected when present), escaped.</param>
 /// <param name="Date">The Date shown, if any.</param>
-/// <param name="Size">The message's size on the server, in bytes.</param>
+/// <param name="Size">The message's size on the server, in bytes; -1 when not fetched with it (reading one message).</param>
 /// <param name="Result">What the reader found; null when refused or listed from its structure only.</param>
 /// <param name="Text">The first text part, unescaped (the caller escapes each line to show it).</param>
 public sealed record ReadMessage(
