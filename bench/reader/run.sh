@@ -73,5 +73,10 @@ echo "keypost reading $messages encrypted 10 KB messages over IMAPS on loopback,
 echo "machine load: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "listed:                          $listed messages"
 echo "keypost --help (process start):  $(best "${keypost[@]}" --help) s"
+echo "keypost folders (TLS, login, LIST, STATUS; no key, no decryption): $(best "${keypost[@]}" folders --home home) s"
 echo "keypost read ID (1 of $messages):  $(best "${keypost[@]}" read "$middle" --home home) s"
+echo "python imaplib, same server (TLS, login, SELECT, UID FETCH of that message): $(best /usr/bin/python3 -c "
+import imaplib, ssl, sys
+c = imaplib.IMAP4_SSL('127.0.0.1', $port, ssl_context=ssl.create_default_context(cafile='tls.crt'))
+c.login('luke@jedi.test', 'bench-password'); c.select('INBOX', readonly=True); c.uid('FETCH', '$middle', '(BODY.PEEK[])'); c.logout()") s"
 echo "keypost inbox ($messages, decrypting each): $(best "${keypost[@]}" inbox --home home --no-lookup) s"
