@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Keypost.Client;
 using Keypost.Client.Contacts;
 using Keypost.Client.Discovery;
+using Keypost.Client.Reading;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.Policy;
 using Keypost.Mail.Dns;
@@ -37,6 +38,17 @@ public sealed class ClientSession : IDisposable
     public KeyDiscovery Discovery { get; }
 
     public SendPolicy Policy { get; }
+
+    /// <summary>Signer keys for reading: held keys first; lookups only when <paramref name="lookups"/> and the profile allow.</summary>
+    public async Task<SignerKeys> SignerKeysAsync(bool lookups, CancellationToken cancellationToken) =>
+        new(
+            await KnownSignerKeys.LoadAsync(Profile.SignerKeysPath, cancellationToken),
+            Pins,
+            lookups && Profile.ReadLookups ? Discovery : null,
+            TimeProvider.System,
+            TimeSpan.FromHours(Profile.ReadLookupPeriodHours));
+
+    public ListedFolders Listed => new(Profile.ListedFoldersPath);
 
     /// <summary>The mail server login: the password comes from $KEYPOST_PASSWORD or the first line of a file.</summary>
     public MailServerConnection Server(string? passwordFile) =>

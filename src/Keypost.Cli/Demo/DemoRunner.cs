@@ -124,9 +124,10 @@ public sealed class DemoRunner(TextWriter output, bool keep)
 
         var lukeServer = new MailServerConnection(jediAddress.ToString(), ports.Submission, ports.Imaps, Luke.ToString(), LukePassword, ca.Certificate);
         var lukeDiscovery = new KeyDiscovery(new WkdClient(http), new PinStore(Path.Combine(root, "luke-client", "pins.db"), TimeProvider.System));
-        var inbox = await new MailReader(lukeDiscovery, lukeKey.Unlock(LukePassword), lukeServer).ReadInboxAsync(cancellationToken);
-        var read = inbox.FirstOrDefault();
-        if (read is null)
+        var lukeSigners = new SignerKeys(KnownSignerKeys.InMemory(), null, lukeDiscovery, TimeProvider.System);
+        var inbox = await new MailReader(lukeKey.Unlock(LukePassword), lukeServer, lukeSigners).ListAsync(MailReader.Inbox, null, cancellationToken);
+        var read = inbox.Messages.FirstOrDefault();
+        if (read?.Result is null)
         {
             await Fail("Luke's inbox is empty over IMAP");
             return 1;
