@@ -1,6 +1,7 @@
 using System.Net;
 using System.Threading.RateLimiting;
 using Keypost.Directory.Storage;
+using Keypost.Directory.Transparency;
 using Keypost.Directory.Wkd;
 using Keypost.Server.Configuration;
 using Keypost.Server.Mail;
@@ -33,6 +34,9 @@ public sealed class KeypostServer : IAsyncDisposable
     }
 
     public DirectoryStore Store { get; }
+
+    /// <summary>The domains' transparency logs; null without HTTP listeners.</summary>
+    public DirectoryTransparency? Transparency => _app?.Services.GetService<DirectoryTransparency>();
 
     /// <summary>The SMTP listeners, queue and delivery; null when the configuration has no mail listeners.</summary>
     public MailHost? Mail { get; }
@@ -90,11 +94,15 @@ public sealed class KeypostServer : IAsyncDisposable
             }
         });
         AddRateLimiting(builder.Services, config.RateLimit);
+        var transparency = await DirectoryTransparency.OpenAsync(store, TimeProvider.System, new TransparencyOptions(), null, cancellationToken);
+        builder.Services.AddSingleton(transparency);
+        builder.Services.AddHostedService(s => new EpochSequencer(transparency, TimeProvider.System, s.GetRequiredService<ILogger<EpochSequencer>>()));
 
         var app = builder.Build();
         app.UseRateLimiter();
         var wkd = new WkdEndpoints(store, config.Domains.Select(d => new WkdDomainSettings(Core.Addresses.EmailAddress.NormalizeDomain(d.Name), d.WkdPolicy, d.SubmissionAddress)));
         wkd.Map(app);
+        new TransparencyEndpoints(store, transparency).Map(app);
         app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));
 
         await app.StartAsync(cancellationToken);
