@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Keypost.Core.Wkd;
 using Keypost.Directory.Storage;
 using Keypost.Transparency.Lookup;
 using Keypost.Transparency.Map;
@@ -35,7 +34,7 @@ public sealed class DirectoryTransparency
     public TransparencyOptions Options => _options;
 
     /// <summary>C2SP tlog-tiles: the origin is the log's scheme-less URL prefix.</summary>
-    public static string OriginFor(string domain) => $"{WkdUrls.AdvancedHostPrefix}{domain}/.well-known/openpgpkey/{domain}/log";
+    public static string OriginFor(string domain) => LogLocation.Origin(domain);
 
     public static async Task<DirectoryTransparency> OpenAsync(DirectoryStore directory, TimeProvider clock, TransparencyOptions options, ILogger? logger, CancellationToken cancellationToken)
     {

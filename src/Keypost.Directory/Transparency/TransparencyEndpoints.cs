@@ -13,7 +13,7 @@ namespace Keypost.Directory.Transparency;
 
 /// <summary>
 /// Serves each domain's log beside its WKD, by the advanced method (Host openpgpkey.D, path names D) and the direct
-/// method (Host D): log/checkpoint and log/tile/... as C2SP tlog-tiles, and log/lookup/HASH[?l=LOCAL][&amp;from=SIZE]
+/// method (Host D): log/checkpoint, log/vkey, and log/tile/... as C2SP tlog-tiles, and log/lookup/HASH[?l=LOCAL][&amp;from=SIZE]
 /// with the binary lookup proof of docs/transparency.md. Errors are RFC 9457 problem details.
 /// </summary>
 public sealed class TransparencyEndpoints(DirectoryStore store, DirectoryTransparency transparency)
@@ -27,6 +27,7 @@ public sealed class TransparencyEndpoints(DirectoryStore store, DirectoryTranspa
         {
             var log = Prefix + domainSegment + "/log";
             Route(routes, log + "/checkpoint", advanced, CheckpointAsync, rateLimited: false);
+            Route(routes, log + "/vkey", advanced, VerifierKeyAsync, rateLimited: false);
             Route(routes, log + "/tile/{**path}", advanced, TileAsync, rateLimited: false);
             // A lookup answers as much as a WKD request does, so it shares WKD's per-client limit.
             Route(routes, log + "/lookup/{hash}", advanced, LookupAsync, rateLimited: true);
@@ -61,6 +62,10 @@ public sealed class TransparencyEndpoints(DirectoryStore store, DirectoryTranspa
         context.Response.Headers.CacheControl = "no-cache";
         return WriteAsync(context, "text/plain; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(log.Checkpoint!));
     }
+
+    /// <summary>The log's verifier key, for clients to pin on first contact (as they pin a contact's key).</summary>
+    private static Task VerifierKeyAsync(HttpContext context, string domain, KeyTransparencyLog log) =>
+        WriteAsync(context, "text/plain; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(log.VerifierKey + "\n"));
 
     private static Task TileAsync(HttpContext context, string domain, KeyTransparencyLog log)
     {

@@ -88,6 +88,9 @@ public sealed class CliTests
         Assert.Contains("-----BEGIN PGP MESSAGE-----", demo.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("Subject: Death Star plans", demo.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("signed by leia@rebel.test", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("proved by the log: size ", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Leia's send was refused", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("certificate differs from the logged one", demo.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("every step succeeded", demo.StandardOutput, StringComparison.Ordinal);
     }
 }
