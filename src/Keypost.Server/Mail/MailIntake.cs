@@ -62,7 +62,15 @@ public sealed class MailIntake(
             data = (await WithoutFolderHeaderAsync(data, cancellationToken)).Data;
             if (gateway is not null)
             {
-                data = await gateway.ProcessAsync(envelope, data, cancellationToken);
+                try
+                {
+                    data = await gateway.ProcessAsync(envelope, data, cancellationToken);
+                }
+                catch (GatewayRefusedException e)
+                {
+                    // RFC 3463 §3.8 5.7.x: refused for a security reason, which the text names.
+                    return new AcceptResult(554, "5.7.1", e.Message);
+                }
             }
         }
 
