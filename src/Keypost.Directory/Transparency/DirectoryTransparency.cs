@@ -96,13 +96,24 @@ public sealed class DirectoryTransparency
 
                 var certificateIds = new Dictionary<string, long>(StringComparer.Ordinal);
                 var versions = new Dictionary<string, long>(state.Versions, StringComparer.Ordinal);
+                var bindings = new List<(string Address, Binding Binding)>(rows.Count);
                 foreach (var row in rows)
                 {
                     var version = versions.GetValueOrDefault(row.Address) + 1;
                     versions[row.Address] = version;
                     certificateIds[row.Address] = row.Id;
                     // The binding: the fingerprint and SHA-256 of exactly the bytes WKD serves for this row.
-                    state.Log.Stage(row.Address, new Binding(version, Convert.FromHexString(row.Fingerprint), SHA256.HashData(row.Data), row.Revoked));
+                    bindings.Add((row.Address, new Binding(version, Convert.FromHexString(row.Fingerprint), SHA256.HashData(row.Data), row.Revoked)));
+                }
+
+                // The VRF is most of an append's cost: prepare on every core, then stage in publication order (a later
+                // version of an address replaces an earlier one in the same epoch).
+                var prepared = new StagedBinding[bindings.Count];
+                Parallel.For(0, bindings.Count, new ParallelOptions { CancellationToken = cancellationToken },
+                    i => prepared[i] = state.Log.Prepare(bindings[i].Address, bindings[i].Binding));
+                foreach (var staged in prepared)
+                {
+                    state.Log.Stage(staged);
                 }
 
                 var epoch = state.Log.Seal(now);

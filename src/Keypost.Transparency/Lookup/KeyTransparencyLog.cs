@@ -73,19 +73,33 @@ public sealed class KeyTransparencyLog
         }
     }
 
-    /// <summary>Prepares a new version of <paramref name="address"/>'s binding for the next epoch (the VRF runs here, outside the lock).</summary>
+    /// <summary>Stages a new version of <paramref name="address"/>'s binding for the next epoch.</summary>
     public StagedBinding Stage(string address, Binding binding)
+    {
+        var staged = Prepare(address, binding);
+        Stage(staged);
+        return staged;
+    }
+
+    /// <summary>
+    /// Computes a binding's VRF proof, map key, opening and commitment without touching the log (thread-safe, so a
+    /// batch can be prepared on several cores; the VRF is the costly part of an append).
+    /// </summary>
+    public StagedBinding Prepare(string address, Binding binding)
     {
         var vrfProof = EcVrfP256.Prove(_vrfSecretKey, Encoding.UTF8.GetBytes(address));
         var mapKey = EcVrfP256.ProofToHash(vrfProof)!;
         var opening = BindingCommitment.NewOpening();
-        var staged = new StagedBinding(address, binding, vrfProof, mapKey, opening, BindingCommitment.Compute(opening, address, binding));
+        return new StagedBinding(address, binding, vrfProof, mapKey, opening, BindingCommitment.Compute(opening, address, binding));
+    }
+
+    /// <summary>Stages a prepared binding for the next epoch; a later one for the same address replaces it.</summary>
+    public void Stage(StagedBinding staged)
+    {
         lock (_gate)
         {
-            _pending[address] = staged;
+            _pending[staged.Address] = staged;
         }
-
-        return staged;
     }
 
     /// <summary>Applies the staged bindings, appends the map root to the log and signs the new checkpoint.</summary>

@@ -24,7 +24,8 @@ public static class EcVrfP256
     private const byte Suite = 0x01;
     private const int ChallengeLength = 16;
 
-    private static readonly X9ECParameters Curve = ECNamedCurveTable.GetByName("P-256");
+    // The custom curve has BouncyCastle's specialised P-256 field arithmetic (the generic one is ~10x slower).
+    private static readonly X9ECParameters Curve = Org.BouncyCastle.Crypto.EC.CustomNamedCurves.GetByName("secp256r1");
     private static readonly FixedPointCombMultiplier BaseMultiplier = new();
 
     public static byte[] GenerateSecretKey()
