@@ -29,6 +29,8 @@ public sealed class KeypostConfig
 
     public MailConfig Mail { get; set; } = new();
 
+    public TransparencyConfig Transparency { get; set; } = new();
+
     public static KeypostConfig Load(string path)
     {
         KeypostConfig? config;
@@ -115,6 +117,11 @@ public sealed class KeypostConfig
         foreach (var domain in Domains.Where(d => d.GatewayDisclaimer is { Length: > Core.PgpMime.PgpMimeDisclaimer.MaxLength }))
         {
             throw new ConfigException($"{path}: the gateway disclaimer of {domain.Name} is longer than {Core.PgpMime.PgpMimeDisclaimer.MaxLength} characters");
+        }
+
+        if (Transparency.EpochIntervalSeconds <= 0)
+        {
+            throw new ConfigException($"{path}: transparency.epochIntervalSeconds must be positive");
         }
 
         if (Mail.Enabled && (MailCertificateFile is null || MailKeyFile is null))

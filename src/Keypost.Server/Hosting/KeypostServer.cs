@@ -94,7 +94,7 @@ public sealed class KeypostServer : IAsyncDisposable
             }
         });
         AddRateLimiting(builder.Services, config.RateLimit);
-        var transparency = await DirectoryTransparency.OpenAsync(store, TimeProvider.System, new TransparencyOptions(), null, cancellationToken);
+        var transparency = await DirectoryTransparency.OpenAsync(store, TimeProvider.System, new TransparencyOptions { EpochInterval = TimeSpan.FromSeconds(config.Transparency.EpochIntervalSeconds) }, null, cancellationToken);
         builder.Services.AddSingleton(transparency);
         builder.Services.AddHostedService(s => new EpochSequencer(transparency, TimeProvider.System, s.GetRequiredService<ILogger<EpochSequencer>>()));
 
