@@ -27,8 +27,10 @@ public sealed class ClientSession : IDisposable
                 profile.HttpsPort,
                 _ca);
         Pins = new PinStore(profile.PinsPath, TimeProvider.System);
-        Discovery = new KeyDiscovery(new WkdClient(_http), Pins, profile.OnKeyChange);
         Policy = new SendPolicy(profile.Policies, profile.DefaultPolicy);
+        // The per-domain policy also decides a domain without a transparency log: require refuses it.
+        var logs = new LogChecker(_http, new LogStore(Path.Combine(profile.Home, "logs.db"), TimeProvider.System), TimeProvider.System);
+        Discovery = new KeyDiscovery(new WkdClient(_http), Pins, profile.OnKeyChange, logs, d => Policy.For(d) == EncryptionPolicy.Require);
     }
 
     public ClientProfile Profile { get; }

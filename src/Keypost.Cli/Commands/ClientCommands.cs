@@ -103,6 +103,11 @@ public static class ClientCommands
 
             await Console.Out.WriteLineAsync($"{found.Address}: {found.Explanation}");
             await Console.Out.WriteLineAsync($"  looked up at {found.Lookup.Url}");
+            if (found.Log is { } log)
+            {
+                await Console.Out.WriteLineAsync(
+                    $"  proved by the log: size {log.Checkpoint.Size}, epoch {log.Epoch.Epoch} ({log.Epoch.Time:yyyy-MM-dd'T'HH:mm:ss'Z'}), version {log.Binding!.Version}");
+            }
             foreach (var uid in found.Certificate?.UserIds ?? [])
             {
                 await Console.Out.WriteLineAsync($"  uid {DisplayText.Escape(uid.Text)}");
