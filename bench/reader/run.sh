@@ -63,7 +63,8 @@ for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break;
 seconds() { local start end; start=$(date +%s%N); "$@" >/dev/null; end=$(date +%s%N); echo "scale=3; ($end - $start) / 1000000000" | bc; }
 best() { local best=999 t; for _ in $(seq "$rounds"); do t=$(seconds "$@"); best=$(echo "if ($t < $best) $t else $best" | bc); done; echo "$best"; }
 
-# The server builds its UID index on first sight; one listing to warm it and to record the UIDVALIDITY.
+# The server builds its UID index on first sight; one listing to warm it, record the UIDVALIDITY and fill the
+# read cache.
 "${keypost[@]}" inbox --home home --no-lookup >inbox.txt
 listed=$(wc -l <inbox.txt)
 middle=$(awk -v n=$((messages / 2)) 'NR==n {print $1}' inbox.txt)
@@ -79,4 +80,5 @@ echo "python imaplib, same server (TLS, login, SELECT, UID FETCH of that message
 import imaplib, ssl, sys
 c = imaplib.IMAP4_SSL('127.0.0.1', $port, ssl_context=ssl.create_default_context(cafile='tls.crt'))
 c.login('luke@jedi.test', 'bench-password'); c.select('INBOX', readonly=True); c.uid('FETCH', '$middle', '(BODY.PEEK[])'); c.logout()") s"
-echo "keypost inbox ($messages, decrypting each): $(best "${keypost[@]}" inbox --home home --no-lookup) s"
+echo "keypost inbox ($messages, states from the read cache): $(best "${keypost[@]}" inbox --home home --no-lookup) s"
+echo "keypost inbox ($messages, --no-cache: fetching and decrypting each): $(best "${keypost[@]}" inbox --home home --no-lookup --no-cache) s"

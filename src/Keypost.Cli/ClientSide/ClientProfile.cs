@@ -64,6 +64,10 @@ public sealed class ClientProfile
     [JsonIgnore]
     public string SignerKeysPath => Path.Combine(Home, "signer-keys.json");
 
+    /// <summary>What listing found, encrypted to the user's own key (ReadCache).</summary>
+    [JsonIgnore]
+    public string ReadCachePath => Path.Combine(Home, "read-cache");
+
     [JsonIgnore]
     public string ListedFoldersPath => Path.Combine(Home, "listed.json");
 

@@ -33,15 +33,20 @@ public static class ReadingCommands
         var folder = Folder();
         var json = Json();
         var noLookup = new Option<bool>("--no-lookup") { Description = "Look up no signer key by WKD; verify with the keys already held" };
+        var noCache = new Option<bool>("--no-cache") { Description = "Fetch and read every encrypted or signed message again, ignoring the read cache" };
         var command = new Command("inbox", "List a folder, one line per message with its own state; never fails because of one message.")
         {
-            folder, json, noLookup, home, password, passphrase,
+            folder, json, noLookup, noCache, home, password, passphrase,
         };
         command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
         {
             using var session = new ClientSession(ClientProfile.Load(result.GetValue(home)));
             var signers = await session.SignerKeysAsync(!result.GetValue(noLookup), cancellationToken);
-            var reader = new MailReader(session.UnlockKey(result.GetValue(passphrase)), session.Server(result.GetValue(password)), signers);
+            var key = session.UnlockKey(result.GetValue(passphrase));
+            var reader = new MailReader(key, session.Server(result.GetValue(password)), signers)
+            {
+                Cache = result.GetValue(noCache) ? null : new ReadCache(session.Profile.ReadCachePath, key),
+            };
             var name = result.GetValue(folder)!;
             var listing = await Translate(() => reader.ListAsync(name, new StderrProgress(), cancellationToken));
             await session.Listed.RecordAsync(listing.Folder, listing.UidValidity, cancellationToken);
@@ -227,9 +232,9 @@ public static class ReadingCommands
         ["subject"] = message.DisplaySubject,
         ["date"] = message.Date?.ToString("O", CultureInfo.InvariantCulture),
         ["size"] = message.Size >= 0 ? message.Size : null,
-        ["encrypted"] = message.Result?.Encryption.IsEncrypted ?? false,
-        ["headersProtected"] = message.Result?.HeadersProtected ?? false,
-        ["signature"] = message.Result is { Signature: var s } ? new JsonObject
+        ["encrypted"] = message.Encrypted,
+        ["headersProtected"] = message.HeadersProtected,
+        ["signature"] = message.Signature is { } s ? new JsonObject
         {
             ["status"] = CliJson.Name(s.Status),
             ["valid"] = s.IsValid,

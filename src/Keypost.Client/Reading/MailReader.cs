@@ -18,6 +18,9 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
 {
     public const string Inbox = "INBOX";
 
+    /// <summary>Where listing keeps what it found, so the next listing need not fetch and decrypt again.</summary>
+    public ReadCache? Cache { get; init; }
+
     /// <summary>
     /// Lists <paramref name="folder"/>: one FETCH of headers and structure (RFC 9051 ENVELOPE, BODYSTRUCTURE) for
     /// all messages; only messages whose structure is encrypted or signed are fetched whole and read, one by one.
@@ -44,6 +47,7 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
                 (imap, mailFolder, summaries, unreadable) = await FetchOneByOneAsync(folder, validity, cancellationToken);
             }
 
+            var cached = Cache is null ? new Dictionary<uint, ReadMessage>() : await Cache.LoadAsync(folder, validity, cancellationToken);
             var messages = new List<ReadMessage>(summaries.Count + unreadable.Count);
             var done = 0;
             var total = summaries.Count + unreadable.Count;
@@ -52,7 +56,9 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
                          .OrderBy(i => i.UniqueId.Id))
             {
                 var location = new MessageLocation(folder, validity, item.UniqueId.Id);
-                messages.Add(await ListOneAsync(mailFolder, location, item.UniqueId, item.Summary, cancellationToken));
+                messages.Add(cached.TryGetValue(item.UniqueId.Id, out var known) && item.Summary is not null
+                    ? known
+                    : await ListOneAsync(mailFolder, location, item.UniqueId, item.Summary, cancellationToken));
                 if (++done % 50 == 0)
                 {
                     progress?.Report($"{done}/{total} messages listed");
@@ -67,6 +73,11 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
             }
 
             await imap.DisconnectAsync(quit: true, cancellationToken);
+            if (Cache is not null)
+            {
+                await Cache.SaveAsync(folder, validity, messages, cancellationToken);
+            }
+
             return new MailboxListing(folder, validity, messages, junk);
         }
         finally

@@ -27,5 +27,14 @@ public sealed record ReadMessage(
 {
     public uint Uid => Location.Uid;
 
+    /// <summary>An RFC 3156 root was decrypted (from <see cref="Result"/>, or from the read cache).</summary>
+    public bool Encrypted { get; init; } = Result?.Encryption.IsEncrypted ?? false;
+
+    /// <summary>Subject and From come from inside the encryption.</summary>
+    public bool HeadersProtected { get; init; } = Result?.HeadersProtected ?? false;
+
+    /// <summary>The signature verdict, when the message was read (now or, per the read cache, before).</summary>
+    public PgpMimeSignature? Signature { get; init; } = Result?.Signature;
+
     public bool IsRefused => State == ReadState.Refused;
 }

@@ -64,6 +64,17 @@ public sealed class HostileMailboxCliTests : IAsyncLifetime
                 $"{_mailbox.Cases[i].Kind}: listed as {state}, expected {expected} ({messages[i].GetProperty("explanation").GetString()})");
         }
 
+        // The second listing takes what the first found from the read cache (encrypted to Luke's key) and agrees.
+        var again = await Run("inbox", "--json", "--no-lookup");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        using var second = JsonDocument.Parse(again.StandardOutput);
+        Assert.Equal(
+            messages.Select(m => m.GetProperty("state").GetString() + " " + m.GetProperty("subject").GetString()),
+            second.RootElement.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("state").GetString() + " " + m.GetProperty("subject").GetString()));
+        var cacheFiles = System.IO.Directory.GetFiles(_root.Combine("home", "read-cache"));
+        Assert.NotEmpty(cacheFiles);
+        Assert.All(cacheFiles, f => Assert.DoesNotContain("Death Star plans", File.ReadAllText(f), StringComparison.Ordinal));
+
         var text = await Run("inbox", "--no-lookup");
         Assert.True(text.ExitCode == 0, text.ToString());
         var lines = text.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
