@@ -1,6 +1,7 @@
 using Keypost.Core.OpenPgp;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
+using Org.BouncyCastle.Crypto;
 
 namespace Keypost.Core.PgpMime;
 
@@ -46,7 +47,7 @@ internal static class OpenPgpDecryptor
                 RecipientKeyIds = recipientIds,
             };
         }
-        catch (Exception e) when (e is IOException or PgpException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or PgpException or CryptoException or InvalidOperationException)
         {
             throw new OpenPgpException(OpenPgpError.Malformed, "the decrypted message is malformed: " + e.Message, e);
         }
@@ -80,9 +81,10 @@ internal static class OpenPgpDecryptor
         {
             clear = data.GetDataStream(key);
         }
-        catch (PgpException e)
+        catch (Exception e) when (e is PgpException or CryptoException)
         {
-            // A wrong session key or a damaged prefix (the two quick-check bytes, RFC 4880 §5.13).
+            // A wrong session key or a damaged prefix (the two quick-check bytes, RFC 4880 §5.13); a damaged
+            // session key packet fails its own checksum (RFC 9580 §5.1.3) as BouncyCastle's CryptoException.
             throw new OpenPgpException(OpenPgpError.IntegrityCheckFailed, "the message cannot be decrypted: " + e.Message, e);
         }
 
@@ -94,7 +96,7 @@ internal static class OpenPgpDecryptor
             raw = CappedRead.ReadAll(clear, maxBytes, "decrypted data");
             intact = data.Verify();
         }
-        catch (Exception e) when (e is IOException or PgpException)
+        catch (Exception e) when (e is IOException or PgpException or CryptoException)
         {
             throw new OpenPgpException(OpenPgpError.IntegrityCheckFailed, "the ciphertext is cut short or damaged", e);
         }

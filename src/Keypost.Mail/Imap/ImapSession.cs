@@ -178,7 +178,7 @@ internal sealed partial class ImapSession
         }
         catch (ImapParseException e)
         {
-            result = "BAD " + e.Message;
+            result = "BAD " + PrintableAscii(e.Message);
         }
         catch (DirectoryNotFoundException) when (_selected is not null)
         {
@@ -210,6 +210,17 @@ internal sealed partial class ImapSession
             CountError();
         }
     }
+
+    // RFC 9051 §9: resp-text is TEXT-CHARs on one line. Parse errors may quote the client's own words, which can
+    // come from a literal holding CR LF: quoted as they are, they would forge response lines.
+    private static string PrintableAscii(string text) =>
+        string.Create(text.Length, text, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = source[i] is >= ' ' and < '\u007f' ? source[i] : '?';
+            }
+        });
 
     /// <summary>Failures that mean the connection itself is gone or the server stops: these end the session.</summary>
     private static bool IsConnectionFailure(Exception e, CancellationToken cancellationToken) =>

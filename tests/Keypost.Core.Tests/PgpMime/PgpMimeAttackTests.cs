@@ -26,6 +26,57 @@ public sealed class PgpMimeAttackTests
         Assert.Equal(OpenPgpError.IntegrityCheckFailed, refused.Error);
     }
 
+    [Fact]
+    public void A_damaged_session_key_packet_is_an_openpgp_error_not_a_crypto_exception()
+    {
+        // Found by fuzzing (issue #20, corpus pgpmime-reader/crash-session-key-checksum): a PKESK whose wrapped
+        // session key fails its checksum made BouncyCastle throw InvalidCipherTextException out of the reader.
+        var binary = Crafted.Binary(Compose());
+        var damaged = 0;
+        for (var offset = 0; offset < binary.Length;)
+        {
+            var (tag, headerLength, bodyLength) = PacketHeader(binary, offset);
+            if (tag != 1)
+            {
+                break; // The session key packets come first (RFC 9580 section 10.3).
+            }
+
+            binary[offset + headerLength + bodyLength - 1] ^= 0x01;
+            damaged++;
+            offset += headerLength + bodyLength;
+        }
+
+        var refused = Read(Crafted.PgpMime(binary));
+
+        Assert.Equal(2, damaged);
+        Assert.Equal(OpenPgpError.IntegrityCheckFailed, refused.Error);
+    }
+
+    // RFC 9580 section 4.2: old and new packet headers with definite lengths (all the composer writes).
+    private static (int Tag, int HeaderLength, int BodyLength) PacketHeader(byte[] data, int offset)
+    {
+        var header = data[offset];
+        if ((header & 0x40) == 0)
+        {
+            var octets = 1 << (header & 0x03);
+            var length = 0;
+            for (var i = 0; i < octets; i++)
+            {
+                length = (length << 8) | data[offset + 1 + i];
+            }
+
+            return ((header >> 2) & 0x0f, 1 + octets, length);
+        }
+
+        var first = data[offset + 1];
+        return first switch
+        {
+            < 192 => (header & 0x3f, 2, first),
+            < 224 => (header & 0x3f, 3, ((first - 192) << 8) + data[offset + 2] + 192),
+            _ => (header & 0x3f, 6, (data[offset + 2] << 24) | (data[offset + 3] << 16) | (data[offset + 4] << 8) | data[offset + 5]),
+        };
+    }
+
     [Theory]
     [InlineData(22)]
     [InlineData(1)]

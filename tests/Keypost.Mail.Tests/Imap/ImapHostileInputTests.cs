@@ -182,4 +182,20 @@ public sealed class ImapHostileInputTests
         await client.LoginAsync();
         Assert.StartsWith("s OK", (await client.CommandAsync("s", "SELECT INBOX"))[^1]);
     }
+
+    [Fact]
+    public async Task Client_text_quoted_in_a_bad_cannot_forge_response_lines()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        await server.DeliverAsync(TestMail.Simple("One"));
+        await using var client = await SelectedAsync(server);
+        const string forged = "x\r\n* BYE forged\r\na OK forged";
+
+        await client.SendAsync("a SEARCH SENTON {" + forged.Length + "+}\r\n" + forged + "\r\n");
+        var lines = await client.ReadUntilTaggedAsync("a");
+
+        var bad = Assert.Single(lines);
+        Assert.StartsWith("a BAD bad date x??* BYE forged??a OK forged", bad);
+        await AssertStillServesAsync(client);
+    }
 }

@@ -1,0 +1,86 @@
+using Keypost.Fuzz;
+using SharpFuzz;
+
+// Keypost.Fuzz TARGET                 AFL++ persistent mode (through bench/fuzz/run.sh, on instrumented assemblies)
+// Keypost.Fuzz run TARGET FILE...     replays inputs; exit 1 on a finding
+// Keypost.Fuzz seed CORPUS_DIR        writes the seed corpora (tests/fuzz/corpus)
+// Keypost.Fuzz newkey FILE            makes the PGP/MIME harness key (tests/fuzz/keys/pgpmime-reader.asc)
+// Keypost.Fuzz list                   the targets
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: Keypost.Fuzz TARGET | run TARGET FILE... | seed DIR | newkey FILE | list");
+    return 2;
+}
+
+switch (args[0])
+{
+    case "list":
+    {
+        using var targets = new FuzzTargets();
+        foreach (var name in FuzzTargets.Names)
+        {
+            Console.WriteLine(name);
+        }
+
+        return 0;
+    }
+
+    case "newkey":
+        File.WriteAllText(args[1], SeedCorpus.NewKey());
+        return 0;
+    case "seed":
+        foreach (var name in FuzzTargets.Names)
+        {
+            var directory = Path.Combine(args[1], name);
+            System.IO.Directory.CreateDirectory(directory);
+            foreach (var (seed, data) in SeedCorpus.For(name))
+            {
+                File.WriteAllBytes(Path.Combine(directory, seed), data);
+            }
+        }
+
+        return 0;
+    case "run":
+    {
+        using var targets = new FuzzTargets();
+        var target = targets.Get(args[1]);
+        var findings = 0;
+        foreach (var file in args.Skip(2))
+        {
+            try
+            {
+                target.Run(File.ReadAllBytes(file));
+                Console.WriteLine("ok       " + file);
+            }
+            catch (Exception e)
+            {
+                findings++;
+                Console.WriteLine("FINDING  " + file + ": " + e);
+            }
+        }
+
+        return findings == 0 ? 0 : 1;
+    }
+
+    default:
+    {
+        if (!FuzzTargets.Names.Contains(args[0]))
+        {
+            Console.Error.WriteLine("unknown target " + args[0] + "; known: " + string.Join(", ", FuzzTargets.Names));
+            return 2;
+        }
+
+        // Instrumented code (SharpFuzz rewrote Keypost.*.dll) may run only once Fuzzer.Run has attached AFL++'s
+        // coverage map, so the harness (which already calls into it) is made on the first input.
+        using var targets = new FuzzTargets();
+        FuzzTarget? target = null;
+        Fuzzer.Run(stream =>
+        {
+            target ??= targets.Get(args[0]);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            target.Run(buffer.ToArray());
+        });
+        return 0;
+    }
+}

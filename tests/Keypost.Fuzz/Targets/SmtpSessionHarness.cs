@@ -1,0 +1,51 @@
+using System.Net;
+using System.Text;
+using Keypost.Fuzz.Support;
+using Keypost.Mail.Smtp;
+using Keypost.Testing.Mail;
+
+namespace Keypost.Fuzz.Targets;
+
+/// <summary>
+/// A whole inbound SMTP session per input: EHLO, then the input as the client's bytes (commands, DATA, pipelining,
+/// junk), then QUIT. A finding: a command that failed inside the server (logged at Error), or a hang.
+/// </summary>
+internal sealed class SmtpSessionHarness : IDisposable
+{
+    private readonly FakeMailAccounts _accounts = new FakeMailAccounts("jedi.test").Add("luke@jedi.test", "use-the-force");
+    private readonly RecordingAcceptor _acceptor = new();
+    private readonly RecordingLogger _logger = new();
+    private readonly LoopbackSession _loopback = new();
+
+    public void Run(byte[] input)
+    {
+        var options = new SmtpListenerOptions
+        {
+            HostName = "mx.fuzz.test",
+            AuthFailureDelay = TimeSpan.Zero,
+            MaxMessageSize = 1024 * 1024,
+            Logger = _logger,
+        };
+        var context = new SmtpSessionContext(options, _accounts, _acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider));
+        var endpoint = new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls);
+        var script = new MemoryStream();
+        script.Write("EHLO client.fuzz.test\r\n"u8);
+        script.Write(input);
+        script.Write("\r\n.\r\nQUIT\r\n"u8);
+        _logger.Clear();
+
+        var output = _loopback.Run(script.ToArray(), async (socket, cancellationToken) =>
+        {
+            await using var connection = new SmtpConnection(socket);
+            await new SmtpSession(context, endpoint, connection).RunAsync(cancellationToken);
+        });
+
+        _logger.ThrowIfAny();
+        if (Encoding.Latin1.GetString(output).Contains("local error", StringComparison.Ordinal))
+        {
+            throw new FuzzFindingException("a command failed inside the server");
+        }
+    }
+
+    public void Dispose() => _loopback.Dispose();
+}
