@@ -25,6 +25,12 @@ internal sealed class TransparencyStore(DirectoryDatabase database, TimeProvider
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        // The database now holds secret keys: owner-only, like the secret key files `keypost key generate` writes.
+        foreach (var file in new[] { database.Path, database.Path + "-wal", database.Path + "-shm" }.Where(File.Exists))
+        {
+            File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         await using var read = connection.CreateCommand();
         read.CommandText = "SELECT log_key, vrf_key FROM kt_keys WHERE domain = $1";
         read.Parameters.AddWithValue("$1", domain);

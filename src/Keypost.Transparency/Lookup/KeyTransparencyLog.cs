@@ -153,6 +153,21 @@ public sealed class KeyTransparencyLog
     /// </summary>
     public byte[]? Prove(string address, long consistencyFrom = 0)
     {
+        // An address without a binding needs a fresh VRF proof: computed outside the lock, it holds up no one.
+        byte[]? absentProof = null;
+        lock (_gate)
+        {
+            if (!_current.ContainsKey(address))
+            {
+                absentProof = [];
+            }
+        }
+
+        if (absentProof is not null)
+        {
+            absentProof = EcVrfP256.Prove(_vrfSecretKey, Encoding.UTF8.GetBytes(address));
+        }
+
         lock (_gate)
         {
             if (_checkpoint is null)
@@ -174,7 +189,8 @@ public sealed class KeyTransparencyLog
             }
             else
             {
-                vrfProof = EcVrfP256.Prove(_vrfSecretKey, Encoding.UTF8.GetBytes(address));
+                // Bindings are never removed, so an address absent now was absent above and has its proof.
+                vrfProof = absentProof!;
                 mapProof = _map.Prove(EcVrfP256.ProofToHash(vrfProof)!);
             }
 

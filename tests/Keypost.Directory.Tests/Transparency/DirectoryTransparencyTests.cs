@@ -62,6 +62,7 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
         var first = await VerifyServedAsync(transparency, Luke);
         Assert.Equal(1, first.Binding!.Version);
 
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_directory.Combine("keypost.db")));
         var reopened = await OpenAsync();
         Assert.Equal(transparency.VerifierKey("jedi.test"), reopened.VerifierKey("jedi.test"));
         Assert.Equal(transparency.Log("jedi.test")!.Checkpoint, reopened.Log("jedi.test")!.Checkpoint);

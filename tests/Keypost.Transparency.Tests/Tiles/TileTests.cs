@@ -85,3 +85,38 @@ public sealed class TileTests
         Assert.Throws<FormatException>(() => TileReader.ParseEntryBundle(bundle[..1]));
     }
 }
+
+public sealed class TileTreeReaderTests
+{
+    [Fact]
+    public void A_served_log_is_rebuilt_from_its_tiles_and_truncated_or_altered_tiles_are_refused()
+    {
+        var log = new Keypost.Transparency.Lookup.KeyTransparencyLog(
+            new Keypost.Transparency.Notes.NoteSigner("example.test/log", Keypost.Transparency.Notes.NoteSigner.GeneratePrivateKey()),
+            Keypost.Transparency.Vrf.EcVrfP256.GenerateSecretKey());
+        for (var i = 0; i < 300; i++)
+        {
+            log.Seal(DateTimeOffset.UnixEpoch.AddSeconds(i));
+        }
+
+        var checkpoint = Keypost.Transparency.Notes.Checkpoint.Parse(Keypost.Transparency.Notes.SignedNote.Parse(log.Checkpoint!).Text);
+        var hashes = new MemoryLogHashes();
+        foreach (var address in TileTreeReader.LevelZero(checkpoint.Size))
+        {
+            var tile = log.ReadTile(address)!;
+            var bundle = log.ReadTile(address with { Level = -1 })!;
+            var misplaced = new MemoryLogHashes();
+            misplaced.Append(new byte[32]);
+            Assert.Throws<FormatException>(() => TileTreeReader.AddTile(misplaced, address, tile, bundle));
+            Assert.Throws<FormatException>(() => TileTreeReader.AddTile(hashes, address, tile[..^1], bundle));
+            Assert.Throws<FormatException>(() => TileTreeReader.AddTile(hashes, address, tile, bundle[..^1]));
+            var altered = tile.ToArray();
+            altered[5] ^= 1;
+            Assert.Throws<FormatException>(() => TileTreeReader.AddTile(hashes, address, altered, bundle));
+            TileTreeReader.AddTile(hashes, address, tile, bundle);
+        }
+
+        Assert.Equal(300, hashes.Size);
+        Assert.Equal(checkpoint.RootHash, MerkleProofs.Root(hashes, checkpoint.Size));
+    }
+}
