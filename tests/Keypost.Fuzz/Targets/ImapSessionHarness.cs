@@ -69,9 +69,8 @@ internal sealed class ImapSessionHarness : IDisposable
             AuthFailureDelay = TimeSpan.Zero,
             IdlePollInterval = TimeSpan.FromMilliseconds(20),
             MaxMessageSize = 1024 * 1024,
-            Logger = _logger,
         };
-        var context = new ImapSessionContext(options, _accounts, new MaildirStore(root), new MailboxRegistry(), new AccountSessionLimiter(options.MaxSessionsPerAccount));
+        var context = new ImapSessionContext(options, _accounts, new MaildirStore(root), new MailboxRegistry(), new AccountSessionLimiter(options.MaxSessionsPerAccount), _logger);
         var endpoint = new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, 0), ImapTlsMode.StartTls);
         var script = new MemoryStream();
         script.Write(Encoding.ASCII.GetBytes("L LOGIN " + Luke + " " + Password + "\r\nS SELECT INBOX\r\n" + prefix));

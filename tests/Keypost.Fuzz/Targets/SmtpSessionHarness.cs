@@ -24,9 +24,8 @@ internal sealed class SmtpSessionHarness : IDisposable
             HostName = "mx.fuzz.test",
             AuthFailureDelay = TimeSpan.Zero,
             MaxMessageSize = 1024 * 1024,
-            Logger = _logger,
         };
-        var context = new SmtpSessionContext(options, _accounts, _acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider));
+        var context = new SmtpSessionContext(options, _accounts, _acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider), _logger, CancellationToken.None);
         var endpoint = new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls);
         var script = new MemoryStream();
         script.Write("EHLO client.fuzz.test\r\n"u8);
