@@ -26,6 +26,31 @@ public sealed class ServeLifecycleTests
     }
 
     [Fact]
+    public async Task Under_systemd_serve_notifies_ready_and_stopping()
+    {
+        // sd_notify(3): the service manager's datagram socket is named by NOTIFY_SOCKET; this test plays systemd.
+        using var directory = new TempDirectory("keypost-notify");
+        var socketPath = directory.Combine("notify.sock");
+        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(socketPath));
+        await using var node = await ServiceNode.StartAsync(environment: new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        // StartAsync returned once SMTP greeted, so every listener is bound and READY=1 has been sent.
+        Assert.Equal("READY=1", await ReceiveAsync(notify, timeout.Token));
+        var terminating = node.Server.TerminateAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("STOPPING=1", await ReceiveAsync(notify, timeout.Token));
+        Assert.Equal(0, await terminating);
+    }
+
+    private static async Task<string> ReceiveAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[4096];
+        var length = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        return Encoding.ASCII.GetString(buffer, 0, length).Trim();
+    }
+
+    [Fact]
     public async Task SIGTERM_ends_a_logged_in_IMAP_session_with_BYE()
     {
         var imap = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
