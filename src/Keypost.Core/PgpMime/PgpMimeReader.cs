@@ -108,11 +108,18 @@ public sealed class PgpMimeReader
             warnings);
     }
 
+    /// <summary>MIME nesting below this depth is kept as an opaque part.</summary>
+    public const int MaxMimeDepth = 64;
+
     private static MimeEntity Load(byte[] plaintext)
     {
         try
         {
-            return MimeEntity.Load(new MemoryStream(plaintext, writable: false));
+            // Decrypted content is the sender's choice: nesting is bounded well below MimeKit's default of 1024,
+            // since every walk over the tree costs a level of work (and some a level of stack).
+            var options = ParserOptions.Default.Clone();
+            options.MaxMimeDepth = MaxMimeDepth;
+            return MimeEntity.Load(options, new MemoryStream(plaintext, writable: false));
         }
         catch (FormatException e)
         {

@@ -4,6 +4,7 @@ using Keypost.Directory.Diagnostics;
 using Keypost.Directory.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -45,6 +46,52 @@ public sealed class WkdEndpoints
         Route(routes, Prefix + "/{domain}/submission-address", (c, _) => SubmissionAddressAsync(c, advanced: true));
         Route(routes, Prefix + "/submission-address", (c, _) => SubmissionAddressAsync(c, advanced: false));
     }
+
+    /// <summary>
+    /// Middleware for the WKD prefix, run before the endpoints: a path that is not in its one canonical form is no
+    /// address at all (404), and a method other than GET and HEAD on a WKD path gets 405 with Allow (RFC 9110
+    /// §15.5.6), not the catch-all 404.
+    /// </summary>
+    public static Task GuardAsync(HttpContext context, RequestDelegate next)
+    {
+        // Kestrel removes dot segments before routing and routing ignores a trailing slash, so the target as
+        // the client sent it is what must be checked (RFC 3986 §6.2.2.3: /./ names the same resource only after
+        // normalisation, which a key directory need not do).
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "";
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var target = query < 0 ? raw : raw[..query];
+        var path = context.Request.Path.Value ?? "";
+        var isWkd = path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+            || target.Contains(Prefix, StringComparison.OrdinalIgnoreCase);
+        if (!isWkd)
+        {
+            return next(context);
+        }
+
+        if (!IsCanonical(target) || !IsCanonical(path))
+        {
+            return ProblemWriter.NotFoundAsync(context);
+        }
+
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.Headers.Allow = "GET, HEAD";
+            return ProblemWriter.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, "Method Not Allowed",
+                "The Web Key Directory is read with GET or HEAD only.");
+        }
+
+        return next(context);
+    }
+
+    private static bool IsCanonical(string path) =>
+        !path.EndsWith('/')
+        && !path.Contains("//", StringComparison.Ordinal)
+        && !path.Contains("/./", StringComparison.Ordinal)
+        && !path.Contains("/../", StringComparison.Ordinal)
+        && !path.EndsWith("/.", StringComparison.Ordinal)
+        && !path.EndsWith("/..", StringComparison.Ordinal)
+        && !path.Contains("%2e", StringComparison.OrdinalIgnoreCase)
+        && !path.Contains("%2f", StringComparison.OrdinalIgnoreCase);
 
     private static void Route(IEndpointRouteBuilder routes, string pattern, Func<HttpContext, CancellationToken, Task> handler) =>
         routes.MapMethods(pattern, Methods, (HttpContext context) =>

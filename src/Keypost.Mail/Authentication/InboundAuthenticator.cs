@@ -52,14 +52,23 @@ public sealed class InboundAuthenticator(IMailDnsResolver dns, string authservId
     }
 
     /// <summary>
+    /// Stamps a parsed message in place: incoming Authentication-Results claiming our authserv-id removed (RFC 8601
+    /// §5) and ours put first. Lets a caller that already holds the parsed message avoid parsing it again.
+    /// </summary>
+    public void Stamp(MimeMessage message, InboundAuthenticationResult result)
+    {
+        AuthenticationResultsHeader.RemoveClaims(message.Headers, authservId);
+        message.Headers.Insert(0, new Header(AuthenticationResultsHeader.FieldName, result.HeaderValue));
+    }
+
+    /// <summary>
     /// The message as it should be stored: incoming Authentication-Results claiming our authserv-id removed
     /// (RFC 8601 §5) and ours prepended. CRLF line ends.
     /// </summary>
     public async Task<byte[]> StampAsync(Stream message, InboundAuthenticationResult result, CancellationToken cancellationToken)
     {
         var parsed = await MimeMessage.LoadAsync(message, cancellationToken);
-        AuthenticationResultsHeader.RemoveClaims(parsed.Headers, authservId);
-        parsed.Headers.Insert(0, new Header(AuthenticationResultsHeader.FieldName, result.HeaderValue));
+        Stamp(parsed, result);
         var options = FormatOptions.Default.Clone();
         options.NewLineFormat = NewLineFormat.Dos;
         using var output = new MemoryStream();

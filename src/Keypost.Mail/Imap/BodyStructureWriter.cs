@@ -9,8 +9,11 @@ internal static class BodyStructureWriter
     {
         if (entity is null)
         {
-            // An empty message still has a body: RFC 2045's default text/plain.
-            w.Raw("(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 0 0)");
+            // An empty message still has a body: RFC 2045's default text/plain. So has one that could not be
+            // parsed: all of its octets, as stored.
+            var size = parsed.IsUnparsed ? parsed.Raw.Length : 0;
+            var lines = parsed.IsUnparsed ? parsed.Lines(0, parsed.Raw.Length) : 0;
+            w.Raw("(\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" ").Number(size).Raw(" ").Number(lines).Raw(")");
             return;
         }
 

@@ -21,18 +21,24 @@ internal static class FetchParser
             return items;
         }
 
-        var first = Item(t);
-        switch (first.Name)
+        // RFC 9051 §6.4.5 and §9: fetch = ... ("ALL" / "FULL" / "FAST" / fetch-att / "(" fetch-att *(SP fetch-att) ")"):
+        // the macros stand alone and are no fetch-att, so "(ALL)" is a syntax error.
+        if (t.TryKeyword("ALL"))
         {
-            case "ALL":
-                return [FetchItem.Simple("FLAGS"), FetchItem.Simple("INTERNALDATE"), FetchItem.Simple("RFC822.SIZE"), FetchItem.Simple("ENVELOPE")];
-            case "FAST":
-                return [FetchItem.Simple("FLAGS"), FetchItem.Simple("INTERNALDATE"), FetchItem.Simple("RFC822.SIZE")];
-            case "FULL":
-                return [FetchItem.Simple("FLAGS"), FetchItem.Simple("INTERNALDATE"), FetchItem.Simple("RFC822.SIZE"), FetchItem.Simple("ENVELOPE"), FetchItem.Simple("BODY")];
-            default:
-                return [first];
+            return [FetchItem.Simple("FLAGS"), FetchItem.Simple("INTERNALDATE"), FetchItem.Simple("RFC822.SIZE"), FetchItem.Simple("ENVELOPE")];
         }
+
+        if (t.TryKeyword("FAST"))
+        {
+            return [FetchItem.Simple("FLAGS"), FetchItem.Simple("INTERNALDATE"), FetchItem.Simple("RFC822.SIZE")];
+        }
+
+        if (t.TryKeyword("FULL"))
+        {
+            return [FetchItem.Simple("FLAGS"), FetchItem.Simple("INTERNALDATE"), FetchItem.Simple("RFC822.SIZE"), FetchItem.Simple("ENVELOPE"), FetchItem.Simple("BODY")];
+        }
+
+        return [Item(t)];
     }
 
     private static FetchItem Item(ImapTokenizer t)
@@ -40,7 +46,7 @@ internal static class FetchParser
         var name = t.Take(c => ImapTokenizer.IsAtomChar(c) && c != '[' && c != '<', "a fetch attribute").ToUpperInvariant();
         if (t.Peek != '[')
         {
-            if (name is "ALL" or "FAST" or "FULL" or "FLAGS" or "INTERNALDATE" or "RFC822.SIZE" or "UID" or "ENVELOPE"
+            if (name is "FLAGS" or "INTERNALDATE" or "RFC822.SIZE" or "UID" or "ENVELOPE"
                 or "BODYSTRUCTURE" or "BODY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT")
             {
                 return FetchItem.Simple(name);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Keypost.Mail.Queue;
+using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Imap;
 
@@ -146,7 +147,20 @@ internal sealed partial class ImapSession
             }
 
             var withFlags = seenNow.Contains(uid) && !items.Any(i => i.Name == "FLAGS");
-            FetchResponseWriter.Write(_writer, sequence, entry, parsed, byUid, withFlags, items);
+            var mark = _connection.Output.Length;
+            try
+            {
+                FetchResponseWriter.Write(_writer, sequence, entry, parsed, byUid, withFlags, items);
+            }
+            catch (Exception e) when (parsed is not null && e is not OperationCanceledException)
+            {
+                // A message MimeKit parsed into a tree we cannot describe is still served: its octets as stored,
+                // with the minimal ENVELOPE and BODYSTRUCTURE of an unstructured message.
+                _context.Logger.LogWarning(e, "FETCH of UID {Uid} served without MIME structure", uid);
+                _connection.Output.SetLength(mark);
+                FetchResponseWriter.Write(_writer, sequence, entry, ParsedMessage.Opaque(parsed.Raw), byUid, withFlags, items);
+            }
+
             selected.Flags[uid] = entry.Flags;
         }
 

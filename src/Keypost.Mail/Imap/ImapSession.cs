@@ -147,26 +147,30 @@ internal sealed partial class ImapSession
         }
 
         var t = new ImapTokenizer(command.Parts);
-        string tag;
+        string? tag = null;
         string name;
         try
         {
-            tag = t.Atom();
-            if (!ImapTokenizer.IsValidTag(tag))
+            var word = t.Atom();
+            if (!ImapTokenizer.IsValidTag(word))
             {
                 throw new ImapParseException("bad tag");
             }
 
+            tag = word;
             t.Space();
             name = t.Atom().ToUpperInvariant();
         }
         catch (ImapParseException)
         {
-            _connection.WriteLine("* BAD Malformed command");
+            // RFC 9051 §7.1.3: BAD is tagged whenever the tag could be read, or the client waits for it forever.
+            _connection.WriteLine((tag ?? "*") + " BAD Malformed command");
             CountError();
             return;
         }
 
+        // What this command wrote is dropped when it fails, so a half-written response never reaches the client.
+        var mark = _connection.Output.Length;
         string result;
         try
         {
@@ -183,6 +187,18 @@ internal sealed partial class ImapSession
             _done = true;
             return;
         }
+        catch (Exception e) when (!IsConnectionFailure(e, cancellationToken))
+        {
+            // One failing command must not end the session, let alone the process: RFC 5530 SERVERBUG says the
+            // fault is ours, and the client may go on with other commands.
+            _context.Logger.LogError(e, "IMAP command {Command} failed", name);
+            if (_connection.Output.Length >= mark)
+            {
+                _connection.Output.SetLength(mark);
+            }
+
+            result = "NO [SERVERBUG] Internal error in this command";
+        }
 
         if (result.Length > 0)
         {
@@ -194,6 +210,12 @@ internal sealed partial class ImapSession
             CountError();
         }
     }
+
+    /// <summary>Failures that mean the connection itself is gone or the server stops: these end the session.</summary>
+    private static bool IsConnectionFailure(Exception e, CancellationToken cancellationToken) =>
+        e is IOException or SocketException or AuthenticationException or ObjectDisposedException or TimeoutException
+            or ImapLineTooLongException
+        || (e is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     private void CountError()
     {

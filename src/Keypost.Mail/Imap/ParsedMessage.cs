@@ -10,20 +10,62 @@ internal sealed class ParsedMessage
 {
     private readonly Dictionary<MimeEntity, (long Begin, long End)> _offsets = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>
+    /// MIME nesting deeper than this is not parsed further: the deepest part is served as an opaque leaf. The
+    /// writers of BODYSTRUCTURE and ENVELOPE recurse once per level, and a stack overflow cannot be caught.
+    /// </summary>
+    public const int MaxMimeDepth = 64;
+
     public ParsedMessage(byte[] raw)
+        : this(raw, parse: true)
+    {
+    }
+
+    private ParsedMessage(byte[] raw, bool parse)
     {
         Raw = raw;
-        using var stream = new MemoryStream(raw, writable: false);
-        var parser = new MimeParser(stream, MimeFormat.Entity);
-        var begins = new Dictionary<MimeEntity, long>(ReferenceEqualityComparer.Instance);
-        parser.MimeEntityBegin += (_, e) => begins[e.Entity] = e.BeginOffset;
-        parser.MimeEntityEnd += (_, e) => _offsets[e.Entity] = (begins.GetValueOrDefault(e.Entity), e.EndOffset);
-        Message = parser.ParseMessage();
+        try
+        {
+            if (!parse)
+            {
+                throw new FormatException("served as opaque octets");
+            }
+
+            using var stream = new MemoryStream(raw, writable: false);
+            var parser = new MimeParser(CreateOptions(), stream, MimeFormat.Entity);
+            var begins = new Dictionary<MimeEntity, long>(ReferenceEqualityComparer.Instance);
+            parser.MimeEntityBegin += (_, e) => begins[e.Entity] = e.BeginOffset;
+            parser.MimeEntityEnd += (_, e) => _offsets[e.Entity] = (begins.GetValueOrDefault(e.Entity), e.EndOffset);
+            Message = parser.ParseMessage();
+        }
+        catch (FormatException)
+        {
+            // A stored message that is not RFC 5322 (APPEND accepts any octets, RFC 9051 §6.3.12) is still served:
+            // its octets as they are, an envelope of NILs and a single text/plain body, so one odd message cannot
+            // break every client's sync of the mailbox.
+            _offsets.Clear();
+            Message = new MimeMessage();
+            Message.Headers.Clear();
+            IsUnparsed = true;
+        }
     }
 
     public byte[] Raw { get; }
 
     public MimeMessage Message { get; }
+
+    /// <summary>The octets served as they are, without MIME structure: the fallback when serving the parsed tree failed.</summary>
+    public static ParsedMessage Opaque(byte[] raw) => new(raw, parse: false);
+
+    /// <summary>True when the octets could not be parsed as a message: <see cref="Message"/> is empty then.</summary>
+    public bool IsUnparsed { get; }
+
+    private static ParserOptions CreateOptions()
+    {
+        var options = ParserOptions.Default.Clone();
+        options.MaxMimeDepth = MaxMimeDepth;
+        return options;
+    }
 
     /// <summary>Where the entity's MIME header starts and its content ends.</summary>
     public (long Begin, long End) RangeOf(MimeEntity entity) =>
@@ -32,6 +74,12 @@ internal sealed class ParsedMessage
     /// <summary>The octet just after the blank line that ends the header block starting at <paramref name="begin"/>.</summary>
     public long HeaderEnd(long begin, long end)
     {
+        if (IsUnparsed)
+        {
+            // No header could be read: every octet is body text.
+            return begin;
+        }
+
         var span = Raw.AsSpan((int)begin, (int)(end - begin));
         if (span.StartsWith("\r\n"u8))
         {

@@ -7,20 +7,34 @@ namespace Keypost.Mail.Imap;
 /// <summary>SEARCH keys (RFC 9051 §6.4.4) compiled to a predicate; ESEARCH return options are not supported.</summary>
 internal static class SearchParser
 {
-    public static Func<SearchCandidate, bool> Parse(ImapTokenizer t)
+    /// <summary>
+    /// How deep parentheses, NOT and OR may nest. The parser and the predicate it builds both recurse once per
+    /// level, and a stack overflow cannot be caught in .NET: it takes the whole process down. No real client
+    /// nests more than a few levels.
+    /// </summary>
+    public const int MaxDepth = 64;
+
+    public static Func<SearchCandidate, bool> Parse(ImapTokenizer t) => Parse(t, 0);
+
+    private static Func<SearchCandidate, bool> Parse(ImapTokenizer t, int depth)
     {
-        var first = Key(t);
+        var first = Key(t, depth);
         var keys = new List<Func<SearchCandidate, bool>> { first };
         while (t.TrySpace())
         {
-            keys.Add(Key(t));
+            keys.Add(Key(t, depth));
         }
 
         return c => keys.All(k => k(c));
     }
 
-    private static Func<SearchCandidate, bool> Key(ImapTokenizer t)
+    private static Func<SearchCandidate, bool> Key(ImapTokenizer t, int depth)
     {
+        if (++depth > MaxDepth)
+        {
+            throw new ImapParseException("search keys nested too deep");
+        }
+
         if (SequenceSet.IsStart(t.Peek))
         {
             var set = SequenceSet.Parse(t);
@@ -29,7 +43,7 @@ internal static class SearchParser
 
         if (t.TryTake('('))
         {
-            var inner = Parse(t);
+            var inner = Parse(t, depth);
             t.Expect(')');
             return inner;
         }
@@ -56,12 +70,12 @@ internal static class SearchParser
             case "UNKEYWORD": t.Space(); t.Atom(); return _ => true;
             case "NOT":
                 t.Space();
-                return Not(Key(t));
+                return Not(Key(t, depth));
             case "OR":
                 t.Space();
-                var left = Key(t);
+                var left = Key(t, depth);
                 t.Space();
-                var right = Key(t);
+                var right = Key(t, depth);
                 return c => left(c) || right(c);
             case "UID":
                 t.Space();

@@ -43,6 +43,7 @@ public sealed class SmtpListenerOptions
     /// <summary>Concurrent sessions over all endpoints; more get 421 at once.</summary>
     public int MaxSessions { get; init; } = 1000;
 
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where the one line per transaction and every unexpected session error go.</summary>

@@ -24,9 +24,43 @@ internal sealed record SmtpReply(int Code, string? EnhancedCode, IReadOnlyList<s
                 sb.Append(EnhancedCode).Append(' ');
             }
 
-            sb.Append(Lines[i]).Append("\r\n");
+            AppendAscii(sb, Lines[i]);
+            sb.Append("\r\n");
         }
 
-        return Encoding.UTF8.GetBytes(sb.ToString());
+        return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+
+    // RFC 5321 §4.2: reply text is US-ASCII (RFC 6531 §3.7.4 allows UTF-8 only once SMTPUTF8 is in use; ASCII is
+    // right in every case). Texts quoting RFCs or a client's words are made ASCII here, in one place.
+    private static void AppendAscii(StringBuilder sb, string text)
+    {
+        foreach (var c in text)
+        {
+            switch (c)
+            {
+                case '\u00a7':
+                    sb.Append("section ");
+                    break;
+                case '\u2026':
+                    sb.Append("...");
+                    break;
+                case '\u2018' or '\u2019':
+                    sb.Append('\'');
+                    break;
+                case '\u201c' or '\u201d':
+                    sb.Append('"');
+                    break;
+                case '\u2013' or '\u2014':
+                    sb.Append('-');
+                    break;
+                case >= ' ' and < '\u007f':
+                    sb.Append(c);
+                    break;
+                default:
+                    sb.Append('?');
+                    break;
+            }
+        }
     }
 }

@@ -131,8 +131,31 @@ internal sealed class SmtpSession
             return Reject(new SmtpReply(500, "5.5.2", "Error: control character in command"));
         }
 
-        return await DispatchAsync(verb, argument, cancellationToken);
+        try
+        {
+            return await DispatchAsync(verb, argument, cancellationToken);
+        }
+        catch (Exception e) when (!IsConnectionFailure(e, cancellationToken))
+        {
+            Logger.LogError(e, "SMTP command {Verb} failed", verb);
+            if (verb is "DATA" or "AUTH" or "STARTTLS")
+            {
+                // These read further lines or change the stream: after a failure in the middle of one, what the
+                // client sends next cannot be told apart from commands, so the only safe answer is to close.
+                _connection.Write(new SmtpReply(421, "4.3.0", Options.HostName + " Error: local error, closing"));
+                return false;
+            }
+
+            // One line in, one reply out: the transaction is forgotten (RFC 5321 §4.1.1.5) and the session goes on.
+            _transaction = null;
+            return Reject(new SmtpReply(451, "4.3.0", "Error: local error in processing, transaction reset"));
+        }
     }
+
+    /// <summary>Failures that mean the connection itself is gone or the server stops: these end the session.</summary>
+    private static bool IsConnectionFailure(Exception e, CancellationToken cancellationToken) =>
+        e is IOException or SocketException or AuthenticationException or ObjectDisposedException or TimeoutException
+        || (e is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     // Between transactions a drain interrupts the wait for the next command (null); inside one, only the hard stop does.
     private async Task<SmtpLine?> ReadCommandLineAsync(CancellationToken cancellationToken)
@@ -340,6 +363,13 @@ internal sealed class SmtpSession
         try
         {
             result = await _context.Acceptor.AcceptAsync(session, envelope, buffer.OpenRead(), cancellationToken);
+        }
+        catch (FormatException e)
+        {
+            // The content cannot be parsed as a message (RFC 5322): retrying cannot change that, so the refusal
+            // is permanent (RFC 3463 5.6.0: other or undefined media error) rather than 451, retried for days.
+            Logger.LogInformation(e, "DATA refused: not a parseable message");
+            return (new SmtpReply(554, "5.6.0", "Error: message content is not a valid RFC 5322 message"), null);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

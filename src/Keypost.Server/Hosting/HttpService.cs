@@ -74,6 +74,7 @@ internal sealed class HttpService(
         var app = builder.Build();
         app.Use(SeparateListenersAsync);
         app.UseRateLimiter();
+        app.Use(WkdEndpoints.GuardAsync);
         var wkd = new WkdEndpoints(
             store,
             config.Domains.Select(d => new WkdDomainSettings(Core.Addresses.EmailAddress.NormalizeDomain(d.Name), d.WkdPolicy, d.SubmissionAddress)),

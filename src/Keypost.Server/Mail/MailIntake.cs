@@ -29,57 +29,102 @@ public sealed class MailIntake(
 {
     public async Task<AcceptResult> AcceptAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        await message.CopyToAsync(buffer, cancellationToken);
-        var data = buffer.ToArray();
-        string? folder = null;
+        // One copy of the octets, sized exactly: the session's buffer (a spill file for large messages) is read once.
+        var data = await ReadAllAsync(message, cancellationToken);
+        MimeMessage parsed;
+        try
+        {
+            // persistent: the parsed parts point into data instead of copying it (a 20 MB message stays 20 MB).
+            parsed = await MimeMessage.LoadAsync(ParserOptions.Default, new MemoryStream(data, writable: false), persistent: true, cancellationToken);
+        }
+        catch (FormatException)
+        {
+            // Retrying cannot make this a message: refuse for good (RFC 3463 5.6.0) rather than 451 retried for days.
+            return new AcceptResult(554, "5.6.0", "message refused: its header section cannot be parsed (RFC 5322 section 2.2)");
+        }
 
+        string? folder = null;
+        var head = new StringBuilder();
         if (session.Kind == SmtpListenerKind.Inbound)
         {
-            var result = await authenticator.AuthenticateAsync(new MemoryStream(data, writable: false), session.RemoteAddress, session.HeloName, envelope.ReversePath?.ToString(), cancellationToken);
+            var result = await authenticator.AuthenticateAsync(parsed, session.RemoteAddress, session.HeloName, envelope.ReversePath?.ToString(), cancellationToken);
             if (result.Disposition == MessageDisposition.Reject && honourDmarcReject)
             {
+                // RFC 7489 §6.6.1: without exactly one author domain DMARC cannot run; say what is wrong with From.
+                if (result.Dmarc.FromDomain is null)
+                {
+                    return new AcceptResult(550, "5.7.1", $"message refused: {result.Dmarc.Reason ?? "no usable From address"}; exactly one From address with a domain is required (RFC 5322 section 3.6.2)");
+                }
+
                 // RFC 7489 §10.3: reject during the SMTP transaction, naming DMARC.
                 return new AcceptResult(550, "5.7.1", $"rejected by the DMARC policy of {result.Dmarc.FromDomain}");
             }
 
-            data = await authenticator.StampAsync(new MemoryStream(data, writable: false), result, cancellationToken);
-            var (stripped, parsed) = await WithoutFolderHeaderAsync(data, cancellationToken);
-            data = stripped;
-            if (result.Disposition == MessageDisposition.Quarantine)
-            {
-                data = Prepend("X-Keypost-Quarantine: DMARC policy of the From domain says quarantine\r\n", data);
-            }
-
+            // The folder header is ours alone: every copy a sender wrote is removed before ours is added.
+            parsed.Headers.RemoveAll(MaildirStore.FolderHeader);
+            authenticator.Stamp(parsed, result);
             if (junk is not null && junk.ShouldFileInJunk(parsed, result, envelope.Recipients))
             {
                 folder = "Junk";
             }
-        }
-        else
-        {
-            // A local user must not choose a folder in another local user's mailbox either.
-            data = (await WithoutFolderHeaderAsync(data, cancellationToken)).Data;
-            if (gateway is not null)
+
+            if (folder is not null)
             {
-                data = await gateway.ProcessAsync(envelope, data, cancellationToken);
+                // The first line, where LocalDelivery looks for it and where no sender can put it (removed above).
+                head.Append(MaildirStore.FolderHeader).Append(": ").Append(folder).Append("\r\n");
             }
+
+            head.Append(ReceivedHeader(session, envelope));
+            if (result.Disposition == MessageDisposition.Quarantine)
+            {
+                head.Append("X-Keypost-Quarantine: DMARC policy of the From domain says quarantine\r\n");
+            }
+
+            // Written once, straight from the parsed tree over data: no intermediate whole-message copies.
+            using var output = new MemoryStream(data.Length + head.Length + 1024);
+            output.Write(Encoding.UTF8.GetBytes(head.ToString()));
+            await parsed.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, output, cancellationToken);
+            output.Position = 0;
+            var queued = await queue.EnqueueAsync(envelope, output, cancellationToken);
+            return AcceptResult.Queued(queued);
+        }
+
+        // A local user must not choose a folder in another local user's mailbox either.
+        if (parsed.Headers.Contains(MaildirStore.FolderHeader))
+        {
+            parsed.Headers.RemoveAll(MaildirStore.FolderHeader);
+            using var output = new MemoryStream(data.Length + 1024);
+            await parsed.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, output, cancellationToken);
+            data = output.ToArray();
+        }
+
+        if (gateway is not null)
+        {
+            data = await gateway.ProcessAsync(envelope, data, cancellationToken);
         }
 
         data = Prepend(ReceivedHeader(session, envelope), data);
-        if (session.Kind == SmtpListenerKind.Submission && envelope.ReversePath is { } sender)
+        if (envelope.ReversePath is { } sender)
         {
             data = await signer.SignAsync(new MemoryStream(data, writable: false), sender.Domain, cancellationToken);
         }
 
-        if (folder is not null)
-        {
-            // The first line, where LocalDelivery looks for it and where no sender can put it (removed above).
-            data = Prepend($"{MaildirStore.FolderHeader}: {folder}\r\n", data);
-        }
-
         var id = await queue.EnqueueAsync(envelope, new MemoryStream(data, writable: false), cancellationToken);
         return AcceptResult.Queued(id);
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream message, CancellationToken cancellationToken)
+    {
+        if (message.CanSeek)
+        {
+            var exact = new byte[message.Length - message.Position];
+            await message.ReadExactlyAsync(exact, cancellationToken);
+            return exact;
+        }
+
+        using var buffer = new MemoryStream();
+        await message.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
     }
 
     // RFC 5321 §4.4 trace line; RFC 3848 protocol names say whether TLS and AUTH were used.
@@ -97,22 +142,6 @@ public sealed class MailIntake(
     {
         var kept = new string(helo.Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']').Take(255).ToArray());
         return kept.Length == 0 ? "unknown" : kept;
-    }
-
-    // The folder header is ours alone: every copy a sender wrote is removed before ours is added.
-    private static async Task<(byte[] Data, MimeMessage Message)> WithoutFolderHeaderAsync(byte[] data, CancellationToken cancellationToken)
-    {
-        var message = await MimeMessage.LoadAsync(new MemoryStream(data, writable: false), cancellationToken);
-        if (!message.Headers.Contains(MaildirStore.FolderHeader))
-        {
-            return (data, message);
-        }
-
-        message.Headers.RemoveAll(MaildirStore.FolderHeader);
-
-        using var output = new MemoryStream();
-        await message.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, output, cancellationToken);
-        return (output.ToArray(), message);
     }
 
     private static byte[] Prepend(string header, byte[] data)

@@ -17,12 +17,15 @@ public sealed class ImapTestServer : IAsyncDisposable
     public const string Luke = "luke@jedi.test";
     public const string LukePassword = "use-the-force";
 
-    private ImapTestServer(ImapListener listener, MaildirStore store, TempDirectory? owned)
+    private ImapTestServer(ImapListener listener, MaildirStore store, TempDirectory? owned, FakeMailAccounts accounts)
     {
         Listener = listener;
         Store = store;
         _owned = owned;
+        Accounts = accounts;
     }
+
+    public FakeMailAccounts Accounts { get; }
 
     private readonly TempDirectory? _owned;
 
@@ -56,7 +59,7 @@ public sealed class ImapTestServer : IAsyncDisposable
         };
         var listener = new ImapListener(configure?.Invoke(options) ?? options, accounts, store);
         await listener.StartAsync(CancellationToken.None);
-        return new ImapTestServer(listener, store, owned);
+        return new ImapTestServer(listener, store, owned, accounts);
     }
 
     public Task<string> DeliverAsync(string message) =>

@@ -15,11 +15,14 @@ public sealed class SmtpTestServer : IAsyncDisposable
     public const string HostName = "mx.jedi.test";
     public const string LukePassword = "use-the-force";
 
-    private SmtpTestServer(SmtpListener listener, RecordingAcceptor acceptor)
+    private SmtpTestServer(SmtpListener listener, RecordingAcceptor acceptor, FakeMailAccounts accounts)
     {
         Listener = listener;
         Acceptor = acceptor;
+        Accounts = accounts;
     }
+
+    public FakeMailAccounts Accounts { get; }
 
     public SmtpListener Listener { get; }
 
@@ -52,7 +55,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
         };
         var listener = new SmtpListener(configure?.Invoke(options) ?? options, accounts, acceptor);
         await listener.StartAsync(CancellationToken.None);
-        return new SmtpTestServer(listener, acceptor);
+        return new SmtpTestServer(listener, acceptor, accounts);
     }
 
     /// <summary>Connects to the inbound port, reads the greeting and says EHLO.</summary>

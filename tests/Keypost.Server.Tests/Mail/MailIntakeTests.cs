@@ -91,6 +91,52 @@ public sealed class MailIntakeTests : IAsyncLifetime
         Assert.DoesNotContain("dkim=pass", stored, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(SmtpListenerKind.Inbound, "x\r\n")]
+    [InlineData(SmtpListenerKind.Submission, "x\r\n")]
+    [InlineData(SmtpListenerKind.Inbound, "not a header line\r\nFrom: leia@rebel.test\r\n\r\nbody\r\n")]
+    public async Task Data_that_is_not_a_message_is_refused_for_good(SmtpListenerKind kind, string data)
+    {
+        var result = await AcceptAsync(kind, "leia@rebel.test", IPAddress.Loopback, data);
+
+        Assert.Equal(554, result.Code);
+        Assert.Equal("5.6.0", result.EnhancedCode);
+        Assert.Empty(await _queue.ListAsync(CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("To: luke@jedi.test\r\nSubject: no author\r\n\r\nbody\r\n", "no From header")]
+    [InlineData("From: \r\nTo: luke@jedi.test\r\n\r\nbody\r\n", "exactly one mailbox")]
+    [InlineData("From: leia@rebel.test\r\nFrom: han@rebel.test\r\n\r\nbody\r\n", "more than one From header")]
+    public async Task A_message_without_one_usable_from_is_refused_naming_the_problem(string message, string problem)
+    {
+        var result = await AcceptAsync(SmtpListenerKind.Inbound, "leia@rebel.test", IPAddress.Loopback, message);
+
+        Assert.Equal(550, result.Code);
+        Assert.Contains(problem, result.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("DMARC policy of", result.Text, StringComparison.Ordinal);
+        Assert.Empty(await _queue.ListAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_large_inbound_message_is_stored_whole()
+    {
+        var body = new System.Text.StringBuilder();
+        for (var i = 0; i < 40_000; i++)
+        {
+            body.Append("line ").Append(i).Append(" of the plans\r\n");
+        }
+
+        var signed = await new DkimSigningService(_keys).SignAsync(new MemoryStream(Encoding.ASCII.GetBytes(Message.Replace("The plans are in R2.\r\n", body.ToString(), StringComparison.Ordinal))), "rebel.test", CancellationToken.None);
+        var result = await AcceptAsync(SmtpListenerKind.Inbound, "leia@rebel.test", IPAddress.Loopback, Encoding.ASCII.GetString(signed));
+
+        Assert.Equal(250, result.Code);
+        var stored = await StoredAsync(result);
+        Assert.Contains("dkim=pass", stored, StringComparison.Ordinal);
+        Assert.EndsWith(Encoding.ASCII.GetString(signed)[^200..], stored, StringComparison.Ordinal);
+        Assert.Contains("line 39999 of the plans", stored, StringComparison.Ordinal);
+    }
+
     private Task<AcceptResult> AcceptAsync(SmtpListenerKind kind, string from, IPAddress client, string message)
     {
         var session = new SmtpSessionInfo(kind, client, from.Split('@')[1], IsSecure: true, kind == SmtpListenerKind.Submission ? from : null);

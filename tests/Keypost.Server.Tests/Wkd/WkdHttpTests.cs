@@ -38,6 +38,42 @@ public sealed class WkdHttpTests : IAsyncLifetime
         Assert.Equal(LukeCertificate, await response.Content.ReadAsByteArrayAsync());
     }
 
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    [InlineData("OPTIONS")]
+    [InlineData("PATCH")]
+    public async Task Other_methods_get_405_with_allow(string method)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), WkdUrls.Advanced(EmailAddress.Parse("luke@jedi.test")));
+        request.Content = method is "POST" or "PUT" or "PATCH" ? new ByteArrayContent([1, 2, 3]) : null;
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(["GET", "HEAD"], response.Content.Headers.Allow.OrderBy(m => m, StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("https://openpgpkey.jedi.test/.well-known/openpgpkey/jedi.test/./hu/{0}")]
+    [InlineData("https://openpgpkey.jedi.test/.well-known/openpgpkey/./jedi.test/hu/{0}")]
+    [InlineData("https://openpgpkey.jedi.test/.well-known/openpgpkey/jedi.test/hu/{0}/")]
+    [InlineData("https://openpgpkey.jedi.test/.well-known/openpgpkey/jedi.test//hu/{0}")]
+    [InlineData("https://openpgpkey.jedi.test/.well-known/openpgpkey/jedi.test/hu//{0}")]
+    [InlineData("https://openpgpkey.jedi.test/.well-known/openpgpkey/jedi.test/x/../hu/{0}")]
+    [InlineData("https://jedi.test/.well-known/openpgpkey/hu/{0}/")]
+    [InlineData("https://jedi.test/.well-known/openpgpkey/./hu/{0}")]
+    [InlineData("https://jedi.test/.well-known/openpgpkey/policy/")]
+    public async Task Paths_not_in_canonical_form_are_not_found(string template)
+    {
+        var text = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, WkdHash.Compute("luke"));
+        // As sent on the wire: System.Uri would otherwise remove the dot segments before the server sees them.
+        var url = new Uri(text, new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true });
+        using var response = await _client.GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     [Fact]
     public async Task Head_gives_headers_without_body()
     {

@@ -20,14 +20,22 @@ public sealed class FakeMailAccounts : IMailAccounts
         return this;
     }
 
+    /// <summary>When set, every call throws it: a failing accounts store, as seen from a session.</summary>
+    public Exception? Failure { get; set; }
+
     public Task<bool> IsHostedDomainAsync(string domain, CancellationToken cancellationToken) =>
-        Task.FromResult(_domains.Contains(domain));
+        Failure is { } failure ? Task.FromException<bool>(failure) : Task.FromResult(_domains.Contains(domain));
 
     public Task<bool> AccountExistsAsync(EmailAddress address, CancellationToken cancellationToken) =>
-        Task.FromResult(_passwords.ContainsKey(address.Canonical));
+        Failure is { } failure ? Task.FromException<bool>(failure) : Task.FromResult(_passwords.ContainsKey(address.Canonical));
 
     public Task<EmailAddress?> AuthenticateAsync(string userName, string password, CancellationToken cancellationToken)
     {
+        if (Failure is { } failure)
+        {
+            return Task.FromException<EmailAddress?>(failure);
+        }
+
         var ok = EmailAddress.TryParse(userName, out var address, out _)
                  && _passwords.TryGetValue(address!.Canonical, out var expected)
                  && expected == password;

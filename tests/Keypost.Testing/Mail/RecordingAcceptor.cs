@@ -13,10 +13,18 @@ public sealed class RecordingAcceptor : IMessageAcceptor
 
     public bool Throw { get; set; }
 
+    /// <summary>When set, thrown instead of accepting (Throw throws an IOException).</summary>
+    public Exception? Failure { get; set; }
+
     public IReadOnlyList<ReceivedMessage> Messages => _messages.ToArray();
 
     public async Task<AcceptResult> AcceptAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
         if (Throw)
         {
             throw new IOException("disk full");
