@@ -24,9 +24,14 @@ public sealed class WkdLookupLogTests
         using var found = await client.GetAsync(new Uri($"https://openpgpkey.jedi.test/.well-known/openpgpkey/jedi.test/hu/{hash}?l=luke"));
         using var missing = await client.GetAsync(new Uri($"https://jedi.test/.well-known/openpgpkey/hu/{WkdHash.Compute("vader")}?l=vader"));
 
-        var lines = server.Server.Services.GetFakeLogCollector().GetSnapshot()
-            .Where(r => r.Category == "Keypost.Directory.Wkd")
-            .ToList();
+        // The line is written when the handler returns, which may be just after the client has the response.
+        var collector = server.Server.Services.GetFakeLogCollector();
+        List<FakeLogRecord> lines;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((lines = collector.GetSnapshot().Where(r => r.Category == "Keypost.Directory.Wkd").ToList()).Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
 
         Assert.Equal(2, lines.Count);
         Assert.All(lines, r => Assert.Equal(LogLevel.Information, r.Level));
