@@ -1,3 +1,17 @@
 using BenchmarkDotNet.Running;
+using Keypost.Bench.Transparency;
+
+if (args is ["transparency-store", .. var storeArgs])
+{
+    await TransparencyStoreLoad.RunAsync(storeArgs);
+    return;
+}
+
+if (args is ["transparency", .. var rest])
+{
+    // A load harness, not a BenchmarkDotNet suite: a million-binding fill does not fit BDN's repeated iterations.
+    TransparencyLoad.Run(rest);
+    return;
+}
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

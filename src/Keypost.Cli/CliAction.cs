@@ -6,8 +6,8 @@ using Keypost.Server.Configuration;
 namespace Keypost.Cli;
 
 /// <summary>
-/// Runs a command body and turns the errors a user can cause into one line on stderr and exit code 1;
-/// KEYPOST_DEBUG=1 shows the whole exception.
+/// Runs a command body and turns the errors a user can cause into one line on stderr and exit code 1 (2 for a
+/// <see cref="CliUsageException"/>); KEYPOST_DEBUG=1 shows the whole exception.
 /// </summary>
 public static class CliAction
 {
@@ -21,6 +21,11 @@ public static class CliAction
         {
             await Console.Error.WriteLineAsync("keypost: cancelled");
             return 130;
+        }
+        catch (CliUsageException e)
+        {
+            await ReportAsync(e);
+            return 2;
         }
         catch (Exception e) when (e is AddressFormatException or OpenPgpException or DirectoryException or ConfigException
                                       or IOException or UnauthorizedAccessException or CliException)

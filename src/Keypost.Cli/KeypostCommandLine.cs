@@ -15,6 +15,7 @@ public static class KeypostCommandLine
             WkdCommands.Create(),
             KeyCommands.Create(),
             DirectoryCommands.Create(),
+            LogCommands.Create(),
             UserCommands.Create(),
             QueueCommands.Create(),
             DnsRecordsCommand.Create(),

@@ -72,6 +72,9 @@ public sealed class TestServer : IAsyncDisposable
         return new HttpClient(handler);
     }
 
+    /// <summary>Writes the CA certificate as PEM, for external tools that must trust this server.</summary>
+    public void WriteCaPem(string path) => _ca.WriteCertificatePem(path);
+
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();

@@ -42,6 +42,15 @@ public sealed class ClientProfile
 
     public Client.Discovery.KeyChangePolicy OnKeyChange { get; set; } = Client.Discovery.KeyChangePolicy.Refuse;
 
+    /// <summary>
+    /// Whether reading may look up a signer's key by WKD (listing only, once per sender per period); false turns
+    /// every lookup made for reading off. `--no-lookup` does the same for one command.
+    /// </summary>
+    public bool ReadLookups { get; set; } = true;
+
+    /// <summary>How long after looking a sender up reading leaves that sender's domain alone (hours).</summary>
+    public double ReadLookupPeriodHours { get; set; } = 24;
+
     [JsonIgnore]
     public string Home { get; private set; } = "";
 
@@ -50,6 +59,13 @@ public sealed class ClientProfile
 
     [JsonIgnore]
     public string PinsPath => Path.Combine(Home, "pins.db");
+
+    /// <summary>Senders' public keys and lookup times (no message content).</summary>
+    [JsonIgnore]
+    public string SignerKeysPath => Path.Combine(Home, "signer-keys.json");
+
+    [JsonIgnore]
+    public string ListedFoldersPath => Path.Combine(Home, "listed.json");
 
     public static string ResolveHome(string? home) =>
         Path.GetFullPath(home ?? Environment.GetEnvironmentVariable("KEYPOST_HOME")

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Keypost.Client;
 using Keypost.Client.Contacts;
 using Keypost.Client.Discovery;
+using Keypost.Client.Reading;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.Policy;
 using Keypost.Mail.Dns;
@@ -26,8 +27,10 @@ public sealed class ClientSession : IDisposable
                 profile.HttpsPort,
                 _ca);
         Pins = new PinStore(profile.PinsPath, TimeProvider.System);
-        Discovery = new KeyDiscovery(new WkdClient(_http), Pins, profile.OnKeyChange);
         Policy = new SendPolicy(profile.Policies, profile.DefaultPolicy);
+        // The per-domain policy also decides a domain without a transparency log: require refuses it.
+        var logs = new LogChecker(_http, new LogStore(Path.Combine(profile.Home, "logs.db"), TimeProvider.System), TimeProvider.System);
+        Discovery = new KeyDiscovery(new WkdClient(_http), Pins, profile.OnKeyChange, logs, d => Policy.For(d) == EncryptionPolicy.Require);
     }
 
     public ClientProfile Profile { get; }
@@ -37,6 +40,17 @@ public sealed class ClientSession : IDisposable
     public KeyDiscovery Discovery { get; }
 
     public SendPolicy Policy { get; }
+
+    /// <summary>Signer keys for reading: held keys first; lookups only when <paramref name="lookups"/> and the profile allow.</summary>
+    public async Task<SignerKeys> SignerKeysAsync(bool lookups, CancellationToken cancellationToken) =>
+        new(
+            await KnownSignerKeys.LoadAsync(Profile.SignerKeysPath, cancellationToken),
+            Pins,
+            lookups && Profile.ReadLookups ? Discovery : null,
+            TimeProvider.System,
+            TimeSpan.FromHours(Profile.ReadLookupPeriodHours));
+
+    public ListedFolders Listed => new(Profile.ListedFoldersPath);
 
     /// <summary>The mail server login: the password comes from $KEYPOST_PASSWORD or the first line of a file.</summary>
     public MailServerConnection Server(string? passwordFile) =>

@@ -1,6 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Keypost.Cli.ClientSide;
-using Keypost.Client.Reading;
 using Keypost.Client.Sending;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
@@ -8,16 +9,18 @@ using Keypost.Core.Text;
 
 namespace Keypost.Cli.Commands;
 
-/// <summary>The user's commands: `client init`, `lookup`, `contact`, `send`, `inbox`, `read`.</summary>
+/// <summary>The user's commands: `client init`, `lookup`, `contact`, `send`; the reading ones are in <see cref="ReadingCommands"/>.</summary>
 public static class ClientCommands
 {
     private static Option<string?> Home() => new("--home") { Description = "The user's Keypost directory (default: $KEYPOST_HOME or ~/.keypost)" };
 
     private static Option<string?> PasswordFile() => new("--password-file") { Description = "Mail password file (default: $KEYPOST_PASSWORD)" };
 
+    private static Option<bool> Json() => new("--json") { Description = "Write the result as JSON (schema: docs/cli-json.md)" };
+
     private static Option<string?> PassphraseFile() => new("--passphrase-file") { Description = "Secret key passphrase file (default: $KEYPOST_PASSPHRASE)" };
 
-    public static IEnumerable<Command> Create() => [Init(), Lookup(), Contact(), Send(), Inbox(), Read()];
+    public static IEnumerable<Command> Create() => [Init(), Lookup(), Contact(), Send(), .. ReadingCommands.Create()];
 
     private static Command Init()
     {
@@ -77,13 +80,34 @@ public static class ClientCommands
     {
         var home = Home();
         var address = new Argument<string>("address") { Description = "Whose key to find" };
-        var command = new Command("lookup", "Find an address's key by WKD and show how it was verified.") { address, home };
+        var json = Json();
+        var command = new Command("lookup", "Find an address's key by WKD and show how it was verified.") { address, json, home };
         command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
         {
             using var session = new ClientSession(ClientProfile.Load(result.GetValue(home)));
             var found = await session.Discovery.DiscoverAsync(EmailAddress.Parse(result.GetValue(address)!), cancellationToken);
+            if (result.GetValue(json))
+            {
+                var document = CliJson.Document("lookup");
+                document["address"] = found.Address.ToString();
+                document["usable"] = found.Usable;
+                document["fingerprint"] = found.Certificate?.Fingerprint;
+                document["method"] = CliJson.Name(found.Lookup.Method);
+                document["url"] = found.Lookup.Url.ToString();
+                document["pin"] = found.Pin is { } pin ? CliJson.Name(pin.Outcome) : null;
+                document["explanation"] = DisplayText.Escape(found.Explanation);
+                document["userIds"] = CliJson.Array(found.Certificate?.UserIds.Select(u => DisplayText.Escape(u.Text)) ?? []);
+                await CliJson.WriteAsync(document);
+                return found.Usable ? 0 : 1;
+            }
+
             await Console.Out.WriteLineAsync($"{found.Address}: {found.Explanation}");
             await Console.Out.WriteLineAsync($"  looked up at {found.Lookup.Url}");
+            if (found.Log is { } log)
+            {
+                await Console.Out.WriteLineAsync(
+                    $"  proved by the log: size {log.Checkpoint.Size}, epoch {log.Epoch.Epoch} ({log.Epoch.Time:yyyy-MM-dd'T'HH:mm:ss'Z'}), version {log.Binding!.Version}");
+            }
             foreach (var uid in found.Certificate?.UserIds ?? [])
             {
                 await Console.Out.WriteLineAsync($"  uid {DisplayText.Escape(uid.Text)}");
@@ -116,10 +140,26 @@ public static class ClientCommands
         }));
 
         var listHome = Home();
-        var list = new Command("list", "List your contacts' pinned keys.") { listHome };
+        var listJson = Json();
+        var list = new Command("list", "List your contacts' pinned keys.") { listJson, listHome };
         list.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
         {
             using var session = new ClientSession(ClientProfile.Load(result.GetValue(listHome)));
+            if (result.GetValue(listJson))
+            {
+                var document = CliJson.Document("contacts");
+                document["contacts"] = new JsonArray((await session.Pins.ListAsync(cancellationToken)).Select(p => (JsonNode?)new JsonObject
+                {
+                    ["address"] = p.Address,
+                    ["fingerprint"] = p.Fingerprint,
+                    ["method"] = CliJson.Name(p.Method),
+                    ["firstSeen"] = p.FirstSeen.ToString("O", CultureInfo.InvariantCulture),
+                    ["lastVerified"] = p.LastVerified.ToString("O", CultureInfo.InvariantCulture),
+                }).ToArray());
+                await CliJson.WriteAsync(document);
+                return 0;
+            }
+
             foreach (var pin in await session.Pins.ListAsync(cancellationToken))
             {
                 await Console.Out.WriteLineAsync($"{pin.Address}\t{pin.Fingerprint}\t{pin.Method}\tfirst seen {pin.FirstSeen:yyyy-MM-dd}\tlast verified {pin.LastVerified:yyyy-MM-dd}");
@@ -152,9 +192,10 @@ public static class ClientCommands
         var from = new Option<string?>("--from") { Description = "Your address (default: the profile's)" };
         var password = PasswordFile();
         var passphrase = PassphraseFile();
+        var json = Json();
         var command = new Command("send", "Encrypt and sign when every recipient has a verified key (as the domain policies say), then submit.")
         {
-            from, to, subject, body, attach, home, password, passphrase,
+            from, to, subject, body, attach, json, home, password, passphrase,
         };
         command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
         {
@@ -166,6 +207,24 @@ public static class ClientCommands
                 var report = await sender.SendAsync(
                     new OutgoingMessage(result.GetValue(from) ?? session.Profile.Address, result.GetValue(to)!, result.GetValue(subject)!, text, result.GetValue(attach)),
                     cancellationToken);
+                if (result.GetValue(json))
+                {
+                    var document = CliJson.Document("send");
+                    document["encrypted"] = report.Mode == Core.Policy.SendMode.Encrypt;
+                    document["mode"] = CliJson.Name(report.Mode);
+                    document["reason"] = DisplayText.Escape(report.Reason);
+                    document["messageId"] = report.MessageId;
+                    document["recipients"] = new JsonArray(report.Recipients.Select(r => (JsonNode?)new JsonObject
+                    {
+                        ["address"] = r.Address.ToString(),
+                        ["usable"] = r.Usable,
+                        ["fingerprint"] = r.Certificate?.Fingerprint,
+                        ["explanation"] = DisplayText.Escape(r.Explanation),
+                    }).ToArray());
+                    await CliJson.WriteAsync(document);
+                    return 0;
+                }
+
                 foreach (var recipient in report.Recipients)
                 {
                     await Console.Out.WriteLineAsync($"{recipient.Address}: {recipient.Explanation}");
@@ -182,73 +241,5 @@ public static class ClientCommands
             }
         }));
         return command;
-    }
-
-    private static Command Inbox()
-    {
-        var home = Home();
-        var password = PasswordFile();
-        var passphrase = PassphraseFile();
-        var command = new Command("inbox", "List your inbox over IMAP, with each message's encryption and signature state.") { home, password, passphrase };
-        command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
-        {
-            using var session = new ClientSession(ClientProfile.Load(result.GetValue(home)));
-            var reader = new MailReader(session.Discovery, session.UnlockKey(result.GetValue(passphrase)), session.Server(result.GetValue(password)));
-            foreach (var message in await reader.ReadInboxAsync(cancellationToken))
-            {
-                await Console.Out.WriteLineAsync($"{message.Uid}\t{Describe(message)}\t{message.Result.DisplayFrom}\t{message.Result.DisplaySubject}");
-            }
-
-            return 0;
-        }));
-        return command;
-    }
-
-    private static Command Read()
-    {
-        var home = Home();
-        var uid = new Argument<uint>("id") { Description = "The message's id, as 'keypost inbox' shows it" };
-        var password = PasswordFile();
-        var passphrase = PassphraseFile();
-        var command = new Command("read", "Decrypt and show one message, with who signed it and how their key was verified.") { uid, home, password, passphrase };
-        command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
-        {
-            using var session = new ClientSession(ClientProfile.Load(result.GetValue(home)));
-            var reader = new MailReader(session.Discovery, session.UnlockKey(result.GetValue(passphrase)), session.Server(result.GetValue(password)));
-            var message = (await reader.ReadInboxAsync(cancellationToken)).FirstOrDefault(m => m.Uid == result.GetValue(uid))
-                ?? throw new CliException($"no message {result.GetValue(uid)} in the inbox");
-            await Console.Out.WriteLineAsync($"From: {message.Result.DisplayFrom}");
-            await Console.Out.WriteLineAsync($"Subject: {message.Result.DisplaySubject}");
-            await Console.Out.WriteLineAsync($"[{Describe(message)}]");
-            foreach (var warning in message.Result.Warnings)
-            {
-                await Console.Out.WriteLineAsync($"[warning: {DisplayText.Escape(warning)}]");
-            }
-
-            await Console.Out.WriteLineAsync();
-            // The sender chose these bytes: escape each line, so no control or bidi character reaches the terminal.
-            foreach (var line in message.Text.ReplaceLineEndings("\n").Split('\n'))
-            {
-                await Console.Out.WriteLineAsync(DisplayText.Escape(line));
-            }
-
-            foreach (var attachment in message.Result.Attachments)
-            {
-                await Console.Out.WriteLineAsync($"[attachment: {attachment.DisplayFileName} ({attachment.ContentType})]");
-            }
-
-            return 0;
-        }));
-        return command;
-    }
-
-    private static string Describe(ReadMessage message)
-    {
-        var encryption = message.Result.Encryption.IsEncrypted ? "encrypted" : "not encrypted";
-        var signature = message.Result.Signature;
-        var signed = signature.IsValid
-            ? $"signed by {signature.SignerAddress}, key {signature.SignerFingerprint} verified by WKD and your pin"
-            : signature.Status == Core.PgpMime.PgpMimeSignatureStatus.Unsigned ? "not signed" : $"signature NOT valid: {DisplayText.Escape(signature.Reason ?? signature.Status.ToString())}";
-        return $"{encryption}, {signed}";
     }
 }

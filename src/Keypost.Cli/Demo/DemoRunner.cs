@@ -70,13 +70,20 @@ public sealed class DemoRunner(TextWriter output, bool keep)
         await new KeyPublisher(jedi.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(lukeKey.Certificate.ToBinary(), null, cancellationToken);
         await new KeyPublisher(rebel.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(leiaKey.Certificate.ToBinary(), null, cancellationToken);
         await Step($"Luke's key {lukeKey.Fingerprint} is published by jedi.test, Leia's {leiaKey.Fingerprint} by rebel.test");
+        // The servers' sequencers seal an epoch within a second; sealing here keeps the demo from waiting for it.
+        await jedi.Server.Transparency!.SequenceAsync(cancellationToken);
+        await rebel.Server.Transparency!.SequenceAsync(cancellationToken);
+        await Step($"both domains logged the keys: jedi.test's log key is {jedi.Server.Transparency.VerifierKey("jedi.test")}");
 
         using var http = WkdHttp.CreateHttpClient(resolver, ports.Https, ca.Certificate);
-        var leiaDiscovery = new KeyDiscovery(new WkdClient(http), new PinStore(Path.Combine(root, "leia-client", "pins.db"), TimeProvider.System));
+        var leiaPins = new PinStore(Path.Combine(root, "leia-client", "pins.db"), TimeProvider.System);
+        var leiaLogs = new LogStore(Path.Combine(root, "leia-client", "logs.db"), TimeProvider.System);
+        var leiaDiscovery = new KeyDiscovery(new WkdClient(http), leiaPins, KeyChangePolicy.Refuse, new LogChecker(http, leiaLogs, TimeProvider.System), _ => true);
         var found = await leiaDiscovery.DiscoverAsync(Luke, cancellationToken);
-        if (found.Certificate?.Fingerprint == lukeKey.Fingerprint && found.Usable)
+        if (found.Certificate?.Fingerprint == lukeKey.Fingerprint && found.Usable && found.Log is { } proof)
         {
             await Step($"Leia's software asked jedi.test for {Luke} ({found.Lookup.Url.Host}): {found.Explanation}");
+            await output.WriteLineAsync($"      proved by the log: size {proof.Checkpoint.Size}, epoch {proof.Epoch.Epoch}, version {proof.Binding!.Version}; verified: VRF, map, inclusion, checkpoint signature");
         }
         else
         {
@@ -124,9 +131,10 @@ public sealed class DemoRunner(TextWriter output, bool keep)
 
         var lukeServer = new MailServerConnection(jediAddress.ToString(), ports.Submission, ports.Imaps, Luke.ToString(), LukePassword, ca.Certificate);
         var lukeDiscovery = new KeyDiscovery(new WkdClient(http), new PinStore(Path.Combine(root, "luke-client", "pins.db"), TimeProvider.System));
-        var inbox = await new MailReader(lukeDiscovery, lukeKey.Unlock(LukePassword), lukeServer).ReadInboxAsync(cancellationToken);
-        var read = inbox.FirstOrDefault();
-        if (read is null)
+        var lukeSigners = new SignerKeys(KnownSignerKeys.InMemory(), null, lukeDiscovery, TimeProvider.System);
+        var inbox = await new MailReader(lukeKey.Unlock(LukePassword), lukeServer, lukeSigners).ListAsync(MailReader.Inbox, null, cancellationToken);
+        var read = inbox.Messages.FirstOrDefault();
+        if (read?.Result is null)
         {
             await Fail("Luke's inbox is empty over IMAP");
             return 1;
@@ -152,8 +160,44 @@ public sealed class DemoRunner(TextWriter output, bool keep)
             await Fail("the decrypted subject or body is not what Leia wrote");
         }
 
+        failures += await SwapAsync(jedi, http, leiaKey.Unlock(LeiaPassword), leiaServer, leiaPins, leiaLogs, policy, cancellationToken);
         await output.WriteLineAsync(failures == 0 ? "demo: every step succeeded" : $"demo: {failures} step(s) FAILED");
         return failures == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Issue #8 (a): jedi.test's operator swaps Luke's certificate in the database by SQL, bypassing the directory's
+    /// code and so the log. WKD now serves the forged key; Leia's next send must refuse, naming the failed check.
+    /// </summary>
+    private async Task<int> SwapAsync(DemoDomain jedi, HttpClient http, UnlockedSecretKey leia, MailServerConnection leiaServer,
+        PinStore pins, LogStore logs, SendPolicy policy, CancellationToken cancellationToken)
+    {
+        var forged = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker" }).Certificate;
+        await using (var connection = await jedi.Server.Store.Database.ConnectAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "UPDATE certificates SET data = $1, fingerprint = $2 WHERE address = $3 AND state = 'current'";
+            command.Parameters.AddWithValue("$1", CertificateMinimizer.Minimize(forged, Luke).ToBinary());
+            command.Parameters.AddWithValue("$2", forged.Fingerprint);
+            command.Parameters.AddWithValue("$3", Luke.Canonical);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await Step($"jedi.test's operator swapped Luke's key for {forged.Fingerprint} by SQL; WKD now serves the forged key");
+        // A later session of Leia's software: nothing cached, same pins and log state.
+        var discovery = new KeyDiscovery(new WkdClient(http), pins, KeyChangePolicy.Refuse, new LogChecker(http, logs, TimeProvider.System), _ => true);
+        try
+        {
+            await new MailSender(discovery, policy, leia, leiaServer, TimeProvider.System)
+                .SendAsync(new OutgoingMessage(leia.Certificate.UserIds[0].Address!.ToString(), [Luke.ToString()], "Are you there?", "Luke?"), cancellationToken);
+            await Fail("Leia's send went out with the swapped key");
+            return 1;
+        }
+        catch (SendRefusedException e) when (e.Message.Contains("transparency check failed", StringComparison.Ordinal))
+        {
+            await Step($"Leia's send was refused: {e.Message}");
+            return 0;
+        }
     }
 
     private static async Task<string?> WaitForMailAsync(string maildir, TimeSpan patience, CancellationToken cancellationToken)

@@ -4,10 +4,14 @@ using Keypost.Core.Addresses;
 namespace Keypost.Client.Discovery;
 
 /// <summary>
-/// Finds a recipient's key by WKD and holds it against the user's pin: first use pins it, the same key is
-/// confirmed, and a different key is refused (or, by choice, used with a warning) showing both fingerprints.
+/// Finds a recipient's key by WKD, holds it to the domain's transparency log when a <see cref="LogChecker"/> is
+/// given, and to the user's pin: first use pins it, the same key is confirmed, and a different key is refused (or,
+/// by choice, used with a warning) showing both fingerprints. A failed log check makes the key unusable and names
+/// the check; a domain without a log is refused when <paramref name="logRequired"/> says so for its domain, and
+/// otherwise falls back to the pins with a warning.
 /// </summary>
-public sealed class KeyDiscovery(WkdClient wkd, PinStore pins, KeyChangePolicy onChange = KeyChangePolicy.Refuse)
+public sealed class KeyDiscovery(WkdClient wkd, PinStore pins, KeyChangePolicy onChange = KeyChangePolicy.Refuse,
+    LogChecker? log = null, Func<string, bool>? logRequired = null)
 {
     public async Task<DiscoveredKey> DiscoverAsync(EmailAddress address, CancellationToken cancellationToken)
     {
@@ -17,18 +21,57 @@ public sealed class KeyDiscovery(WkdClient wkd, PinStore pins, KeyChangePolicy o
             return new DiscoveredKey(address, lookup, null, false, $"no key published for {address}");
         }
 
+        LogCheckResult? logged = null;
+        if (log is not null)
+        {
+            try
+            {
+                logged = await log.CheckAsync(lookup, cancellationToken);
+            }
+            catch (Exception e) when (e is HttpRequestException or WkdException
+                || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                logged = new LogCheckResult(LogOutcome.Failed, $"transparency check failed: the log of {address.Domain} did not answer ({e.Message})");
+            }
+
+            if (logged.Outcome == LogOutcome.Failed)
+            {
+                return new DiscoveredKey(address, lookup, null, false, $"{certificate.Fingerprint} refused for {address}: {logged.Message}", LogFailure: logged.Message);
+            }
+
+            if (logged.Outcome == LogOutcome.NoLog && logRequired?.Invoke(address.Domain) == true)
+            {
+                var message = $"{address.Domain} publishes no transparency log, and the policy for {address.Domain} requires one";
+                return new DiscoveredKey(address, lookup, null, false, $"{certificate.Fingerprint} refused for {address}: {message}", LogFailure: message);
+            }
+        }
+
+        var proved = logged?.Outcome == LogOutcome.Proved;
+        var note = logged switch
+        {
+            { Outcome: LogOutcome.Proved } => "; " + logged.Message,
+            { Outcome: LogOutcome.NoLog } => $"; WARNING: {logged.Message}, so only the pin vouches for it",
+            _ => "",
+        };
         var pin = await pins.CheckAsync(address, certificate.Fingerprint, cancellationToken);
+        if (proved && pin.Outcome != PinOutcome.Changed)
+        {
+            // Pins record "proved by the log".
+            await pins.UpgradeAsync(address, certificate.Fingerprint, PinMethod.Transparency, cancellationToken);
+        }
+
         return pin.Outcome switch
         {
-            PinOutcome.New => new DiscoveredKey(address, lookup, pin, true, $"{certificate.Fingerprint}, found by WKD ({lookup.Method.ToString().ToLowerInvariant()} method), pinned on first use"),
-            PinOutcome.Match => new DiscoveredKey(address, lookup, pin, true, $"{certificate.Fingerprint}, matches the pin ({Describe(pin.Previous!.Method)} since {pin.Previous.FirstSeen:yyyy-MM-dd})"),
+            PinOutcome.New => new DiscoveredKey(address, lookup, pin, true, $"{certificate.Fingerprint}, found by WKD ({lookup.Method.ToString().ToLowerInvariant()} method), pinned on first use{note}", logged?.Proof),
+            PinOutcome.Match => new DiscoveredKey(address, lookup, pin, true, $"{certificate.Fingerprint}, matches the pin ({Describe(pin.Previous!.Method)} since {pin.Previous.FirstSeen:yyyy-MM-dd}){note}", logged?.Proof),
             _ => new DiscoveredKey(
                 address,
                 lookup,
                 pin,
                 onChange == KeyChangePolicy.Warn,
-                $"the key for {address} CHANGED: pinned {pin.Previous!.Fingerprint}, now offered {certificate.Fingerprint}; "
-                + $"check the new fingerprint with {address} and run 'keypost contact verify {address} {certificate.Fingerprint}'"),
+                $"the key for {address} CHANGED: pinned {pin.Previous!.Fingerprint}, now offered {certificate.Fingerprint}{note}; "
+                + $"check the new fingerprint with {address} and run 'keypost contact verify {address} {certificate.Fingerprint}'",
+                logged?.Proof),
         };
     }
 

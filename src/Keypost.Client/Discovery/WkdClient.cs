@@ -104,7 +104,7 @@ public sealed class WkdClient(HttpClient http, TimeProvider? clock = null, TimeS
             throw new OpenPgpException(OpenPgpError.NoUserIdForAddress, $"the key {url.Host} serves for {address} carries no user ID for that address");
         }
 
-        return WkdLookupResult.Found(address, method, url, CertificateMinimizer.Minimize(certificate, address));
+        return WkdLookupResult.Found(address, method, url, CertificateMinimizer.Minimize(certificate, address), data);
     }
 
     // The handler may wrap the resolver's failure (a custom ConnectCallback's exception becomes the inner one).

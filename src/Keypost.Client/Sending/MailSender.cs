@@ -35,6 +35,13 @@ public sealed class MailSender(KeyDiscovery discovery, SendPolicy policy, Unlock
             found.Add(await discovery.DiscoverAsync(recipient, cancellationToken));
         }
 
+        // A key the domain's log does not prove stops the send, whatever the policy: it names the failed check.
+        var unproved = found.Where(f => f.LogFailure is not null).ToList();
+        if (unproved.Count > 0)
+        {
+            throw new SendRefusedException(string.Join("; ", unproved.Select(f => f.Explanation)));
+        }
+
         var changed = found.Where(f => f.Pin?.Outcome == Contacts.PinOutcome.Changed && !f.Usable).ToList();
         if (changed.Count > 0)
         {

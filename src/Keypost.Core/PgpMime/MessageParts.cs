@@ -39,11 +39,14 @@ internal static class MessageParts
     /// <summary>
     /// Parts offered as files: declared attachments, non-text parts, and any part holding OpenPGP data, which
     /// is never decrypted or joined with its neighbours outside an RFC 3156 root (EFAIL direct exfiltration).
+    /// An application/pgp-encrypted part is left out only when it is what RFC 3156 §4 puts there ("Version: 1");
+    /// one that holds ciphertext is stray data and is listed, with a warning.
     /// </summary>
     public static List<PgpMimeAttachment> Attachments(MimeEntity? root) =>
         All(root)
             .OfType<MimePart>()
-            .Where(p => p is not ApplicationPgpSignature and not ApplicationPgpEncrypted)
+            .Where(p => p is not ApplicationPgpSignature)
+            .Where(p => !IsPgpEncrypted(p) || HoldsArmor(p))
             .Select(p => (Part: p, OpenPgp: HoldsOpenPgp(p)))
             .Where(p => p.OpenPgp || p.Part.IsAttachment || !p.Part.ContentType.IsMimeType("text", "*"))
             .Select(p => new PgpMimeAttachment(
@@ -56,13 +59,13 @@ internal static class MessageParts
     public static bool HasNestedSignature(MimeEntity? root) =>
         All(root).Skip(1).Any(e => e is MultipartSigned or ApplicationPgpSignature || e.ContentType.IsMimeType("multipart", "signed"));
 
-    public static bool HoldsOpenPgp(MimePart part)
-    {
-        if (part is ApplicationPgpEncrypted || part.ContentType.IsMimeType("application", "pgp-encrypted"))
-        {
-            return true;
-        }
+    public static bool HoldsOpenPgp(MimePart part) => IsPgpEncrypted(part) || HoldsArmor(part);
 
+    private static bool IsPgpEncrypted(MimePart part) =>
+        part is ApplicationPgpEncrypted || part.ContentType.IsMimeType("application", "pgp-encrypted");
+
+    private static bool HoldsArmor(MimePart part)
+    {
         if (part.Content is null)
         {
             return false;

@@ -146,7 +146,9 @@ public sealed class PgpMimeComposer
     }
 
     // RFC 3156 §3 and §4: the encrypted data is a MIME entity in canonical form (CRLF) and 7-bit, so that no
-    // transport re-encodes it; RFC 9788 §2.1.1: its root part carries the protected headers and hp="cipher".
+    // transport re-encodes it; RFC 9788 §2.1.1: its root part carries the protected headers and hp="cipher", and
+    // protected-headers="v1" beside it for Thunderbird and mutt. No legacy display element (RFC 9788 §2.1.2):
+    // see docs/protected-headers.md.
     private static byte[] InnerEntity(MimeEntity body, HeaderList headers)
     {
         // A copy: the caller's message stays as it was.
@@ -155,7 +157,7 @@ public sealed class PgpMimeComposer
         original.Position = 0;
         var entity = MimeEntity.Load(original);
         ProtectedHeaders.Copy(headers, entity.Headers, ProtectedHeaders.Protected);
-        entity.ContentType.Parameters[ProtectedHeaders.Parameter] = ProtectedHeaders.Cipher;
+        ProtectedHeaders.Declare(entity);
         entity.Prepare(EncodingConstraint.SevenBit);
 
         using var output = new MemoryStream();

@@ -36,22 +36,47 @@ public sealed class PgpMimeReader
     public PgpMimeReadResult Read(
         MimeMessage message, IEnumerable<UnlockedSecretKey> keys, Func<ulong, Certificate?> findCertificate)
     {
+        ArgumentNullException.ThrowIfNull(findCertificate);
+        // Every step completes synchronously with a synchronous finder.
+        return ReadAsync(message, keys, (id, _, _) => ValueTask.FromResult(findCertificate(id)), CancellationToken.None)
+            .AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// As <see cref="Read"/>, with a finder that may look a key up elsewhere. It is called at most once, and only
+    /// when the message carries a signature over the whole message: unsigned mail causes no lookup at all.
+    /// </summary>
+    /// <param name="findSigner">
+    /// Finds the certificate for the signing key ID, given the From the signature will be judged against
+    /// (protected when present), or null.
+    /// </param>
+    public async ValueTask<PgpMimeReadResult> ReadAsync(
+        MimeMessage message,
+        IEnumerable<UnlockedSecretKey> keys,
+        Func<ulong, InternetAddressList, CancellationToken, ValueTask<Certificate?>> findSigner,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(keys);
-        ArgumentNullException.ThrowIfNull(findCertificate);
-        var checker = new SignatureChecker(findCertificate);
+        ArgumentNullException.ThrowIfNull(findSigner);
 
         // The gateway's disclaimer shape (see PgpMimeDisclaimer): the encrypted part is read as if it were the
         // root, the disclaimer is kept apart and never joined with what is decrypted.
         var disclaimer = PgpMimeDisclaimer.Split(message.Body);
         if (EncryptedPayload(disclaimer?.Encrypted ?? message.Body) is not { } ciphertext)
         {
-            return NotEncrypted(message, checker);
+            var outerHeaders = ReadHeaders.Choose(message, null);
+            var rootSigner = message.Body is MultipartSigned rootSigned ? DetachedKeyId(rootSigned) : null;
+            var outerChecker = await CheckerAsync(rootSigner, outerHeaders.From, findSigner, cancellationToken);
+            return NotEncrypted(message, outerChecker);
         }
 
         var payload = OpenPgpDecryptor.Decrypt(ciphertext, keys.ToList(), maxPlaintextBytes);
         var entity = Load(payload.Plaintext);
         var headers = ReadHeaders.Choose(message, entity);
+        var signerKeyId = payload.Signature is { } inline ? unchecked((ulong)inline.KeyId)
+            : entity is MultipartSigned innerSigned ? DetachedKeyId(innerSigned) : null;
+        var checker = await CheckerAsync(signerKeyId, headers.From, findSigner, cancellationToken);
         var encryption = new PgpMimeEncryption(
             true,
             true,
@@ -73,6 +98,27 @@ public sealed class PgpMimeReader
 
         return new PgpMimeReadResult(entity, headers, encryption, signature, MessageParts.Attachments(entity), warnings, disclaimer?.Text);
     }
+
+    // The one key the signature names, resolved before judging, so the judging itself stays synchronous.
+    private static async ValueTask<SignatureChecker> CheckerAsync(
+        ulong? keyId,
+        InternetAddressList from,
+        Func<ulong, InternetAddressList, CancellationToken, ValueTask<Certificate?>> findSigner,
+        CancellationToken cancellationToken)
+    {
+        if (keyId is not { } id)
+        {
+            return new SignatureChecker(_ => null);
+        }
+
+        var certificate = await findSigner(id, from, cancellationToken);
+        return new SignatureChecker(k => k == id ? certificate : null);
+    }
+
+    private static ulong? DetachedKeyId(MultipartSigned signed) =>
+        signed.Count == 2 && signed[1] is MimePart part && DetachedSignature(part) is { } signature
+            ? unchecked((ulong)signature.KeyId)
+            : null;
 
     // RFC 3156 §4: only a root multipart/encrypted with this protocol, a version part and one data part.
     private static byte[]? EncryptedPayload(MimeEntity? body)

@@ -14,6 +14,16 @@ internal static class ProtectedHeaders
     /// <summary>RFC 9788 §2.1.1: hp="cipher" on an encrypted message.</summary>
     public const string Cipher = "cipher";
 
+    /// <summary>
+    /// The older marker (draft-autocrypt-lamps-protected-headers, as Enigmail, Thunderbird and mutt write and
+    /// read it): protected-headers="v1" on the root of the encrypted part. Thunderbird and mutt show the
+    /// protected Subject only when it is there, so Keypost writes both markers and reads either.
+    /// </summary>
+    public const string LegacyParameter = "protected-headers";
+
+    /// <summary>The only value of <see cref="LegacyParameter"/> there is.</summary>
+    public const string LegacyVersion = "v1";
+
     /// <summary>RFC 9788 §4.1.1 (hcp_baseline): the obscured Subject of the outer message.</summary>
     public const string ObscuredSubject = "[...]";
 
@@ -49,9 +59,21 @@ internal static class ProtectedHeaders
         }
     }
 
-    /// <summary>True when <paramref name="entity"/> declares protected headers (hp="cipher" or hp="clear").</summary>
+    /// <summary>Marks <paramref name="entity"/> as the root of the encrypted part with both markers.</summary>
+    public static void Declare(MimeEntity entity)
+    {
+        entity.ContentType.Parameters[Parameter] = Cipher;
+        entity.ContentType.Parameters[LegacyParameter] = LegacyVersion;
+    }
+
+    /// <summary>
+    /// True when <paramref name="entity"/> declares protected headers: RFC 9788's hp="cipher" or hp="clear", or
+    /// the older protected-headers="v1" that Thunderbird and Enigmail write (and Thunderbird alone, without hp).
+    /// </summary>
     public static bool AreDeclared(MimeEntity entity) =>
-        entity.ContentType.Parameters.TryGetValue(Parameter, out string? value)
-        && (string.Equals(value, Cipher, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(value, "clear", StringComparison.OrdinalIgnoreCase));
+        (entity.ContentType.Parameters.TryGetValue(Parameter, out string? value)
+            && (string.Equals(value, Cipher, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(value, "clear", StringComparison.OrdinalIgnoreCase)))
+        || (entity.ContentType.Parameters.TryGetValue(LegacyParameter, out string? legacy)
+            && string.Equals(legacy, LegacyVersion, StringComparison.OrdinalIgnoreCase));
 }

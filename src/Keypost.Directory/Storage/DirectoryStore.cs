@@ -144,6 +144,24 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
         return result;
     }
 
+    /// <summary>The addresses whose current certificate WKD serves under this domain and hash.</summary>
+    public async Task<IReadOnlyList<string>> FindAddressesForWkdAsync(string domain, string wkdHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT address FROM certificates WHERE domain = $1 AND wkd_hash = $2 AND state = 'current' ORDER BY id";
+        command.Parameters.AddWithValue("$1", domain);
+        command.Parameters.AddWithValue("$2", wkdHash);
+        var result = new List<string>(1);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
     /// <summary>Certificates currently served, optionally for one domain.</summary>
     public Task<IReadOnlyList<PublishedCertificate>> ListCurrentAsync(string? domain, CancellationToken cancellationToken) =>
         domain is null

@@ -36,6 +36,41 @@ internal static class Migrations
         CREATE INDEX certificates_wkd ON certificates(domain, wkd_hash) WHERE state = 'current';
         CREATE INDEX certificates_address ON certificates(address);
         """,
+
+        // 2: key transparency (docs/transparency.md). Per domain: the log's Ed25519 signing key and the VRF's P-256
+        //    secret key (secret: this file is the server's secret, keep it mode 0600), every binding version with
+        //    what a lookup answer needs, and every epoch's log entry. The certificates table stays the source:
+        //    each certificate row becomes one binding version, in id order.
+        """
+        CREATE TABLE kt_keys (
+            domain      TEXT PRIMARY KEY REFERENCES domains(name),
+            log_key     BLOB NOT NULL,
+            vrf_key     BLOB NOT NULL,
+            created_at  TEXT NOT NULL
+        );
+        CREATE TABLE kt_epochs (
+            domain      TEXT NOT NULL,
+            epoch       INTEGER NOT NULL,
+            entry       BLOB NOT NULL,
+            PRIMARY KEY (domain, epoch)
+        );
+        CREATE TABLE kt_bindings (
+            domain           TEXT NOT NULL,
+            address          TEXT NOT NULL,
+            version          INTEGER NOT NULL,
+            epoch            INTEGER NOT NULL,
+            certificate_id   INTEGER NOT NULL REFERENCES certificates(id),
+            fingerprint      BLOB NOT NULL,
+            certificate_hash BLOB NOT NULL,
+            revoked          INTEGER NOT NULL,
+            vrf_proof        BLOB NOT NULL,
+            map_key          BLOB NOT NULL,
+            opening          BLOB NOT NULL,
+            commitment       BLOB NOT NULL,
+            PRIMARY KEY (domain, address, version)
+        );
+        CREATE INDEX kt_bindings_epoch ON kt_bindings(domain, epoch);
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -79,7 +79,17 @@ public sealed class LoopbackDnsServer : IDisposable
         return this;
     }
 
-    public void Dispose() => server.Stop();
+    public void Dispose()
+    {
+        try
+        {
+            server.Stop();
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(inner => inner is OperationCanceledException))
+        {
+            // ARSoft's Stop cancels its own listener tasks and reports that as a failure; the server is stopped.
+        }
+    }
 
     private LoopbackDnsServer Add(string name, DnsRecordBase record)
     {

@@ -40,6 +40,8 @@ public sealed class KeypostConfig
 
     public MetricsConfig Metrics { get; set; } = new();
 
+    public TransparencyConfig Transparency { get; set; } = new();
+
     /// <summary>
     /// Reads the file through Microsoft.Extensions.Configuration, refuses unknown keys and values of the wrong
     /// type, binds, resolves relative paths and validates; every problem is named by its JSON path.

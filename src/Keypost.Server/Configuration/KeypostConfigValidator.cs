@@ -77,6 +77,7 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
         Positive(errors, "mail.maxImapSessionsPerAccount", config.Mail.MaxImapSessionsPerAccount);
         Positive(errors, "mail.submissionMessagesPerMinute", config.Mail.SubmissionMessagesPerMinute);
         Positive(errors, "mail.giveUpAfterSeconds", config.Mail.GiveUpAfterSeconds);
+        Positive(errors, "transparency.epochIntervalSeconds", config.Transparency.EpochIntervalSeconds);
         if (config.Mail.DeliveryPort is < 1 or > 65535)
         {
             errors.Add($"mail.deliveryPort: {config.Mail.DeliveryPort} is not a TCP port");

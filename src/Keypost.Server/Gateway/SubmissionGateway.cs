@@ -35,6 +35,13 @@ public sealed class SubmissionGateway(DomainMailPolicies policies, RecipientKeyF
         // In parallel: the SMTP client waits for the 250 while remote WKD servers answer (RFC 5321 §4.5.3.2.6).
         var found = await Task.WhenAll(envelope.Recipients.DistinctBy(r => r.Canonical).Select(r => keys.FindAsync(r, cancellationToken)));
 
+        // A key the recipient's domain offers but its log does not prove: refuse rather than send in clear or to it.
+        var refused = found.Where(k => k.IsRefused).ToList();
+        if (refused.Count > 0)
+        {
+            throw new GatewayRefusedException(string.Join("; ", refused.Select(k => $"{k.Address}: {k.Problem}")));
+        }
+
         var missing = found.Where(k => k.Certificate is null).Select(k => k.Address).ToList();
         if (missing.Count > 0)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.RateLimiting;
 using Keypost.Directory.Diagnostics;
 using Keypost.Directory.Storage;
+using Keypost.Directory.Transparency;
 using Keypost.Directory.Wkd;
 using Keypost.Server.Configuration;
 using Keypost.Server.Tls;
@@ -27,6 +28,7 @@ namespace Keypost.Server.Hosting;
 internal sealed class HttpService(
     KeypostConfig config,
     DirectoryStore store,
+    DirectoryTransparency transparency,
     ILoggerFactory loggers,
     DirectoryMetrics metrics,
     MeterProvider meterProvider,
@@ -81,6 +83,7 @@ internal sealed class HttpService(
             loggers.CreateLogger("Keypost.Directory.Wkd"),
             metrics);
         wkd.Map(app);
+        new TransparencyEndpoints(store, transparency).Map(app);
         app.MapGet(HealthPath, health.WriteAsync);
         app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider, configureBranchedPipeline: null, optionsName: null);
         app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));

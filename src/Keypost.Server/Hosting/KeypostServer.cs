@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using Keypost.Directory.Diagnostics;
 using Keypost.Directory.Storage;
+using Keypost.Directory.Transparency;
 using Keypost.Mail.Diagnostics;
 using Keypost.Server.Configuration;
 using Keypost.Server.Mail;
@@ -36,6 +37,9 @@ public sealed class KeypostServer : IAsyncDisposable
 
     public DirectoryStore Store => _parts.Store;
 
+    /// <summary>The domains' transparency logs.</summary>
+    public DirectoryTransparency Transparency => _parts.Transparency;
+
     /// <summary>The SMTP listeners, queue and delivery; null when the configuration has no mail listeners.</summary>
     public MailHost? Mail => _parts.Mail;
 
@@ -63,7 +67,13 @@ public sealed class KeypostServer : IAsyncDisposable
         }
 
         var store = await DirectoryOpener.OpenAsync(config, cancellationToken);
-        var parts = new ServerParts(store);
+        var transparency = await DirectoryTransparency.OpenAsync(
+            store,
+            TimeProvider.System,
+            new TransparencyOptions { EpochInterval = TimeSpan.FromSeconds(config.Transparency.EpochIntervalSeconds) },
+            null,
+            cancellationToken);
+        var parts = new ServerParts(store, transparency);
         var host = Build(config, settings, parts);
         var server = new KeypostServer(host, parts, host.Services.GetService<HttpService>());
         try
@@ -160,12 +170,15 @@ public sealed class KeypostServer : IAsyncDisposable
         services.AddSingleton<IValidateOptions<KeypostConfig>, KeypostConfigValidator>();
         services.AddSingleton(parts);
         services.AddSingleton(parts.Store);
+        services.AddSingleton(parts.Transparency);
         services.AddSingleton(sp => new MailMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton(sp => new DirectoryMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton<KeypostHealth>();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(MailMetrics.MeterName, DirectoryMetrics.MeterName)
             .AddPrometheusExporter());
+
+        services.AddHostedService(sp => new EpochSequencer(parts.Transparency, TimeProvider.System, sp.GetRequiredService<ILogger<EpochSequencer>>()));
 
         // Start order: delivery, HTTP, SMTP, IMAP; a stop runs backwards, so delivery keeps going while SMTP drains.
         if (config.Mail.Enabled)

@@ -88,7 +88,8 @@ public sealed class MailHost : IAsyncDisposable
             var http = wkdHttp ?? ownedHttp;
             var gateway = http is null ? null : new SubmissionGateway(
                 policies,
-                new RecipientKeyFinder(store, new WkdClient(http), TimeProvider.System),
+                new RecipientKeyFinder(store, new WkdClient(http), TimeProvider.System,
+                    new LogChecker(http, new Client.Contacts.LogStore(Path.Combine(config.DataDirectory, "gateway-logs.db"), TimeProvider.System), TimeProvider.System)),
                 new PgpMimeComposer(),
                 config.Hostname);
             var intake = new MailIntake(

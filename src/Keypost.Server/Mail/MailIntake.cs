@@ -100,7 +100,15 @@ public sealed class MailIntake(
 
         if (gateway is not null)
         {
-            data = await gateway.ProcessAsync(envelope, data, cancellationToken);
+            try
+            {
+                data = await gateway.ProcessAsync(envelope, data, cancellationToken);
+            }
+            catch (GatewayRefusedException e)
+            {
+                // RFC 3463 §3.8 5.7.x: refused for a security reason, which the text names.
+                return new AcceptResult(554, "5.7.1", e.Message);
+            }
         }
 
         data = Prepend(ReceivedHeader(session, envelope), data);

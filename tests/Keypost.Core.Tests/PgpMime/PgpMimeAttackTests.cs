@@ -1,6 +1,7 @@
 using System.Text;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.PgpMime;
+using Keypost.Testing.PgpMime;
 using MimeKit;
 
 namespace Keypost.Core.Tests.PgpMime;

@@ -2,6 +2,7 @@ using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.PgpMime;
+using Keypost.Testing.PgpMime;
 using MimeKit;
 using MimeKit.Cryptography;
 
@@ -72,7 +73,7 @@ public sealed class PgpMimeRoundTripTests
     }
 
     [Fact]
-    public void Inner_entity_carries_the_protected_headers_with_hp_cipher_and_is_7bit()
+    public void Inner_entity_carries_the_protected_headers_with_both_markers_and_is_7bit()
     {
         var composed = Compose();
 
@@ -80,6 +81,7 @@ public sealed class PgpMimeRoundTripTests
 
         var root = result.Body!;
         Assert.Equal("cipher", root.ContentType.Parameters["hp"]);
+        Assert.Equal("v1", root.ContentType.Parameters["protected-headers"]);
         Assert.Equal(RealSubject, root.Headers[HeaderId.Subject]);
         Assert.Contains("leia@rebels.test", root.Headers[HeaderId.From], StringComparison.Ordinal);
         Assert.Equal(composed.MessageId, result.MessageId);

@@ -24,7 +24,7 @@ public sealed class CliTests
     [Fact]
     public async Task Every_command_has_help()
     {
-        foreach (var command in new[] { "", "demo", "serve", "wkd hash", "wkd url", "key generate", "key show", "directory publish", "directory list" })
+        foreach (var command in new[] { "", "demo", "serve", "wkd hash", "wkd url", "key generate", "key show", "directory publish", "directory list", "log key" })
         {
             var result = await KeypostCli.RunAsync([.. command.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--help"]);
             Assert.True(result.ExitCode == 0, command + "\n" + result);
@@ -58,6 +58,14 @@ public sealed class CliTests
         var listed = await KeypostCli.RunAsync(["directory", "list"], workingDirectory: directory.Path);
         Assert.StartsWith($"luke@jedi.test\t{fingerprint}\t", listed.StandardOutput, StringComparison.Ordinal);
 
+        // The log's verifier key: C2SP signed-note vkey, stable across runs (the key lives in the database).
+        var vkey = await KeypostCli.RunAsync(["log", "key", "--domain", "jedi.test"], workingDirectory: directory.Path);
+        Assert.True(vkey.ExitCode == 0, vkey.ToString());
+        var parsed = Keypost.Transparency.Notes.NoteVerifier.Parse(vkey.StandardOutput.Trim());
+        Assert.Equal("openpgpkey.jedi.test/.well-known/openpgpkey/jedi.test/log", parsed.Name);
+        Assert.Equal(vkey.StandardOutput, (await KeypostCli.RunAsync(["log", "key", "--domain", "jedi.test"], workingDirectory: directory.Path)).StandardOutput);
+        Assert.Equal(1, (await KeypostCli.RunAsync(["log", "key", "--domain", "empire.test"], workingDirectory: directory.Path)).ExitCode);
+
         await File.WriteAllTextAsync(directory.Combine("junk.asc"), "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n!!!!\n-----END PGP PUBLIC KEY BLOCK-----\n");
         var junk = await KeypostCli.RunAsync(["directory", "publish", "junk.asc"], workingDirectory: directory.Path);
         Assert.Equal(1, junk.ExitCode);
@@ -88,6 +96,9 @@ public sealed class CliTests
         Assert.Contains("-----BEGIN PGP MESSAGE-----", demo.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("Subject: Death Star plans", demo.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("signed by leia@rebel.test", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("proved by the log: size ", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Leia's send was refused", demo.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("certificate differs from the logged one", demo.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("every step succeeded", demo.StandardOutput, StringComparison.Ordinal);
     }
 }

@@ -53,6 +53,7 @@ public sealed class ClientCliTests : IAsyncLifetime
         var lookup = await Run("leia", "lookup", "luke@jedi.test");
         Assert.True(lookup.ExitCode == 0, lookup.ToString());
         Assert.Contains("pinned on first use", lookup.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("proved by the log: size ", lookup.StandardOutput, StringComparison.Ordinal);
 
         var sent = await Run("leia", "send", "--to", "luke@jedi.test", "--subject", "Death Star plans", "--body", "They are in R2-D2.");
         Assert.True(sent.ExitCode == 0, sent.ToString());
@@ -91,6 +92,7 @@ public sealed class ClientCliTests : IAsyncLifetime
 
         var replacement = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("luke@jedi.test")));
         await new KeyPublisher(_jedi.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(replacement.Certificate.ToBinary(), null, CancellationToken.None);
+        await _jedi.Server.Transparency!.SequenceAsync(CancellationToken.None);
 
         var refused = await Run("leia", "send", "--to", "luke@jedi.test", "--subject", "s", "--body", "b");
         Assert.Equal(1, refused.ExitCode);
@@ -118,6 +120,8 @@ public sealed class ClientCliTests : IAsyncLifetime
         var certificate = await File.ReadAllTextAsync(Path.Combine(home, "certificate.asc"));
         var published = await new KeyPublisher(domain.Server.Store, new CertificatePolicy(), TimeProvider.System)
             .PublishAsync(System.Text.Encoding.ASCII.GetBytes(certificate), null, CancellationToken.None);
+        // The server's sequencer logs it within a second; sealing here keeps the test from racing it.
+        await domain.Server.Transparency!.SequenceAsync(CancellationToken.None);
         return Assert.Single(published).Fingerprint;
     }
 

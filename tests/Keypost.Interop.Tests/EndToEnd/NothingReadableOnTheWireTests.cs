@@ -1,4 +1,5 @@
 using System.Text;
+using Keypost.Client.Reading;
 using Keypost.Client.Sending;
 using Keypost.Core.Policy;
 
@@ -43,7 +44,9 @@ public sealed class NothingReadableOnTheWireTests
         Assert.Contains(storedViews, v => v.Contains("-----BEGIN PGP MESSAGE-----", StringComparison.Ordinal));
         AssertNothingReadable(storedViews);
 
-        var read = Assert.Single(await story.LukeReader().ReadInboxAsync(cancellationToken));
+        var listed = Assert.Single((await story.LukeReader().ListAsync(MailReader.Inbox, null, cancellationToken)).Messages);
+        var read = await story.LukeReader().ReadAsync(MailReader.Inbox, listed.Uid, listed.Location.UidValidity, null, cancellationToken);
+        Assert.NotNull(read.Result);
         Assert.Equal(Subject, read.Result.Subject);
         Assert.Contains(Body, read.Text, StringComparison.Ordinal);
         Assert.True(read.Result.Encryption.IsIntegrityProtected);

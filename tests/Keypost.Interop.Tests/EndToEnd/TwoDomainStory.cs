@@ -117,7 +117,10 @@ public sealed class TwoDomainStory : IAsyncDisposable
         new(Rebel.Address.ToString(), Ports.Submission, Ports.Imaps, Leia.ToString(), LeiaPassword, Ca.Certificate);
 
     public MailReader LukeReader() =>
-        new(DiscoveryFor("luke"), LukeKey.Unlock(LukePassword), new MailServerConnection(Jedi.Address.ToString(), Ports.Submission, Ports.Imaps, Luke.ToString(), LukePassword, Ca.Certificate));
+        new(
+            LukeKey.Unlock(LukePassword),
+            new MailServerConnection(Jedi.Address.ToString(), Ports.Submission, Ports.Imaps, Luke.ToString(), LukePassword, Ca.Certificate),
+            new SignerKeys(KnownSignerKeys.InMemory(), null, DiscoveryFor("luke"), TimeProvider.System));
 
     public static SendPolicy Require(string domain) => new(new Dictionary<string, EncryptionPolicy> { [domain] = EncryptionPolicy.Require });
 

@@ -51,6 +51,7 @@ public sealed class GpgPgpMimeTests
         Assert.Contains("[GNUPG:] ENC_TO " + luke.Certificate.Subkeys[0].KeyId.ToString("X16", System.Globalization.CultureInfo.InvariantCulture), status, StringComparison.Ordinal);
         var entity = MimeEntity.Load(inner);
         Assert.Equal("cipher", entity.ContentType.Parameters["hp"]);
+        Assert.Equal("v1", entity.ContentType.Parameters["protected-headers"]);
         Assert.Equal("Death Star plans", entity.Headers[HeaderId.Subject]);
         Assert.Equal(Secret, Assert.IsType<TextPart>(entity).Text.TrimEnd());
     }

@@ -81,6 +81,9 @@ public sealed class SubmissionGatewayTests : IAsyncLifetime
         Assert.True(read.Encryption.IsEncrypted);
         Assert.Equal(PgpMimeSignatureStatus.Unsigned, read.Signature.Status);
         Assert.Equal("Death Star plans", read.Subject);
+        // Issue #18: the gateway writes the composer's form, both protected-header markers.
+        Assert.Equal("cipher", read.Body!.ContentType.Parameters["hp"]);
+        Assert.Equal("v1", read.Body.ContentType.Parameters["protected-headers"]);
         Assert.Contains(Body, ((TextPart)read.Body!).Text, StringComparison.Ordinal);
         Assert.Null(read.Disclaimer);
         Assert.Throws<OpenPgpException>(() => Read(message, _escrow));

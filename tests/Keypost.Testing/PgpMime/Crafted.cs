@@ -9,10 +9,10 @@ using Org.BouncyCastle.Bcpg.OpenPgp;
 using Org.BouncyCastle.Security;
 using Keypost.Testing.OpenPgp;
 
-namespace Keypost.Core.Tests.PgpMime;
+namespace Keypost.Testing.PgpMime;
 
 /// <summary>Builds messages and OpenPGP data by hand with BouncyCastle, including what Keypost never sends.</summary>
-internal static class Crafted
+public static class Crafted
 {
     public static SecretKey Key(string address) =>
         new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse(address)));

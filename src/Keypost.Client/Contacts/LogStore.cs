@@ -1,0 +1,66 @@
+using System.Globalization;
+using Keypost.Transparency.Lookup;
+using Microsoft.Data.Sqlite;
+
+namespace Keypost.Client.Contacts;
+
+/// <summary>
+/// Per transparency log (by origin), on the user's machine: the log key pinned at first contact and the newest
+/// checkpoint verified. A checkpoint is only ever replaced by a larger one, so a rollback cannot be stored.
+/// </summary>
+public sealed class LogStore(string path, TimeProvider clock)
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
+
+    /// <summary>The pinned verifier key and the checkpoint held, or nulls for a log never seen.</summary>
+    public async Task<(string? VerifierKey, TrustedCheckpoint? Checkpoint)> FindAsync(string origin, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT vkey, size, root FROM logs WHERE origin = $o";
+        command.Parameters.AddWithValue("$o", origin);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return (null, null);
+        }
+
+        var checkpoint = reader.IsDBNull(1) ? null : new TrustedCheckpoint(reader.GetInt64(1), (byte[])reader[2]);
+        return (reader.GetString(0), checkpoint);
+    }
+
+    /// <summary>Stores the key on first contact and the verified checkpoint, never over a larger one.</summary>
+    public async Task SaveAsync(string origin, string verifierKey, TrustedCheckpoint checkpoint, string note, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO logs(origin, vkey, size, root, checkpoint, first_seen, updated) VALUES ($o, $k, $s, $r, $c, $now, $now)
+            ON CONFLICT(origin) DO UPDATE SET size = $s, root = $r, checkpoint = $c, updated = $now
+                WHERE logs.vkey = $k AND (logs.size IS NULL OR logs.size <= $s)
+            """;
+        command.Parameters.AddWithValue("$o", origin);
+        command.Parameters.AddWithValue("$k", verifierKey);
+        command.Parameters.AddWithValue("$s", checkpoint.Size);
+        command.Parameters.AddWithValue("$r", checkpoint.RootHash);
+        command.Parameters.AddWithValue("$c", note);
+        command.Parameters.AddWithValue("$now", clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var schema = connection.CreateCommand();
+        schema.CommandText = """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS logs (
+                origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size INTEGER, root BLOB, checkpoint TEXT,
+                first_seen TEXT NOT NULL, updated TEXT NOT NULL);
+            """;
+        await schema.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+}

@@ -1,0 +1,165 @@
+using System.Security.Cryptography;
+using Keypost.Directory.Storage;
+using Keypost.Transparency.Lookup;
+using Keypost.Transparency.Map;
+using Keypost.Transparency.Notes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Keypost.Directory.Transparency;
+
+/// <summary>
+/// The key transparency of every hosted domain: one map and log per domain, replayed from the database at start,
+/// fed by the certificates table (each new row, whoever wrote it through the directory's code, is one new binding
+/// version) and sealed into epochs by <see cref="SequenceAsync"/>.
+/// </summary>
+public sealed class DirectoryTransparency
+{
+    private readonly TransparencyStore _store;
+    private readonly TimeProvider _clock;
+    private readonly TransparencyOptions _options;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, DomainLog> _domains;
+    private readonly SemaphoreSlim _sequencing = new(1, 1);
+
+    private DirectoryTransparency(TransparencyStore store, TimeProvider clock, TransparencyOptions options, ILogger logger, Dictionary<string, DomainLog> domains)
+    {
+        _store = store;
+        _clock = clock;
+        _options = options;
+        _logger = logger;
+        _domains = domains;
+    }
+
+    public TransparencyOptions Options => _options;
+
+    /// <summary>C2SP tlog-tiles: the origin is the log's scheme-less URL prefix.</summary>
+    public static string OriginFor(string domain) => LogLocation.Origin(domain);
+
+    public static async Task<DirectoryTransparency> OpenAsync(DirectoryStore directory, TimeProvider clock, TransparencyOptions options, ILogger? logger, CancellationToken cancellationToken)
+    {
+        var store = new TransparencyStore(directory.Database, clock);
+        var domains = new Dictionary<string, DomainLog>(StringComparer.OrdinalIgnoreCase);
+        foreach (var domain in await directory.ListDomainsAsync(cancellationToken))
+        {
+            var (logKey, vrfKey) = await store.EnsureKeysAsync(domain, cancellationToken);
+            var log = new KeyTransparencyLog(new NoteSigner(OriginFor(domain), logKey), vrfKey);
+            var state = new DomainLog(log);
+            foreach (var (entry, bindings) in await store.LoadEpochsAsync(domain, cancellationToken))
+            {
+                log.Restore(bindings.Select(b => b.Binding), entry);
+                foreach (var (certificateId, staged) in bindings)
+                {
+                    state.Versions[staged.Address] = staged.Binding.Version;
+                    state.LastCertificateId = Math.Max(state.LastCertificateId, certificateId);
+                }
+
+                state.LastEpoch = EpochEntry.TryDecode(entry)!.Time;
+            }
+
+            domains[domain] = state;
+        }
+
+        return new DirectoryTransparency(store, clock, options, logger ?? NullLogger.Instance, domains);
+    }
+
+    public bool Hosts(string domain) => _domains.ContainsKey(domain);
+
+    /// <summary>The domain's verifier key (C2SP signed-note vkey), or null for a domain not hosted.</summary>
+    public string? VerifierKey(string domain) => _domains.GetValueOrDefault(domain)?.Log.VerifierKey;
+
+    public KeyTransparencyLog? Log(string domain) => _domains.GetValueOrDefault(domain) is { Failed: false } state ? state.Log : null;
+
+    /// <summary>
+    /// Logs every certificate row not yet logged, as one epoch per domain with changes, and seals an empty epoch
+    /// where the last is older than <see cref="TransparencyOptions.EpochInterval"/>. Returns how many epochs it sealed.
+    /// </summary>
+    public async Task<int> SequenceAsync(CancellationToken cancellationToken)
+    {
+        await _sequencing.WaitAsync(cancellationToken);
+        try
+        {
+            var sealedCount = 0;
+            foreach (var (domain, state) in _domains)
+            {
+                if (state.Failed)
+                {
+                    continue;
+                }
+
+                var rows = await _store.NewCertificatesAsync(domain, state.LastCertificateId, cancellationToken);
+                var now = _clock.GetUtcNow();
+                if (rows.Count == 0 && state.Log.Size > 0 && now - state.LastEpoch < _options.EpochInterval)
+                {
+                    continue;
+                }
+
+                var certificateIds = new Dictionary<string, long>(StringComparer.Ordinal);
+                var versions = new Dictionary<string, long>(state.Versions, StringComparer.Ordinal);
+                var bindings = new List<(string Address, Binding Binding)>(rows.Count);
+                foreach (var row in rows)
+                {
+                    var version = versions.GetValueOrDefault(row.Address) + 1;
+                    versions[row.Address] = version;
+                    certificateIds[row.Address] = row.Id;
+                    // The binding: the fingerprint and SHA-256 of exactly the bytes WKD serves for this row.
+                    bindings.Add((row.Address, new Binding(version, Convert.FromHexString(row.Fingerprint), SHA256.HashData(row.Data), row.Revoked)));
+                }
+
+                // The VRF is most of an append's cost: prepare on every core, then stage in publication order (a later
+                // version of an address replaces an earlier one in the same epoch).
+                var prepared = new StagedBinding[bindings.Count];
+                Parallel.For(0, bindings.Count, new ParallelOptions { CancellationToken = cancellationToken },
+                    i => prepared[i] = state.Log.Prepare(bindings[i].Address, bindings[i].Binding));
+                foreach (var staged in prepared)
+                {
+                    state.Log.Stage(staged);
+                }
+
+                var epoch = state.Log.Seal(now);
+                try
+                {
+                    await _store.SaveEpochAsync(domain, epoch, certificateIds, cancellationToken);
+                }
+                catch (Exception e)
+                {
+                    // The sealed checkpoint is already in memory; serving it unstored could fork the log after a
+                    // restart, so this domain's log stops answering until the server restarts from the database.
+                    state.Failed = true;
+                    _logger.LogError(e, "storing epoch {Epoch} of {Domain} failed; its log is off until restart", epoch.Entry.Epoch, domain);
+                    throw;
+                }
+
+                state.Versions.Clear();
+                foreach (var (address, version) in versions)
+                {
+                    state.Versions[address] = version;
+                }
+
+                state.LastCertificateId = rows.Count > 0 ? rows[^1].Id : state.LastCertificateId;
+                state.LastEpoch = now;
+                sealedCount++;
+                _logger.LogInformation("sealed epoch {Epoch} of {Domain} with {Count} changes", epoch.Entry.Epoch, domain, rows.Count);
+            }
+
+            return sealedCount;
+        }
+        finally
+        {
+            _sequencing.Release();
+        }
+    }
+
+    private sealed class DomainLog(KeyTransparencyLog log)
+    {
+        public KeyTransparencyLog Log { get; } = log;
+
+        public Dictionary<string, long> Versions { get; } = new(StringComparer.Ordinal);
+
+        public long LastCertificateId { get; set; }
+
+        public DateTimeOffset LastEpoch { get; set; }
+
+        public bool Failed { get; set; }
+    }
+}

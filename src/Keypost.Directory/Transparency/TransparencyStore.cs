@@ -1,0 +1,144 @@
+using System.Globalization;
+using Keypost.Directory.Storage;
+using Keypost.Transparency.Lookup;
+using Keypost.Transparency.Map;
+using Keypost.Transparency.Notes;
+using Keypost.Transparency.Vrf;
+using Microsoft.Data.Sqlite;
+
+namespace Keypost.Directory.Transparency;
+
+/// <summary>The transparency tables of the directory database (migration 2).</summary>
+internal sealed class TransparencyStore(DirectoryDatabase database, TimeProvider clock)
+{
+    /// <summary>The domain's log signing key and VRF secret key, generated on first use.</summary>
+    public async Task<(byte[] LogKey, byte[] VrfKey)> EnsureKeysAsync(string domain, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = "INSERT OR IGNORE INTO kt_keys(domain, log_key, vrf_key, created_at) VALUES ($1, $2, $3, $4)";
+            insert.Parameters.AddWithValue("$1", domain);
+            insert.Parameters.AddWithValue("$2", NoteSigner.GeneratePrivateKey());
+            insert.Parameters.AddWithValue("$3", EcVrfP256.GenerateSecretKey());
+            insert.Parameters.AddWithValue("$4", clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var read = connection.CreateCommand();
+        read.CommandText = "SELECT log_key, vrf_key FROM kt_keys WHERE domain = $1";
+        read.Parameters.AddWithValue("$1", domain);
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return ((byte[])reader[0], (byte[])reader[1]);
+    }
+
+    /// <summary>Every stored epoch of the domain, oldest first, with the bindings it made current.</summary>
+    public async Task<IReadOnlyList<(byte[] Entry, List<(long CertificateId, StagedBinding Binding)> Bindings)>> LoadEpochsAsync(string domain, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        var epochs = new List<(byte[], List<(long, StagedBinding)>)>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT entry FROM kt_epochs WHERE domain = $1 ORDER BY epoch";
+            command.Parameters.AddWithValue("$1", domain);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                epochs.Add(((byte[])reader[0], []));
+            }
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT epoch, address, version, certificate_id, fingerprint, certificate_hash, revoked, vrf_proof, map_key, opening, commitment
+                FROM kt_bindings WHERE domain = $1 ORDER BY epoch, certificate_id
+                """;
+            command.Parameters.AddWithValue("$1", domain);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var epoch = reader.GetInt64(0);
+                if (epoch >= epochs.Count)
+                {
+                    throw new InvalidOperationException($"a binding of {domain} names epoch {epoch}, which is not stored");
+                }
+
+                var binding = new Binding(reader.GetInt64(2), (byte[])reader[4], (byte[])reader[5], reader.GetInt64(6) != 0);
+                epochs[(int)epoch].Item2.Add((reader.GetInt64(3),
+                    new StagedBinding(reader.GetString(1), binding, (byte[])reader[7], (byte[])reader[8], (byte[])reader[9], (byte[])reader[10])));
+            }
+        }
+
+        return epochs;
+    }
+
+    /// <summary>Certificate rows of the domain not yet logged (id above <paramref name="afterId"/>), in id order.</summary>
+    public async Task<IReadOnlyList<PublishedCertificate>> NewCertificatesAsync(string domain, long afterId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, address, fingerprint, revoked, data FROM certificates WHERE domain = $1 AND id > $2 ORDER BY id";
+        command.Parameters.AddWithValue("$1", domain);
+        command.Parameters.AddWithValue("$2", afterId);
+        var rows = new List<PublishedCertificate>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new PublishedCertificate(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), CertificateState.Current,
+                reader.GetInt64(3) != 0, default, null, (byte[])reader[4]));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Stores one sealed epoch and its bindings in one transaction.</summary>
+    public async Task SaveEpochAsync(string domain, SealedEpoch epoch, IReadOnlyDictionary<string, long> certificateIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "INSERT INTO kt_epochs(domain, epoch, entry) VALUES ($1, $2, $3)";
+            command.Parameters.AddWithValue("$1", domain);
+            command.Parameters.AddWithValue("$2", epoch.Entry.Epoch);
+            command.Parameters.AddWithValue("$3", epoch.EncodedEntry);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT INTO kt_bindings(domain, address, version, epoch, certificate_id, fingerprint, certificate_hash, revoked, vrf_proof, map_key, opening, commitment)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                """;
+            var parameters = Enumerable.Range(1, 12).Select(i => command.Parameters.Add("$" + i, SqliteType.Blob)).ToArray();
+            foreach (var staged in epoch.Bindings)
+            {
+                object[] values =
+                [
+                    domain, staged.Address, staged.Binding.Version, epoch.Entry.Epoch, certificateIds[staged.Address],
+                    staged.Binding.Fingerprint, staged.Binding.CertificateHash, staged.Binding.Revoked ? 1 : 0,
+                    staged.VrfProof, staged.MapKey, staged.Opening, staged.Commitment,
+                ];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    parameters[i].Value = values[i];
+                    parameters[i].SqliteType = values[i] switch
+                    {
+                        string => SqliteType.Text,
+                        int or long => SqliteType.Integer,
+                        _ => SqliteType.Blob,
+                    };
+                }
+
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

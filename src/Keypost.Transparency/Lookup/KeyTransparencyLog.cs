@@ -1,0 +1,213 @@
+using System.Text;
+using Keypost.Transparency.Log;
+using Keypost.Transparency.Map;
+using Keypost.Transparency.Notes;
+using Keypost.Transparency.Tiles;
+using Keypost.Transparency.Vrf;
+
+namespace Keypost.Transparency.Lookup;
+
+/// <summary>
+/// The server's side of one domain's key transparency, in memory: bindings are staged, and sealing an epoch applies
+/// them to the prefix tree in one batch, appends the map root to the log and signs a checkpoint. Lookups and tiles
+/// always answer from the last sealed epoch. Persistence is the caller's: it stores each <see cref="SealedEpoch"/>
+/// and replays them with <see cref="Restore"/>. Thread-safe.
+/// </summary>
+public sealed class KeyTransparencyLog
+{
+    private readonly Lock _gate = new();
+    private readonly NoteSigner _signer;
+    private readonly byte[] _vrfSecretKey;
+    private readonly PrefixTree _map = new();
+    private readonly MemoryLogHashes _hashes = new();
+    private readonly List<byte[]> _entries = [];
+    private readonly Dictionary<string, StagedBinding> _current = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StagedBinding> _pending = new(StringComparer.Ordinal);
+    private string? _checkpoint;
+
+    public KeyTransparencyLog(NoteSigner signer, ReadOnlySpan<byte> vrfSecretKey)
+    {
+        _signer = signer;
+        _vrfSecretKey = vrfSecretKey.ToArray();
+        VrfPublicKey = EcVrfP256.PublicKey(vrfSecretKey);
+    }
+
+    /// <summary>The checkpoint origin, which is also the log key's name.</summary>
+    public string Origin => _signer.Name;
+
+    public string VerifierKey => _signer.VerifierKey;
+
+    public byte[] VrfPublicKey { get; }
+
+    public long Size
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _hashes.Size;
+            }
+        }
+    }
+
+    public bool HasPending
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>The newest signed checkpoint, or null before the first epoch.</summary>
+    public string? Checkpoint
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _checkpoint;
+            }
+        }
+    }
+
+    /// <summary>Stages a new version of <paramref name="address"/>'s binding for the next epoch.</summary>
+    public StagedBinding Stage(string address, Binding binding)
+    {
+        var staged = Prepare(address, binding);
+        Stage(staged);
+        return staged;
+    }
+
+    /// <summary>
+    /// Computes a binding's VRF proof, map key, opening and commitment without touching the log (thread-safe, so a
+    /// batch can be prepared on several cores; the VRF is the costly part of an append).
+    /// </summary>
+    public StagedBinding Prepare(string address, Binding binding)
+    {
+        var vrfProof = EcVrfP256.Prove(_vrfSecretKey, Encoding.UTF8.GetBytes(address));
+        var mapKey = EcVrfP256.ProofToHash(vrfProof)!;
+        var opening = BindingCommitment.NewOpening();
+        return new StagedBinding(address, binding, vrfProof, mapKey, opening, BindingCommitment.Compute(opening, address, binding));
+    }
+
+    /// <summary>Stages a prepared binding for the next epoch; a later one for the same address replaces it.</summary>
+    public void Stage(StagedBinding staged)
+    {
+        lock (_gate)
+        {
+            _pending[staged.Address] = staged;
+        }
+    }
+
+    /// <summary>Applies the staged bindings, appends the map root to the log and signs the new checkpoint.</summary>
+    public SealedEpoch Seal(DateTimeOffset time)
+    {
+        lock (_gate)
+        {
+            var bindings = _pending.Values.ToList();
+            _pending.Clear();
+            foreach (var staged in bindings)
+            {
+                _map.Set(staged.MapKey, staged.Commitment);
+                _current[staged.Address] = staged;
+            }
+
+            var entry = new EpochEntry(_hashes.Size, time, _map.Root(), VrfPublicKey);
+            var encoded = entry.Encode();
+            var nodes = _hashes.Append(MerkleHash.Leaf(encoded));
+            _entries.Add(encoded);
+            _checkpoint = SignCheckpoint();
+            return new SealedEpoch(entry, encoded, bindings, nodes, _checkpoint);
+        }
+    }
+
+    /// <summary>Replays one stored epoch: its bindings and its entry, in order.</summary>
+    public void Restore(IEnumerable<StagedBinding> bindings, byte[] encodedEntry)
+    {
+        lock (_gate)
+        {
+            foreach (var staged in bindings)
+            {
+                _map.Set(staged.MapKey, staged.Commitment);
+                _current[staged.Address] = staged;
+            }
+
+            var entry = EpochEntry.TryDecode(encodedEntry) ?? throw new InvalidOperationException("a stored epoch entry does not decode");
+            if (entry.Epoch != _hashes.Size || !entry.MapRoot.AsSpan().SequenceEqual(_map.Root()))
+            {
+                throw new InvalidOperationException($"stored epoch {entry.Epoch} does not replay to its map root");
+            }
+
+            _hashes.Append(MerkleHash.Leaf(encodedEntry));
+            _entries.Add(encodedEntry);
+            _checkpoint = SignCheckpoint();
+        }
+    }
+
+    /// <summary>
+    /// The lookup proof for <paramref name="address"/> at the newest epoch, with a consistency proof from
+    /// <paramref name="consistencyFrom"/> when it is a smaller positive size; null before the first epoch.
+    /// </summary>
+    public byte[]? Prove(string address, long consistencyFrom = 0)
+    {
+        lock (_gate)
+        {
+            if (_checkpoint is null)
+            {
+                return null;
+            }
+
+            var size = _hashes.Size;
+            byte[] vrfProof;
+            MapProof mapProof;
+            Binding? binding = null;
+            byte[]? opening = null;
+            if (_current.TryGetValue(address, out var staged))
+            {
+                vrfProof = staged.VrfProof;
+                mapProof = _map.Prove(staged.MapKey);
+                binding = staged.Binding;
+                opening = staged.Opening;
+            }
+            else
+            {
+                vrfProof = EcVrfP256.Prove(_vrfSecretKey, Encoding.UTF8.GetBytes(address));
+                mapProof = _map.Prove(EcVrfP256.ProofToHash(vrfProof)!);
+            }
+
+            var from = consistencyFrom > 0 && consistencyFrom < size ? consistencyFrom : 0;
+            var proof = new LookupProof(vrfProof, mapProof, binding, opening, _entries[^1],
+                MerkleProofs.Inclusion(_hashes, size - 1, size), from,
+                from > 0 ? MerkleProofs.Consistency(_hashes, from, size) : [], Encoding.UTF8.GetBytes(_checkpoint));
+            return LookupProofCodec.Encode(proof);
+        }
+    }
+
+    /// <summary>A hash tile or entry bundle of the newest tree, or null when that tree has no such resource.</summary>
+    public byte[]? ReadTile(TileAddress address)
+    {
+        lock (_gate)
+        {
+            var size = _hashes.Size;
+            if (!address.IsEntries)
+            {
+                return TileReader.ReadTile(_hashes, size, address);
+            }
+
+            var available = TileReader.Available(size, 0, address.Index);
+            if (available == 0 || (address.IsPartial ? available != address.Width : available < TileAddress.FullWidth))
+            {
+                return null;
+            }
+
+            var start = (int)(address.Index * TileAddress.FullWidth);
+            return TileReader.EntryBundle(_entries.GetRange(start, address.Width));
+        }
+    }
+
+    private string SignCheckpoint() =>
+        _signer.Sign(new Checkpoint(Origin, _hashes.Size, MerkleProofs.Root(_hashes, _hashes.Size)).Format());
+}

@@ -1,0 +1,19 @@
+using Keypost.Transparency.Map;
+
+namespace Keypost.Transparency.Lookup;
+
+/// <summary>
+/// Everything a client needs to check one address's newest binding in one answer: the VRF proof of the map key, the
+/// prefix-tree proof, the binding and its opening when present, the log entry of the newest epoch with its inclusion
+/// proof, an optional consistency proof from a size the client named, and the signed checkpoint.
+/// </summary>
+public sealed record LookupProof(
+    byte[] VrfProof,
+    MapProof MapProof,
+    Binding? Binding,
+    byte[]? Opening,
+    byte[] Entry,
+    IReadOnlyList<byte[]> Inclusion,
+    long ConsistencyFrom,
+    IReadOnlyList<byte[]> Consistency,
+    byte[] Checkpoint);

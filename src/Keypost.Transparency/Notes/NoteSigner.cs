@@ -1,0 +1,49 @@
+using Org.BouncyCastle.Math.EC.Rfc8032;
+
+namespace Keypost.Transparency.Notes;
+
+/// <summary>Signs note texts with an Ed25519 key under a key name (C2SP signed-note, signature type 0x01).</summary>
+public sealed class NoteSigner
+{
+    private readonly byte[] _privateKey;
+
+    public NoteSigner(string name, ReadOnlySpan<byte> privateKey)
+    {
+        NoteKeys.CheckName(name);
+        if (privateKey.Length != Ed25519.SecretKeySize)
+        {
+            throw new ArgumentException("an Ed25519 private key has 32 bytes", nameof(privateKey));
+        }
+
+        Name = name;
+        _privateKey = privateKey.ToArray();
+        PublicKey = new byte[Ed25519.PublicKeySize];
+        Ed25519.GeneratePublicKey(_privateKey, 0, PublicKey, 0);
+        KeyId = NoteKeys.KeyId(name, NoteKeys.Ed25519Type, PublicKey);
+    }
+
+    public string Name { get; }
+
+    public byte[] PublicKey { get; }
+
+    public uint KeyId { get; }
+
+    /// <summary>The verifier key: name+hex(key ID)+base64(0x01 || public key).</summary>
+    public string VerifierKey => $"{Name}+{KeyId:x8}+{Convert.ToBase64String([NoteKeys.Ed25519Type, .. PublicKey])}";
+
+    public static byte[] GeneratePrivateKey() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(Ed25519.SecretKeySize);
+
+    /// <summary>Signs <paramref name="text"/> (which must end in a newline) and returns the whole note.</summary>
+    public string Sign(string text)
+    {
+        if (!text.EndsWith('\n'))
+        {
+            throw new ArgumentException("a note text ends in a newline", nameof(text));
+        }
+
+        var message = System.Text.Encoding.UTF8.GetBytes(text);
+        var signature = new byte[Ed25519.SignatureSize];
+        Ed25519.Sign(_privateKey, 0, message, 0, message.Length, signature, 0);
+        return new SignedNote(text, [new NoteSignature(Name, KeyId, signature)]).Format();
+    }
+}

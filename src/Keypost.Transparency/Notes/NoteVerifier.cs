@@ -1,0 +1,89 @@
+using Org.BouncyCastle.Math.EC.Rfc8032;
+
+namespace Keypost.Transparency.Notes;
+
+/// <summary>An Ed25519 verifier key in the C2SP vkey format: name+hex(key ID)+base64(0x01 || public key).</summary>
+public sealed class NoteVerifier
+{
+    private NoteVerifier(string name, uint keyId, byte[] publicKey)
+    {
+        Name = name;
+        KeyId = keyId;
+        PublicKey = publicKey;
+    }
+
+    public string Name { get; }
+
+    public uint KeyId { get; }
+
+    public byte[] PublicKey { get; }
+
+    public string VerifierKey => $"{Name}+{KeyId:x8}+{Convert.ToBase64String([NoteKeys.Ed25519Type, .. PublicKey])}";
+
+    public static NoteVerifier Parse(string vkey)
+    {
+        var parts = vkey.Split('+', 3);
+        if (parts.Length != 3)
+        {
+            throw new NoteFormatException("a verifier key is name+keyid+key");
+        }
+
+        NoteKeys.CheckName(parts[0]);
+        if (parts[1].Length != 8 || !uint.TryParse(parts[1], System.Globalization.NumberStyles.AllowHexSpecifier, null, out var id)
+            || parts[1] != parts[1].ToLowerInvariant())
+        {
+            throw new NoteFormatException("a verifier key's ID is 8 lower-case hex digits");
+        }
+
+        byte[] material;
+        try
+        {
+            material = Convert.FromBase64String(parts[2]);
+        }
+        catch (FormatException)
+        {
+            throw new NoteFormatException("a verifier key's key is not valid base64");
+        }
+
+        if (material.Length != 1 + Ed25519.PublicKeySize || material[0] != NoteKeys.Ed25519Type)
+        {
+            throw new NoteFormatException("only Ed25519 verifier keys (type 0x01, 32 bytes) are supported");
+        }
+
+        var publicKey = material[1..];
+        if (NoteKeys.KeyId(parts[0], NoteKeys.Ed25519Type, publicKey) != id)
+        {
+            throw new NoteFormatException("the verifier key's ID does not match its name and key");
+        }
+
+        return new NoteVerifier(parts[0], id, publicKey);
+    }
+
+    /// <summary>
+    /// C2SP signed-note: signatures of other keys are ignored; a failing signature of this key rejects the note;
+    /// the note is accepted only when a signature of this key verifies.
+    /// </summary>
+    public SignedNote Verify(ReadOnlySpan<byte> note)
+    {
+        var parsed = SignedNote.Parse(note);
+        var message = System.Text.Encoding.UTF8.GetBytes(parsed.Text);
+        var verified = false;
+        foreach (var signature in parsed.Signatures)
+        {
+            if (signature.KeyName != Name || signature.KeyId != KeyId)
+            {
+                continue;
+            }
+
+            if (signature.Signature.Length != Ed25519.SignatureSize
+                || !Ed25519.Verify(signature.Signature, 0, PublicKey, 0, message, 0, message.Length))
+            {
+                throw new NoteFormatException($"the signature by {Name} does not verify");
+            }
+
+            verified = true;
+        }
+
+        return verified ? parsed : throw new NoteFormatException($"the note carries no signature by {Name}+{KeyId:x8}");
+    }
+}

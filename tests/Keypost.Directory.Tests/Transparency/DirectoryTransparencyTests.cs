@@ -1,0 +1,128 @@
+using Keypost.Core.Addresses;
+using Keypost.Core.OpenPgp;
+using Keypost.Directory.Publishing;
+using Keypost.Directory.Storage;
+using Keypost.Directory.Transparency;
+using Keypost.Testing;
+using Keypost.Transparency.Lookup;
+using Keypost.Transparency.Notes;
+using Microsoft.Data.Sqlite;
+
+namespace Keypost.Directory.Tests.Transparency;
+
+public sealed class DirectoryTransparencyTests : IAsyncLifetime
+{
+    private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
+    private readonly TempDirectory _directory = new("keypost-kt");
+    private DirectoryStore _store = null!;
+    private KeyPublisher _publisher = null!;
+
+    public async Task InitializeAsync()
+    {
+        var database = await DirectoryDatabase.OpenAsync(_directory.Combine("keypost.db"), CancellationToken.None);
+        _store = new DirectoryStore(database, TimeProvider.System);
+        await _store.EnsureDomainAsync("jedi.test", CancellationToken.None);
+        _publisher = new KeyPublisher(_store, new CertificatePolicy(), TimeProvider.System);
+    }
+
+    public Task DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        _directory.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private Task<DirectoryTransparency> OpenAsync(TransparencyOptions? options = null) =>
+        DirectoryTransparency.OpenAsync(_store, TimeProvider.System, options ?? new TransparencyOptions(), null, CancellationToken.None);
+
+    private async Task<Certificate> PublishAsync(EmailAddress address)
+    {
+        var key = new KeyGenerator().Generate(new KeyGenerationRequest(address));
+        await _publisher.PublishAsync(key.Certificate.ToBinary(), null, CancellationToken.None);
+        return key.Certificate;
+    }
+
+    private static LookupVerifier Verifier(DirectoryTransparency transparency) =>
+        new(NoteVerifier.Parse(transparency.VerifierKey("jedi.test")!), DirectoryTransparency.OriginFor("jedi.test"));
+
+    private async Task<VerifiedLookup> VerifyServedAsync(DirectoryTransparency transparency, EmailAddress address, TrustedCheckpoint? trusted = null)
+    {
+        var current = (await _store.FindCurrentAsync(address, CancellationToken.None))!;
+        var proof = transparency.Log("jedi.test")!.Prove(address.Canonical, trusted?.Size ?? 0)!;
+        return Verifier(transparency).VerifyCertificate(address.Canonical, proof, trusted, DateTimeOffset.UtcNow,
+            Convert.FromHexString(current.Fingerprint), current.Data);
+    }
+
+    [Fact]
+    public async Task A_published_key_is_proved_after_one_sequencing_and_after_a_restart()
+    {
+        await PublishAsync(Luke);
+        var transparency = await OpenAsync();
+        Assert.Equal(1, await transparency.SequenceAsync(CancellationToken.None));
+        var first = await VerifyServedAsync(transparency, Luke);
+        Assert.Equal(1, first.Binding!.Version);
+
+        var reopened = await OpenAsync();
+        Assert.Equal(transparency.VerifierKey("jedi.test"), reopened.VerifierKey("jedi.test"));
+        Assert.Equal(transparency.Log("jedi.test")!.Checkpoint, reopened.Log("jedi.test")!.Checkpoint);
+        Assert.Equal(0, await reopened.SequenceAsync(CancellationToken.None));
+
+        await PublishAsync(Luke);
+        Assert.Equal(1, await reopened.SequenceAsync(CancellationToken.None));
+        var second = await VerifyServedAsync(reopened, Luke, first.Checkpoint);
+        Assert.Equal(2, second.Binding!.Version);
+        Assert.Equal(2, second.Checkpoint.Size);
+    }
+
+    [Fact]
+    public async Task A_burst_of_publications_is_one_epoch()
+    {
+        var addresses = Enumerable.Range(0, 25).Select(i => EmailAddress.Parse($"trooper{i}@jedi.test")).ToList();
+        foreach (var address in addresses)
+        {
+            await PublishAsync(address);
+        }
+
+        var transparency = await OpenAsync();
+        Assert.Equal(1, await transparency.SequenceAsync(CancellationToken.None));
+        Assert.Equal(1, transparency.Log("jedi.test")!.Size);
+        foreach (var address in addresses.Take(5))
+        {
+            await VerifyServedAsync(transparency, address);
+        }
+    }
+
+    [Fact]
+    public async Task A_certificate_swapped_by_SQL_is_refused_as_differing_from_the_logged_one()
+    {
+        await PublishAsync(Luke);
+        var transparency = await OpenAsync();
+        await transparency.SequenceAsync(CancellationToken.None);
+
+        // The operator (or an intruder) bypasses the directory's code.
+        var forged = new KeyGenerator().Generate(new KeyGenerationRequest(Luke)).Certificate;
+        await using (var connection = await _store.Database.ConnectAsync(CancellationToken.None))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "UPDATE certificates SET data = $1, fingerprint = $2 WHERE address = 'luke@jedi.test' AND state = 'current'";
+            command.Parameters.AddWithValue("$1", CertificateMinimizer.Minimize(forged, Luke).ToBinary());
+            command.Parameters.AddWithValue("$2", forged.Fingerprint);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(0, await transparency.SequenceAsync(CancellationToken.None));
+        var e = await Assert.ThrowsAsync<LookupException>(() => VerifyServedAsync(transparency, Luke));
+        Assert.Equal(LookupCheck.CertificateMismatch, e.Check);
+    }
+
+    [Fact]
+    public async Task An_idle_log_still_gets_an_epoch_each_interval()
+    {
+        var transparency = await OpenAsync(new TransparencyOptions { EpochInterval = TimeSpan.Zero });
+        Assert.Equal(1, await transparency.SequenceAsync(CancellationToken.None));
+        Assert.Equal(1, await transparency.SequenceAsync(CancellationToken.None));
+        Assert.Equal(2, transparency.Log("jedi.test")!.Size);
+        var idle = await OpenAsync();
+        Assert.Equal(0, await idle.SequenceAsync(CancellationToken.None));
+    }
+}
