@@ -35,9 +35,11 @@ public sealed class WkdLookupLogTests
 
         Assert.Equal(2, lines.Count);
         Assert.All(lines, r => Assert.Equal(LogLevel.Information, r.Level));
-        Assert.Equal("WKD advanced lookup jedi.test " + hash + ": 200", lines[0].Message[..(lines[0].Message.IndexOf(" in ", StringComparison.Ordinal))]);
-        Assert.Equal("404", lines[1].GetStructuredStateValue("Status"));
-        Assert.Equal("direct", lines[1].GetStructuredStateValue("Method"));
+        // Each line is written after its response, so the two may come in either order.
+        var advanced = Assert.Single(lines, r => r.GetStructuredStateValue("Method") == "advanced");
+        Assert.Equal("WKD advanced lookup jedi.test " + hash + ": 200", advanced.Message[..advanced.Message.IndexOf(" in ", StringComparison.Ordinal)]);
+        var direct = Assert.Single(lines, r => r.GetStructuredStateValue("Method") == "direct");
+        Assert.Equal("404", direct.GetStructuredStateValue("Status"));
         Assert.DoesNotContain(lines, r => r.Message.Contains("luke", StringComparison.Ordinal) || r.Message.Contains("vader", StringComparison.Ordinal));
     }
 }
