@@ -28,7 +28,7 @@ public sealed class TestServer : IAsyncDisposable
 
     public IPEndPoint Endpoint => Server.HttpsEndpoints[0];
 
-    public static async Task<TestServer> StartAsync(Action<KeypostConfig>? configure = null)
+    public static async Task<TestServer> StartAsync(Action<KeypostConfig>? configure = null, KeypostServerSettings? settings = null)
     {
         var directory = new TempDirectory("keypost-server");
         var ca = LocalCertificateAuthority.Create();
@@ -43,7 +43,7 @@ public sealed class TestServer : IAsyncDisposable
             RateLimit = new RateLimitConfig { RequestsPerMinute = 0 },
         };
         configure?.Invoke(config);
-        var server = await KeypostServer.StartAsync(config, CancellationToken.None);
+        var server = await KeypostServer.StartAsync(config, settings ?? new KeypostServerSettings(), CancellationToken.None);
         return new TestServer(directory, ca, server, config);
     }
 

@@ -18,10 +18,19 @@ public static class ServeCommand
         command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
         {
             var settings = KeypostConfig.Load(ConfigOption.Resolve(result.GetValue(config)));
+            var format = result.GetValue(logFormat) ?? settings.Log.Format;
             await using var server = await KeypostServer.StartAsync(
                 settings,
-                new KeypostServerSettings { RunAsService = true, LogFormat = result.GetValue(logFormat) },
+                new KeypostServerSettings { RunAsService = true, LogFormat = format },
                 cancellationToken);
+            if (format == KeypostLogging.JsonFormat)
+            {
+                // Standard output is the log shipper's then: one JSON object per line, nothing else (the
+                // listeners' addresses are in the log).
+                await server.WaitForShutdownAsync(cancellationToken);
+                return 0;
+            }
+
             foreach (var endpoint in server.HttpsEndpoints)
             {
                 await Console.Out.WriteLineAsync($"keypost: serving WKD on https://{endpoint}");

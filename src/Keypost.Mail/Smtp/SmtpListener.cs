@@ -26,7 +26,7 @@ public sealed class SmtpListener : IAsyncDisposable
         Validate(options);
         _logger = options.LoggerFactory.CreateLogger("Keypost.Mail.Smtp");
         _context = new SmtpSessionContext(
-            options, accounts, acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider), _logger, _draining.Token);
+            options, accounts, acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute), _logger, _draining.Token);
         _acceptor = new TcpAcceptor(options.Endpoints.Select(e => e.EndPoint).ToList(), (socket, index, ct) => RunSessionAsync(socket, options.Endpoints[index], ct));
     }
 
@@ -80,6 +80,7 @@ public sealed class SmtpListener : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _acceptor.DisposeAsync();
+        _context.RateLimiter.Dispose();
         _draining.Dispose();
     }
 

@@ -1,50 +1,41 @@
+using System.Threading.RateLimiting;
+
 namespace Keypost.Mail.Smtp;
 
 /// <summary>
 /// Counts the messages each account submitted in the last minute, over all its sessions, so a stolen
-/// password cannot turn the server into a spam cannon.
+/// password cannot turn the server into a spam cannon. A sliding window per account (System.Threading.RateLimiting,
+/// which also forgets idle accounts); only accepted messages use up the allowance.
 /// </summary>
-internal sealed class SubmissionRateLimiter(int messagesPerMinute, TimeProvider time)
+internal sealed class SubmissionRateLimiter : IDisposable
 {
-    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
-    private readonly Dictionary<string, Queue<DateTimeOffset>> _sent = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
+    // Twelve five-second segments: the window slides close enough to "the last minute".
+    private const int Segments = 12;
 
-    public bool IsAllowed(string account)
+    private readonly PartitionedRateLimiter<string> _limiter;
+
+    public SubmissionRateLimiter(int messagesPerMinute)
     {
-        lock (_lock)
-        {
-            return !_sent.TryGetValue(account, out var times) || Prune(account, times) < messagesPerMinute;
-        }
+        _limiter = PartitionedRateLimiter.Create<string, string>(
+            account => RateLimitPartition.GetSlidingWindowLimiter(account, _ => new SlidingWindowRateLimiterOptions
+            {
+                PermitLimit = messagesPerMinute,
+                Window = TimeSpan.FromMinutes(1),
+                SegmentsPerWindow = Segments,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            }),
+            StringComparer.Ordinal);
     }
 
+    /// <summary>Whether the account may start another message now (checked at MAIL FROM).</summary>
+    public bool IsAllowed(string account) => _limiter.GetStatistics(account) is not { CurrentAvailablePermits: <= 0 };
+
+    /// <summary>Uses up one message of the account's allowance (once a message is accepted).</summary>
     public void Record(string account)
     {
-        lock (_lock)
-        {
-            if (!_sent.TryGetValue(account, out var times))
-            {
-                times = new Queue<DateTimeOffset>();
-                _sent[account] = times;
-            }
-
-            times.Enqueue(time.GetUtcNow());
-        }
+        using var lease = _limiter.AttemptAcquire(account);
     }
 
-    private int Prune(string account, Queue<DateTimeOffset> times)
-    {
-        var cutoff = time.GetUtcNow() - Window;
-        while (times.Count > 0 && times.Peek() <= cutoff)
-        {
-            times.Dequeue();
-        }
-
-        if (times.Count == 0)
-        {
-            _sent.Remove(account);
-        }
-
-        return times.Count;
-    }
+    public void Dispose() => _limiter.Dispose();
 }

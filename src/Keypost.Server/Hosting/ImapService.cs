@@ -1,12 +1,20 @@
 using Keypost.Mail.Imap;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Keypost.Server.Hosting;
 
 /// <summary>The IMAP listeners as a hosted service: a stop ends every session with an untagged BYE (RFC 9051 §7.1.5).</summary>
-internal sealed class ImapService(ImapListener listener) : IHostedService
+internal sealed class ImapService(ImapListener listener, ILogger logger) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => listener.StartAsync(cancellationToken);
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await listener.StartAsync(cancellationToken);
+        foreach (var endpoint in listener.LocalEndPoints)
+        {
+            logger.LogInformation("IMAP listening on {Endpoint}", endpoint);
+        }
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

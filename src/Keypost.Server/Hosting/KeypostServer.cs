@@ -194,12 +194,12 @@ public sealed class KeypostServer : IAsyncDisposable
 
         if (config.Mail.Inbound.Count + config.Mail.Submission.Count + config.Mail.SubmissionTls.Count > 0)
         {
-            services.AddHostedService(_ => new SmtpService(parts.Mail!.Smtp!, config));
+            services.AddHostedService(sp => new SmtpService(parts.Mail!.Smtp!, config, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Keypost.Mail.Smtp")));
         }
 
         if (config.Mail.Imap.Count + config.Mail.ImapTls.Count > 0)
         {
-            services.AddHostedService(_ => new ImapService(parts.Mail!.Imap!));
+            services.AddHostedService(sp => new ImapService(parts.Mail!.Imap!, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Keypost.Mail.Imap")));
         }
 
         return builder.Build();

@@ -42,7 +42,8 @@ public sealed class ServiceNode : IAsyncDisposable
 
     /// <param name="configure">Changes to the configuration before it is written (extra listeners, a peer's port).</param>
     /// <param name="arguments">Extra `keypost serve` arguments.</param>
-    public static async Task<ServiceNode> StartAsync(Action<KeypostConfig>? configure = null, IReadOnlyList<string>? arguments = null)
+    /// <param name="environment">Extra environment variables for the server process.</param>
+    public static async Task<ServiceNode> StartAsync(Action<KeypostConfig>? configure = null, IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var directory = new TempDirectory("keypost-service");
         var dns = new LoopbackDnsServer();
@@ -64,7 +65,7 @@ public sealed class ServiceNode : IAsyncDisposable
         var added = await KeypostCli.RunAsync(["user", "add", "luke@jedi.test", "--config", configPath], LukePassword + "\n");
         Assert.True(added.ExitCode == 0, added.ToString());
 
-        var server = new KeypostServeProcess(configPath, inbound, arguments);
+        var server = new KeypostServeProcess(configPath, inbound, arguments, environment);
         await server.StartAsync(TimeSpan.FromSeconds(30));
         return new ServiceNode(directory, dns, config, server, inbound, metrics);
     }

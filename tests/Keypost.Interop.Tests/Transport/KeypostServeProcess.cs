@@ -11,7 +11,7 @@ namespace Keypost.Interop.Tests.Transport;
 /// killed the hard way: <see cref="Process.Kill()"/> is SIGKILL on Linux, so nothing in the server runs after it;
 /// or stopped the service way with <see cref="TerminateAsync"/> (SIGTERM, the server drains).
 /// </summary>
-public sealed class KeypostServeProcess(string configPath, IPEndPoint probe, IReadOnlyList<string>? extraArguments = null) : IAsyncDisposable
+public sealed class KeypostServeProcess(string configPath, IPEndPoint probe, IReadOnlyList<string>? extraArguments = null, IReadOnlyDictionary<string, string>? environment = null) : IAsyncDisposable
 {
     private const int KeptOutputLines = 200;
 
@@ -109,6 +109,11 @@ public sealed class KeypostServeProcess(string configPath, IPEndPoint probe, IRe
         foreach (var argument in (string[])[KeypostCli.AssemblyPath, "serve", "--config", configPath, .. extraArguments ?? []])
         {
             psi.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = psi };
