@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Keypost.Fuzz.Support;
 using Keypost.Mail.Smtp;
@@ -14,6 +15,10 @@ internal sealed class SmtpSessionHarness : IDisposable
 {
     private readonly FakeMailAccounts _accounts = new FakeMailAccounts("jedi.test").Add("luke@jedi.test", "use-the-force");
     private readonly RecordingAcceptor _acceptor = new();
+
+    // A STARTTLS endpoint always has a certificate (the configuration requires one); without it STARTTLS fails
+    // inside the server, which is the harness's mistake, not the session's.
+    private readonly X509Certificate2 _certificate = TestCertificate.Create("mx.fuzz.test");
     private readonly RecordingLogger _logger = new();
     private readonly LoopbackSession _loopback = new();
 
@@ -22,10 +27,11 @@ internal sealed class SmtpSessionHarness : IDisposable
         var options = new SmtpListenerOptions
         {
             HostName = "mx.fuzz.test",
+            Certificate = _certificate,
             AuthFailureDelay = TimeSpan.Zero,
             MaxMessageSize = 1024 * 1024,
         };
-        var context = new SmtpSessionContext(options, _accounts, _acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider), _logger, CancellationToken.None);
+        var context = new SmtpSessionContext(options, _accounts, _acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute), _logger, CancellationToken.None);
         var endpoint = new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls);
         var script = new MemoryStream();
         script.Write("EHLO client.fuzz.test\r\n"u8);
@@ -46,5 +52,9 @@ internal sealed class SmtpSessionHarness : IDisposable
         }
     }
 
-    public void Dispose() => _loopback.Dispose();
+    public void Dispose()
+    {
+        _loopback.Dispose();
+        _certificate.Dispose();
+    }
 }
