@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Dns;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using System.Text;
 using Keypost.Mail.Diagnostics;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 
 namespace Keypost.Mail.Delivery;

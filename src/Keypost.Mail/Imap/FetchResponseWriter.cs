@@ -1,4 +1,6 @@
 using System.Globalization;
+using Keypost.Store;
+using Keypost.Store.Maildir;
 
 namespace Keypost.Mail.Imap;
 

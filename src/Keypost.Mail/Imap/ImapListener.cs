@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using Keypost.Mail.Net;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Keypost.Store;
 
 namespace Keypost.Mail.Imap;
 

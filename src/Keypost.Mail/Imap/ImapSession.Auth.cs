@@ -1,6 +1,8 @@
 using System.Text;
 using Keypost.Mail.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Keypost.Store;
+using Keypost.Store.Maildir;
 
 namespace Keypost.Mail.Imap;
 

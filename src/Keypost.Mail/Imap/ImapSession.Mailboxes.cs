@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Keypost.Mail.Queue;
+using Keypost.Store;
+using Keypost.Store.Maildir;
 
 namespace Keypost.Mail.Imap;
 

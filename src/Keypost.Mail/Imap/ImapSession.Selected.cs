@@ -1,6 +1,7 @@
 using System.Globalization;
-using Keypost.Mail.Queue;
 using Microsoft.Extensions.Logging;
+using Keypost.Store;
+using Keypost.Store.Maildir;
 
 namespace Keypost.Mail.Imap;
 

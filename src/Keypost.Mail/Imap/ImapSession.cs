@@ -4,6 +4,8 @@ using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Mail.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Keypost.Store;
+using Keypost.Store.Maildir;
 
 namespace Keypost.Mail.Imap;
 

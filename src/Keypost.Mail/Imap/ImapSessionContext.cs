@@ -1,5 +1,6 @@
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Microsoft.Extensions.Logging;
+using Keypost.Store;
 
 namespace Keypost.Mail.Imap;
 

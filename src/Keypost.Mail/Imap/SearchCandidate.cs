@@ -1,4 +1,6 @@
 using MimeKit;
+using Keypost.Store;
+using Keypost.Store.Maildir;
 
 namespace Keypost.Mail.Imap;
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using MimeKit;
+using Keypost.Store;
+using Keypost.Store.Maildir;
 
 namespace Keypost.Mail.Imap;
 

@@ -1,3 +1,5 @@
+using Keypost.Store;
+using Keypost.Store.Maildir;
 namespace Keypost.Mail.Imap;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Smtp;
 using Microsoft.Extensions.Logging;
+using Keypost.Store;
 
 namespace Keypost.Mail.Queue;
 

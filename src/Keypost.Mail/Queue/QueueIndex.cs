@@ -1,5 +1,6 @@
 using Keypost.Core.Addresses;
 using Microsoft.Data.Sqlite;
+using Keypost.Store;
 
 namespace Keypost.Mail.Queue;
 

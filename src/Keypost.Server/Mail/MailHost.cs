@@ -9,7 +9,7 @@ using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;
 using Keypost.Mail.Imap;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Configuration;

@@ -4,7 +4,7 @@ using System.Text;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Queue;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Gateway;
 using MimeKit;

@@ -4,7 +4,7 @@ using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Interop.Tests.Smtp;
 using Keypost.Mail.Imap;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Testing;
 using Keypost.Testing.Mail;
 

@@ -3,7 +3,7 @@ using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Mail.Delivery;
 using Keypost.Mail.Dns;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Mail.Tests.Support;

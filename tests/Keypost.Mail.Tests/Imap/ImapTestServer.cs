@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Mail.Imap;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Tests.Smtp;
 using Keypost.Testing;
 using MailKit.Net.Imap;

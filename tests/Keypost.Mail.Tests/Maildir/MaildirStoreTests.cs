@@ -1,6 +1,6 @@
 using System.Text;
 using Keypost.Core.Addresses;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Testing;
 
 namespace Keypost.Mail.Tests.Maildir;

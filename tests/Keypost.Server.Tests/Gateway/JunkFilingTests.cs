@@ -7,7 +7,7 @@ using Keypost.Mail.Authentication;
 using Keypost.Mail.Delivery;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Gateway;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Keypost.Mail.Queue;
+using Keypost.Store;
 
-namespace Keypost.Mail.Imap;
+namespace Keypost.Store.Maildir;
 
 /// <summary>
 /// The shared state of one Maildir folder in this process: the UID index (file <c>keypost-uids</c>, RFC 9051 §2.3.1.1:

@@ -1,4 +1,4 @@
-namespace Keypost.Mail.Imap;
+namespace Keypost.Store;
 
 /// <summary>The IMAP system flags kept in a Maildir file name's info suffix.</summary>
 [Flags]

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Keypost.Core.Addresses;
-using Keypost.Mail.Queue;
+using Keypost.Store;
 
-namespace Keypost.Mail.Maildir;
+namespace Keypost.Store.Maildir;
 
 /// <summary>
 /// Each account's Maildir (cur/ new/ tmp/) at <c>&lt;root&gt;/&lt;domain&gt;/&lt;local&gt;/Maildir</c>. Delivery follows the

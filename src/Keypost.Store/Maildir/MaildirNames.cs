@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace Keypost.Mail.Imap;
+namespace Keypost.Store.Maildir;
 
 /// <summary>Unique Maildir base names, "time.unique.host" as cr.yp.to/proto/maildir.html describes.</summary>
 internal static class MaildirNames

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 
-namespace Keypost.Mail.Queue;
+namespace Keypost.Store;
 
 /// <summary>
 /// Makes file data and directory entries survive a power cut. .NET flushes file contents (fsync via

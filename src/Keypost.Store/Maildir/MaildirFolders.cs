@@ -1,6 +1,6 @@
-using Keypost.Mail.Queue;
+using Keypost.Store;
 
-namespace Keypost.Mail.Imap;
+namespace Keypost.Store.Maildir;
 
 /// <summary>
 /// An account's mailboxes in Maildir++ layout (as Dovecot uses it): INBOX is the Maildir itself, every other

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Keypost.Mail.Imap;
+namespace Keypost.Store.Maildir;
 
 /// <summary>
 /// Maildir's ":2," info suffix (cr.yp.to/proto/maildir.html): D=Draft F=Flagged R=Replied S=Seen T=Trashed, in ASCII

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Keypost.Mail.Imap;
+namespace Keypost.Store.Maildir;
 
 /// <summary>One <see cref="MaildirMailbox"/> per folder path in this process, shared by all sessions.</summary>
 internal sealed class MailboxRegistry
