@@ -6,6 +6,7 @@ using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using Keypost.Store;
 
 namespace Keypost.Mail.Delivery;
 

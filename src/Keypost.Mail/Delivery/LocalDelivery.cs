@@ -2,6 +2,7 @@ using System.Text;
 using Keypost.Mail.Diagnostics;
 using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
+using Keypost.Store;
 
 namespace Keypost.Mail.Delivery;
 

@@ -8,7 +8,7 @@ using Keypost.Mail.Delivery;
 using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;
-using Keypost.Mail.Imap;
+using Keypost.Imap;
 using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;

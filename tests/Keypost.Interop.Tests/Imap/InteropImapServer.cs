@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Interop.Tests.Smtp;
-using Keypost.Mail.Imap;
+using Keypost.Imap;
 using Keypost.Store.Maildir;
 using Keypost.Testing;
 using Keypost.Testing.Mail;

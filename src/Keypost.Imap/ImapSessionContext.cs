@@ -1,0 +1,8 @@
+using Keypost.Store.Maildir;
+using Microsoft.Extensions.Logging;
+using Keypost.Store;
+
+namespace Keypost.Imap;
+
+/// <summary>What every session of one listener shares.</summary>
+internal sealed record ImapSessionContext(ImapListenerOptions Options, IMailAccounts Accounts, MaildirStore Store, MailboxRegistry Mailboxes, AccountSessionLimiter Sessions, ILogger Logger);
