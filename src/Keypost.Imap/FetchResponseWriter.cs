@@ -1,6 +1,5 @@
 using System.Globalization;
 using Keypost.Store;
-using Keypost.Store.Maildir;
 
 namespace Keypost.Imap;
 
@@ -25,7 +24,7 @@ internal static class FetchResponseWriter
 
         if (withFlags)
         {
-            Next("FLAGS " + MaildirInfo.ToImap(entry.Flags));
+            Next("FLAGS " + ImapFlags.ToImap(entry.Flags));
         }
 
         foreach (var item in items)
@@ -37,7 +36,7 @@ internal static class FetchResponseWriter
                     w.Number(entry.Uid);
                     break;
                 case "FLAGS":
-                    Next("FLAGS " + MaildirInfo.ToImap(entry.Flags));
+                    Next("FLAGS " + ImapFlags.ToImap(entry.Flags));
                     break;
                 case "INTERNALDATE":
                     Next("INTERNALDATE \"" + entry.InternalDate.ToString("dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture) + "+0000\"");

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Keypost.Net;
-using Keypost.Store.Maildir;
-using Keypost.Mail.Diagnostics;
+using Keypost.Imap.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Keypost.Store;
 
@@ -10,20 +9,20 @@ namespace Keypost.Imap;
 
 /// <summary>
 /// The IMAP4rev2 server (RFC 9051, with the IMAP4rev1 behaviour clients rely on) over the accounts' Maildirs in
-/// <see cref="MaildirStore"/>. Start with <see cref="StartAsync"/>, stop with <see cref="StopAsync"/> or by disposing.
+/// an <see cref="IMailStore"/>. Start with <see cref="StartAsync"/>, stop with <see cref="StopAsync"/> or by disposing.
 /// </summary>
 public sealed class ImapListener : IAsyncDisposable
 {
     private readonly ImapSessionContext _context;
     private readonly TcpAcceptor _acceptor;
 
-    public ImapListener(ImapListenerOptions options, IMailAccounts accounts, MaildirStore store)
+    public ImapListener(ImapListenerOptions options, IMailAccounts accounts, IMailStore store)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(accounts);
         ArgumentNullException.ThrowIfNull(store);
         Validate(options);
-        _context = new ImapSessionContext(options, accounts, store, new MailboxRegistry(), new AccountSessionLimiter(options.MaxSessionsPerAccount), options.LoggerFactory.CreateLogger("Keypost.Mail.Imap"));
+        _context = new ImapSessionContext(options, accounts, store, new AccountSessionLimiter(options.MaxSessionsPerAccount), options.LoggerFactory.CreateLogger("Keypost.Imap"));
         _acceptor = new TcpAcceptor(options.Endpoints.Select(e => e.EndPoint).ToList(), (socket, index, ct) => RunSessionAsync(socket, options.Endpoints[index], ct));
     }
 
@@ -39,7 +38,7 @@ public sealed class ImapListener : IAsyncDisposable
     /// <summary>Stops accepting, ends open sessions with BYE and waits for them (as long as the token allows).</summary>
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _context.Logger.LogInformation(MailLogEvents.ImapStopping, "IMAP stopping: {Sessions} sessions get BYE", _acceptor.ActiveSessions);
+        _context.Logger.LogInformation(ImapLogEvents.ImapStopping, "IMAP stopping: {Sessions} sessions get BYE", _acceptor.ActiveSessions);
         return _acceptor.StopAsync(cancellationToken);
     }
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
-using Keypost.Mail.Diagnostics;
+using Keypost.Imap.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -28,9 +28,6 @@ public sealed class ImapListenerOptions
     /// <summary>Before login a silent client is dropped sooner.</summary>
     public TimeSpan PreAuthTimeout { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How often an IDLE session looks for changes made by delivery or other sessions.</summary>
-    public TimeSpan IdlePollInterval { get; init; } = TimeSpan.FromSeconds(2);
-
     /// <summary>Rejected commands (BAD) before the session ends with BYE.</summary>
     public int MaxErrors { get; init; } = 20;
 
@@ -50,7 +47,7 @@ public sealed class ImapListenerOptions
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>Session and login counters; null measures nothing.</summary>
-    public MailMetrics? Metrics { get; init; }
+    public IImapMetrics? Metrics { get; init; }
 
     /// <summary>Mailboxes created at first login with their RFC 6154 SPECIAL-USE attribute.</summary>
     public IReadOnlyDictionary<string, string> SpecialUseFolders { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal)

@@ -1,8 +1,7 @@
 using System.Text;
-using Keypost.Mail.Diagnostics;
+using Keypost.Imap.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Keypost.Store;
-using Keypost.Store.Maildir;
 
 namespace Keypost.Imap;
 
@@ -103,8 +102,8 @@ internal sealed partial class ImapSession
         if (account is null)
         {
             // The name tried is at Debug only: a mistyped password line can hold a password.
-            _context.Logger.LogInformation(MailLogEvents.ImapLogin, "IMAP login from {Peer}: failed", _connection.RemoteAddress);
-            _context.Logger.LogDebug(MailLogEvents.ImapLogin, "IMAP login from {Peer} failed for {User}", _connection.RemoteAddress, user);
+            _context.Logger.LogInformation(ImapLogEvents.ImapLogin, "IMAP login from {Peer}: failed", _connection.RemoteAddress);
+            _context.Logger.LogDebug(ImapLogEvents.ImapLogin, "IMAP login from {Peer} failed for {User}", _connection.RemoteAddress, user);
             await Task.Delay(Options.AuthFailureDelay, cancellationToken);
             if (++_authFailures >= Options.MaxAuthFailures)
             {
@@ -121,13 +120,15 @@ internal sealed partial class ImapSession
             return "NO [LIMIT] Too many connections for this account";
         }
 
-        _context.Logger.LogInformation(MailLogEvents.ImapLogin, "IMAP login from {Peer}: {Account}", _connection.RemoteAddress, account);
+        _context.Logger.LogInformation(ImapLogEvents.ImapLogin, "IMAP login from {Peer}: {Account}", _connection.RemoteAddress, account);
         _account = account;
-        _folders = new MaildirFolders(_context.Store.GetMaildirPath(account));
-        _folders.Create("INBOX");
+        _folders = _context.Store.OpenAccount(account);
         foreach (var folder in Options.SpecialUseFolders.Keys)
         {
-            _folders.Create(folder);
+            if (!_folders.Exists(folder))
+            {
+                _folders.Create(folder);
+            }
         }
 
         _connection.ReadTimeout = Options.CommandTimeout;

@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Keypost.Store;
-using Keypost.Store.Maildir;
 
 namespace Keypost.Imap;
 
 /// <summary>Authenticated state: mailbox commands (RFC 9051 §6.3) and APPEND.</summary>
 internal sealed partial class ImapSession
 {
-    private MaildirFolders Folders => _folders!;
+    private IAccountMailboxes Folders => _folders!;
 
     private async Task<string?> AuthenticatedCommandAsync(string tag, string name, ImapTokenizer t, CancellationToken cancellationToken)
     {
@@ -71,7 +70,7 @@ internal sealed partial class ImapSession
     private string? MailboxArgument(ImapTokenizer t)
     {
         t.Space();
-        return MaildirFolders.Normalize(t.ListMailbox());
+        return MailboxNames.Normalize(t.ListMailbox());
     }
 
     private async Task<string> SelectAsync(ImapTokenizer t, bool readOnly, CancellationToken cancellationToken)
@@ -98,9 +97,10 @@ internal sealed partial class ImapSession
             return "NO [NONEXISTENT] No such mailbox";
         }
 
-        var mailbox = _context.Mailboxes.Get(Folders.PathOf(name));
+        var mailbox = Folders.Get(name);
+        var seen = mailbox.Version;
         var state = await mailbox.SnapshotAsync(cancellationToken);
-        var selected = new SelectedMailbox(name, mailbox, readOnly);
+        var selected = new SelectedMailbox(name, mailbox, readOnly) { SeenVersion = seen };
         foreach (var entry in state.Messages)
         {
             selected.Uids.Add(entry.Uid);
@@ -114,8 +114,8 @@ internal sealed partial class ImapSession
             _connection.WriteLine("* 0 RECENT");
         }
 
-        _connection.WriteLine("* FLAGS " + MaildirInfo.AllFlags);
-        _connection.WriteLine("* OK [PERMANENTFLAGS " + (readOnly ? "()" : MaildirInfo.AllFlags) + "] Flags permitted");
+        _connection.WriteLine("* FLAGS " + ImapFlags.AllFlags);
+        _connection.WriteLine("* OK [PERMANENTFLAGS " + (readOnly ? "()" : ImapFlags.AllFlags) + "] Flags permitted");
         _connection.WriteLine("* OK [UIDVALIDITY " + state.UidValidity.ToString(CultureInfo.InvariantCulture) + "] UIDs valid");
         _connection.WriteLine("* OK [UIDNEXT " + state.UidNext.ToString(CultureInfo.InvariantCulture) + "] Predicted next UID");
         var firstUnseen = state.Messages.Select((m, i) => (m, i)).FirstOrDefault(x => !x.m.Flags.HasFlag(MessageFlags.Seen));
@@ -257,7 +257,7 @@ internal sealed partial class ImapSession
             return "NO [NONEXISTENT] No such mailbox";
         }
 
-        var state = await _context.Mailboxes.Get(Folders.PathOf(name)).SnapshotAsync(cancellationToken);
+        var state = await Folders.Get(name).SnapshotAsync(cancellationToken);
         var values = new List<string>();
         foreach (var item in items)
         {
@@ -322,7 +322,7 @@ internal sealed partial class ImapSession
             return "NO [NONEXISTENT] No such mailbox";
         }
 
-        if (MaildirFolders.IsInbox(name))
+        if (MailboxNames.IsInbox(name))
         {
             return "NO [CANNOT] INBOX cannot be deleted";
         }
@@ -332,7 +332,6 @@ internal sealed partial class ImapSession
             _selected = null;
         }
 
-        _context.Mailboxes.Forget(Folders.PathOf(name));
         Folders.Delete(name);
         return "OK DELETE completed";
     }
@@ -347,7 +346,7 @@ internal sealed partial class ImapSession
             return "NO [NONEXISTENT] No such mailbox";
         }
 
-        if (to is null || MaildirFolders.IsInbox(from) || MaildirFolders.IsInbox(to))
+        if (to is null || MailboxNames.IsInbox(from) || MailboxNames.IsInbox(to))
         {
             return "NO [CANNOT] Cannot rename to or from INBOX";
         }
@@ -357,7 +356,6 @@ internal sealed partial class ImapSession
             return "NO [ALREADYEXISTS] Target exists";
         }
 
-        _context.Mailboxes.Forget(Folders.PathOf(from));
         Folders.Rename(from, to);
         return "OK RENAME completed";
     }
@@ -370,7 +368,7 @@ internal sealed partial class ImapSession
         var flags = MessageFlags.None;
         if (t.Peek == '(')
         {
-            flags = MaildirInfo.FromImap(t.FlagList());
+            flags = ImapFlags.FromImap(t.FlagList());
             t.Space();
         }
 
@@ -404,20 +402,19 @@ internal sealed partial class ImapSession
             return "NO Empty message";
         }
 
-        var mailbox = _context.Mailboxes.Get(Folders.PathOf(name));
-        var tmp = Path.Combine(mailbox.TmpDirectory, MaildirNames.Unique());
+        var mailbox = Folders.Get(name);
+        uint validity, uid;
         using (var source = new MemoryStream(message, writable: false))
         {
-            await DurableFiles.WriteNewFileAsync(tmp, source, ReadOnlyMemory<byte>.Empty, cancellationToken);
+            (validity, uid) = await mailbox.AppendAsync(source, flags, date, cancellationToken);
         }
 
-        var (validity, uids) = await mailbox.AddAsync([(tmp, flags, date)], cancellationToken);
         if (_selected is not null)
         {
             await SyncAsync(allowExpunge: false, cancellationToken);
         }
 
-        return "OK [APPENDUID " + validity.ToString(CultureInfo.InvariantCulture) + " " + uids[0].ToString(CultureInfo.InvariantCulture) + "] APPEND completed";
+        return "OK [APPENDUID " + validity.ToString(CultureInfo.InvariantCulture) + " " + uid.ToString(CultureInfo.InvariantCulture) + "] APPEND completed";
     }
 
     // "+0100" is what .NET's zzz wants as "+01:00".

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Keypost.Store;
-using Keypost.Store.Maildir;
 
 namespace Keypost.Imap;
 
@@ -58,6 +57,8 @@ internal sealed partial class ImapSession
             return null;
         }
 
+        // Read before the snapshot: a change after this point makes IDLE wake again rather than go unseen.
+        selected.SeenVersion = selected.Mailbox.Version;
         var state = await selected.Mailbox.SnapshotAsync(cancellationToken);
         var current = state.Messages.ToDictionary(m => m.Uid);
         if (allowExpunge)
@@ -100,7 +101,7 @@ internal sealed partial class ImapSession
 
     private void WriteFlags(long sequence, uint uid, MessageFlags flags) =>
         _connection.WriteLine("* " + sequence.ToString(CultureInfo.InvariantCulture) + " FETCH (UID " + uid.ToString(CultureInfo.InvariantCulture)
-                              + " FLAGS " + MaildirInfo.ToImap(flags) + ")");
+                              + " FLAGS " + ImapFlags.ToImap(flags) + ")");
 
     private async Task<string> FetchAsync(ImapTokenizer t, bool byUid, CancellationToken cancellationToken)
     {
@@ -137,14 +138,13 @@ internal sealed partial class ImapSession
             ParsedMessage? parsed = null;
             if (items.Any(i => i.HasSection || i.Name is "ENVELOPE" or "BODYSTRUCTURE" or "BODY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT"))
             {
-                try
+                var octets = await ReadMessageAsync(selected.Mailbox, entry, cancellationToken);
+                if (octets is null)
                 {
-                    parsed = new ParsedMessage(await File.ReadAllBytesAsync(selected.Mailbox.FullPath(entry), cancellationToken));
+                    continue; // Expunged by another session meanwhile.
                 }
-                catch (FileNotFoundException)
-                {
-                    continue;
-                }
+
+                parsed = new ParsedMessage(octets);
             }
 
             var withFlags = seenNow.Contains(uid) && !items.Any(i => i.Name == "FLAGS");
@@ -205,7 +205,7 @@ internal sealed partial class ImapSession
         }
 
         await SyncAsync(allowExpunge: false, cancellationToken);
-        var flags = MaildirInfo.FromImap(names);
+        var flags = ImapFlags.FromImap(names);
         var targets = selected.Resolve(set, byUid).ToList();
         Func<MessageFlags, MessageFlags> change = action switch
         {
@@ -250,48 +250,21 @@ internal sealed partial class ImapSession
             return "NO [READ-ONLY] Mailbox is read-only";
         }
 
-        var state = await selected.Mailbox.SnapshotAsync(cancellationToken);
-        var entries = state.Messages.ToDictionary(m => m.Uid);
-        var target = _context.Mailboxes.Get(Folders.PathOf(name));
-        var files = new List<(string, MessageFlags, DateTimeOffset)>();
-        var sources = new List<uint>();
-        foreach (var (_, uid) in selected.Resolve(set, byUid))
-        {
-            if (!entries.TryGetValue(uid, out var entry))
-            {
-                continue;
-            }
-
-            var tmp = Path.Combine(target.TmpDirectory, MaildirNames.Unique());
-            try
-            {
-                await using var source = File.OpenRead(selected.Mailbox.FullPath(entry));
-                await DurableFiles.WriteNewFileAsync(tmp, source, ReadOnlyMemory<byte>.Empty, cancellationToken);
-            }
-            catch (FileNotFoundException)
-            {
-                continue;
-            }
-
-            files.Add((tmp, entry.Flags, entry.InternalDate));
-            sources.Add(uid);
-        }
-
-        if (files.Count == 0)
+        var target = Folders.Get(name);
+        var wanted = selected.Resolve(set, byUid).Select(x => x.Uid).ToList();
+        var copied = await selected.Mailbox.CopyAsync(wanted, target, move, cancellationToken);
+        if (copied.SourceUids.Count == 0)
         {
             return byUid ? "OK Nothing to copy" : "NO No such messages";
         }
 
-        var (validity, uids) = await target.AddAsync(files, cancellationToken);
-        var copyUid = "[COPYUID " + validity.ToString(CultureInfo.InvariantCulture) + " " + SequenceSet.Format(sources) + " " + SequenceSet.Format(uids) + "]";
+        var copyUid = "[COPYUID " + copied.UidValidity.ToString(CultureInfo.InvariantCulture) + " " + SequenceSet.Format(copied.SourceUids) + " " + SequenceSet.Format(copied.TargetUids) + "]";
         if (!move)
         {
             return "OK " + copyUid + " COPY completed";
         }
 
         _connection.WriteLine("* OK " + copyUid + " Moved");
-        var moved = sources.ToHashSet();
-        await selected.Mailbox.ExpungeAsync(e => moved.Contains(e.Uid), cancellationToken);
         await SyncAsync(allowExpunge: true, cancellationToken);
         return "OK MOVE completed";
     }
@@ -357,17 +330,11 @@ internal sealed partial class ImapSession
                 continue;
             }
 
-            var path = selected.Mailbox.FullPath(entry);
+            var mailbox = selected.Mailbox;
             var candidate = new SearchCandidate(entry, (uint)i + 1, selected.Count, selected.LargestUid, () =>
             {
-                try
-                {
-                    return new ParsedMessage(File.ReadAllBytes(path));
-                }
-                catch (FileNotFoundException)
-                {
-                    return null;
-                }
+                var octets = ReadMessage(mailbox, entry);
+                return octets is null ? null : new ParsedMessage(octets);
             });
             if (predicate(candidate))
             {
@@ -400,6 +367,33 @@ internal sealed partial class ImapSession
         return "OK SEARCH completed";
     }
 
+    // The store hands out streams; IMAP never opens files itself.
+    private static async Task<byte[]?> ReadMessageAsync(IMailbox mailbox, MessageEntry entry, CancellationToken cancellationToken)
+    {
+        await using var stream = mailbox.OpenMessage(entry);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream(entry.Size is > 0 and < int.MaxValue ? (int)entry.Size : 4096);
+        await stream.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    private static byte[]? ReadMessage(IMailbox mailbox, MessageEntry entry)
+    {
+        using var stream = mailbox.OpenMessage(entry);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
     private static bool TryKeyword(ImapTokenizer t, string keyword) => t.TryKeyword(keyword);
 
     // RFC 2177: untagged updates are pushed while idling; the client ends with DONE.
@@ -408,9 +402,24 @@ internal sealed partial class ImapSession
         _connection.WriteLine("+ idling");
         await _connection.FlushAsync(cancellationToken);
         var done = _connection.ReadLineAsync(1024, flush: false, cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            return await IdleLoopAsync(done, stop.Token, cancellationToken);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+    }
+
+    // No polling: the store's change notification (its own changes, deliveries, and inotify for other programs)
+    // wakes the session, so a quiet mailbox costs nothing while idling.
+    private async Task<string> IdleLoopAsync(Task<byte[]?> done, CancellationToken waitToken, CancellationToken cancellationToken)
+    {
         while (true)
         {
-            var tick = Task.Delay(Options.IdlePollInterval, cancellationToken);
+            var tick = _selected is { } selected ? selected.Mailbox.WaitForChangeAsync(selected.SeenVersion, waitToken) : Task.Delay(Timeout.Infinite, waitToken);
             if (await Task.WhenAny(done, tick) == done)
             {
                 var line = await done;

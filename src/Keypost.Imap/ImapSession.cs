@@ -2,10 +2,9 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using Keypost.Core.Addresses;
-using Keypost.Mail.Diagnostics;
+using Keypost.Imap.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Keypost.Store;
-using Keypost.Store.Maildir;
 
 namespace Keypost.Imap;
 
@@ -18,7 +17,7 @@ internal sealed partial class ImapSession
     private readonly ImapCommandReader _reader;
     private readonly ImapWriter _writer;
     private EmailAddress? _account;
-    private MaildirFolders? _folders;
+    private IAccountMailboxes? _folders;
     private SelectedMailbox? _selected;
     private bool _rev2;
     private int _errors;
@@ -78,12 +77,12 @@ internal sealed partial class ImapSession
         catch (Exception e) when (e is IOException or SocketException or AuthenticationException or ObjectDisposedException)
         {
             // The client went away or failed the TLS handshake: nothing to answer.
-            _context.Logger.LogDebug(MailLogEvents.ImapSessionError, e, "IMAP session from {Peer} ended: {Error}", _connection.RemoteAddress, e.Message);
+            _context.Logger.LogDebug(ImapLogEvents.ImapSessionError, e, "IMAP session from {Peer} ended: {Error}", _connection.RemoteAddress, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A failing dependency (accounts store, disk) must not leave the client hanging.
-            _context.Logger.LogError(MailLogEvents.ImapSessionError, e, "IMAP session from {Peer} failed; closing with BYE", _connection.RemoteAddress);
+            _context.Logger.LogError(ImapLogEvents.ImapSessionError, e, "IMAP session from {Peer} failed; closing with BYE", _connection.RemoteAddress);
             await TryCloseWithAsync("* BYE Internal error, try again later");
         }
         finally

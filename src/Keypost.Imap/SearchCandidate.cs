@@ -1,6 +1,5 @@
 using MimeKit;
 using Keypost.Store;
-using Keypost.Store.Maildir;
 
 namespace Keypost.Imap;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using MimeKit;
 using Keypost.Store;
-using Keypost.Store.Maildir;
 
 namespace Keypost.Imap;
 

@@ -1,20 +1,22 @@
 using Keypost.Store;
-using Keypost.Store.Maildir;
 namespace Keypost.Imap;
 
 /// <summary>
 /// A session's view of its selected mailbox: the UIDs in sequence-number order and the flags last reported, so the
 /// session can tell the client what changed since (RFC 9051 §7: EXISTS, EXPUNGE, FETCH FLAGS).
 /// </summary>
-internal sealed class SelectedMailbox(string name, MaildirMailbox mailbox, bool readOnly)
+internal sealed class SelectedMailbox(string name, IMailbox mailbox, bool readOnly)
 {
     public string Name => name;
 
-    public MaildirMailbox Mailbox => mailbox;
+    public IMailbox Mailbox => mailbox;
 
     public bool ReadOnly => readOnly;
 
     public List<uint> Uids { get; } = [];
+
+    /// <summary>The mailbox's change counter as read before the last report: what IDLE waits to see move.</summary>
+    public long SeenVersion { get; set; }
 
     public Dictionary<uint, MessageFlags> Flags { get; } = [];
 

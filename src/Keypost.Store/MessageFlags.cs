@@ -2,7 +2,7 @@ namespace Keypost.Store;
 
 /// <summary>The IMAP system flags kept in a Maildir file name's info suffix.</summary>
 [Flags]
-internal enum MessageFlags
+public enum MessageFlags
 {
     None = 0,
     Seen = 1,

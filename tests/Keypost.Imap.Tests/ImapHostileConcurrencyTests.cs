@@ -44,7 +44,6 @@ public sealed class ImapHostileConcurrencyTests(ITestOutputHelper output)
             Certificate = o.Certificate,
             Endpoints = o.Endpoints,
             AuthFailureDelay = o.AuthFailureDelay,
-            IdlePollInterval = o.IdlePollInterval,
             MaxSessionsPerAccount = HostileSessions + WellBehavedSessions + 10,
         });
         for (var i = 0; i < 5; i++)

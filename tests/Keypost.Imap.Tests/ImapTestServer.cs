@@ -49,7 +49,6 @@ public sealed class ImapTestServer : IAsyncDisposable
             HostName = "imap.jedi.test",
             Certificate = TestCertificate.Create("imap.jedi.test"),
             AuthFailureDelay = TimeSpan.Zero,
-            IdlePollInterval = TimeSpan.FromMilliseconds(100),
             Endpoints =
             [
                 new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, 0), ImapTlsMode.StartTls),

@@ -1,5 +1,4 @@
 using Keypost.Mail.Diagnostics;
-using Keypost.Mail.Smtp;
 using Microsoft.Extensions.Logging;
 using Keypost.Store;
 
@@ -65,7 +64,7 @@ public sealed class MessageQueue : IDisposable
     /// data directory fsync'ed (the name is durable), then the record committed. A crash before the commit leaves
     /// only an orphan file; after it, everything needed to deliver.
     /// </summary>
-    public async Task<string> EnqueueAsync(SmtpEnvelope envelope, Stream data, CancellationToken cancellationToken)
+    public async Task<string> EnqueueAsync(QueueEnvelope envelope, Stream data, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
         ArgumentNullException.ThrowIfNull(data);
@@ -85,7 +84,12 @@ public sealed class MessageQueue : IDisposable
             var recipients = envelope.Recipients
                 .Select((r, i) => new QueuedRecipient(i, r, RecipientState.Pending, 0, now, null))
                 .ToList();
-            var message = new QueuedMessage(id, envelope.ReversePath, envelope.SmtpUtf8, envelope.EightBitMime, size, now, recipients);
+            if (envelope.Folder is not null && !MailboxNames.IsDeliveryFolder(envelope.Folder))
+            {
+                throw new ArgumentException("a delivery folder is ASCII letters and digits only", nameof(envelope));
+            }
+
+            var message = new QueuedMessage(id, envelope.ReversePath, envelope.SmtpUtf8, envelope.EightBitMime, size, now, recipients) { Folder = envelope.Folder };
             // Not cancellable past this point: a half-finished commit is rolled back by SQLite anyway.
             await index.InsertAsync(message, CancellationToken.None).ConfigureAwait(false);
         }

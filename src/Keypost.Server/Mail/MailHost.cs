@@ -130,7 +130,7 @@ public sealed class MailHost : IAsyncDisposable
                     MaxSessions = mail.MaxImapSessions,
                     MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
                     LoggerFactory = loggers,
-                    Metrics = metrics,
+                    Metrics = metrics is null ? null : new ImapMetricsAdapter(metrics),
                 },
                 accounts,
                 maildirs);

@@ -4,7 +4,6 @@ using System.Text;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Queue;
-using Keypost.Store.Maildir;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Gateway;
 using MimeKit;
@@ -27,6 +26,12 @@ public sealed class MailIntake(
     SubmissionGateway? gateway = null,
     JunkFiling? junk = null) : IMessageAcceptor
 {
+    /// <summary>
+    /// A header older Keypost versions wrote to choose a folder; the choice is queue metadata now, and a copy
+    /// arriving from outside is still removed so no sender can pick a folder in a local mailbox.
+    /// </summary>
+    public const string FolderHeader = "X-Keypost-Folder";
+
     public async Task<AcceptResult> AcceptAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
         // One copy of the octets, sized exactly: the session's buffer (a spill file for large messages) is read once.
@@ -60,18 +65,11 @@ public sealed class MailIntake(
                 return new AcceptResult(550, "5.7.1", $"rejected by the DMARC policy of {result.Dmarc.FromDomain}");
             }
 
-            // The folder header is ours alone: every copy a sender wrote is removed before ours is added.
-            parsed.Headers.RemoveAll(MaildirStore.FolderHeader);
+            parsed.Headers.RemoveAll(FolderHeader);
             authenticator.Stamp(parsed, result);
             if (junk is not null && junk.ShouldFileInJunk(parsed, result, envelope.Recipients))
             {
                 folder = "Junk";
-            }
-
-            if (folder is not null)
-            {
-                // The first line, where LocalDelivery looks for it and where no sender can put it (removed above).
-                head.Append(MaildirStore.FolderHeader).Append(": ").Append(folder).Append("\r\n");
             }
 
             head.Append(ReceivedHeader(session, envelope));
@@ -85,14 +83,15 @@ public sealed class MailIntake(
             output.Write(Encoding.UTF8.GetBytes(head.ToString()));
             await parsed.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, output, cancellationToken);
             output.Position = 0;
-            var queued = await queue.EnqueueAsync(envelope, output, cancellationToken);
+            // The folder travels beside the message in the queue, not inside it.
+            var queued = await queue.EnqueueAsync(envelope.ToQueueEnvelope(folder), output, cancellationToken);
             return AcceptResult.Queued(queued);
         }
 
         // A local user must not choose a folder in another local user's mailbox either.
-        if (parsed.Headers.Contains(MaildirStore.FolderHeader))
+        if (parsed.Headers.Contains(FolderHeader))
         {
-            parsed.Headers.RemoveAll(MaildirStore.FolderHeader);
+            parsed.Headers.RemoveAll(FolderHeader);
             using var output = new MemoryStream(data.Length + 1024);
             await parsed.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, output, cancellationToken);
             data = output.ToArray();
@@ -109,7 +108,7 @@ public sealed class MailIntake(
             data = await signer.SignAsync(new MemoryStream(data, writable: false), sender.Domain, cancellationToken);
         }
 
-        var id = await queue.EnqueueAsync(envelope, new MemoryStream(data, writable: false), cancellationToken);
+        var id = await queue.EnqueueAsync(envelope.ToQueueEnvelope(), new MemoryStream(data, writable: false), cancellationToken);
         return AcceptResult.Queued(id);
     }
 

@@ -6,36 +6,22 @@ namespace Keypost.Store.Maildir;
 /// An account's mailboxes in Maildir++ layout (as Dovecot uses it): INBOX is the Maildir itself, every other
 /// mailbox a <c>.Name</c> directory inside it, with '.' as the hierarchy delimiter (<c>.Archive.2024</c>).
 /// </summary>
-internal sealed class MaildirFolders
+internal sealed class MaildirFolders : IAccountMailboxes
 {
-    public const char Delimiter = '.';
+    public const char Delimiter = MailboxNames.Delimiter;
 
     private readonly string _root;
+    private readonly MailboxRegistry _registry;
 
-    public MaildirFolders(string root)
+    public MaildirFolders(string root, MailboxRegistry registry)
     {
         _root = root;
+        _registry = registry;
     }
 
-    public static bool IsInbox(string name) => name.Equals("INBOX", StringComparison.OrdinalIgnoreCase);
+    public static bool IsInbox(string name) => MailboxNames.IsInbox(name);
 
-    /// <summary>The canonical name (INBOX in capitals), or null when the name cannot be a folder.</summary>
-    public static string? Normalize(string name)
-    {
-        if (IsInbox(name))
-        {
-            return "INBOX";
-        }
-
-        name = name.TrimEnd(Delimiter);
-        if (name.Length == 0 || name.Length > 200 || name.StartsWith(Delimiter) || name.Contains("..", StringComparison.Ordinal)
-            || name.Any(c => char.IsControl(c) || c is '/' or '\\' or '*' or '%' or '~'))
-        {
-            return null;
-        }
-
-        return name;
-    }
+    public IMailbox Get(string name) => _registry.Get(PathOf(name));
 
     public string PathOf(string name) => IsInbox(name) ? _root : Path.Combine(_root, Delimiter + name);
 
@@ -72,7 +58,7 @@ internal sealed class MaildirFolders
         names.AddRange(new DirectoryInfo(_root).EnumerateDirectories(".*")
             .Where(d => d.Name.Length > 1 && d.Name != ".." && Directory.Exists(Path.Combine(d.FullName, "cur")))
             .Select(d => d.Name[1..])
-            .Where(n => Normalize(n) == n)
+            .Where(n => MailboxNames.Normalize(n) == n)
             .Order(StringComparer.Ordinal));
         return names;
     }
@@ -82,6 +68,7 @@ internal sealed class MaildirFolders
 
     public void Delete(string name)
     {
+        _registry.Forget(PathOf(name));
         Directory.Delete(PathOf(name), recursive: true);
         DurableFiles.SyncDirectory(_root);
     }
@@ -89,6 +76,7 @@ internal sealed class MaildirFolders
     /// <summary>Renames a folder and its children (Maildir++ keeps them as siblings).</summary>
     public void Rename(string from, string to)
     {
+        _registry.Forget(PathOf(from));
         foreach (var name in List().Where(n => n == from || n.StartsWith(from + Delimiter, StringComparison.Ordinal)))
         {
             Directory.Move(PathOf(name), PathOf(to + name[from.Length..]));

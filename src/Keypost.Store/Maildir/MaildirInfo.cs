@@ -8,8 +8,6 @@ namespace Keypost.Store.Maildir;
 /// </summary>
 internal static class MaildirInfo
 {
-    public const string AllFlags = @"(\Answered \Flagged \Deleted \Seen \Draft)";
-
     public static (string BaseName, MessageFlags Flags, string Other) Parse(string fileName)
     {
         var colon = fileName.IndexOf(':', StringComparison.Ordinal);
@@ -51,57 +49,6 @@ internal static class MaildirInfo
 
         letters.Sort();
         return baseName + ":2," + new string(letters.Distinct().ToArray());
-    }
-
-    public static string ToImap(MessageFlags flags)
-    {
-        var names = new List<string>();
-        if (flags.HasFlag(MessageFlags.Seen))
-        {
-            names.Add(@"\Seen");
-        }
-
-        if (flags.HasFlag(MessageFlags.Answered))
-        {
-            names.Add(@"\Answered");
-        }
-
-        if (flags.HasFlag(MessageFlags.Flagged))
-        {
-            names.Add(@"\Flagged");
-        }
-
-        if (flags.HasFlag(MessageFlags.Deleted))
-        {
-            names.Add(@"\Deleted");
-        }
-
-        if (flags.HasFlag(MessageFlags.Draft))
-        {
-            names.Add(@"\Draft");
-        }
-
-        return "(" + string.Join(' ', names) + ")";
-    }
-
-    /// <summary>IMAP flag names to flags; keywords and \Recent are ignored (PERMANENTFLAGS has no \*).</summary>
-    public static MessageFlags FromImap(IEnumerable<string> names)
-    {
-        var flags = MessageFlags.None;
-        foreach (var name in names)
-        {
-            flags |= name.ToUpperInvariant() switch
-            {
-                @"\SEEN" => MessageFlags.Seen,
-                @"\ANSWERED" => MessageFlags.Answered,
-                @"\FLAGGED" => MessageFlags.Flagged,
-                @"\DELETED" => MessageFlags.Deleted,
-                @"\DRAFT" => MessageFlags.Draft,
-                _ => MessageFlags.None,
-            };
-        }
-
-        return flags;
     }
 
     private static readonly (MessageFlags Flag, char Letter)[] Letters =

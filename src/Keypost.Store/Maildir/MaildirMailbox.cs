@@ -9,7 +9,7 @@ namespace Keypost.Store.Maildir;
 /// UIDs strictly ascending and kept with one UIDVALIDITY across sessions and restarts) and the current messages.
 /// Every change goes through here under one lock, so sessions on the same folder never race each other.
 /// </summary>
-internal sealed class MaildirMailbox
+internal sealed class MaildirMailbox : IMailbox, IDisposable
 {
     public const string IndexFileName = "keypost-uids";
     private const string IndexHeader = "keypost-uids 1";
@@ -21,15 +21,110 @@ internal sealed class MaildirMailbox
     private uint _uidNext = 1;
     private bool _loaded;
     private (DateTime New, DateTime Cur) _stamp;
+    private long _version;
+    private bool _dirty;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private FileSystemWatcher? _watcher;
 
     public MaildirMailbox(string path)
     {
         _path = path;
     }
 
+    public long Version => Interlocked.Read(ref _version);
+
     public string FullPath(MessageEntry entry) => Path.Combine(_path, entry.RelativePath);
 
-    public string TmpDirectory => Path.Combine(_path, "tmp");
+    /// <summary>
+    /// Something changed the directories behind our back (a delivery through the store, or another program seen by
+    /// inotify): the next read rescans whatever the directory timestamps say, and waiters wake up.
+    /// </summary>
+    public void MarkChanged()
+    {
+        Volatile.Write(ref _dirty, true);
+        Signal();
+    }
+
+    public Stream? OpenMessage(MessageEntry entry)
+    {
+        try
+        {
+            return new FileStream(FullPath(entry), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16384, FileOptions.Asynchronous);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public async Task WaitForChangeAsync(long seen, CancellationToken cancellationToken)
+    {
+        Task changed;
+        lock (_path)
+        {
+            // inotify (FileSystemWatcher on Linux) catches files another program drops into new/ or renames in cur/,
+            // so IDLE needs no polling; started by the first waiter and kept while the mailbox is in use.
+            _watcher ??= StartWatcher();
+            changed = _changed.Task;
+        }
+
+        if (Version != seen)
+        {
+            return;
+        }
+
+        await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        lock (_path)
+        {
+            _watcher?.Dispose();
+            _watcher = null;
+        }
+    }
+
+    private FileSystemWatcher? StartWatcher()
+    {
+        try
+        {
+            var watcher = new FileSystemWatcher(_path) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName };
+            FileSystemEventHandler handler = (_, e) =>
+            {
+                // tmp/ holds unfinished files and the index lives at the top: neither is a message change.
+                var relative = Path.GetRelativePath(_path, e.FullPath);
+                if (relative.StartsWith("new" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                    || relative.StartsWith("cur" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                {
+                    MarkChanged();
+                }
+            };
+            watcher.Created += handler;
+            watcher.Deleted += handler;
+            watcher.Renamed += (sender, e) => handler(sender, e);
+            watcher.EnableRaisingEvents = true;
+            return watcher;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            // No inotify (limits reached): changes by other programs show at the next command instead.
+            return null;
+        }
+    }
+
+    private void Signal()
+    {
+        TaskCompletionSource previous;
+        lock (_path)
+        {
+            Interlocked.Increment(ref _version);
+            previous = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        previous.TrySetResult();
+    }
 
     public async Task<MailboxState> SnapshotAsync(CancellationToken cancellationToken)
     {
@@ -52,6 +147,7 @@ internal sealed class MaildirMailbox
         try
         {
             Refresh();
+            var changed = false;
             for (var i = 0; i < _messages.Count; i++)
             {
                 var entry = _messages[i];
@@ -66,11 +162,17 @@ internal sealed class MaildirMailbox
                 {
                     File.Move(FullPath(entry), Path.Combine(_path, relative));
                     _messages[i] = entry with { RelativePath = relative, Flags = flags };
+                    changed = true;
                 }
                 catch (FileNotFoundException)
                 {
                     // Removed by another program since the scan: the next scan reports it gone.
                 }
+            }
+
+            if (changed)
+            {
+                Signal();
             }
 
             return State();
@@ -99,6 +201,7 @@ internal sealed class MaildirMailbox
                 DurableFiles.SyncDirectory(Path.Combine(_path, "cur"));
                 _messages = _messages.Except(removed).ToList();
                 SaveIndex();
+                Signal();
             }
 
             return removed.Select(e => e.Uid).ToList();
@@ -113,7 +216,7 @@ internal sealed class MaildirMailbox
     /// Publishes complete, fsynced files from this folder's tmp/ into cur/ with their flags and INTERNALDATE (the
     /// file's mtime); returns their new UIDs in order.
     /// </summary>
-    public async Task<(uint UidValidity, IReadOnlyList<uint> Uids)> AddAsync(
+    private async Task<(uint UidValidity, IReadOnlyList<uint> Uids)> AddAsync(
         IReadOnlyList<(string TmpPath, MessageFlags Flags, DateTimeOffset Date)> files, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
@@ -135,11 +238,89 @@ internal sealed class MaildirMailbox
 
             DurableFiles.SyncDirectory(Path.Combine(_path, "cur"));
             SaveIndex();
+            Signal();
             return (_uidValidity, uids);
         }
         finally
         {
             _lock.Release();
+        }
+    }
+
+    public async Task<(uint UidValidity, uint Uid)> AppendAsync(Stream message, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken)
+    {
+        // Maildir: written into tmp/ under a unique name and fsynced, then published by rename.
+        var tmp = Path.Combine(_path, "tmp", MaildirNames.Unique());
+        try
+        {
+            await DurableFiles.WriteNewFileAsync(tmp, message, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            var (validity, uids) = await AddAsync([(tmp, flags, internalDate)], cancellationToken).ConfigureAwait(false);
+            return (validity, uids[0]);
+        }
+        catch
+        {
+            File.Delete(tmp);
+            throw;
+        }
+    }
+
+    public async Task<CopyResult> CopyAsync(IReadOnlyList<uint> uids, IMailbox target, bool move, CancellationToken cancellationToken)
+    {
+        if (target is not MaildirMailbox other)
+        {
+            throw new ArgumentException("the target belongs to another store", nameof(target));
+        }
+
+        var state = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var entries = state.Messages.ToDictionary(m => m.Uid);
+        var files = new List<(string, MessageFlags, DateTimeOffset)>();
+        var sources = new List<uint>();
+        try
+        {
+            foreach (var uid in uids)
+            {
+                if (!entries.TryGetValue(uid, out var entry))
+                {
+                    continue;
+                }
+
+                var tmp = Path.Combine(other._path, "tmp", MaildirNames.Unique());
+                try
+                {
+                    await using var source = File.OpenRead(FullPath(entry));
+                    await DurableFiles.WriteNewFileAsync(tmp, source, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+                }
+                catch (FileNotFoundException)
+                {
+                    continue; // Expunged by another session meanwhile.
+                }
+
+                files.Add((tmp, entry.Flags, entry.InternalDate));
+                sources.Add(uid);
+            }
+
+            uint validity = 0;
+            IReadOnlyList<uint> added = [];
+            if (files.Count > 0)
+            {
+                (validity, added) = await other.AddAsync(files, cancellationToken).ConfigureAwait(false);
+                files.Clear();
+            }
+
+            if (move && sources.Count > 0)
+            {
+                var moved = sources.ToHashSet();
+                await ExpungeAsync(e => moved.Contains(e.Uid), cancellationToken).ConfigureAwait(false);
+            }
+
+            return new CopyResult(validity, sources, added);
+        }
+        finally
+        {
+            foreach (var (tmp, _, _) in files)
+            {
+                File.Delete(tmp);
+            }
         }
     }
 
@@ -159,7 +340,8 @@ internal sealed class MaildirMailbox
         var curDir = Path.Combine(_path, "cur");
         var stamp = (Directory.GetLastWriteTimeUtc(newDir), Directory.GetLastWriteTimeUtc(curDir));
         var settled = DateTime.UtcNow - (stamp.Item1 > stamp.Item2 ? stamp.Item1 : stamp.Item2) > TimeSpan.FromSeconds(2);
-        if (stamp == _stamp && settled)
+        var dirty = Interlocked.Exchange(ref _dirty, false);
+        if (stamp == _stamp && settled && !dirty)
         {
             return;
         }
@@ -242,6 +424,7 @@ internal sealed class MaildirMailbox
         if (changed)
         {
             SaveIndex();
+            Signal();
         }
     }
 

@@ -3,7 +3,11 @@ using System.Security.Cryptography;
 
 namespace Keypost.Store.Maildir;
 
-/// <summary>Unique Maildir base names, "time.unique.host" as cr.yp.to/proto/maildir.html describes.</summary>
+/// <summary>
+/// The one generator of unique Maildir base names, "time.unique.host" as cr.yp.to/proto/maildir.html describes:
+/// seconds, then microseconds, pid and random bits so two deliveries in the same microsecond, or by two processes,
+/// never collide; '/' and ':' in the host name written as \057 and \072.
+/// </summary>
 internal static class MaildirNames
 {
     public static string Unique()
