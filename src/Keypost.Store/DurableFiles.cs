@@ -15,7 +15,21 @@ internal static class DurableFiles
     private const int CloseOnExec = 0x80000; // O_CLOEXEC on Linux
 
     /// <summary>Copies <paramref name="source"/> into a new file and fsyncs it before returning; returns the bytes written.</summary>
-    public static async Task<long> WriteNewFileAsync(string path, Stream source, ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken)
+    public static Task<long> WriteNewFileAsync(string path, Stream source, ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken) =>
+        WriteNewFileAsync(
+            path,
+            async (file, ct) =>
+            {
+                await file.WriteAsync(prefix, ct).ConfigureAwait(false);
+                await source.CopyToAsync(file, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Creates a new file, lets <paramref name="write"/> stream the content into it and fsyncs it before returning;
+    /// returns the bytes written. Lets a writer (e.g. a parsed message) go to disk without a whole copy in memory.
+    /// </summary>
+    public static async Task<long> WriteNewFileAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var options = new FileStreamOptions
         {
@@ -31,8 +45,7 @@ internal static class DurableFiles
         }
 
         await using var file = new FileStream(path, options);
-        await file.WriteAsync(prefix, cancellationToken).ConfigureAwait(false);
-        await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+        await write(file, cancellationToken).ConfigureAwait(false);
         await file.FlushAsync(cancellationToken).ConfigureAwait(false);
         file.Flush(flushToDisk: true);
         return file.Length;

@@ -64,10 +64,20 @@ public sealed class MessageQueue : IDisposable
     /// data directory fsync'ed (the name is durable), then the record committed. A crash before the commit leaves
     /// only an orphan file; after it, everything needed to deliver.
     /// </summary>
-    public async Task<string> EnqueueAsync(QueueEnvelope envelope, Stream data, CancellationToken cancellationToken)
+    public Task<string> EnqueueAsync(QueueEnvelope envelope, Stream data, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return EnqueueAsync(envelope, (file, ct) => data.CopyToAsync(file, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// As the stream overload, with <paramref name="write"/> streaming the message into the data file: intake writes
+    /// its parsed message there directly, so the message is never held whole in memory on its way to disk.
+    /// </summary>
+    public async Task<string> EnqueueAsync(QueueEnvelope envelope, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(write);
         if (envelope.Recipients.Count == 0)
         {
             throw new ArgumentException("a message needs at least one recipient", nameof(envelope));
@@ -78,7 +88,7 @@ public sealed class MessageQueue : IDisposable
         long size;
         try
         {
-            size = await DurableFiles.WriteNewFileAsync(path, data, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            size = await DurableFiles.WriteNewFileAsync(path, write, cancellationToken).ConfigureAwait(false);
             DurableFiles.SyncDirectory(dataDirectory);
             var now = time.GetUtcNow();
             var recipients = envelope.Recipients
