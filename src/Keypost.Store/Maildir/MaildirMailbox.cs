@@ -24,7 +24,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
     private long _version;
     private bool _dirty;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private FileSystemWatcher? _watcher;
+    private Watchers? _watcher;
 
     public MaildirMailbox(string path)
     {
@@ -85,31 +85,40 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         }
     }
 
-    private FileSystemWatcher? StartWatcher()
+    private Watchers? StartWatcher()
     {
+        // One non-recursive watcher each on new/ and cur/: INBOX's directory also holds the Maildir++ folders,
+        // whose trees a recursive watch would cover too. tmp/ (unfinished files) and the index are not messages.
+        FileSystemWatcher? newWatcher = null;
         try
         {
-            var watcher = new FileSystemWatcher(_path) { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.FileName };
-            FileSystemEventHandler handler = (_, e) =>
-            {
-                // tmp/ holds unfinished files and the index lives at the top: neither is a message change.
-                var relative = Path.GetRelativePath(_path, e.FullPath);
-                if (relative.StartsWith("new" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-                    || relative.StartsWith("cur" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                {
-                    MarkChanged();
-                }
-            };
-            watcher.Created += handler;
-            watcher.Deleted += handler;
-            watcher.Renamed += (sender, e) => handler(sender, e);
-            watcher.EnableRaisingEvents = true;
-            return watcher;
+            newWatcher = Watch(Path.Combine(_path, "new"));
+            return new Watchers(newWatcher, Watch(Path.Combine(_path, "cur")));
         }
         catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
         {
             // No inotify (limits reached): changes by other programs show at the next command instead.
+            newWatcher?.Dispose();
             return null;
+        }
+    }
+
+    private FileSystemWatcher Watch(string directory)
+    {
+        var watcher = new FileSystemWatcher(directory) { NotifyFilter = NotifyFilters.FileName };
+        watcher.Created += (_, _) => MarkChanged();
+        watcher.Deleted += (_, _) => MarkChanged();
+        watcher.Renamed += (_, _) => MarkChanged();
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    private sealed class Watchers(FileSystemWatcher newDirectory, FileSystemWatcher curDirectory) : IDisposable
+    {
+        public void Dispose()
+        {
+            newDirectory.Dispose();
+            curDirectory.Dispose();
         }
     }
 
