@@ -1,11 +1,11 @@
 using System.Threading.Channels;
 using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Dns;
-using Keypost.Mail.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using Keypost.Store;
 
 namespace Keypost.Mail.Delivery;
 
@@ -27,7 +27,7 @@ public sealed class DeliveryWorker : IDisposable
     private readonly ILogger logger;
     private readonly Channel<bool> wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
-    public DeliveryWorker(MessageQueue queue, MaildirStore maildir, IMailAccounts accounts, IMailDnsResolver dns, DeliveryOptions options)
+    public DeliveryWorker(MessageQueue queue, IMailStore maildir, IMailAccounts accounts, IMailDnsResolver dns, DeliveryOptions options)
     {
         this.queue = queue ?? throw new ArgumentNullException(nameof(queue));
         this.accounts = accounts ?? throw new ArgumentNullException(nameof(accounts));
@@ -260,7 +260,7 @@ public sealed class DeliveryWorker : IDisposable
         await report.WriteToAsync(format, buffer, cancellationToken).ConfigureAwait(false);
         buffer.Position = 0;
         // RFC 5321 §4.5.5: a DSN is sent with a null reverse-path, so it can never cause another DSN.
-        var envelope = new SmtpEnvelope(null, [reversePath], SmtpUtf8: reversePath.IsInternational);
+        var envelope = new QueueEnvelope(null, [reversePath], SmtpUtf8: reversePath.IsInternational);
         var id = await queue.EnqueueAsync(envelope, buffer, cancellationToken).ConfigureAwait(false);
         logger.LogInformation(MailLogEvents.Bounced, "Delivery {QueueId}: {Failures} recipients failed; DSN queued as {DsnQueueId}", original.Id, failures.Count, id);
     }

@@ -1,20 +1,20 @@
 using System.Text;
 using Keypost.Mail.Diagnostics;
-using Keypost.Mail.Maildir;
 using Keypost.Mail.Queue;
+using Keypost.Store;
 
 namespace Keypost.Mail.Delivery;
 
 /// <summary>Delivers to this server's own accounts: straight into their Maildirs, no network hop.</summary>
 internal sealed class LocalDelivery
 {
-    private readonly MaildirStore maildir;
+    private readonly IMailStore maildir;
     private readonly IMailAccounts accounts;
     private readonly string localDomain;
     private readonly MailMetrics? metrics;
     private readonly TimeProvider time;
 
-    public LocalDelivery(MaildirStore maildir, IMailAccounts accounts, string localDomain, MailMetrics? metrics = null, TimeProvider? time = null)
+    public LocalDelivery(IMailStore maildir, IMailAccounts accounts, string localDomain, MailMetrics? metrics = null, TimeProvider? time = null)
     {
         this.maildir = maildir;
         this.accounts = accounts;
@@ -27,7 +27,8 @@ internal sealed class LocalDelivery
     {
         // RFC 5321 §4.4: the delivering MTA records the reverse-path in a Return-Path header.
         var returnPath = Encoding.UTF8.GetBytes($"Return-Path: <{item.Message.ReversePath}>\r\n");
-        var folder = await FolderAsync(openData, cancellationToken).ConfigureAwait(false);
+        // Intake's folder choice (e.g. Junk) travels as queue metadata, never as a header in the message.
+        var folder = item.Message.Folder;
         var results = new List<DeliveryResult>();
         foreach (var recipient in item.Recipients)
         {
@@ -53,28 +54,5 @@ internal sealed class LocalDelivery
         }
 
         return results;
-    }
-
-    // Only the very first line counts: our intake puts the folder header there after removing every copy the
-    // sender wrote, so a header anywhere else (or a name that is not a plain folder name) is ignored.
-    private static async Task<string?> FolderAsync(Func<Stream> openData, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[128];
-        int length;
-        await using (var data = openData())
-        {
-            length = await data.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        }
-
-        var start = Encoding.ASCII.GetString(buffer, 0, length);
-        var prefix = MaildirStore.FolderHeader + ": ";
-        var end = start.IndexOf("\r\n", StringComparison.Ordinal);
-        if (!start.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || end < 0)
-        {
-            return null;
-        }
-
-        var name = start[prefix.Length..end];
-        return MaildirStore.IsSimpleFolderName(name) ? name : null;
     }
 }

@@ -33,6 +33,33 @@ public sealed class DkimSigningService(DkimKeyStore keys)
         return output.ToArray();
     }
 
+    /// <summary>
+    /// Signs an already parsed message in place for <paramref name="domain"/>. <paramref name="sevenBitClean"/> says
+    /// whether the raw message was 7-bit (see <see cref="IsSevenBitCleanAsync"/>); 8-bit content is re-encoded first.
+    /// </summary>
+    public async Task SignAsync(MimeMessage message, string domain, bool sevenBitClean, CancellationToken cancellationToken)
+    {
+        var domainKeys = await keys.GetOrCreateAsync(domain, cancellationToken);
+        Sign(message, domainKeys, reencode: !sevenBitClean);
+    }
+
+    /// <summary>The 7-bit test of the signing path, over a stream read in chunks (the message is not held whole).</summary>
+    public static async Task<bool> IsSevenBitCleanAsync(Stream raw, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[81920];
+        var lineLength = 0;
+        int read;
+        while ((read = await raw.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (!IsSevenBitClean(buffer.AsSpan(0, read), ref lineLength))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Signs an already parsed message in place with both keys.</summary>
     /// <param name="reencode">
     /// Re-encode to 7 bit first. Needed for 8-bit content: a transport that re-encodes it (MailKit does when the
@@ -62,6 +89,11 @@ public sealed class DkimSigningService(DkimKeyStore keys)
     private static bool IsSevenBitClean(byte[] raw)
     {
         var lineLength = 0;
+        return IsSevenBitClean(raw, ref lineLength);
+    }
+
+    private static bool IsSevenBitClean(ReadOnlySpan<byte> raw, ref int lineLength)
+    {
         foreach (var b in raw)
         {
             if (b is 0 or >= 0x80)

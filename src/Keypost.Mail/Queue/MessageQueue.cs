@@ -1,6 +1,6 @@
 using Keypost.Mail.Diagnostics;
-using Keypost.Mail.Smtp;
 using Microsoft.Extensions.Logging;
+using Keypost.Store;
 
 namespace Keypost.Mail.Queue;
 
@@ -64,10 +64,20 @@ public sealed class MessageQueue : IDisposable
     /// data directory fsync'ed (the name is durable), then the record committed. A crash before the commit leaves
     /// only an orphan file; after it, everything needed to deliver.
     /// </summary>
-    public async Task<string> EnqueueAsync(SmtpEnvelope envelope, Stream data, CancellationToken cancellationToken)
+    public Task<string> EnqueueAsync(QueueEnvelope envelope, Stream data, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return EnqueueAsync(envelope, (file, ct) => data.CopyToAsync(file, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// As the stream overload, with <paramref name="write"/> streaming the message into the data file: intake writes
+    /// its parsed message there directly, so the message is never held whole in memory on its way to disk.
+    /// </summary>
+    public async Task<string> EnqueueAsync(QueueEnvelope envelope, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelope);
-        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(write);
         if (envelope.Recipients.Count == 0)
         {
             throw new ArgumentException("a message needs at least one recipient", nameof(envelope));
@@ -78,13 +88,18 @@ public sealed class MessageQueue : IDisposable
         long size;
         try
         {
-            size = await DurableFiles.WriteNewFileAsync(path, data, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            size = await DurableFiles.WriteNewFileAsync(path, write, cancellationToken).ConfigureAwait(false);
             DurableFiles.SyncDirectory(dataDirectory);
             var now = time.GetUtcNow();
             var recipients = envelope.Recipients
                 .Select((r, i) => new QueuedRecipient(i, r, RecipientState.Pending, 0, now, null))
                 .ToList();
-            var message = new QueuedMessage(id, envelope.ReversePath, envelope.SmtpUtf8, envelope.EightBitMime, size, now, recipients);
+            if (envelope.Folder is not null && !MailboxNames.IsDeliveryFolder(envelope.Folder))
+            {
+                throw new ArgumentException("a delivery folder is ASCII letters and digits only", nameof(envelope));
+            }
+
+            var message = new QueuedMessage(id, envelope.ReversePath, envelope.SmtpUtf8, envelope.EightBitMime, size, now, recipients) { Folder = envelope.Folder };
             // Not cancellable past this point: a half-finished commit is rolled back by SQLite anyway.
             await index.InsertAsync(message, CancellationToken.None).ConfigureAwait(false);
         }

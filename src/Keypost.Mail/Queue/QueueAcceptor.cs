@@ -20,7 +20,7 @@ public sealed class QueueAcceptor : IMessageAcceptor
     {
         try
         {
-            var id = await queue.EnqueueAsync(envelope, message, cancellationToken).ConfigureAwait(false);
+            var id = await queue.EnqueueAsync(envelope.ToQueueEnvelope(), message, cancellationToken).ConfigureAwait(false);
             return AcceptResult.Queued(id);
         }
         catch (IOException)

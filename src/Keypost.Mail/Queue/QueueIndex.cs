@@ -1,5 +1,6 @@
 using Keypost.Core.Addresses;
 using Microsoft.Data.Sqlite;
+using Keypost.Store;
 
 namespace Keypost.Mail.Queue;
 
@@ -54,6 +55,12 @@ internal sealed class QueueIndex : IDisposable
                 PRIMARY KEY (message_id, idx));
             CREATE INDEX IF NOT EXISTS recipients_due ON recipients(state, next_attempt);
             """);
+        // Added after the first release: a queue written before it gains the column (NULL: INBOX).
+        if (!HasColumn(connection, "messages", "folder"))
+        {
+            Execute(connection, "ALTER TABLE messages ADD COLUMN folder TEXT NULL;");
+        }
+
         return new QueueIndex(connection);
     }
 
@@ -63,7 +70,7 @@ internal sealed class QueueIndex : IDisposable
         try
         {
             using var tx = connection.BeginTransaction();
-            using (var cmd = Command(tx, "INSERT INTO messages VALUES ($id, $rp, $u8, $8b, $size, $created)"))
+            using (var cmd = Command(tx, "INSERT INTO messages (id, reverse_path, smtp_utf8, eight_bit, size, created, folder) VALUES ($id, $rp, $u8, $8b, $size, $created, $folder)"))
             {
                 cmd.Parameters.AddWithValue("$id", message.Id);
                 cmd.Parameters.AddWithValue("$rp", (object?)message.ReversePath?.ToString() ?? DBNull.Value);
@@ -71,6 +78,7 @@ internal sealed class QueueIndex : IDisposable
                 cmd.Parameters.AddWithValue("$8b", message.EightBitMime);
                 cmd.Parameters.AddWithValue("$size", message.Size);
                 cmd.Parameters.AddWithValue("$created", message.Created.ToUnixTimeMilliseconds());
+                cmd.Parameters.AddWithValue("$folder", (object?)message.Folder ?? DBNull.Value);
                 cmd.ExecuteNonQuery();
             }
 
@@ -98,7 +106,7 @@ internal sealed class QueueIndex : IDisposable
     /// <summary>Messages with at least one active recipient due at <paramref name="now"/>, oldest first.</summary>
     public Task<IReadOnlyList<QueuedMessage>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         QueryMessagesAsync(
-            $"SELECT * FROM messages WHERE id IN (SELECT message_id FROM recipients WHERE state IN {ActiveStates} AND next_attempt <= $now) ORDER BY created LIMIT $limit",
+            $"SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder FROM messages WHERE id IN (SELECT message_id FROM recipients WHERE state IN {ActiveStates} AND next_attempt <= $now) ORDER BY created LIMIT $limit",
             cmd =>
             {
                 cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
@@ -107,11 +115,11 @@ internal sealed class QueueIndex : IDisposable
             cancellationToken);
 
     public Task<IReadOnlyList<QueuedMessage>> GetAllAsync(CancellationToken cancellationToken) =>
-        QueryMessagesAsync("SELECT * FROM messages ORDER BY created", _ => { }, cancellationToken);
+        QueryMessagesAsync("SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder FROM messages ORDER BY created", _ => { }, cancellationToken);
 
     public async Task<QueuedMessage?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        var list = await QueryMessagesAsync("SELECT * FROM messages WHERE id = $id", c => c.Parameters.AddWithValue("$id", id), cancellationToken).ConfigureAwait(false);
+        var list = await QueryMessagesAsync("SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder FROM messages WHERE id = $id", c => c.Parameters.AddWithValue("$id", id), cancellationToken).ConfigureAwait(false);
         return list.Count > 0 ? list[0] : null;
     }
 
@@ -246,7 +254,7 @@ internal sealed class QueueIndex : IDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var rows = new List<(string Id, string? Rp, bool U8, bool B8, long Size, long Created)>();
+            var rows = new List<(string Id, string? Rp, bool U8, bool B8, long Size, long Created, string? Folder)>();
             using (var cmd = Command(null, sql))
             {
                 bind(cmd);
@@ -254,7 +262,7 @@ internal sealed class QueueIndex : IDisposable
                 while (reader.Read())
                 {
                     rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2),
-                        reader.GetBoolean(3), reader.GetInt64(4), reader.GetInt64(5)));
+                        reader.GetBoolean(3), reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
                 }
             }
 
@@ -265,7 +273,7 @@ internal sealed class QueueIndex : IDisposable
                 row.B8,
                 row.Size,
                 DateTimeOffset.FromUnixTimeMilliseconds(row.Created),
-                ReadRecipients(row.Id))).ToList();
+                ReadRecipients(row.Id)) { Folder = row.Folder }).ToList();
         }
         finally
         {
@@ -299,6 +307,14 @@ internal sealed class QueueIndex : IDisposable
         cmd.Transaction = tx;
         cmd.CommandText = sql;
         return cmd;
+    }
+
+    private static bool HasColumn(SqliteConnection connection, string table, string column)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $column";
+        cmd.Parameters.AddWithValue("$column", column);
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -10,4 +10,8 @@ public sealed record QueuedMessage(
     bool EightBitMime,
     long Size,
     DateTimeOffset Created,
-    IReadOnlyList<QueuedRecipient> Recipients);
+    IReadOnlyList<QueuedRecipient> Recipients)
+{
+    /// <summary>The folder local delivery files the message into (intake's choice, e.g. Junk); null for INBOX.</summary>
+    public string? Folder { get; init; }
+}

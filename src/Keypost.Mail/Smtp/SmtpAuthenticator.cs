@@ -1,5 +1,6 @@
 using System.Text;
 using Keypost.Core.Addresses;
+using Keypost.Store;
 
 namespace Keypost.Mail.Smtp;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Keypost.Mail.Net;
+using Keypost.Net;
 
 namespace Keypost.Mail.Smtp;
 

@@ -7,4 +7,8 @@ public sealed record SmtpEnvelope(
     EmailAddress? ReversePath,
     IReadOnlyList<EmailAddress> Recipients,
     bool SmtpUtf8 = false,
-    bool EightBitMime = false);
+    bool EightBitMime = false)
+{
+    /// <summary>The queue's envelope for this message; <paramref name="folder"/> is intake's choice for local delivery (e.g. Junk).</summary>
+    public Queue.QueueEnvelope ToQueueEnvelope(string? folder = null) => new(ReversePath, Recipients, SmtpUtf8, EightBitMime, folder);
+}

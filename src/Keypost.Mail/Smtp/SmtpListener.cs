@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Keypost.Mail.Diagnostics;
-using Keypost.Mail.Net;
+using Keypost.Net;
 using Microsoft.Extensions.Logging;
+using Keypost.Store;
 
 namespace Keypost.Mail.Smtp;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Keypost.Store;
 
 namespace Keypost.Mail.Smtp;
 

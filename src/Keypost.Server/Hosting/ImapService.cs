@@ -1,4 +1,4 @@
-using Keypost.Mail.Imap;
+using Keypost.Imap;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

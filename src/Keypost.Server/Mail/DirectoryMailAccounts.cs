@@ -2,6 +2,7 @@ using Keypost.Core.Addresses;
 using Keypost.Directory.Accounts;
 using Keypost.Directory.Storage;
 using Keypost.Mail;
+using Keypost.Store;
 
 namespace Keypost.Server.Mail;
 

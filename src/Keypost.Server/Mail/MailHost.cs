@@ -8,8 +8,8 @@ using Keypost.Mail.Delivery;
 using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;
-using Keypost.Mail.Imap;
-using Keypost.Mail.Maildir;
+using Keypost.Imap;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Configuration;
@@ -131,7 +131,7 @@ public sealed class MailHost : IAsyncDisposable
                     MaxSessions = mail.MaxImapSessions,
                     MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
                     LoggerFactory = loggers,
-                    Metrics = metrics,
+                    Metrics = metrics is null ? null : new ImapMetricsAdapter(metrics),
                 },
                 accounts,
                 maildirs);

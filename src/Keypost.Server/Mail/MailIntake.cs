@@ -4,7 +4,6 @@ using System.Text;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Queue;
-using Keypost.Mail.Maildir;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Gateway;
 using MimeKit;
@@ -27,15 +26,23 @@ public sealed class MailIntake(
     SubmissionGateway? gateway = null,
     JunkFiling? junk = null) : IMessageAcceptor
 {
+    /// <summary>
+    /// A header older Keypost versions wrote to choose a folder; the choice is queue metadata now, and a copy
+    /// arriving from outside is still removed so no sender can pick a folder in a local mailbox.
+    /// </summary>
+    public const string FolderHeader = "X-Keypost-Folder";
+
     public async Task<AcceptResult> AcceptAsync(SmtpSessionInfo session, SmtpEnvelope envelope, Stream message, CancellationToken cancellationToken)
     {
-        // One copy of the octets, sized exactly: the session's buffer (a spill file for large messages) is read once.
-        var data = await ReadAllAsync(message, cancellationToken);
+        // One pass: the session's buffer (a spill file past 1 MiB) is parsed once, persistent, so the parsed parts
+        // point into that file instead of copying it; the queue's data file is then written straight from the tree.
+        await using var spool = message.CanSeek ? null : await SeekableCopyAsync(message, cancellationToken);
+        var source = spool ?? message;
+        var start = source.Position;
         MimeMessage parsed;
         try
         {
-            // persistent: the parsed parts point into data instead of copying it (a 20 MB message stays 20 MB).
-            parsed = await MimeMessage.LoadAsync(ParserOptions.Default, new MemoryStream(data, writable: false), persistent: true, cancellationToken);
+            parsed = await MimeMessage.LoadAsync(ParserOptions.Default, source, persistent: true, cancellationToken);
         }
         catch (FormatException)
         {
@@ -43,8 +50,7 @@ public sealed class MailIntake(
             return new AcceptResult(554, "5.6.0", "message refused: its header section cannot be parsed (RFC 5322 section 2.2)");
         }
 
-        string? folder = null;
-        var head = new StringBuilder();
+        var wire = new FormatOptions { NewLineFormat = NewLineFormat.Dos };
         if (session.Kind == SmtpListenerKind.Inbound)
         {
             var result = await authenticator.AuthenticateAsync(parsed, session.RemoteAddress, session.HeloName, envelope.ReversePath?.ToString(), cancellationToken);
@@ -60,79 +66,81 @@ public sealed class MailIntake(
                 return new AcceptResult(550, "5.7.1", $"rejected by the DMARC policy of {result.Dmarc.FromDomain}");
             }
 
-            // The folder header is ours alone: every copy a sender wrote is removed before ours is added.
-            parsed.Headers.RemoveAll(MaildirStore.FolderHeader);
+            parsed.Headers.RemoveAll(FolderHeader);
             authenticator.Stamp(parsed, result);
-            if (junk is not null && junk.ShouldFileInJunk(parsed, result, envelope.Recipients))
-            {
-                folder = "Junk";
-            }
-
-            if (folder is not null)
-            {
-                // The first line, where LocalDelivery looks for it and where no sender can put it (removed above).
-                head.Append(MaildirStore.FolderHeader).Append(": ").Append(folder).Append("\r\n");
-            }
-
-            head.Append(ReceivedHeader(session, envelope));
+            var folder = junk is not null && junk.ShouldFileInJunk(parsed, result, envelope.Recipients) ? "Junk" : null;
+            var head = new StringBuilder(ReceivedHeader(session, envelope));
             if (result.Disposition == MessageDisposition.Quarantine)
             {
                 head.Append("X-Keypost-Quarantine: DMARC policy of the From domain says quarantine\r\n");
             }
 
-            // Written once, straight from the parsed tree over data: no intermediate whole-message copies.
-            using var output = new MemoryStream(data.Length + head.Length + 1024);
-            output.Write(Encoding.UTF8.GetBytes(head.ToString()));
-            await parsed.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, output, cancellationToken);
-            output.Position = 0;
-            var queued = await queue.EnqueueAsync(envelope, output, cancellationToken);
+            var headBytes = Encoding.UTF8.GetBytes(head.ToString());
+            // The folder travels beside the message in the queue, not inside it.
+            var queued = await queue.EnqueueAsync(
+                envelope.ToQueueEnvelope(folder),
+                async (file, ct) =>
+                {
+                    await file.WriteAsync(headBytes, ct);
+                    await parsed.WriteToAsync(wire, file, ct);
+                },
+                cancellationToken);
             return AcceptResult.Queued(queued);
         }
 
         // A local user must not choose a folder in another local user's mailbox either.
-        if (parsed.Headers.Contains(MaildirStore.FolderHeader))
-        {
-            parsed.Headers.RemoveAll(MaildirStore.FolderHeader);
-            using var output = new MemoryStream(data.Length + 1024);
-            await parsed.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, output, cancellationToken);
-            data = output.ToArray();
-        }
-
+        parsed.Headers.RemoveAll(FolderHeader);
         if (gateway is not null)
         {
+            // The gateway encrypts in memory (BouncyCastle over the whole plaintext): the one path that still holds
+            // the message whole, bounded by the submission size limit.
+            using var plain = new MemoryStream();
+            await parsed.WriteToAsync(wire, plain, cancellationToken);
+            byte[] processed;
             try
             {
-                data = await gateway.ProcessAsync(envelope, data, cancellationToken);
+                processed = await gateway.ProcessAsync(envelope, plain.ToArray(), cancellationToken);
             }
             catch (GatewayRefusedException e)
             {
                 // RFC 3463 §3.8 5.7.x: refused for a security reason, which the text names.
                 return new AcceptResult(554, "5.7.1", e.Message);
             }
+
+            parsed = await MimeMessage.LoadAsync(ParserOptions.Default, new MemoryStream(processed, writable: false), persistent: true, cancellationToken);
+            source = new MemoryStream(processed, writable: false);
+            start = 0;
         }
 
-        data = Prepend(ReceivedHeader(session, envelope), data);
+        // RFC 5321 §4.4: the trace line goes on top, kept exactly as written (raw value, our folding).
+        var received = ReceivedHeader(session, envelope);
+        var trace = new Header("Received", "-");
+        trace.SetRawValue(Encoding.UTF8.GetBytes(received["Received:".Length..]));
+        parsed.Headers.Insert(0, trace);
         if (envelope.ReversePath is { } sender)
         {
-            data = await signer.SignAsync(new MemoryStream(data, writable: false), sender.Domain, cancellationToken);
+            source.Position = start;
+            var sevenBit = await DkimSigningService.IsSevenBitCleanAsync(source, cancellationToken);
+            await signer.SignAsync(parsed, sender.Domain, sevenBit, cancellationToken);
         }
 
-        var id = await queue.EnqueueAsync(envelope, new MemoryStream(data, writable: false), cancellationToken);
+        var id = await queue.EnqueueAsync(envelope.ToQueueEnvelope(), (file, ct) => parsed.WriteToAsync(wire, file, ct), cancellationToken);
         return AcceptResult.Queued(id);
     }
 
-    private static async Task<byte[]> ReadAllAsync(Stream message, CancellationToken cancellationToken)
+    // Streams that cannot seek (not the SMTP session's buffer, which can) are spooled to a temporary file first.
+    private static async Task<Stream> SeekableCopyAsync(Stream message, CancellationToken cancellationToken)
     {
-        if (message.CanSeek)
-        {
-            var exact = new byte[message.Length - message.Position];
-            await message.ReadExactlyAsync(exact, cancellationToken);
-            return exact;
-        }
-
-        using var buffer = new MemoryStream();
-        await message.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
+        var file = new FileStream(
+            Path.Combine(Path.GetTempPath(), "keypost-intake-" + Guid.NewGuid().ToString("N")),
+            FileMode.CreateNew,
+            FileAccess.ReadWrite,
+            FileShare.None,
+            81920,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await message.CopyToAsync(file, cancellationToken);
+        file.Position = 0;
+        return file;
     }
 
     // RFC 5321 §4.4 trace line; RFC 3848 protocol names say whether TLS and AUTH were used.
@@ -150,14 +158,5 @@ public sealed class MailIntake(
     {
         var kept = new string(helo.Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']').Take(255).ToArray());
         return kept.Length == 0 ? "unknown" : kept;
-    }
-
-    private static byte[] Prepend(string header, byte[] data)
-    {
-        var head = Encoding.UTF8.GetBytes(header);
-        var result = new byte[head.Length + data.Length];
-        head.CopyTo(result, 0);
-        data.CopyTo(result, head.Length);
-        return result;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
-using Keypost.Mail.Imap;
+using Keypost.Imap;
+using Keypost.Store;
 
 namespace Keypost.Fuzz.Targets;
 

@@ -4,9 +4,10 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Fuzz.Support;
-using Keypost.Mail.Imap;
-using Keypost.Mail.Maildir;
-using Keypost.Mail.Net;
+using Keypost.Imap;
+using Keypost.Store;
+using Keypost.Store.Maildir;
+using Keypost.Net;
 using Keypost.Testing;
 using Keypost.Testing.Mail;
 
@@ -67,10 +68,10 @@ internal sealed class ImapSessionHarness : IDisposable
             HostName = "imap.fuzz.test",
             Certificate = _certificate,
             AuthFailureDelay = TimeSpan.Zero,
-            IdlePollInterval = TimeSpan.FromMilliseconds(20),
             MaxMessageSize = 1024 * 1024,
         };
-        var context = new ImapSessionContext(options, _accounts, new MaildirStore(root), new MailboxRegistry(), new AccountSessionLimiter(options.MaxSessionsPerAccount), _logger);
+        using var store = new MaildirStore(root);
+        var context = new ImapSessionContext(options, _accounts, store, new AccountSessionLimiter(options.MaxSessionsPerAccount), _logger);
         var endpoint = new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, 0), ImapTlsMode.StartTls);
         var script = new MemoryStream();
         script.Write(Encoding.ASCII.GetBytes("L LOGIN " + Luke + " " + Password + "\r\nS SELECT INBOX\r\n" + prefix));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Keypost.Mail.Imap;
+using Keypost.Imap;
 
 namespace Keypost.Fuzz.Targets;
 

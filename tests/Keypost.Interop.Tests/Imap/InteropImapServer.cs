@@ -3,8 +3,8 @@ using System.Net;
 using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Interop.Tests.Smtp;
-using Keypost.Mail.Imap;
-using Keypost.Mail.Maildir;
+using Keypost.Imap;
+using Keypost.Store.Maildir;
 using Keypost.Testing;
 using Keypost.Testing.Mail;
 

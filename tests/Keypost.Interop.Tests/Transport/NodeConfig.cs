@@ -1,7 +1,7 @@
 using System.Net;
 using Keypost.Core.Addresses;
 using Keypost.Mail.Dkim;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Server.Configuration;
 using Keypost.Server.Tls;
 using Keypost.Mail.Dns;

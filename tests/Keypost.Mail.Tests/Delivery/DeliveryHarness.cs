@@ -3,7 +3,7 @@ using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Mail.Delivery;
 using Keypost.Mail.Dns;
-using Keypost.Mail.Maildir;
+using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Mail.Tests.Support;
@@ -70,7 +70,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
 
     public Task<string> EnqueueAsync(string? from, string subject, params string[] to)
     {
-        var envelope = new SmtpEnvelope(from is null ? null : EmailAddress.Parse(from), to.Select(EmailAddress.Parse).ToList());
+        var envelope = new QueueEnvelope(from is null ? null : EmailAddress.Parse(from), to.Select(EmailAddress.Parse).ToList());
         return Queue.EnqueueAsync(envelope, new MemoryStream(Encoding.UTF8.GetBytes(Message(from ?? "mailer-daemon@rebel.test", to[0], subject))), CancellationToken.None);
     }
 

@@ -11,8 +11,30 @@ public sealed class MessageQueueTests
 {
     private static readonly byte[] Body = Encoding.UTF8.GetBytes("Subject: kept\r\n\r\nbody\r\n");
 
-    private static SmtpEnvelope Envelope(string? from = "leia@rebel.test") =>
+    private static QueueEnvelope Envelope(string? from = "leia@rebel.test") =>
         new(from is null ? null : EmailAddress.Parse(from), [EmailAddress.Parse("luke@jedi.test"), EmailAddress.Parse("han@falcon.test")], SmtpUtf8: true);
+
+    private static SmtpEnvelope SmtpEnvelope() => new(Envelope().ReversePath, Envelope().Recipients, SmtpUtf8: true);
+
+    [Fact]
+    public async Task The_folder_intake_chose_is_kept_beside_the_message_not_in_it()
+    {
+        using var dir = new TempDirectory();
+        string id;
+        using (var queue = await MessageQueue.OpenAsync(dir.Path))
+        {
+            id = await queue.EnqueueAsync(Envelope() with { Folder = "Junk" }, new MemoryStream(Body), CancellationToken.None);
+            await Assert.ThrowsAsync<ArgumentException>(() => queue.EnqueueAsync(Envelope() with { Folder = "../x" }, new MemoryStream(Body), CancellationToken.None));
+        }
+
+        using var reopened = await MessageQueue.OpenAsync(dir.Path);
+        var message = await reopened.GetAsync(id, CancellationToken.None);
+        Assert.Equal("Junk", message!.Folder);
+        await using var data = reopened.OpenData(id);
+        using var copy = new MemoryStream();
+        await data.CopyToAsync(copy);
+        Assert.Equal(Body, copy.ToArray());
+    }
 
     [Fact]
     public async Task EnqueuedMessageSurvivesReopen()
@@ -142,7 +164,7 @@ public sealed class MessageQueueTests
         var acceptor = new QueueAcceptor(queue);
         var session = new SmtpSessionInfo(SmtpListenerKind.Inbound, IPAddress.Loopback, "client.test", true, null);
 
-        var result = await acceptor.AcceptAsync(session, Envelope(), new MemoryStream(Body), CancellationToken.None);
+        var result = await acceptor.AcceptAsync(session, SmtpEnvelope(), new MemoryStream(Body), CancellationToken.None);
 
         Assert.Equal(250, result.Code);
         var message = Assert.Single(await queue.ListAsync(CancellationToken.None));
@@ -158,7 +180,7 @@ public sealed class MessageQueueTests
         Directory.Delete(Path.Combine(dir.Path, "data"));
         var session = new SmtpSessionInfo(SmtpListenerKind.Inbound, IPAddress.Loopback, "client.test", false, null);
 
-        var result = await new QueueAcceptor(queue).AcceptAsync(session, Envelope(), new MemoryStream(Body), CancellationToken.None);
+        var result = await new QueueAcceptor(queue).AcceptAsync(session, SmtpEnvelope(), new MemoryStream(Body), CancellationToken.None);
 
         Assert.Equal(451, result.Code);
         Assert.Empty(await queue.ListAsync(CancellationToken.None));

@@ -1,4 +1,5 @@
 using Keypost.Core.Addresses;
+using Keypost.Store;
 
 namespace Keypost.Mail.Tests.Support;
 

@@ -1,5 +1,6 @@
 using Keypost.Core.Addresses;
 using Keypost.Mail;
+using Keypost.Store;
 
 namespace Keypost.Testing.Mail;
 

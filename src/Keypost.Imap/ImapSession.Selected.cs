@@ -1,0 +1,441 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Keypost.Store;
+
+namespace Keypost.Imap;
+
+/// <summary>Selected state (RFC 9051 §6.4) and the untagged updates that keep sessions on one mailbox in step.</summary>
+internal sealed partial class ImapSession
+{
+    private async Task<string> SelectedCommandAsync(string tag, string name, ImapTokenizer t, CancellationToken cancellationToken)
+    {
+        var byUid = false;
+        if (name == "UID")
+        {
+            byUid = true;
+            t.Space();
+            name = t.Atom().ToUpperInvariant();
+        }
+
+        switch (name)
+        {
+            case "FETCH":
+                return await FetchAsync(t, byUid, cancellationToken);
+            case "STORE":
+                return await StoreAsync(t, byUid, cancellationToken);
+            case "COPY":
+            case "MOVE":
+                return await CopyAsync(t, byUid, move: name == "MOVE", cancellationToken);
+            case "SEARCH":
+                return await SearchAsync(tag, t, byUid, cancellationToken);
+            case "EXPUNGE":
+                return await ExpungeAsync(t, byUid, cancellationToken);
+            case "CLOSE" when !byUid:
+            case "UNSELECT" when !byUid:
+                t.ExpectEnd();
+                if (name == "CLOSE" && !_selected!.ReadOnly)
+                {
+                    // RFC 9051 §6.4.1: CLOSE expunges silently.
+                    await _selected.Mailbox.ExpungeAsync(e => e.Flags.HasFlag(MessageFlags.Deleted), cancellationToken);
+                }
+
+                _selected = null;
+                return "OK " + name + " completed";
+            default:
+                return "BAD Unknown command";
+        }
+    }
+
+    /// <summary>
+    /// Tells the client what changed in its mailbox since the last report. EXPUNGE is held back during FETCH, STORE
+    /// and SEARCH, whose sequence numbers must not shift under the client (RFC 9051 §7.5.1).
+    /// </summary>
+    private async Task<MailboxState?> SyncAsync(bool allowExpunge, CancellationToken cancellationToken)
+    {
+        if (_selected is not { } selected)
+        {
+            return null;
+        }
+
+        // Read before the snapshot: a change after this point makes IDLE wake again rather than go unseen.
+        selected.SeenVersion = selected.Mailbox.Version;
+        var state = await selected.Mailbox.SnapshotAsync(cancellationToken);
+        var current = state.Messages.ToDictionary(m => m.Uid);
+        if (allowExpunge)
+        {
+            for (var i = selected.Uids.Count - 1; i >= 0; i--)
+            {
+                if (!current.ContainsKey(selected.Uids[i]))
+                {
+                    _connection.WriteLine("* " + (i + 1).ToString(CultureInfo.InvariantCulture) + " EXPUNGE");
+                    selected.Flags.Remove(selected.Uids[i]);
+                    selected.Uids.RemoveAt(i);
+                }
+            }
+        }
+
+        for (var i = 0; i < selected.Uids.Count; i++)
+        {
+            var uid = selected.Uids[i];
+            if (current.TryGetValue(uid, out var entry) && selected.Flags[uid] != entry.Flags)
+            {
+                selected.Flags[uid] = entry.Flags;
+                WriteFlags(i + 1, uid, entry.Flags);
+            }
+        }
+
+        var added = state.Messages.Where(m => m.Uid > selected.LargestUid).ToList();
+        if (added.Count > 0)
+        {
+            foreach (var entry in added)
+            {
+                selected.Uids.Add(entry.Uid);
+                selected.Flags[entry.Uid] = entry.Flags;
+            }
+
+            _connection.WriteLine("* " + selected.Count.ToString(CultureInfo.InvariantCulture) + " EXISTS");
+        }
+
+        return state;
+    }
+
+    private void WriteFlags(long sequence, uint uid, MessageFlags flags) =>
+        _connection.WriteLine("* " + sequence.ToString(CultureInfo.InvariantCulture) + " FETCH (UID " + uid.ToString(CultureInfo.InvariantCulture)
+                              + " FLAGS " + ImapFlags.ToImap(flags) + ")");
+
+    private async Task<string> FetchAsync(ImapTokenizer t, bool byUid, CancellationToken cancellationToken)
+    {
+        t.Space();
+        var set = SequenceSet.Parse(t);
+        t.Space();
+        var items = FetchParser.Parse(t);
+        t.ExpectEnd();
+        var selected = _selected!;
+        var state = (await SyncAsync(allowExpunge: false, cancellationToken))!;
+        var targets = selected.Resolve(set, byUid).ToList();
+
+        // RFC 9051 §6.4.5: BODY[...] without .PEEK (and RFC822, RFC822.TEXT) sets \Seen.
+        var marksSeen = !selected.ReadOnly && items.Any(i => (i.HasSection && !i.Peek) || i.Name is "RFC822" or "RFC822.TEXT");
+        var seenNow = new HashSet<uint>();
+        if (marksSeen)
+        {
+            var byUidNow = state.Messages.ToDictionary(m => m.Uid);
+            seenNow = targets.Select(x => x.Uid).Where(u => byUidNow.TryGetValue(u, out var e) && !e.Flags.HasFlag(MessageFlags.Seen)).ToHashSet();
+            if (seenNow.Count > 0)
+            {
+                state = await selected.Mailbox.ChangeFlagsAsync(seenNow, f => f | MessageFlags.Seen, cancellationToken);
+            }
+        }
+
+        var entries = state.Messages.ToDictionary(m => m.Uid);
+        foreach (var (sequence, uid) in targets)
+        {
+            if (!entries.TryGetValue(uid, out var entry))
+            {
+                continue; // Expunged by another session; reported at the next NOOP.
+            }
+
+            ParsedMessage? parsed = null;
+            if (items.Any(i => i.HasSection || i.Name is "ENVELOPE" or "BODYSTRUCTURE" or "BODY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT"))
+            {
+                var octets = await ReadMessageAsync(selected.Mailbox, entry, cancellationToken);
+                if (octets is null)
+                {
+                    continue; // Expunged by another session meanwhile.
+                }
+
+                parsed = new ParsedMessage(octets);
+            }
+
+            var withFlags = seenNow.Contains(uid) && !items.Any(i => i.Name == "FLAGS");
+            var mark = _connection.Output.Length;
+            try
+            {
+                FetchResponseWriter.Write(_writer, sequence, entry, parsed, byUid, withFlags, items);
+            }
+            catch (Exception e) when (parsed is not null && e is not OperationCanceledException)
+            {
+                // A message MimeKit parsed into a tree we cannot describe is still served: its octets as stored,
+                // with the minimal ENVELOPE and BODYSTRUCTURE of an unstructured message.
+                _context.Logger.LogWarning(e, "FETCH of UID {Uid} served without MIME structure", uid);
+                _connection.Output.SetLength(mark);
+                FetchResponseWriter.Write(_writer, sequence, entry, ParsedMessage.Opaque(parsed.Raw), byUid, withFlags, items);
+            }
+
+            selected.Flags[uid] = entry.Flags;
+        }
+
+        return "OK FETCH completed";
+    }
+
+    private async Task<string> StoreAsync(ImapTokenizer t, bool byUid, CancellationToken cancellationToken)
+    {
+        t.Space();
+        var set = SequenceSet.Parse(t);
+        t.Space();
+        var action = t.Atom().ToUpperInvariant();
+        var silent = action.EndsWith(".SILENT", StringComparison.Ordinal);
+        action = silent ? action[..^7] : action;
+        if (action is not ("FLAGS" or "+FLAGS" or "-FLAGS"))
+        {
+            return "BAD Unknown STORE item";
+        }
+
+        t.Space();
+        List<string> names;
+        if (t.Peek == '(')
+        {
+            names = t.FlagList();
+        }
+        else
+        {
+            names = [];
+            do
+            {
+                names.Add((t.TryTake('\\') ? "\\" : "") + t.Atom());
+            }
+            while (t.TrySpace());
+        }
+
+        t.ExpectEnd();
+        var selected = _selected!;
+        if (selected.ReadOnly)
+        {
+            return "NO [READ-ONLY] Mailbox is read-only";
+        }
+
+        await SyncAsync(allowExpunge: false, cancellationToken);
+        var flags = ImapFlags.FromImap(names);
+        var targets = selected.Resolve(set, byUid).ToList();
+        Func<MessageFlags, MessageFlags> change = action switch
+        {
+            "+FLAGS" => f => f | flags,
+            "-FLAGS" => f => f & ~flags,
+            _ => _ => flags,
+        };
+        var state = await selected.Mailbox.ChangeFlagsAsync(targets.Select(x => x.Uid).ToHashSet(), change, cancellationToken);
+        var entries = state.Messages.ToDictionary(m => m.Uid);
+        foreach (var (sequence, uid) in targets)
+        {
+            if (!entries.TryGetValue(uid, out var entry))
+            {
+                continue;
+            }
+
+            selected.Flags[uid] = entry.Flags;
+            if (!silent)
+            {
+                WriteFlags(sequence, uid, entry.Flags);
+            }
+        }
+
+        return "OK STORE completed";
+    }
+
+    // RFC 9051 §6.4.7 COPY, RFC 6851 MOVE, with RFC 4315 COPYUID.
+    private async Task<string> CopyAsync(ImapTokenizer t, bool byUid, bool move, CancellationToken cancellationToken)
+    {
+        t.Space();
+        var set = SequenceSet.Parse(t);
+        var name = MailboxArgument(t);
+        t.ExpectEnd();
+        var selected = _selected!;
+        if (name is null || !Folders.Exists(name))
+        {
+            return "NO [TRYCREATE] No such mailbox";
+        }
+
+        if (move && selected.ReadOnly)
+        {
+            return "NO [READ-ONLY] Mailbox is read-only";
+        }
+
+        var target = Folders.Get(name);
+        var wanted = selected.Resolve(set, byUid).Select(x => x.Uid).ToList();
+        var copied = await selected.Mailbox.CopyAsync(wanted, target, move, cancellationToken);
+        if (copied.SourceUids.Count == 0)
+        {
+            return byUid ? "OK Nothing to copy" : "NO No such messages";
+        }
+
+        var copyUid = "[COPYUID " + copied.UidValidity.ToString(CultureInfo.InvariantCulture) + " " + SequenceSet.Format(copied.SourceUids) + " " + SequenceSet.Format(copied.TargetUids) + "]";
+        if (!move)
+        {
+            return "OK " + copyUid + " COPY completed";
+        }
+
+        _connection.WriteLine("* OK " + copyUid + " Moved");
+        await SyncAsync(allowExpunge: true, cancellationToken);
+        return "OK MOVE completed";
+    }
+
+    private async Task<string> ExpungeAsync(ImapTokenizer t, bool byUid, CancellationToken cancellationToken)
+    {
+        SequenceSet? set = null;
+        if (byUid)
+        {
+            t.Space();
+            set = SequenceSet.Parse(t);
+        }
+
+        t.ExpectEnd();
+        var selected = _selected!;
+        if (selected.ReadOnly)
+        {
+            return "NO [READ-ONLY] Mailbox is read-only";
+        }
+
+        var largest = selected.LargestUid;
+        var known = selected.Uids.ToHashSet();
+        await selected.Mailbox.ExpungeAsync(
+            e => e.Flags.HasFlag(MessageFlags.Deleted) && (set is null || (known.Contains(e.Uid) && set.Contains(e.Uid, largest))),
+            cancellationToken);
+        await SyncAsync(allowExpunge: true, cancellationToken);
+        return "OK EXPUNGE completed";
+    }
+
+    private async Task<string> SearchAsync(string tag, ImapTokenizer t, bool byUid, CancellationToken cancellationToken)
+    {
+        t.Space();
+        var returnOptions = (List<string>?)null;
+        if (t.Peek is 'R' or 'r' && TryKeyword(t, "RETURN"))
+        {
+            t.Space();
+            returnOptions = t.FlagList().Select(o => o.ToUpperInvariant()).ToList();
+            t.Space();
+        }
+
+        if (t.Peek is 'C' or 'c' && TryKeyword(t, "CHARSET"))
+        {
+            t.Space();
+            var charset = t.AString();
+            if (!charset.Equals("UTF-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("US-ASCII", StringComparison.OrdinalIgnoreCase))
+            {
+                return "NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported charset";
+            }
+
+            t.Space();
+        }
+
+        var predicate = SearchParser.Parse(t);
+        t.ExpectEnd();
+        var selected = _selected!;
+        var state = (await SyncAsync(allowExpunge: false, cancellationToken))!;
+        var entries = state.Messages.ToDictionary(m => m.Uid);
+        var matches = new List<uint>();
+        for (var i = 0; i < selected.Uids.Count; i++)
+        {
+            if (!entries.TryGetValue(selected.Uids[i], out var entry))
+            {
+                continue;
+            }
+
+            var mailbox = selected.Mailbox;
+            var candidate = new SearchCandidate(entry, (uint)i + 1, selected.Count, selected.LargestUid, () =>
+            {
+                var octets = ReadMessage(mailbox, entry);
+                return octets is null ? null : new ParsedMessage(octets);
+            });
+            if (predicate(candidate))
+            {
+                matches.Add(byUid ? entry.Uid : (uint)i + 1);
+            }
+        }
+
+        if (returnOptions is null && !_rev2)
+        {
+            _connection.WriteLine("* SEARCH" + string.Concat(matches.Select(m => " " + m.ToString(CultureInfo.InvariantCulture))));
+            return "OK SEARCH completed";
+        }
+
+        // RFC 9051 §7.3.4 (ESEARCH), the only SEARCH answer once IMAP4rev2 is enabled.
+        var options = returnOptions is null || returnOptions.Count == 0 ? ["ALL"] : returnOptions;
+        var line = "* ESEARCH (TAG \"" + tag + "\")" + (byUid ? " UID" : "");
+        foreach (var option in options)
+        {
+            line += option switch
+            {
+                "MIN" when matches.Count > 0 => " MIN " + matches.Min().ToString(CultureInfo.InvariantCulture),
+                "MAX" when matches.Count > 0 => " MAX " + matches.Max().ToString(CultureInfo.InvariantCulture),
+                "COUNT" => " COUNT " + matches.Count.ToString(CultureInfo.InvariantCulture),
+                "ALL" when matches.Count > 0 => " ALL " + SequenceSet.Format(matches),
+                _ => "",
+            };
+        }
+
+        _connection.WriteLine(line);
+        return "OK SEARCH completed";
+    }
+
+    // The store hands out streams; IMAP never opens files itself.
+    private static async Task<byte[]?> ReadMessageAsync(IMailbox mailbox, MessageEntry entry, CancellationToken cancellationToken)
+    {
+        await using var stream = mailbox.OpenMessage(entry);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream(entry.Size is > 0 and < int.MaxValue ? (int)entry.Size : 4096);
+        await stream.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    private static byte[]? ReadMessage(IMailbox mailbox, MessageEntry entry)
+    {
+        using var stream = mailbox.OpenMessage(entry);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+
+    private static bool TryKeyword(ImapTokenizer t, string keyword) => t.TryKeyword(keyword);
+
+    // RFC 2177: untagged updates are pushed while idling; the client ends with DONE.
+    private async Task<string> IdleAsync(string tag, CancellationToken cancellationToken)
+    {
+        _connection.WriteLine("+ idling");
+        await _connection.FlushAsync(cancellationToken);
+        var done = _connection.ReadLineAsync(1024, flush: false, cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            return await IdleLoopAsync(done, stop.Token, cancellationToken);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+    }
+
+    // No polling: the store's change notification (its own changes, deliveries, and inotify for other programs)
+    // wakes the session, so a quiet mailbox costs nothing while idling.
+    private async Task<string> IdleLoopAsync(Task<byte[]?> done, CancellationToken waitToken, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var tick = _selected is { } selected ? selected.Mailbox.WaitForChangeAsync(selected.SeenVersion, waitToken) : Task.Delay(Timeout.Infinite, waitToken);
+            if (await Task.WhenAny(done, tick) == done)
+            {
+                var line = await done;
+                if (line is null)
+                {
+                    _done = true;
+                    return "";
+                }
+
+                return System.Text.Encoding.ASCII.GetString(line).Equals("DONE", StringComparison.OrdinalIgnoreCase)
+                    ? "OK IDLE terminated"
+                    : "BAD Expected DONE";
+            }
+
+            await SyncAsync(allowExpunge: true, cancellationToken);
+            await _connection.FlushAsync(cancellationToken);
+        }
+    }
+}

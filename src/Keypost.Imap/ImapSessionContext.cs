@@ -1,0 +1,7 @@
+using Microsoft.Extensions.Logging;
+using Keypost.Store;
+
+namespace Keypost.Imap;
+
+/// <summary>What every session of one listener shares.</summary>
+internal sealed record ImapSessionContext(ImapListenerOptions Options, IMailAccounts Accounts, IMailStore Store, AccountSessionLimiter Sessions, ILogger Logger);

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using MimeKit;
+using Keypost.Store;
+
+namespace Keypost.Imap;
+
+/// <summary>SEARCH keys (RFC 9051 §6.4.4) compiled to a predicate; ESEARCH return options are not supported.</summary>
+internal static class SearchParser
+{
+    /// <summary>
+    /// How deep parentheses, NOT and OR may nest. The parser and the predicate it builds both recurse once per
+    /// level, and a stack overflow cannot be caught in .NET: it takes the whole process down. No real client
+    /// nests more than a few levels.
+    /// </summary>
+    public const int MaxDepth = 64;
+
+    public static Func<SearchCandidate, bool> Parse(ImapTokenizer t) => Parse(t, 0);
+
+    private static Func<SearchCandidate, bool> Parse(ImapTokenizer t, int depth)
+    {
+        var first = Key(t, depth);
+        var keys = new List<Func<SearchCandidate, bool>> { first };
+        while (t.TrySpace())
+        {
+            keys.Add(Key(t, depth));
+        }
+
+        return c => keys.All(k => k(c));
+    }
+
+    private static Func<SearchCandidate, bool> Key(ImapTokenizer t, int depth)
+    {
+        if (++depth > MaxDepth)
+        {
+            throw new ImapParseException("search keys nested too deep");
+        }
+
+        if (SequenceSet.IsStart(t.Peek))
+        {
+            var set = SequenceSet.Parse(t);
+            return c => set.Contains(c.Sequence, c.Count);
+        }
+
+        if (t.TryTake('('))
+        {
+            var inner = Parse(t, depth);
+            t.Expect(')');
+            return inner;
+        }
+
+        var name = t.Atom().ToUpperInvariant();
+        switch (name)
+        {
+            case "ALL":
+                return _ => true;
+            case "ANSWERED": return Has(MessageFlags.Answered);
+            case "DELETED": return Has(MessageFlags.Deleted);
+            case "DRAFT": return Has(MessageFlags.Draft);
+            case "FLAGGED": return Has(MessageFlags.Flagged);
+            case "SEEN": return Has(MessageFlags.Seen);
+            case "UNANSWERED": return Not(Has(MessageFlags.Answered));
+            case "UNDELETED": return Not(Has(MessageFlags.Deleted));
+            case "UNDRAFT": return Not(Has(MessageFlags.Draft));
+            case "UNFLAGGED": return Not(Has(MessageFlags.Flagged));
+            case "UNSEEN": return Not(Has(MessageFlags.Seen));
+            // \Recent is not kept (IMAP4rev2 dropped it): no message is recent, so NEW and RECENT match nothing.
+            case "NEW": case "RECENT": return _ => false;
+            case "OLD": return _ => true;
+            case "KEYWORD": t.Space(); t.Atom(); return _ => false;
+            case "UNKEYWORD": t.Space(); t.Atom(); return _ => true;
+            case "NOT":
+                t.Space();
+                return Not(Key(t, depth));
+            case "OR":
+                t.Space();
+                var left = Key(t, depth);
+                t.Space();
+                var right = Key(t, depth);
+                return c => left(c) || right(c);
+            case "UID":
+                t.Space();
+                var uids = SequenceSet.Parse(t);
+                return c => uids.Contains(c.Entry.Uid, c.LargestUid);
+            case "LARGER":
+                t.Space();
+                var larger = t.Number();
+                return c => c.Entry.Size > larger;
+            case "SMALLER":
+                t.Space();
+                var smaller = t.Number();
+                return c => c.Entry.Size < smaller;
+            case "FROM": case "TO": case "CC": case "BCC": case "SUBJECT":
+                return HeaderContains(name, Argument(t));
+            case "HEADER":
+                t.Space();
+                var field = t.AString();
+                return HeaderContains(field, Argument(t));
+            case "BODY":
+                var bodyText = Argument(t);
+                return c => c.Parsed is { } p && Contains(Encoding.UTF8.GetString(p.Raw, (int)p.HeaderEnd(0, p.Raw.Length), p.Raw.Length - (int)p.HeaderEnd(0, p.Raw.Length)), bodyText);
+            case "TEXT":
+                var anyText = Argument(t);
+                return c => c.Parsed is { } p && Contains(Encoding.UTF8.GetString(p.Raw), anyText);
+            case "SINCE": return Date(t, (d, v) => d >= v, internalDate: true);
+            case "BEFORE": return Date(t, (d, v) => d < v, internalDate: true);
+            case "ON": return Date(t, (d, v) => d == v, internalDate: true);
+            case "SENTSINCE": return Date(t, (d, v) => d >= v, internalDate: false);
+            case "SENTBEFORE": return Date(t, (d, v) => d < v, internalDate: false);
+            case "SENTON": return Date(t, (d, v) => d == v, internalDate: false);
+            default:
+                throw new ImapParseException("unknown search key " + name);
+        }
+    }
+
+    private static string Argument(ImapTokenizer t)
+    {
+        t.Space();
+        return t.AString();
+    }
+
+    private static Func<SearchCandidate, bool> Has(MessageFlags flag) => c => c.Entry.Flags.HasFlag(flag);
+
+    private static Func<SearchCandidate, bool> Not(Func<SearchCandidate, bool> inner) => c => !inner(c);
+
+    private static bool Contains(string haystack, string needle) => haystack.Contains(needle, StringComparison.OrdinalIgnoreCase);
+
+    // RFC 9051 §6.4.4: header searches match a substring of the field's value; an empty string matches any
+    // message that has the field.
+    private static Func<SearchCandidate, bool> HeaderContains(string field, string value) => c =>
+    {
+        if (c.Message is not { } message)
+        {
+            return false;
+        }
+
+        foreach (var header in message.Headers.Where(h => h.Field.Equals(field, StringComparison.OrdinalIgnoreCase)))
+        {
+            if (value.Length == 0 || Contains(header.Value, value) || Contains(Encoding.UTF8.GetString(header.RawValue), value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    };
+
+    // Dates compare by day only, ignoring time and zone (RFC 9051 §6.4.4).
+    private static Func<SearchCandidate, bool> Date(ImapTokenizer t, Func<DateOnly, DateOnly, bool> compare, bool internalDate)
+    {
+        t.Space();
+        var text = t.AString();
+        if (!DateOnly.TryParseExact(text, "d-MMM-yyyy", CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
+        {
+            throw new ImapParseException("bad date " + text);
+        }
+
+        return c =>
+        {
+            DateTimeOffset? date = internalDate ? c.Entry.InternalDate : c.Message is { } m && m.Headers.Contains(HeaderId.Date) ? m.Date : null;
+            return date is { } d && compare(DateOnly.FromDateTime(d.DateTime), value);
+        };
+    }
+}

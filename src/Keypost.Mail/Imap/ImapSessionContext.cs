@@ -1,7 +1,0 @@
-using Keypost.Mail.Maildir;
-using Microsoft.Extensions.Logging;
-
-namespace Keypost.Mail.Imap;
-
-/// <summary>What every session of one listener shares.</summary>
-internal sealed record ImapSessionContext(ImapListenerOptions Options, IMailAccounts Accounts, MaildirStore Store, MailboxRegistry Mailboxes, AccountSessionLimiter Sessions, ILogger Logger);

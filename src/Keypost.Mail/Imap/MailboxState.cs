@@ -1,4 +1,0 @@
-namespace Keypost.Mail.Imap;
-
-/// <summary>A consistent view of a mailbox: its UIDVALIDITY, next UID and messages in UID order.</summary>
-internal sealed record MailboxState(uint UidValidity, uint UidNext, IReadOnlyList<MessageEntry> Messages);

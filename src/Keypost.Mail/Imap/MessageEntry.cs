@@ -1,4 +1,0 @@
-namespace Keypost.Mail.Imap;
-
-/// <summary>One message of a mailbox: its UID and where its file is now (path relative to the mailbox directory).</summary>
-internal sealed record MessageEntry(uint Uid, string BaseName, string RelativePath, MessageFlags Flags, string OtherInfo, long Size, DateTimeOffset InternalDate);

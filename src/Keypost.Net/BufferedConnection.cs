@@ -1,0 +1,147 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Keypost.Net;
+
+/// <summary>
+/// The bytes of one client connection, shared by the line protocols: a bounded input buffer the protocol parses
+/// in place, output held back until flushed, time limits on every read and write, and the switch to TLS.
+/// </summary>
+internal abstract class BufferedConnection : IAsyncDisposable
+{
+    protected const int BufferSize = 16 * 1024;
+
+    private readonly Socket _socket;
+    private Stream _stream;
+
+    protected BufferedConnection(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    public bool IsSecure { get; private set; }
+
+    /// <summary>How long the client may stay silent (and how long the TLS handshake may take).</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long the client may take to read what is flushed.</summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public MemoryStream Output { get; } = new();
+
+    /// <summary>The parse window: unread input lies in <c>Input[Start..End]</c>.</summary>
+    protected byte[] Input { get; } = new byte[BufferSize];
+
+    protected int Start { get; set; }
+
+    protected int End { get; set; }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (Output.Length == 0)
+        {
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(WriteTimeout);
+        try
+        {
+            await _stream.WriteAsync(Output.GetBuffer().AsMemory(0, (int)Output.Length), timeout.Token);
+            await _stream.FlushAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException("the client read nothing in time");
+        }
+
+        Output.SetLength(0);
+    }
+
+    public async Task UpgradeToTlsAsync(X509Certificate2 certificate, CancellationToken cancellationToken)
+    {
+        await FlushAsync(cancellationToken);
+
+        // RFC 3207 §4.2, RFC 9051 §6.2.1 and CVE-2011-0411: whatever the client sent after STARTTLS arrived in
+        // plaintext and could have been injected by a man in the middle, so it is thrown away, never parsed.
+        Start = 0;
+        End = 0;
+
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ReadTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(
+                new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = certificate,
+                    EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ClientCertificateRequired = false,
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                },
+                timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync();
+            throw new IOException("the TLS handshake did not finish in time");
+        }
+
+        _stream = ssl;
+        IsSecure = true;
+    }
+
+    /// <summary>
+    /// Moves unread input to the front and reads more after it; false at end of stream. With
+    /// <paramref name="flushFirst"/>, pending output goes out before waiting for the client.
+    /// </summary>
+    protected async Task<bool> FillAsync(bool flushFirst, CancellationToken cancellationToken)
+    {
+        if (flushFirst)
+        {
+            await FlushAsync(cancellationToken);
+        }
+
+        if (Start > 0)
+        {
+            Buffer.BlockCopy(Input, Start, Input, 0, End - Start);
+            End -= Start;
+            Start = 0;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ReadTimeout);
+        int read;
+        try
+        {
+            read = await _stream.ReadAsync(Input.AsMemory(End), timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException("the client sent nothing in time");
+        }
+
+        End += read;
+        return read > 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+
+        await _stream.DisposeAsync();
+        await Output.DisposeAsync();
+        _socket.Dispose();
+    }
+}

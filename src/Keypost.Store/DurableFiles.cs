@@ -1,0 +1,113 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+namespace Keypost.Store;
+
+/// <summary>
+/// Makes file data and directory entries survive a power cut. .NET flushes file contents (fsync via
+/// <see cref="FileStream.Flush(bool)"/>) but has no call to fsync a directory, which is what makes a newly
+/// created or renamed name durable (POSIX fsync; see also the Maildir spec's "rename, then fsync the directory").
+/// </summary>
+internal static class DurableFiles
+{
+    private const int ReadOnly = 0; // O_RDONLY
+    private const int Directory = 0x10000; // O_DIRECTORY on Linux
+    private const int CloseOnExec = 0x80000; // O_CLOEXEC on Linux
+
+    /// <summary>Copies <paramref name="source"/> into a new file and fsyncs it before returning; returns the bytes written.</summary>
+    public static Task<long> WriteNewFileAsync(string path, Stream source, ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken) =>
+        WriteNewFileAsync(
+            path,
+            async (file, ct) =>
+            {
+                await file.WriteAsync(prefix, ct).ConfigureAwait(false);
+                await source.CopyToAsync(file, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// Creates a new file, lets <paramref name="write"/> stream the content into it and fsyncs it before returning;
+    /// returns the bytes written. Lets a writer (e.g. a parsed message) go to disk without a whole copy in memory.
+    /// </summary>
+    public static async Task<long> WriteNewFileAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            Options = FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows())
+        {
+            // Mail is private: owner read/write only.
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        await using var file = new FileStream(path, options);
+        await write(file, cancellationToken).ConfigureAwait(false);
+        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        file.Flush(flushToDisk: true);
+        return file.Length;
+    }
+
+    /// <summary>fsync a directory so the names created, renamed or removed in it are on disk.</summary>
+    public static void SyncDirectory(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            // Other systems: best effort; the server runs on Linux.
+            return;
+        }
+
+        var fd = Open(path, ReadOnly | Directory | CloseOnExec);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open directory '{path}' to sync it", new Win32Exception(Marshal.GetLastPInvokeError()));
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory '{path}' failed", new Win32Exception(Marshal.GetLastPInvokeError()));
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    /// <summary>Creates a directory (and parents) and makes each newly created level durable in its parent.</summary>
+    public static void CreateDirectoryDurably(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (System.IO.Directory.Exists(full))
+        {
+            return;
+        }
+
+        var parent = Path.GetDirectoryName(full);
+        if (parent is not null)
+        {
+            CreateDirectoryDurably(parent);
+        }
+
+        System.IO.Directory.CreateDirectory(full);
+        if (parent is not null)
+        {
+            SyncDirectory(parent);
+        }
+    }
+
+    // DllImport rather than LibraryImport: the source-generated form needs AllowUnsafeBlocks for the whole project.
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int Close(int fd);
+}

@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+
+namespace Keypost.Store.Maildir;
+
+/// <summary>One <see cref="MaildirMailbox"/> per folder path in this process, shared by all sessions.</summary>
+internal sealed class MailboxRegistry : IDisposable
+{
+    private readonly ConcurrentDictionary<string, MaildirMailbox> _mailboxes = new(StringComparer.Ordinal);
+
+    public MaildirMailbox Get(string path) => _mailboxes.GetOrAdd(path, p => new MaildirMailbox(p));
+
+    /// <summary>The shared state of a folder when some session has it open, else null (nothing to tell).</summary>
+    public MaildirMailbox? Find(string path) => _mailboxes.GetValueOrDefault(path);
+
+    /// <summary>Drops the shared state of a deleted or renamed folder (and its children).</summary>
+    public void Forget(string path)
+    {
+        foreach (var key in _mailboxes.Keys)
+        {
+            if (key == path || key.StartsWith(path + ".", StringComparison.Ordinal))
+            {
+                if (_mailboxes.TryRemove(key, out var gone))
+                {
+                    gone.Dispose();
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var mailbox in _mailboxes.Values)
+        {
+            mailbox.Dispose();
+        }
+
+        _mailboxes.Clear();
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text;
+using Keypost.Core.Addresses;
+using Keypost.Store.Maildir;
+using Keypost.Testing;
+
+namespace Keypost.Store.Tests.Maildir;
+
+public sealed class MaildirStoreTests
+{
+    [Fact]
+    public async Task DeliveryCreatesTheMaildirAndPublishesIntoNew()
+    {
+        using var dir = new TempDirectory();
+        var store = new MaildirStore(dir.Path);
+        var luke = EmailAddress.Parse("Luke@Jedi.test");
+
+        var path = await store.DeliverAsync(luke, new MemoryStream("Subject: x\r\n\r\nhi\r\n"u8.ToArray()), CancellationToken.None);
+
+        var maildir = Path.Combine(dir.Path, "jedi.test", "luke", "Maildir");
+        Assert.Equal(maildir, store.GetMaildirPath(luke));
+        Assert.Equal(Path.Combine(maildir, "new"), Path.GetDirectoryName(path));
+        Assert.True(Directory.Exists(Path.Combine(maildir, "cur")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(maildir, "tmp")));
+        Assert.Equal("Subject: x\r\n\r\nhi\r\n", await File.ReadAllTextAsync(path));
+        Assert.Matches(@"^\d+\.M\d+P\d+R[0-9a-f]{16}\..+$", Path.GetFileName(path));
+    }
+
+    [Fact]
+    public async Task TwoDeliveriesGetTwoFiles()
+    {
+        using var dir = new TempDirectory();
+        var store = new MaildirStore(dir.Path);
+        var luke = EmailAddress.Parse("luke@jedi.test");
+
+        var a = await store.DeliverAsync(luke, new MemoryStream("a"u8.ToArray()), CancellationToken.None);
+        var b = await store.DeliverAsync(luke, Encoding.UTF8.GetBytes("Return-Path: <>\r\n"), new MemoryStream("b"u8.ToArray()), CancellationToken.None);
+
+        Assert.NotEqual(a, b);
+        Assert.Equal("Return-Path: <>\r\nb", await File.ReadAllTextAsync(b));
+        Assert.Equal(2, Directory.GetFiles(Path.GetDirectoryName(a)!).Length);
+    }
+
+    [Fact]
+    public void LocalPartsCannotLeaveTheirDomainDirectory()
+    {
+        using var dir = new TempDirectory();
+        var store = new MaildirStore(dir.Path);
+
+        var path = store.GetMaildirPath(EmailAddress.Parse("\"../../x/y\"@jedi.test"));
+
+        Assert.StartsWith(Path.Combine(dir.Path, "jedi.test") + Path.DirectorySeparatorChar, Path.GetFullPath(path), StringComparison.Ordinal);
+        Assert.Equal(3, Path.GetRelativePath(dir.Path, path).Split(Path.DirectorySeparatorChar).Length);
+    }
+}
