@@ -32,6 +32,8 @@ internal sealed class TestLog
 
     public string CheckpointNote() => Signer.Sign(new Checkpoint(Origin, Size, MerkleProofs.Root(_hashes, Size)).Format());
 
+    public IReadOnlyList<byte[]> Consistency(long oldSize) => MerkleProofs.Consistency(_hashes, oldSize, Size);
+
     public string Request(long oldSize) =>
         new AddCheckpointRequest(oldSize, oldSize == 0 || oldSize == Size ? [] : MerkleProofs.Consistency(_hashes, oldSize, Size), CheckpointNote()).Format();
 }
