@@ -73,7 +73,40 @@ public static class ClientCommands
             await Console.Out.WriteLineAsync($"profile for {email} in {profile.Home}; key {secret.Fingerprint} (publish {Path.Combine(profile.Home, "certificate.asc")} in your domain's directory)");
             return 0;
         }));
-        return new Command("client", "Set up this machine's Keypost client.") { command };
+        return new Command("client", "Set up this machine's Keypost client.") { command, Witness() };
+    }
+
+    // `keypost client witness add NAME VKEY`: with witnesses trusted, a log's checkpoint needs a quorum of their
+    // cosignatures (default 1 of those trusted) before any key it proves is used (docs/transparency.md).
+    private static Command Witness()
+    {
+        var home = Home();
+        var name = new Argument<string>("name") { Description = "The witness's name (the vkey's key name)" };
+        var vkey = new Argument<string>("vkey") { Description = "The witness's C2SP cosignature vkey (keypost witness key)" };
+        var add = new Command("add", "Trust a witness: checkpoints must then be cosigned by a quorum of trusted witnesses.") { name, vkey, home };
+        add.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
+        {
+            Keypost.Transparency.Witness.CosignatureVerifier witness;
+            try
+            {
+                witness = Keypost.Transparency.Witness.CosignatureVerifier.Parse(result.GetValue(vkey)!);
+            }
+            catch (Keypost.Transparency.Notes.NoteFormatException e)
+            {
+                throw new CliUsageException("vkey: " + e.Message);
+            }
+
+            if (witness.Name != result.GetValue(name))
+            {
+                throw new CliUsageException($"the vkey names '{witness.Name}', not '{result.GetValue(name)}'");
+            }
+
+            var profile = ClientProfile.Load(result.GetValue(home));
+            await new Keypost.Client.Contacts.LogStore(Path.Combine(profile.Home, "logs.db"), TimeProvider.System).AddWitnessAsync(witness, cancellationToken);
+            await Console.Out.WriteLineAsync($"trusting witness {witness.Name} ({witness.KeyId:x8}) for every log");
+            return 0;
+        }));
+        return new Command("witness", "The witnesses you trust to have checked the logs' checkpoints.") { add };
     }
 
     private static Command Lookup()
