@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Keypost.Cli.ClientSide;
+using Keypost.Client.Monitoring;
 using Keypost.Client.Sending;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
@@ -20,7 +21,10 @@ public static class ClientCommands
 
     private static Option<string?> PassphraseFile() => new("--passphrase-file") { Description = "Secret key passphrase file (default: $KEYPOST_PASSPHRASE)" };
 
-    public static IEnumerable<Command> Create() => [Init(), Lookup(), Contact(), Send(), .. ReadingCommands.Create()];
+    public static IEnumerable<Command> Create() => [Init(), Lookup(), Contact(), Send(), Monitor(), .. ReadingCommands.Create()];
+
+    /// <summary>Exit code of `keypost monitor` when the log shows something about your address you did not do.</summary>
+    public const int AlertExitCode = 3;
 
     private static Command Init()
     {
@@ -74,6 +78,42 @@ public static class ClientCommands
             return 0;
         }));
         return new Command("client", "Set up this machine's Keypost client.") { command, Witness() };
+    }
+
+    // `keypost monitor`: your own address in your domain's log, against the key this profile holds (issue #11).
+    private static Command Monitor()
+    {
+        var home = Home();
+        var command = new Command("monitor", "Check your own address in your domain's transparency log; exit 3 on an alert.") { home };
+        command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
+        {
+            using var session = new ClientSession(ClientProfile.Load(result.GetValue(home)));
+            var address = EmailAddress.Parse(session.Profile.Address);
+            var own = SecretKey.Parse(await File.ReadAllTextAsync(session.Profile.SecretKeyPath, cancellationToken)).Fingerprint;
+            MonitorReport report;
+            try
+            {
+                report = await session.OwnerMonitor.CheckAsync(address, [own], cancellationToken);
+            }
+            catch (Keypost.Transparency.Lookup.LookupException e)
+            {
+                await Console.Out.WriteLineAsync($"ALERT transparency check failed: {e.Message}");
+                return AlertExitCode;
+            }
+
+            foreach (var alert in report.Alerts)
+            {
+                await Console.Out.WriteLineAsync(alert.ToString());
+            }
+
+            if (report.Alerts.Count == 0)
+            {
+                await Console.Out.WriteLineAsync($"ok: {address} is version {report.Version} with your key {report.Fingerprint} (log size {report.Size}, epoch {report.Epoch})");
+            }
+
+            return report.Alerts.Count == 0 ? 0 : AlertExitCode;
+        }));
+        return command;
     }
 
     // `keypost client witness add NAME VKEY`: with witnesses trusted, a log's checkpoint needs a quorum of their

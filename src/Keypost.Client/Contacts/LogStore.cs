@@ -60,6 +60,26 @@ public sealed class LogStore(string path, TimeProvider clock)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The binding version of the owner's address at the last clean monitor check (0 = never checked).</summary>
+    public async Task<long> MonitoredVersionAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version FROM monitored WHERE address = $a";
+        command.Parameters.AddWithValue("$a", address);
+        return await command.ExecuteScalarAsync(cancellationToken) is long version ? version : 0;
+    }
+
+    public async Task SaveMonitoredVersionAsync(string address, long version, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO monitored(address, version) VALUES ($a, $v) ON CONFLICT(address) DO UPDATE SET version = $v";
+        command.Parameters.AddWithValue("$a", address);
+        command.Parameters.AddWithValue("$v", version);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>The witnesses this client trusts, in name order.</summary>
     public async Task<IReadOnlyList<CosignatureVerifier>> WitnessesAsync(CancellationToken cancellationToken)
     {
@@ -88,6 +108,7 @@ public sealed class LogStore(string path, TimeProvider clock)
                 origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size INTEGER, root BLOB, checkpoint TEXT,
                 first_seen TEXT NOT NULL, updated TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS witnesses (name TEXT PRIMARY KEY, vkey TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS monitored (address TEXT PRIMARY KEY, version INTEGER NOT NULL);
             """;
         await schema.ExecuteNonQueryAsync(cancellationToken);
         return connection;
