@@ -95,7 +95,7 @@ public sealed class LogWitness
                 return SizeConflict(latestSize);
             }
         }
-        else if (latest is not null
+        else if (latest is { Size: > 0 }
             && !MerkleProofs.VerifyConsistency(latest.Size, checkpoint.Size, latest.RootHash, checkpoint.RootHash, request.Proof))
         {
             // C2SP tlog-witness: a consistency proof (RFC 6962 §2.1.2) that does not verify is 422.

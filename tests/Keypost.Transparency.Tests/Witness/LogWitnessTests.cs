@@ -46,6 +46,17 @@ public sealed class LogWitnessTests
     }
 
     [Fact]
+    public async Task An_empty_log_cosigned_at_size_0_can_then_grow()
+    {
+        var log = new TestLog();
+        var witness = Witness(log);
+        Assert.Equal(200, (await witness.AddCheckpointAsync(log.Request(0), CancellationToken.None)).Status);
+        log.Append(2);
+        Assert.Equal(200, (await witness.AddCheckpointAsync(log.Request(0), CancellationToken.None)).Status);
+        Assert.Equal(2, (await _store.ReadAsync(log.Origin, CancellationToken.None))!.Size);
+    }
+
+    [Fact]
     public async Task A_wrong_old_size_is_409_with_the_witness_size()
     {
         var log = new TestLog();
