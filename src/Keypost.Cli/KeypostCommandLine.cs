@@ -16,6 +16,7 @@ public static class KeypostCommandLine
             KeyCommands.Create(),
             DirectoryCommands.Create(),
             LogCommands.Create(),
+            WitnessCommands.Create(),
             UserCommands.Create(),
             QueueCommands.Create(),
             DnsRecordsCommand.Create(),

@@ -29,11 +29,15 @@ public sealed class ClientSession : IDisposable
         Pins = new PinStore(profile.PinsPath, TimeProvider.System);
         Policy = new SendPolicy(profile.Policies, profile.DefaultPolicy);
         // The per-domain policy also decides a domain without a transparency log: require refuses it.
-        var logs = new LogChecker(_http, new LogStore(Path.Combine(profile.Home, "logs.db"), TimeProvider.System), TimeProvider.System);
+        var logStore = new LogStore(Path.Combine(profile.Home, "logs.db"), TimeProvider.System);
+        var logs = new LogChecker(_http, logStore, TimeProvider.System);
+        OwnerMonitor = new Keypost.Client.Monitoring.OwnerMonitor(_http, logStore, TimeProvider.System);
         Discovery = new KeyDiscovery(new WkdClient(_http), Pins, profile.OnKeyChange, logs, d => Policy.For(d) == EncryptionPolicy.Require);
     }
 
     public ClientProfile Profile { get; }
+
+    public Keypost.Client.Monitoring.OwnerMonitor OwnerMonitor { get; }
 
     public PinStore Pins { get; }
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Keypost.Cli.ClientSide;
+using Keypost.Client.Monitoring;
 using Keypost.Client.Sending;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
@@ -20,7 +21,10 @@ public static class ClientCommands
 
     private static Option<string?> PassphraseFile() => new("--passphrase-file") { Description = "Secret key passphrase file (default: $KEYPOST_PASSPHRASE)" };
 
-    public static IEnumerable<Command> Create() => [Init(), Lookup(), Contact(), Send(), .. ReadingCommands.Create()];
+    public static IEnumerable<Command> Create() => [Init(), Lookup(), Contact(), Send(), Monitor(), .. ReadingCommands.Create()];
+
+    /// <summary>Exit code of `keypost monitor` when the log shows something about your address you did not do.</summary>
+    public const int AlertExitCode = 3;
 
     private static Command Init()
     {
@@ -73,7 +77,76 @@ public static class ClientCommands
             await Console.Out.WriteLineAsync($"profile for {email} in {profile.Home}; key {secret.Fingerprint} (publish {Path.Combine(profile.Home, "certificate.asc")} in your domain's directory)");
             return 0;
         }));
-        return new Command("client", "Set up this machine's Keypost client.") { command };
+        return new Command("client", "Set up this machine's Keypost client.") { command, Witness() };
+    }
+
+    // `keypost monitor`: your own address in your domain's log, against the key this profile holds (issue #11).
+    private static Command Monitor()
+    {
+        var home = Home();
+        var command = new Command("monitor", "Check your own address in your domain's transparency log; exit 3 on an alert.") { home };
+        command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
+        {
+            using var session = new ClientSession(ClientProfile.Load(result.GetValue(home)));
+            var address = EmailAddress.Parse(session.Profile.Address);
+            var own = SecretKey.Parse(await File.ReadAllTextAsync(session.Profile.SecretKeyPath, cancellationToken)).Fingerprint;
+            MonitorReport report;
+            try
+            {
+                report = await session.OwnerMonitor.CheckAsync(address, [own], cancellationToken);
+            }
+            catch (Keypost.Transparency.Lookup.LookupException e)
+            {
+                await Console.Out.WriteLineAsync($"ALERT transparency check failed: {e.Message}");
+                return AlertExitCode;
+            }
+
+            foreach (var alert in report.Alerts)
+            {
+                await Console.Out.WriteLineAsync(alert.ToString());
+            }
+
+            if (report.Alerts.Count == 0)
+            {
+                await Console.Out.WriteLineAsync($"ok: {address} is version {report.Version} with your key {report.Fingerprint} (log size {report.Size}, epoch {report.Epoch})");
+            }
+
+            return report.Alerts.Count == 0 ? 0 : AlertExitCode;
+        }));
+        return command;
+    }
+
+    // `keypost client witness add NAME VKEY`: with witnesses trusted, a log's checkpoint needs a quorum of their
+    // cosignatures (default 1 of those trusted) before any key it proves is used (docs/transparency.md).
+    private static Command Witness()
+    {
+        var home = Home();
+        var name = new Argument<string>("name") { Description = "The witness's name (the vkey's key name)" };
+        var vkey = new Argument<string>("vkey") { Description = "The witness's C2SP cosignature vkey (keypost witness key)" };
+        var add = new Command("add", "Trust a witness: checkpoints must then be cosigned by a quorum of trusted witnesses.") { name, vkey, home };
+        add.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
+        {
+            Keypost.Transparency.Witness.CosignatureVerifier witness;
+            try
+            {
+                witness = Keypost.Transparency.Witness.CosignatureVerifier.Parse(result.GetValue(vkey)!);
+            }
+            catch (Keypost.Transparency.Notes.NoteFormatException e)
+            {
+                throw new CliUsageException("vkey: " + e.Message);
+            }
+
+            if (witness.Name != result.GetValue(name))
+            {
+                throw new CliUsageException($"the vkey names '{witness.Name}', not '{result.GetValue(name)}'");
+            }
+
+            var profile = ClientProfile.Load(result.GetValue(home));
+            await new Keypost.Client.Contacts.LogStore(Path.Combine(profile.Home, "logs.db"), TimeProvider.System).AddWitnessAsync(witness, cancellationToken);
+            await Console.Out.WriteLineAsync($"trusting witness {witness.Name} ({witness.KeyId:x8}) for every log");
+            return 0;
+        }));
+        return new Command("witness", "The witnesses you trust to have checked the logs' checkpoints.") { add };
     }
 
     private static Command Lookup()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Keypost.Transparency.Lookup;
+using Keypost.Transparency.Witness;
 using Microsoft.Data.Sqlite;
 
 namespace Keypost.Client.Contacts;
@@ -48,6 +49,53 @@ public sealed class LogStore(string path, TimeProvider clock)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Trusts a witness (its C2SP cosignature vkey) for every log; replaces an earlier key of the same name.</summary>
+    public async Task AddWitnessAsync(CosignatureVerifier witness, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO witnesses(name, vkey) VALUES ($n, $k) ON CONFLICT(name) DO UPDATE SET vkey = $k";
+        command.Parameters.AddWithValue("$n", witness.Name);
+        command.Parameters.AddWithValue("$k", witness.VerifierKey);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The binding version of the owner's address at the last clean monitor check (0 = never checked).</summary>
+    public async Task<long> MonitoredVersionAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version FROM monitored WHERE address = $a";
+        command.Parameters.AddWithValue("$a", address);
+        return await command.ExecuteScalarAsync(cancellationToken) is long version ? version : 0;
+    }
+
+    public async Task SaveMonitoredVersionAsync(string address, long version, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO monitored(address, version) VALUES ($a, $v) ON CONFLICT(address) DO UPDATE SET version = $v";
+        command.Parameters.AddWithValue("$a", address);
+        command.Parameters.AddWithValue("$v", version);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The witnesses this client trusts, in name order.</summary>
+    public async Task<IReadOnlyList<CosignatureVerifier>> WitnessesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT vkey FROM witnesses ORDER BY name";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var witnesses = new List<CosignatureVerifier>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            witnesses.Add(CosignatureVerifier.Parse(reader.GetString(0)));
+        }
+
+        return witnesses;
+    }
+
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -59,6 +107,8 @@ public sealed class LogStore(string path, TimeProvider clock)
             CREATE TABLE IF NOT EXISTS logs (
                 origin TEXT PRIMARY KEY, vkey TEXT NOT NULL, size INTEGER, root BLOB, checkpoint TEXT,
                 first_seen TEXT NOT NULL, updated TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS witnesses (name TEXT PRIMARY KEY, vkey TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS monitored (address TEXT PRIMARY KEY, version INTEGER NOT NULL);
             """;
         await schema.ExecuteNonQueryAsync(cancellationToken);
         return connection;

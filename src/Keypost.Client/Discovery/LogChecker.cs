@@ -5,6 +5,7 @@ using Keypost.Core.OpenPgp;
 using Keypost.Core.Wkd;
 using Keypost.Transparency.Lookup;
 using Keypost.Transparency.Notes;
+using Keypost.Transparency.Witness;
 
 namespace Keypost.Client.Discovery;
 
@@ -78,6 +79,21 @@ public sealed class LogChecker(HttpClient http, LogStore logs, TimeProvider cloc
         catch (LookupException e)
         {
             return Failed(e.Check, e.Message);
+        }
+
+        // Issue #11: with witnesses configured, the checkpoint must carry cosignatures of a quorum of them (default 1),
+        // or a log could show this client a view no independent witness has seen (a split view).
+        var witnesses = await logs.WitnessesAsync(cancellationToken);
+        if (witnesses.Count > 0)
+        {
+            try
+            {
+                CosignatureQuorum.Default(witnesses).Check(SignedNote.Parse(verified.CheckpointNote), clock.GetUtcNow());
+            }
+            catch (LookupException e)
+            {
+                return Failed(e.Check, e.Message);
+            }
         }
 
         await logs.SaveAsync(origin, verifier.VerifierKey, verified.Checkpoint, verified.CheckpointNote, cancellationToken);

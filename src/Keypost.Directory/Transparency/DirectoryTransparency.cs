@@ -21,9 +21,14 @@ public sealed class DirectoryTransparency
     private readonly ILogger _logger;
     private readonly Dictionary<string, DomainLog> _domains;
     private readonly SemaphoreSlim _sequencing = new(1, 1);
+    private readonly WitnessSubmitter? _witnesses;
 
     private DirectoryTransparency(TransparencyStore store, TimeProvider clock, TransparencyOptions options, ILogger logger, Dictionary<string, DomainLog> domains)
     {
+        // The directory is the witnesses' client; the timeout bounds how long a dead witness holds up sequencing.
+        _witnesses = options.Witnesses.Count == 0
+            ? null
+            : new WitnessSubmitter(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, options.Witnesses, logger);
         _store = store;
         _clock = clock;
         _options = options;
@@ -140,6 +145,11 @@ public sealed class DirectoryTransparency
                 state.LastEpoch = now;
                 sealedCount++;
                 _logger.LogInformation("sealed epoch {Epoch} of {Domain} with {Count} changes", epoch.Entry.Epoch, domain, rows.Count);
+                if (_witnesses is not null)
+                {
+                    var cosigned = await _witnesses.SubmitAsync(state.Log, cancellationToken);
+                    _logger.LogInformation("epoch {Epoch} of {Domain} cosigned by {Count} of {Total} witnesses", epoch.Entry.Epoch, domain, cosigned, _witnesses.Witnesses.Count);
+                }
             }
 
             return sealedCount;

@@ -8,4 +8,7 @@ public sealed record TransparencyOptions
 
     /// <summary>An epoch is sealed at least this often even without changes, so that clients see a fresh checkpoint.</summary>
     public TimeSpan EpochInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Witnesses each new checkpoint is submitted to (C2SP tlog-witness); none by default.</summary>
+    public IReadOnlyList<WitnessEndpoint> Witnesses { get; init; } = [];
 }

@@ -70,7 +70,11 @@ public sealed class KeypostServer : IAsyncDisposable
         var transparency = await DirectoryTransparency.OpenAsync(
             store,
             TimeProvider.System,
-            new TransparencyOptions { EpochInterval = TimeSpan.FromSeconds(config.Transparency.EpochIntervalSeconds) },
+            new TransparencyOptions
+            {
+                EpochInterval = TimeSpan.FromSeconds(config.Transparency.EpochIntervalSeconds),
+                Witnesses = config.Transparency.WitnessEndpoints(),
+            },
             null,
             cancellationToken);
         var parts = new ServerParts(store, transparency);

@@ -124,6 +124,58 @@ public sealed class KeyTransparencyLog
         }
     }
 
+    /// <summary>
+    /// The C2SP tlog-witness add-checkpoint body for the newest checkpoint, from <paramref name="oldSize"/> (the size
+    /// the witness last cosigned, 0 if none); null before the first epoch or when oldSize is beyond the log.
+    /// </summary>
+    public Witness.AddCheckpointRequest? WitnessRequest(long oldSize)
+    {
+        lock (_gate)
+        {
+            if (_checkpoint is null || oldSize < 0 || oldSize > _hashes.Size)
+            {
+                return null;
+            }
+
+            // C2SP tlog-witness: no proof from size 0, and none needed for the same size.
+            IReadOnlyList<byte[]> proof = oldSize == 0 || oldSize == _hashes.Size ? [] : MerkleProofs.Consistency(_hashes, oldSize, _hashes.Size);
+            return new Witness.AddCheckpointRequest(oldSize, proof, _checkpoint);
+        }
+    }
+
+    /// <summary>
+    /// Adds witnesses' cosignature lines to the newest checkpoint, so the checkpoint endpoint and every lookup proof
+    /// carry them; ignored when <paramref name="checkpointText"/> is no longer the newest checkpoint's text.
+    /// The caller verifies each cosignature first.
+    /// </summary>
+    public bool AddCosignatures(string checkpointText, IEnumerable<NoteSignature> cosignatures)
+    {
+        lock (_gate)
+        {
+            if (_checkpoint is null)
+            {
+                return false;
+            }
+
+            var note = SignedNote.Parse(_checkpoint);
+            if (note.Text != checkpointText)
+            {
+                return false;
+            }
+
+            var signatures = note.Signatures.ToList();
+            foreach (var cosignature in cosignatures)
+            {
+                // One line per witness key: a newer cosignature replaces the older one.
+                signatures.RemoveAll(s => s.KeyName == cosignature.KeyName && s.KeyId == cosignature.KeyId);
+                signatures.Add(cosignature);
+            }
+
+            _checkpoint = new SignedNote(note.Text, signatures).Format();
+            return true;
+        }
+    }
+
     /// <summary>Replays one stored epoch: its bindings and its entry, in order.</summary>
     public void Restore(IEnumerable<StagedBinding> bindings, byte[] encodedEntry)
     {

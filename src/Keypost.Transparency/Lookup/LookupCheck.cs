@@ -41,4 +41,7 @@ public enum LookupCheck
 
     /// <summary>The logged binding is revoked.</summary>
     Revoked,
+
+    /// <summary>The checkpoint is not cosigned by enough of the witnesses the client trusts.</summary>
+    WitnessQuorum,
 }

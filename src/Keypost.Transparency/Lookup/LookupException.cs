@@ -20,6 +20,7 @@ public sealed class LookupException(LookupCheck check, string message) : Excepti
         LookupCheck.NotInLog => "not in the log",
         LookupCheck.CertificateMismatch => "certificate differs from the logged one",
         LookupCheck.Revoked => "revoked in the log",
+        LookupCheck.WitnessQuorum => "witness quorum",
         _ => check.ToString(),
     };
 }

@@ -74,6 +74,25 @@ public sealed class ClientLogTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_a_trusted_witness_a_checkpoint_it_did_not_cosign_is_refused_and_one_it_cosigned_is_proved()
+    {
+        var witness = new Keypost.Transparency.Witness.Cosigner("witness.test/w1", NoteSigner.GeneratePrivateKey());
+        await Logs.AddWitnessAsync(Keypost.Transparency.Witness.CosignatureVerifier.Parse(witness.VerifierKey), CancellationToken.None);
+
+        var refused = await Discovery().DiscoverAsync(Luke, CancellationToken.None);
+        Assert.False(refused.Usable);
+        Assert.Contains("witness quorum", refused.Explanation, StringComparison.Ordinal);
+        Assert.Null((await Logs.FindAsync(LogLocation.Origin("jedi.test"), CancellationToken.None)).Checkpoint);
+
+        // The witness cosigns the served checkpoint (as the directory attaches an add-checkpoint answer).
+        var log = _server.Server.Transparency!.Log("jedi.test")!;
+        var text = SignedNote.Parse(log.Checkpoint!).Text;
+        Assert.True(log.AddCosignatures(text, [witness.Cosign(text, DateTimeOffset.UtcNow.ToUnixTimeSeconds())]));
+        var proved = await Discovery().DiscoverAsync(Luke, CancellationToken.None);
+        Assert.True(proved.Usable, proved.Explanation);
+    }
+
+    [Fact]
     public async Task A_key_swapped_by_SQL_stops_the_send_naming_the_check()
     {
         Assert.True((await Discovery().DiscoverAsync(Luke, CancellationToken.None)).Usable);
