@@ -98,11 +98,12 @@ public sealed class MailIntake(
             data = output.ToArray();
         }
 
+        IReadOnlyList<GatewayCopy> copies = [new GatewayCopy(envelope, data)];
         if (gateway is not null)
         {
             try
             {
-                data = await gateway.ProcessAsync(envelope, data, cancellationToken);
+                copies = await gateway.ProcessAsync(envelope, data, cancellationToken);
             }
             catch (GatewayRefusedException e)
             {
@@ -111,14 +112,20 @@ public sealed class MailIntake(
             }
         }
 
-        data = Prepend(ReceivedHeader(session, envelope), data);
-        if (envelope.ReversePath is { } sender)
+        // The gateway gives Bcc recipients their own copies: each is traced, signed and queued with its own envelope.
+        var ids = new List<string>(copies.Count);
+        foreach (var copy in copies)
         {
-            data = await signer.SignAsync(new MemoryStream(data, writable: false), sender.Domain, cancellationToken);
+            var signed = Prepend(ReceivedHeader(session, copy.Envelope), copy.Data);
+            if (copy.Envelope.ReversePath is { } sender)
+            {
+                signed = await signer.SignAsync(new MemoryStream(signed, writable: false), sender.Domain, cancellationToken);
+            }
+
+            ids.Add(await queue.EnqueueAsync(copy.Envelope, new MemoryStream(signed, writable: false), cancellationToken));
         }
 
-        var id = await queue.EnqueueAsync(envelope, new MemoryStream(data, writable: false), cancellationToken);
-        return AcceptResult.Queued(id);
+        return AcceptResult.Queued(string.Join(' ', ids));
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream message, CancellationToken cancellationToken)
