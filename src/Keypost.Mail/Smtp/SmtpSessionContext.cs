@@ -1,3 +1,4 @@
+using Keypost.Core.Abuse;
 using Microsoft.Extensions.Logging;
 
 namespace Keypost.Mail.Smtp;
@@ -11,5 +12,6 @@ internal sealed record SmtpSessionContext(
     IMailAccounts Accounts,
     IMessageAcceptor Acceptor,
     SubmissionRateLimiter RateLimiter,
+    LoginThrottle LoginThrottle,
     ILogger Logger,
     CancellationToken Draining);
