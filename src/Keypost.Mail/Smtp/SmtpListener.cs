@@ -141,6 +141,8 @@ public sealed class SmtpListener : IAsyncDisposable
         finally
         {
             Leave(address);
+            // Issue #13: the client reads the final reply (221, or a 5xx/421 that ends the session) before we close.
+            await connection.LingerAsync(_context.Options.CloseLinger, 1024 * 1024, cancellationToken);
         }
     }
 

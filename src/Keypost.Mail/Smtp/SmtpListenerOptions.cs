@@ -57,6 +57,9 @@ public sealed class SmtpListenerOptions
     public int MaxSessionsPerAddress { get; init; } = 20;
 
 
+    /// <summary>How long a closing session keeps reading (and dropping) input so the client gets the last reply.</summary>
+    public TimeSpan CloseLinger { get; init; } = TimeSpan.FromSeconds(2);
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where the one line per transaction and every unexpected session error go.</summary>
