@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Keypost.Core.Abuse;
 using Keypost.Fuzz.Support;
 using Keypost.Mail.Smtp;
 using Keypost.Testing.Mail;
@@ -24,9 +25,15 @@ internal sealed class SmtpSessionHarness : IDisposable
             HostName = "mx.fuzz.test",
             AuthFailureDelay = TimeSpan.Zero,
             MaxMessageSize = 1024 * 1024,
-            Logger = _logger,
         };
-        var context = new SmtpSessionContext(options, _accounts, _acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider));
+        var context = new SmtpSessionContext(
+            options,
+            _accounts,
+            _acceptor,
+            new SubmissionRateLimiter(options.SubmissionMessagesPerMinute, options.TimeProvider),
+            new LoginThrottle(new LoginThrottleOptions { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero }, options.TimeProvider),
+            _logger,
+            CancellationToken.None);
         var endpoint = new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls);
         var script = new MemoryStream();
         script.Write("EHLO client.fuzz.test\r\n"u8);
