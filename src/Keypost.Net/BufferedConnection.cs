@@ -129,6 +129,37 @@ internal abstract class BufferedConnection : IAsyncDisposable
         return read > 0;
     }
 
+    /// <summary>
+    /// A lingering close, so the client reads the last reply (a 221, or a 5xx/421 ending the session): closing a
+    /// socket with unread input makes TCP send RST, and a RST can make the client's TCP discard the reply it had
+    /// received but not yet read. So: say we are done sending (FIN after the reply), then read and drop what the
+    /// client still sends, until it closes, <paramref name="linger"/> passes or <paramref name="maxBytes"/> arrive.
+    /// </summary>
+    public async Task LingerAsync(TimeSpan linger, long maxBytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(linger);
+            var scratch = new byte[4096];
+            for (long total = 0; total < maxBytes;)
+            {
+                var read = await _socket.ReceiveAsync(scratch, SocketFlags.None, timeout.Token);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                total += read;
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // Gone, or lingered long enough: close now.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

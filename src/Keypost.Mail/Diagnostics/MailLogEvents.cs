@@ -14,6 +14,10 @@ public static class MailLogEvents
     public static readonly EventId SmtpDraining = new(1010, "SmtpDraining");
     public static readonly EventId SmtpDrained = new(1011, "SmtpDrained");
     public static readonly EventId SmtpShutdownReply = new(1012, "SmtpShutdownReply");
+    public static readonly EventId SmtpLoginLimits = new(1020, "SmtpLoginLimits");
+    public static readonly EventId SmtpAuthFailed = new(1021, "SmtpAuthFailed");
+    public static readonly EventId SmtpAddressBlocked = new(1022, "SmtpAddressBlocked");
+    public static readonly EventId SmtpTooManyConnections = new(1023, "SmtpTooManyConnections");
     public static readonly EventId Queued = new(2001, "Queued");
     public static readonly EventId DeliveryAttempt = new(2002, "DeliveryAttempt");
     public static readonly EventId DeliveryPassFailed = new(2003, "DeliveryPassFailed");

@@ -101,7 +101,7 @@ internal sealed class SmtpAuthenticator(SmtpConnection connection, IMailAccounts
     {
         var account = await accounts.AuthenticateAsync(user, password, cancellationToken);
         return account is null
-            ? new SmtpAuthOutcome(null, new SmtpReply(535, "5.7.8", "Authentication credentials invalid"), true)
-            : new SmtpAuthOutcome(account, new SmtpReply(235, "2.7.0", "Authentication successful"), false);
+            ? new SmtpAuthOutcome(null, new SmtpReply(535, "5.7.8", "Authentication credentials invalid"), true, user)
+            : new SmtpAuthOutcome(account, new SmtpReply(235, "2.7.0", "Authentication successful"), false, user);
     }
 }

@@ -3,35 +3,52 @@ namespace Keypost.Mail.Smtp;
 /// <summary>Reads message data after 354 up to the end-of-data line, undoing dot-stuffing.</summary>
 internal static class SmtpDataReceiver
 {
+    /// <summary>RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets including its CRLF, not counting a stuffed dot.</summary>
+    public const int MaxLineOctets = 1000 - 2;
+
     private static readonly ReadOnlyMemory<byte> Crlf = "\r\n"u8.ToArray();
 
     /// <summary>
-    /// Fills <paramref name="buffer"/> and returns true at end of data; false when the client went away.
-    /// Bare CR and bare LF are content: data ends ONLY at CRLF "." CRLF (RFC 5321 §4.1.1.4), which defeats
-    /// SMTP smuggling; the outbound side must write line ends as CRLF when it relays.
+    /// Fills <paramref name="buffer"/> up to the end of data, or says the client went away. Bare CR and bare LF are
+    /// content: data ends ONLY at CRLF "." CRLF (RFC 5321 §4.1.1.4), which defeats SMTP smuggling; the outbound side
+    /// must write line ends as CRLF when it relays. A line over <see cref="MaxLineOctets"/> is refused rather than
+    /// wrapped (Postfix wraps; refusing never alters a message, e.g. under a signature): the rest of the data is
+    /// read and dropped, so the session stays in step and nothing of that message is kept.
     /// </summary>
-    public static async Task<bool> ReceiveAsync(SmtpConnection connection, MessageBuffer buffer, CancellationToken cancellationToken)
+    public static async Task<SmtpDataEnd> ReceiveAsync(SmtpConnection connection, MessageBuffer buffer, CancellationToken cancellationToken)
     {
         // The CRLF ending the DATA command counts as the first CRLF of CRLF "." CRLF.
         var atLineStart = true;
+        long lineLength = 0;
+        var tooLong = false;
         while (true)
         {
             var segment = await connection.ReadDataSegmentAsync(cancellationToken);
             if (segment.EndOfStream)
             {
-                return false;
+                return SmtpDataEnd.Disconnected;
             }
 
             var data = segment.Data;
             if (atLineStart && segment.EndsLine && data.Length == 1 && data.Span[0] == (byte)'.')
             {
-                return true;
+                return tooLong ? SmtpDataEnd.LineTooLong : SmtpDataEnd.Complete;
             }
 
             // RFC 5321 §4.5.2: a leading period on a line was added by the client's dot-stuffing.
-            if (atLineStart && data.Length > 0 && data.Span[0] == (byte)'.')
+            var startsLine = atLineStart;
+            atLineStart = segment.EndsLine;
+            if (startsLine && data.Length > 0 && data.Span[0] == (byte)'.')
             {
                 data = data[1..];
+            }
+
+            // RFC 5321 §4.5.3.1.6 counts the line without the dot added for transparency.
+            lineLength = (startsLine ? 0 : lineLength) + data.Length;
+            if (tooLong || lineLength > MaxLineOctets)
+            {
+                tooLong = true;
+                continue;
             }
 
             await buffer.WriteAsync(data, cancellationToken);
@@ -39,8 +56,6 @@ internal static class SmtpDataReceiver
             {
                 await buffer.WriteAsync(Crlf, cancellationToken);
             }
-
-            atLineStart = segment.EndsLine;
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Keypost.Core.Abuse;
 using Keypost.Mail.Diagnostics;
 using Keypost.Net;
 using Microsoft.Extensions.Logging;
@@ -18,6 +19,8 @@ public sealed class SmtpListener : IAsyncDisposable
     private readonly TcpAcceptor _acceptor;
     private readonly CancellationTokenSource _draining = new();
     private readonly ILogger _logger;
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
+    private readonly Lock _perAddressLock = new();
 
     public SmtpListener(SmtpListenerOptions options, IMailAccounts accounts, IMessageAcceptor acceptor)
     {
@@ -26,8 +29,14 @@ public sealed class SmtpListener : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(acceptor);
         Validate(options);
         _logger = options.LoggerFactory.CreateLogger("Keypost.Mail.Smtp");
+        var throttle = options.LoginThrottle ?? new LoginThrottle(new LoginThrottleOptions { BaseDelay = options.AuthFailureDelay, MaxDelay = TimeSpan.FromTicks(Math.Max(options.AuthFailureDelay.Ticks * 16, 0)) }, options.TimeProvider);
         _context = new SmtpSessionContext(
-            options, accounts, acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute), _logger, _draining.Token);
+            options, accounts, acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute), throttle, _logger, _draining.Token);
+        _logger.LogInformation(
+            MailLogEvents.SmtpLoginLimits,
+            "SMTP limits: {MaxSessions} sessions, {PerAddress} per address; {AuthFailures} failed AUTH per session; an address is blocked {BlockSeconds} s after {BlockAfter} failed logins in {WindowSeconds} s; failure delay {BaseDelay} s doubling to {MaxDelay} s",
+            options.MaxSessions, options.MaxSessionsPerAddress, options.MaxAuthFailures, throttle.Options.BlockDuration.TotalSeconds, throttle.Options.AddressBlockThreshold,
+            throttle.Options.Window.TotalSeconds, throttle.Options.BaseDelay.TotalSeconds, throttle.Options.MaxDelay.TotalSeconds);
         _acceptor = new TcpAcceptor(options.Endpoints.Select(e => e.EndPoint).ToList(), (socket, index, ct) => RunSessionAsync(socket, options.Endpoints[index], ct));
     }
 
@@ -102,22 +111,81 @@ public sealed class SmtpListener : IAsyncDisposable
     private async Task RunConnectionAsync(Socket client, SmtpEndpoint endpoint, CancellationToken cancellationToken)
     {
         await using var connection = new SmtpConnection(client);
-        if (_acceptor.ActiveSessions > _context.Options.MaxSessions)
+        var address = connection.RemoteAddress.IsIPv4MappedToIPv6 ? connection.RemoteAddress.MapToIPv4() : connection.RemoteAddress;
+        var fromAddress = Enter(address);
+        try
         {
-            try
+            // RFC 5321 §3.8 / §4.2.5: 421 at the greeting says "not now" and closes; the client retries later.
+            if (_acceptor.ActiveSessions > _context.Options.MaxSessions)
             {
-                connection.Write(new SmtpReply(421, "4.7.0", _context.Options.HostName + " Error: too many connections"));
-                await connection.FlushAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
-            {
-                // Refusing anyway.
+                await RefuseAsync(connection, "4.7.0", "too many connections", cancellationToken);
+                return;
             }
 
-            return;
+            if (fromAddress > _context.Options.MaxSessionsPerAddress)
+            {
+                _logger.LogWarning(MailLogEvents.SmtpTooManyConnections, "SMTP refused a connection from {Peer}: {Sessions} sessions open from it, limit {Limit}", address, fromAddress - 1, _context.Options.MaxSessionsPerAddress);
+                await RefuseAsync(connection, "4.7.0", "too many connections from your address", cancellationToken);
+                return;
+            }
+
+            // An address blocked for failed logins gets nothing from submission until the block ends; inbound
+            // (port 25) offers no AUTH, so a shared outbound relay there is not cut off from delivering mail.
+            if (endpoint.Kind == SmtpListenerKind.Submission && _context.LoginThrottle.BlockedFor(address) is { } blockedFor)
+            {
+                _logger.LogInformation(MailLogEvents.SmtpAddressBlocked, "SMTP refused a submission connection from {Peer}: blocked for failed logins for {Seconds} s more", address, (long)blockedFor.TotalSeconds);
+                await RefuseAsync(connection, "4.7.0", "too many failed authentications, try again later", cancellationToken);
+                return;
+            }
+
+            await new SmtpSession(_context, endpoint, connection).RunAsync(cancellationToken);
         }
+        finally
+        {
+            Leave(address);
+            // Issue #13: the client reads the final reply (221, or a 5xx/421 that ends the session) before we close.
+            await connection.LingerAsync(_context.Options.CloseLinger, 1024 * 1024, cancellationToken);
+        }
+    }
 
-        await new SmtpSession(_context, endpoint, connection).RunAsync(cancellationToken);
+    private async Task RefuseAsync(SmtpConnection connection, string enhancedCode, string text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            connection.Write(new SmtpReply(421, enhancedCode, _context.Options.HostName + " Error: " + text));
+            await connection.FlushAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            // Refusing anyway.
+        }
+    }
+
+    private int Enter(IPAddress address)
+    {
+        lock (_perAddressLock)
+        {
+            var count = _perAddress.GetValueOrDefault(address) + 1;
+            _perAddress[address] = count;
+            return count;
+        }
+    }
+
+    private void Leave(IPAddress address)
+    {
+        lock (_perAddressLock)
+        {
+            // Entries go when their last session does, so the table holds only addresses connected now.
+            var count = _perAddress.GetValueOrDefault(address) - 1;
+            if (count <= 0)
+            {
+                _perAddress.Remove(address);
+            }
+            else
+            {
+                _perAddress[address] = count;
+            }
+        }
     }
 
     private static void Validate(SmtpListenerOptions options)
@@ -147,7 +215,7 @@ public sealed class SmtpListener : IAsyncDisposable
         }
 
         if (options.MaxMessageSize <= 0 || options.MaxRecipients <= 0 || options.MaxErrors <= 0
-            || options.MaxAuthFailures <= 0 || options.MaxSessions <= 0 || options.SubmissionMessagesPerMinute <= 0)
+            || options.MaxAuthFailures <= 0 || options.MaxSessions <= 0 || options.MaxSessionsPerAddress <= 0 || options.SubmissionMessagesPerMinute <= 0)
         {
             throw new ArgumentException("limits must be positive", nameof(options));
         }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Keypost.Core.Abuse;
 using Keypost.Mail.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -37,12 +38,27 @@ public sealed class SmtpListenerOptions
     /// <summary>Failed AUTH attempts before the session is closed with 421.</summary>
     public int MaxAuthFailures { get; init; } = 3;
 
-    /// <summary>Pause before answering a failed AUTH, to slow password guessing.</summary>
+    /// <summary>
+    /// Pause before answering the first failed AUTH, to slow password guessing; it doubles with the failures of the
+    /// address or account (see <see cref="LoginThrottle"/>). Used only when no <see cref="LoginThrottle"/> is given.
+    /// </summary>
     public TimeSpan AuthFailureDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Failed logins counted per client address and per account across sessions; pass the host's one instance to
+    /// share it with IMAP. Null makes one for this listener from <see cref="AuthFailureDelay"/> and the defaults.
+    /// </summary>
+    public LoginThrottle? LoginThrottle { get; init; }
 
     /// <summary>Concurrent sessions over all endpoints; more get 421 at once.</summary>
     public int MaxSessions { get; init; } = 1000;
 
+    /// <summary>Concurrent sessions from one client address (Postfix: smtpd_client_connection_count_limit); more get 421.</summary>
+    public int MaxSessionsPerAddress { get; init; } = 20;
+
+
+    /// <summary>How long a closing session keeps reading (and dropping) input so the client gets the last reply.</summary>
+    public TimeSpan CloseLinger { get; init; } = TimeSpan.FromSeconds(2);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

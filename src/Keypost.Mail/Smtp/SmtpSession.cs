@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using Keypost.Core.Abuse;
 using Keypost.Core.Addresses;
 using Keypost.Mail.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -321,15 +322,23 @@ internal sealed class SmtpSession
         _connection.Write(new SmtpReply(354, null, "End data with <CR><LF>.<CR><LF>"));
         await using var buffer = new MessageBuffer(Options.MaxMessageSize);
         _connection.ReadTimeout = Options.DataTimeout;
-        var complete = await SmtpDataReceiver.ReceiveAsync(_connection, buffer, cancellationToken);
+        var end = await SmtpDataReceiver.ReceiveAsync(_connection, buffer, cancellationToken);
         _connection.ReadTimeout = Options.CommandTimeout;
         _inData = false;
-        if (!complete)
+        if (end == SmtpDataEnd.Disconnected)
         {
             return false;
         }
 
         var envelope = transaction.ToEnvelope();
+        if (end == SmtpDataEnd.LineTooLong)
+        {
+            // RFC 5321 §4.5.3.1.6 caps lines at 1000 octets; RFC 3463 5.6.0: a problem with the content as sent.
+            var lineTooLong = new SmtpReply(554, "5.6.0", "Error: message refused: a line is longer than 1000 octets (RFC 5321 section 4.5.3.1.6)");
+            LogTransaction(envelope, lineTooLong.Code, lineTooLong.EnhancedCode, null, buffer.Length, started);
+            return Reject(lineTooLong);
+        }
+
         if (buffer.Overflowed)
         {
             var tooBig = new SmtpReply(552, "5.3.4", "Error: message exceeds fixed maximum message size");
@@ -440,10 +449,20 @@ internal sealed class SmtpSession
             initial = decoded.Text;
         }
 
+        // RFC 4954 §6: 454 4.7.0 is a temporary authentication failure. A blocked address costs no password hash.
+        var address = _connection.RemoteAddress.IsIPv4MappedToIPv6 ? _connection.RemoteAddress.MapToIPv4() : _connection.RemoteAddress;
+        if (_context.LoginThrottle.BlockedFor(address) is not null)
+        {
+            _connection.Write(new SmtpReply(454, "4.7.0", "Temporary authentication failure: too many failed authentications, try again later"));
+            _connection.Write(new SmtpReply(421, "4.7.0", Options.HostName + " Error: too many failed authentications"));
+            return false;
+        }
+
         var outcome = await new SmtpAuthenticator(_connection, _context.Accounts).AuthenticateAsync(parts[0], initial, cancellationToken);
         if (outcome.Account is not null)
         {
             _account = outcome.Account;
+            _context.LoginThrottle.RecordSuccess(outcome.UserName ?? outcome.Account.Canonical);
             return Reply(outcome.Reply!);
         }
 
@@ -453,9 +472,14 @@ internal sealed class SmtpSession
         }
 
         _authFailures++;
-        await Task.Delay(Options.AuthFailureDelay, Options.TimeProvider, cancellationToken);
+        var verdict = _context.LoginThrottle.RecordFailure(address, outcome.UserName);
+        Logger.LogInformation(
+            MailLogEvents.SmtpAuthFailed,
+            "SMTP {Listener} AUTH failed from {Peer}: {AddressFailures} failures from this address, {AccountFailures} for this user; answering after {DelayMs} ms{Blocked}",
+            ListenerName, address, verdict.AddressFailures, verdict.AccountFailures, (long)verdict.Delay.TotalMilliseconds, verdict.AddressBlocked ? "; address now blocked" : "");
+        await Task.Delay(verdict.Delay, Options.TimeProvider, cancellationToken);
         _connection.Write(outcome.Reply!);
-        if (_authFailures >= Options.MaxAuthFailures)
+        if (verdict.AddressBlocked || _authFailures >= Options.MaxAuthFailures)
         {
             _connection.Write(new SmtpReply(421, "4.7.0", Options.HostName + " Error: too many failed authentications"));
             return false;

@@ -1,3 +1,4 @@
+using Keypost.Core.Abuse;
 using Microsoft.Extensions.Logging;
 using Keypost.Store;
 
@@ -12,5 +13,6 @@ internal sealed record SmtpSessionContext(
     IMailAccounts Accounts,
     IMessageAcceptor Acceptor,
     SubmissionRateLimiter RateLimiter,
+    LoginThrottle LoginThrottle,
     ILogger Logger,
     CancellationToken Draining);

@@ -75,6 +75,13 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
         Positive(errors, "mail.maxMessageSize", config.Mail.MaxMessageSize);
         Positive(errors, "mail.maxImapSessions", config.Mail.MaxImapSessions);
         Positive(errors, "mail.maxImapSessionsPerAccount", config.Mail.MaxImapSessionsPerAccount);
+        Positive(errors, "mail.maxSmtpSessionsPerAddress", config.Mail.MaxSmtpSessionsPerAddress);
+        Positive(errors, "mail.loginFailuresBeforeBlock", config.Mail.LoginFailuresBeforeBlock);
+        Positive(errors, "mail.loginBlockSeconds", config.Mail.LoginBlockSeconds);
+        if (config.Mail.MaxConcurrentPasswordHashes < 0)
+        {
+            errors.Add("mail.maxConcurrentPasswordHashes must be 0 (one per processor) or more");
+        }
         Positive(errors, "mail.submissionMessagesPerMinute", config.Mail.SubmissionMessagesPerMinute);
         Positive(errors, "mail.giveUpAfterSeconds", config.Mail.GiveUpAfterSeconds);
         Positive(errors, "transparency.epochIntervalSeconds", config.Transparency.EpochIntervalSeconds);

@@ -33,6 +33,18 @@ public sealed class MailConfig
 
     public int SubmissionMessagesPerMinute { get; set; } = 30;
 
+    /// <summary>SMTP sessions one client address may hold at once (Postfix: smtpd_client_connection_count_limit).</summary>
+    public int MaxSmtpSessionsPerAddress { get; set; } = 20;
+
+    /// <summary>Failed logins from one address, over all sessions, before it is blocked for a while.</summary>
+    public int LoginFailuresBeforeBlock { get; set; } = 10;
+
+    /// <summary>How long an address is blocked after too many failed logins, in seconds.</summary>
+    public int LoginBlockSeconds { get; set; } = 900;
+
+    /// <summary>Password hashes (Argon2id, 19 MiB each) computed at once; the rest queue. 0: one per processor.</summary>
+    public int MaxConcurrentPasswordHashes { get; set; }
+
     /// <summary>Resolvers for MX, SPF, DKIM and DMARC lookups, "IP:port"; empty uses the system's.</summary>
     public List<string> DnsServers { get; set; } = [];
 

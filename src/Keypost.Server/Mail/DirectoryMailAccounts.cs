@@ -6,8 +6,12 @@ using Keypost.Store;
 
 namespace Keypost.Server.Mail;
 
-/// <summary>The directory's domains and accounts as mail sees them: the one place Mail meets Directory.</summary>
-public sealed class DirectoryMailAccounts(DirectoryStore store) : IMailAccounts
+/// <summary>
+/// The directory's domains and accounts as mail sees them: the one place Mail meets Directory. Password checks go
+/// through <paramref name="hashGate"/> (shared by every protocol of the host), so parallel guessing queues instead of
+/// holding one Argon2id memory cost per attempt.
+/// </summary>
+public sealed class DirectoryMailAccounts(DirectoryStore store, PasswordHashGate hashGate) : IMailAccounts
 {
     // Unknown users cost as much as wrong passwords, so timing does not tell which addresses exist.
     private readonly string _decoyHash = new PasswordHasher().Hash(Guid.NewGuid().ToString());
@@ -24,7 +28,7 @@ public sealed class DirectoryMailAccounts(DirectoryStore store) : IMailAccounts
         var hash = EmailAddress.TryParse(userName, out var address, out _)
             ? await store.GetPasswordHashAsync(address!, cancellationToken)
             : null;
-        var matches = PasswordHasher.Verify(password, hash ?? _decoyHash);
+        var matches = await hashGate.VerifyAsync(password, hash ?? _decoyHash, cancellationToken);
         return hash is not null && matches ? address : null;
     }
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Keypost.Client.Discovery;
+using Keypost.Core.Abuse;
 using Keypost.Core.PgpMime;
+using Keypost.Directory.Accounts;
 using Keypost.Directory.Storage;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Delivery;
@@ -66,7 +68,11 @@ public sealed class MailHost : IAsyncDisposable
         var mail = config.Mail;
         var policies = await DomainMailPolicies.LoadAsync(config.Domains, TimeProvider.System, cancellationToken);
         var certificate = TlsCertificates.Load(config.MailCertificateFile!, config.MailKeyFile!);
-        var accounts = new DirectoryMailAccounts(store);
+        var accounts = new DirectoryMailAccounts(store, new PasswordHashGate(mail.MaxConcurrentPasswordHashes > 0 ? mail.MaxConcurrentPasswordHashes : null));
+        // One throttle for every login protocol of the host, so failures count across SMTP sessions (and IMAP later).
+        var throttle = new LoginThrottle(
+            new LoginThrottleOptions { AddressBlockThreshold = mail.LoginFailuresBeforeBlock, BlockDuration = TimeSpan.FromSeconds(mail.LoginBlockSeconds) },
+            TimeProvider.System);
         var dns = new MailDnsResolver(new MailDnsResolverOptions { NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList() });
         MessageQueue? queue = null;
         try
@@ -113,6 +119,8 @@ public sealed class MailHost : IAsyncDisposable
                     Certificate = certificate,
                     MaxMessageSize = mail.MaxMessageSize,
                     SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
+                    MaxSessionsPerAddress = mail.MaxSmtpSessionsPerAddress,
+                    LoginThrottle = throttle,
                     LoggerFactory = loggers,
                     Metrics = metrics,
                 },

@@ -90,28 +90,40 @@ public sealed class MailIntake(
 
         // A local user must not choose a folder in another local user's mailbox either.
         parsed.Headers.RemoveAll(FolderHeader);
-        if (gateway is not null)
+        if (gateway is null)
         {
-            // The gateway encrypts in memory (BouncyCastle over the whole plaintext): the one path that still holds
-            // the message whole, bounded by the submission size limit.
-            using var plain = new MemoryStream();
-            await parsed.WriteToAsync(wire, plain, cancellationToken);
-            byte[] processed;
-            try
-            {
-                processed = await gateway.ProcessAsync(envelope, plain.ToArray(), cancellationToken);
-            }
-            catch (GatewayRefusedException e)
-            {
-                // RFC 3463 §3.8 5.7.x: refused for a security reason, which the text names.
-                return new AcceptResult(554, "5.7.1", e.Message);
-            }
-
-            parsed = await MimeMessage.LoadAsync(ParserOptions.Default, new MemoryStream(processed, writable: false), persistent: true, cancellationToken);
-            source = new MemoryStream(processed, writable: false);
-            start = 0;
+            return AcceptResult.Queued(await EnqueueSubmittedAsync(session, envelope, parsed, source, start, cancellationToken));
         }
 
+        // The gateway encrypts in memory (BouncyCastle over the whole plaintext): the one path that still holds
+        // the message whole, bounded by the submission size limit.
+        using var plain = new MemoryStream();
+        await parsed.WriteToAsync(wire, plain, cancellationToken);
+        IReadOnlyList<GatewayCopy> copies;
+        try
+        {
+            copies = await gateway.ProcessAsync(envelope, plain.ToArray(), cancellationToken);
+        }
+        catch (GatewayRefusedException e)
+        {
+            // RFC 3463 §3.8 5.7.x: refused for a security reason, which the text names.
+            return new AcceptResult(554, "5.7.1", e.Message);
+        }
+
+        // Bcc recipients get copies of their own: each is traced, signed and queued with its own envelope.
+        var ids = new List<string>(copies.Count);
+        foreach (var copy in copies)
+        {
+            var copySource = new MemoryStream(copy.Data, writable: false);
+            var copyParsed = await MimeMessage.LoadAsync(ParserOptions.Default, new MemoryStream(copy.Data, writable: false), persistent: true, cancellationToken);
+            ids.Add(await EnqueueSubmittedAsync(session, copy.Envelope, copyParsed, copySource, 0, cancellationToken));
+        }
+
+        return AcceptResult.Queued(string.Join(' ', ids));
+    }
+
+    private async Task<string> EnqueueSubmittedAsync(SmtpSessionInfo session, SmtpEnvelope envelope, MimeMessage parsed, Stream source, long start, CancellationToken cancellationToken)
+    {
         // RFC 5321 §4.4: the trace line goes on top, kept exactly as written (raw value, our folding).
         var received = ReceivedHeader(session, envelope);
         var trace = new Header("Received", "-");
@@ -124,8 +136,8 @@ public sealed class MailIntake(
             await signer.SignAsync(parsed, sender.Domain, sevenBit, cancellationToken);
         }
 
-        var id = await queue.EnqueueAsync(envelope.ToQueueEnvelope(), (file, ct) => parsed.WriteToAsync(wire, file, ct), cancellationToken);
-        return AcceptResult.Queued(id);
+        var wire = new FormatOptions { NewLineFormat = NewLineFormat.Dos };
+        return await queue.EnqueueAsync(envelope.ToQueueEnvelope(), (file, ct) => parsed.WriteToAsync(wire, file, ct), cancellationToken);
     }
 
     // Streams that cannot seek (not the SMTP session's buffer, which can) are spooled to a temporary file first.

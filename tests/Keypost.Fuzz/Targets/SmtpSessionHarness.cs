@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Keypost.Core.Abuse;
 using Keypost.Fuzz.Support;
 using Keypost.Mail.Smtp;
 using Keypost.Testing.Mail;
@@ -31,7 +32,14 @@ internal sealed class SmtpSessionHarness : IDisposable
             AuthFailureDelay = TimeSpan.Zero,
             MaxMessageSize = 1024 * 1024,
         };
-        var context = new SmtpSessionContext(options, _accounts, _acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute), _logger, CancellationToken.None);
+        var context = new SmtpSessionContext(
+            options,
+            _accounts,
+            _acceptor,
+            new SubmissionRateLimiter(options.SubmissionMessagesPerMinute),
+            new LoginThrottle(new LoginThrottleOptions { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero }, options.TimeProvider),
+            _logger,
+            CancellationToken.None);
         var endpoint = new SmtpEndpoint(new IPEndPoint(IPAddress.Loopback, 0), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls);
         var script = new MemoryStream();
         script.Write("EHLO client.fuzz.test\r\n"u8);

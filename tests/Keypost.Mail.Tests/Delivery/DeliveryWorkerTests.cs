@@ -204,6 +204,25 @@ public sealed class DeliveryWorkerTests
     }
 
     [Fact]
+    public async Task EveryRecipientRefusedEndsWithRsetAndQuitNotADroppedConnection()
+    {
+        await using var h = await DeliveryHarness.CreateAsync();
+        h.RouteToPeer("falcon.test");
+        h.Peer.RcptReply = _ => "550 5.1.1 No such user";
+        await h.EnqueueAsync(Leia, "nobody home", Han, "chewie@falcon.test");
+
+        await h.Worker.RunOnceAsync(CancellationToken.None);
+
+        // Issue #13: RFC 5321 §4.1.1.5 RSET ends the transaction, §4.1.1.10 QUIT ends the session; no DATA sent.
+        var commands = h.Peer.Commands.ToList();
+        Assert.DoesNotContain("DATA", commands);
+        var rset = commands.IndexOf("RSET");
+        Assert.True(rset > commands.FindLastIndex(c => c.StartsWith("RCPT TO:", StringComparison.Ordinal)), string.Join(" | ", commands));
+        Assert.Equal("QUIT", commands[^1]);
+        Assert.Empty(h.Peer.Messages);
+    }
+
+    [Fact]
     public async Task PartialRcptRefusalDeliversTheRestAndBouncesOnlyTheRefused()
     {
         await using var h = await DeliveryHarness.CreateAsync();

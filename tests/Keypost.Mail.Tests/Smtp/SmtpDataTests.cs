@@ -72,11 +72,12 @@ public sealed class SmtpDataTests
     }
 
     [Fact]
-    public async Task Empty_message_and_long_lines_survive()
+    public async Task A_dot_stuffed_line_at_the_limit_survives()
     {
         await using var server = await SmtpTestServer.StartAsync();
         await using var client = await ReadyForDataAsync(server);
-        var longLine = new string('z', 40_000);
+        // Issue #13: lines over 998 octets are refused now (see The_line_limit_is_998_octets_before_crlf).
+        var longLine = new string('z', 998);
 
         Assert.StartsWith("250", await client.CommandAsync("." + longLine + "\r\n."));
         Assert.Equal(longLine + "\r\n", Assert.Single(server.Acceptor.Messages).Text);
@@ -131,5 +132,42 @@ public sealed class SmtpDataTests
         Assert.StartsWith("250", await client.CommandAsync("two\r\n."));
 
         Assert.Equal(["one\r\n", "two\r\n"], server.Acceptor.Messages.Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task A_10_MiB_line_without_crlf_is_refused_and_not_stored()
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        await using var client = await ReadyForDataAsync(server);
+
+        await client.SendAsync("Subject: long\r\n\r\n");
+        var chunk = Encoding.ASCII.GetBytes(new string('x', 1024 * 1024));
+        for (var i = 0; i < 10; i++)
+        {
+            await client.SendAsync(chunk);
+        }
+
+        await client.SendAsync("\r\n.\r\n");
+
+        // RFC 5321 §4.5.3.1.6: lines are at most 1000 octets with CRLF; refused (not wrapped), session in step.
+        Assert.StartsWith("554 5.6.0", await client.ReadReplyAsync());
+        Assert.StartsWith("250", await client.CommandAsync("NOOP"));
+        Assert.Empty(server.Acceptor.Messages);
+    }
+
+    [Theory]
+    [InlineData("", 998, true)]
+    [InlineData("", 999, false)]
+    [InlineData("..", 997, true)] // the dot added by stuffing does not count: 998 octets once unstuffed
+    [InlineData("..", 998, false)]
+    public async Task The_line_limit_is_998_octets_before_crlf(string prefix, int length, bool accepted)
+    {
+        await using var server = await SmtpTestServer.StartAsync();
+        await using var client = await ReadyForDataAsync(server);
+
+        await client.SendAsync("Subject: edge\r\n\r\n" + prefix + new string('y', length) + "\r\nshort\r\n.\r\n");
+
+        Assert.StartsWith(accepted ? "250 2.0.0" : "554 5.6.0", await client.ReadReplyAsync());
+        Assert.Equal(accepted ? 1 : 0, server.Acceptor.Messages.Count);
     }
 }

@@ -129,4 +129,41 @@ public sealed class SmtpLimitTests
         Assert.StartsWith("421 4.4.2", await client.ReadReplyAsync());
         Assert.True(await client.IsClosedAsync());
     }
+
+    [Fact]
+    public async Task The_421_that_ends_a_session_reaches_a_client_still_sending()
+    {
+        await using var server = await SmtpTestServer.StartAsync(With(maxErrors: 3));
+        await using var client = await server.InboundAsync();
+
+        // Three bad commands end the session; 256 KiB more arrive after it. The server lingers (half-close, reads and
+        // drops) so unread input does not reset the connection under the 421. On loopback this test also passed with
+        // the linger removed: it guards the reply, it does not prove the reset case.
+        var flood = new StringBuilder();
+        for (var i = 0; i < 3; i++)
+        {
+            flood.Append("BOGUS\r\n");
+        }
+
+        flood.Append(new string('x', 70)).Append("\r\n");
+        var junk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(new string('j', 1022) + "\r\n", 256)));
+        await client.SendAsync(flood.ToString());
+        try
+        {
+            await client.SendAsync(junk);
+        }
+        catch (IOException)
+        {
+            // The server may have closed its side already: the point is what we can still read.
+        }
+
+        var replies = new List<string>();
+        for (var reply = await client.TryReadReplyAsync(); reply is not null; reply = await client.TryReadReplyAsync())
+        {
+            replies.Add(reply);
+        }
+
+        Assert.Equal(3, replies.Count(r => r.StartsWith("500", StringComparison.Ordinal)));
+        Assert.StartsWith("421 4.7.0", replies[^1]);
+    }
 }

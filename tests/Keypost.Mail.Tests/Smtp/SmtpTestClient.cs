@@ -22,9 +22,10 @@ public sealed class SmtpTestClient : IAsyncDisposable
 
     public SslProtocols? NegotiatedProtocol => (_stream as SslStream)?.SslProtocol;
 
-    public static async Task<SmtpTestClient> ConnectAsync(IPEndPoint endPoint, bool implicitTls = false)
+    /// <param name="from">The local address to connect from (another loopback address plays another client).</param>
+    public static async Task<SmtpTestClient> ConnectAsync(IPEndPoint endPoint, bool implicitTls = false, IPAddress? from = null)
     {
-        var tcp = new TcpClient();
+        var tcp = from is null ? new TcpClient() : new TcpClient(new IPEndPoint(from, 0));
         await tcp.ConnectAsync(endPoint);
         var client = new SmtpTestClient(tcp);
         if (implicitTls)

@@ -167,6 +167,87 @@ public sealed class SubmissionGatewayTests : IAsyncLifetime
         Assert.Throws<OpenPgpException>(() => Read(MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(stored))), _escrow));
     }
 
+    [Fact]
+    public async Task A_bcc_recipient_gets_a_copy_of_their_own_and_no_recipient_sees_the_others_key()
+    {
+        var han = _generator.Generate(new KeyGenerationRequest(EmailAddress.Parse("han@jedi.test")));
+        await _store.PublishAsync(EmailAddress.Parse("han@jedi.test"), han.Fingerprint, han.Certificate.ToBinary(), revoked: false, CancellationToken.None);
+        var message = Plaintext("luke@jedi.test").Replace("Subject:", "Bcc: han@jedi.test\r\nSubject:", StringComparison.Ordinal);
+
+        var copies = await SubmitAllAsync(Policy(adk: _escrow.Certificate), ["luke@jedi.test", "han@jedi.test"], message);
+
+        Assert.Equal(2, copies.Count);
+        var (lukeEnvelope, lukeText) = Assert.Single(copies, c => c.Recipients.Contains("luke@jedi.test"));
+        var (hanEnvelope, hanText) = Assert.Single(copies, c => c.Recipients.Contains("han@jedi.test"));
+        Assert.Equal(["luke@jedi.test"], lukeEnvelope);
+        Assert.Equal(["han@jedi.test"], hanEnvelope);
+        var lukeCopy = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(lukeText)));
+        var hanCopy = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(hanText)));
+
+        // Each copy opens for its recipient (and the organisation key), and not for the other recipient.
+        Assert.Contains(Body, ((TextPart)Read(lukeCopy, _luke).Body!).Text, StringComparison.Ordinal);
+        Assert.Contains(Body, ((TextPart)Read(hanCopy, han).Body!).Text, StringComparison.Ordinal);
+        Assert.Throws<OpenPgpException>(() => Read(lukeCopy, han));
+        Assert.Throws<OpenPgpException>(() => Read(hanCopy, _luke));
+
+        // RFC 4880 §5.1: one PKESK per key; each copy names its recipient's key and the organisation's, no more.
+        var lukeIds = RecipientKeyIds(lukeCopy);
+        var hanIds = RecipientKeyIds(hanCopy);
+        Assert.Equal(2, lukeIds.Count);
+        Assert.Equal(2, hanIds.Count);
+        Assert.Single(lukeIds.Intersect(hanIds));
+
+        // The Bcc field is gone from both, inside the encryption too.
+        Assert.DoesNotContain("han@jedi.test", lukeText, StringComparison.OrdinalIgnoreCase);
+        Assert.Null(Read(lukeCopy, _luke).Body!.Headers["Bcc"]);
+        Assert.Null(Read(hanCopy, han).Body!.Headers["Bcc"]);
+        Assert.DoesNotContain("Bcc:", hanText, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Recipients_named_in_to_and_cc_share_one_copy()
+    {
+        var han = _generator.Generate(new KeyGenerationRequest(EmailAddress.Parse("han@jedi.test")));
+        await _store.PublishAsync(EmailAddress.Parse("han@jedi.test"), han.Fingerprint, han.Certificate.ToBinary(), revoked: false, CancellationToken.None);
+        var message = Plaintext("luke@jedi.test").Replace("Subject:", "Cc: han@jedi.test\r\nSubject:", StringComparison.Ordinal);
+
+        var copy = Assert.Single(await SubmitAllAsync(Policy(), ["luke@jedi.test", "han@jedi.test"], message));
+
+        Assert.Equal(["luke@jedi.test", "han@jedi.test"], copy.Recipients);
+        var parsed = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(copy.Text)));
+        Assert.Contains(Body, ((TextPart)Read(parsed, _luke).Body!).Text, StringComparison.Ordinal);
+        Assert.Contains(Body, ((TextPart)Read(parsed, han).Body!).Text, StringComparison.Ordinal);
+    }
+
+    private async Task<List<(List<string> Recipients, string Text)>> SubmitAllAsync(DomainMailPolicies policies, string[] recipients, string message)
+    {
+        var resolver = new MailDnsResolver(new MailDnsResolverOptions { NameServers = [_dns.EndPoint] });
+        var gateway = new SubmissionGateway(policies, new RecipientKeyFinder(_store, new WkdClient(_http), TimeProvider.System), new PgpMimeComposer(), "mail.rebel.test");
+        var intake = new MailIntake(_queue, new InboundAuthenticator(resolver, "mail.rebel.test"), new DkimSigningService(_dkim), "mail.rebel.test", honourDmarcReject: true, TimeProvider.System, gateway, new JunkFiling(policies));
+        var session = new SmtpSessionInfo(SmtpListenerKind.Submission, IPAddress.Loopback, "client", IsSecure: true, "leia@rebel.test");
+        var envelope = new SmtpEnvelope(EmailAddress.Parse("leia@rebel.test"), recipients.Select(EmailAddress.Parse).ToList());
+        var result = await intake.AcceptAsync(session, envelope, new MemoryStream(Encoding.UTF8.GetBytes(message)), CancellationToken.None);
+        Assert.Equal(250, result.Code);
+        var copies = new List<(List<string>, string)>();
+        foreach (var id in result.QueueId!.Split(' '))
+        {
+            var queued = await _queue.GetAsync(id, CancellationToken.None);
+            await using var data = _queue.OpenData(id);
+            using var reader = new StreamReader(data);
+            copies.Add((queued!.Recipients.Select(r => r.Address.ToString()).ToList(), await reader.ReadToEndAsync()));
+        }
+
+        return copies;
+    }
+
+    private static List<long> RecipientKeyIds(MimeMessage message)
+    {
+        using var armored = new MemoryStream(Ciphertext(message));
+        var objects = new Org.BouncyCastle.Bcpg.OpenPgp.PgpObjectFactory(Org.BouncyCastle.Bcpg.OpenPgp.PgpUtilities.GetDecoderStream(armored));
+        var list = (Org.BouncyCastle.Bcpg.OpenPgp.PgpEncryptedDataList)objects.NextPgpObject();
+        return list.GetEncryptedDataObjects().OfType<Org.BouncyCastle.Bcpg.OpenPgp.PgpPublicKeyEncryptedData>().Select(d => d.KeyId).ToList();
+    }
+
     private static DomainMailPolicies Policy(bool gateway = true, Certificate? adk = null, string? disclaimer = null) =>
         new([
             new DomainMailPolicy("rebel.test", gateway, disclaimer, adk, FileUnverifiedEncryptedMailInJunk: true),

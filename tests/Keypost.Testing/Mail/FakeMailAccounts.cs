@@ -9,6 +9,7 @@ public sealed class FakeMailAccounts : IMailAccounts
 {
     private readonly HashSet<string> _domains;
     private readonly Dictionary<string, string> _passwords = new(StringComparer.Ordinal);
+    private int _authentications;
 
     public FakeMailAccounts(params string[] domains)
     {
@@ -24,6 +25,9 @@ public sealed class FakeMailAccounts : IMailAccounts
     /// <summary>When set, every call throws it: a failing accounts store, as seen from a session.</summary>
     public Exception? Failure { get; set; }
 
+    /// <summary>Password checks so far: what a real store would spend a hash on.</summary>
+    public int AuthenticationCount => Volatile.Read(ref _authentications);
+
     public Task<bool> IsHostedDomainAsync(string domain, CancellationToken cancellationToken) =>
         Failure is { } failure ? Task.FromException<bool>(failure) : Task.FromResult(_domains.Contains(domain));
 
@@ -32,6 +36,7 @@ public sealed class FakeMailAccounts : IMailAccounts
 
     public Task<EmailAddress?> AuthenticateAsync(string userName, string password, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _authentications);
         if (Failure is { } failure)
         {
             return Task.FromException<EmailAddress?>(failure);

@@ -1,0 +1,151 @@
+using System.Net;
+
+namespace Keypost.Core.Abuse;
+
+/// <summary>
+/// Failed logins counted per client address and per account across sessions (SMTP AUTH now, IMAP LOGIN later:
+/// one instance shared by every listener of a host). Each failure is answered after a pause that doubles with the
+/// failures of the address or the account, whichever is more; an address that fails too often is blocked for a
+/// while and is refused without a password check. An account is never blocked, only slowed on failure, so a
+/// guesser elsewhere cannot lock its owner out: the right password from an unblocked address always works at once.
+/// Thread-safe; bounded by <see cref="LoginThrottleOptions.MaxEntries"/>.
+/// </summary>
+public sealed class LoginThrottle
+{
+    private readonly LoginThrottleOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<IPAddress, Entry> _addresses = [];
+    private readonly Dictionary<string, Entry> _accounts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _lock = new();
+
+    public LoginThrottle(LoginThrottleOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        if (options.AddressBlockThreshold <= 0 || options.MaxEntries <= 0 || options.Window <= TimeSpan.Zero
+            || options.BaseDelay < TimeSpan.Zero || options.MaxDelay < options.BaseDelay || options.BlockDuration < TimeSpan.Zero)
+        {
+            throw new ArgumentException("login throttle limits must be positive, and MaxDelay at least BaseDelay", nameof(options));
+        }
+
+        _options = options;
+        _time = time;
+    }
+
+    public LoginThrottleOptions Options => _options;
+
+    /// <summary>Addresses and accounts remembered now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _addresses.Count + _accounts.Count;
+            }
+        }
+    }
+
+    /// <summary>When <paramref name="address"/> is blocked, how long it still is; otherwise null.</summary>
+    public TimeSpan? BlockedFor(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            return _addresses.TryGetValue(Normalise(address), out var entry) && entry.BlockedUntil > now ? entry.BlockedUntil - now : null;
+        }
+    }
+
+    /// <summary>Counts a failed login of <paramref name="account"/> (as typed; null when none was given) from <paramref name="address"/>.</summary>
+    public LoginFailureVerdict RecordFailure(IPAddress address, string? account)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            var byAddress = Bump(_addresses, Normalise(address), now);
+            var byAccount = string.IsNullOrEmpty(account) ? 0 : Bump(_accounts, account, now).Failures;
+            if (byAddress.Failures >= _options.AddressBlockThreshold && byAddress.BlockedUntil <= now)
+            {
+                byAddress.BlockedUntil = now + _options.BlockDuration;
+            }
+
+            return new LoginFailureVerdict(DelayFor(Math.Max(byAddress.Failures, byAccount)), byAddress.BlockedUntil > now, byAddress.Failures, byAccount);
+        }
+    }
+
+    /// <summary>
+    /// A successful login forgets the account's failures (its owner is back); the address keeps its count, or one
+    /// known password would let a guesser reset its own limit.
+    /// </summary>
+    public void RecordSuccess(string account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        lock (_lock)
+        {
+            _accounts.Remove(account);
+        }
+    }
+
+    private Entry Bump<TKey>(Dictionary<TKey, Entry> entries, TKey key, DateTimeOffset now)
+        where TKey : notnull
+    {
+        if (!entries.TryGetValue(key, out var entry))
+        {
+            MakeRoom(entries, now);
+            entry = new Entry { WindowStart = now };
+            entries[key] = entry;
+        }
+        else if (now - entry.WindowStart >= _options.Window && entry.BlockedUntil <= now)
+        {
+            entry.WindowStart = now;
+            entry.Failures = 0;
+        }
+
+        entry.Failures++;
+        entry.LastFailure = now;
+        return entry;
+    }
+
+    private void MakeRoom<TKey>(Dictionary<TKey, Entry> entries, DateTimeOffset now)
+        where TKey : notnull
+    {
+        if (entries.Count < _options.MaxEntries)
+        {
+            return;
+        }
+
+        foreach (var stale in entries.Where(e => now - e.Value.WindowStart >= _options.Window && e.Value.BlockedUntil <= now).Select(e => e.Key).ToList())
+        {
+            entries.Remove(stale);
+        }
+
+        // Still full of live entries: forget the one quiet for longest rather than grow.
+        if (entries.Count >= _options.MaxEntries)
+        {
+            entries.Remove(entries.MinBy(e => e.Value.LastFailure).Key);
+        }
+    }
+
+    private TimeSpan DelayFor(int failures)
+    {
+        var doublings = Math.Min(failures - 1, 20);
+        var ticks = Math.Min(_options.BaseDelay.Ticks * (1L << doublings), _options.MaxDelay.Ticks);
+        return TimeSpan.FromTicks(Math.Max(ticks, 0));
+    }
+
+    // An IPv4 client seen through a dual-stack socket is the same client.
+    private static IPAddress Normalise(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private sealed class Entry
+    {
+        public int Failures { get; set; }
+
+        public DateTimeOffset WindowStart { get; set; }
+
+        public DateTimeOffset LastFailure { get; set; }
+
+        public DateTimeOffset BlockedUntil { get; set; } = DateTimeOffset.MinValue;
+    }
+}
