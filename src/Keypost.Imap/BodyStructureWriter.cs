@@ -25,6 +25,13 @@ internal static class BodyStructureWriter
                 Write(w, parsed, child, extensions);
             }
 
+            if (multipart.Count == 0)
+            {
+                // RFC 9051 §9: body-type-mpart = 1*body; a multipart without parts is shown with one empty
+                // text/plain part (as Dovecot does), since a bare subtype is a syntax error to every client.
+                w.Raw("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0)");
+            }
+
             w.Raw(" ").NString(multipart.ContentType.MediaSubtype.ToUpperInvariant());
             if (extensions)
             {

@@ -111,6 +111,24 @@ public sealed class ImapHostileInputTests
         await AssertStillServesAsync(client);
     }
 
+    [Fact]
+    public async Task A_multipart_without_parts_gets_a_bodystructure_with_one_empty_part()
+    {
+        // RFC 9051 §9: body-type-mpart = 1*body SP media-subtype; "( \"ENCRYPTED\" ...)" with no body breaks
+        // clients (MailKit refuses the whole FETCH response).
+        await using var server = await ImapTestServer.StartAsync();
+        await server.DeliverAsync(
+            "From: leia@rebel.test\r\nTo: luke@jedi.test\r\nSubject: empty\r\nMIME-Version: 1.0\r\n" +
+            "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"b\"\r\n\r\n--b--\r\n");
+        await using var client = await SelectedAsync(server);
+
+        var lines = await client.CommandAsync("a", "FETCH 1 (BODY BODYSTRUCTURE)");
+
+        Assert.StartsWith("a OK", lines[^1]);
+        Assert.Contains("BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0) \"ENCRYPTED\"", lines[0], StringComparison.Ordinal);
+        Assert.Contains("BODY ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 0 0) \"ENCRYPTED\")", lines[0], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("a1 *")]
     [InlineData("a1 (")]
