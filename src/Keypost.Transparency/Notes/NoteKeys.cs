@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -28,5 +29,49 @@ public static class NoteKeys
         {
             throw new NoteFormatException("a key name must be non-empty, without spaces or '+'");
         }
+    }
+
+    /// <summary>
+    /// C2SP signed-note verifier key <c>name+hex(key ID)+base64(type || public key)</c> for a 32-byte Ed25519 key of
+    /// <paramref name="type"/> (0x01 for notes, 0x04 for tlog-cosignature/v1); the key ID must match.
+    /// </summary>
+    public static (string Name, uint KeyId, byte[] PublicKey) ParseVerifierKey(string vkey, byte type, string wrongTypeMessage)
+    {
+        var parts = vkey.Trim().Split('+', 3);
+        if (parts.Length != 3)
+        {
+            throw new NoteFormatException("a verifier key is name+keyid+key");
+        }
+
+        CheckName(parts[0]);
+        if (parts[1].Length != 8 || parts[1] != parts[1].ToLowerInvariant()
+            || !uint.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var id))
+        {
+            throw new NoteFormatException("a verifier key's ID is 8 lower-case hex digits");
+        }
+
+        byte[] material;
+        try
+        {
+            material = Convert.FromBase64String(parts[2]);
+        }
+        catch (FormatException)
+        {
+            throw new NoteFormatException("a verifier key's key is not valid base64");
+        }
+
+        // Ed25519 public keys are 32 bytes (RFC 8032 §5.1.5).
+        if (material.Length != 1 + 32 || material[0] != type)
+        {
+            throw new NoteFormatException(wrongTypeMessage);
+        }
+
+        var publicKey = material[1..];
+        if (KeyId(parts[0], type, publicKey) != id)
+        {
+            throw new NoteFormatException("the verifier key's ID does not match its name and key");
+        }
+
+        return (parts[0], id, publicKey);
     }
 }

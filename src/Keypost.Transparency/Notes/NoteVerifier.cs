@@ -22,41 +22,8 @@ public sealed class NoteVerifier
 
     public static NoteVerifier Parse(string vkey)
     {
-        var parts = vkey.Split('+', 3);
-        if (parts.Length != 3)
-        {
-            throw new NoteFormatException("a verifier key is name+keyid+key");
-        }
-
-        NoteKeys.CheckName(parts[0]);
-        if (parts[1].Length != 8 || !uint.TryParse(parts[1], System.Globalization.NumberStyles.AllowHexSpecifier, null, out var id)
-            || parts[1] != parts[1].ToLowerInvariant())
-        {
-            throw new NoteFormatException("a verifier key's ID is 8 lower-case hex digits");
-        }
-
-        byte[] material;
-        try
-        {
-            material = Convert.FromBase64String(parts[2]);
-        }
-        catch (FormatException)
-        {
-            throw new NoteFormatException("a verifier key's key is not valid base64");
-        }
-
-        if (material.Length != 1 + Ed25519.PublicKeySize || material[0] != NoteKeys.Ed25519Type)
-        {
-            throw new NoteFormatException("only Ed25519 verifier keys (type 0x01, 32 bytes) are supported");
-        }
-
-        var publicKey = material[1..];
-        if (NoteKeys.KeyId(parts[0], NoteKeys.Ed25519Type, publicKey) != id)
-        {
-            throw new NoteFormatException("the verifier key's ID does not match its name and key");
-        }
-
-        return new NoteVerifier(parts[0], id, publicKey);
+        var (name, id, publicKey) = NoteKeys.ParseVerifierKey(vkey, NoteKeys.Ed25519Type, "only Ed25519 verifier keys (type 0x01, 32 bytes) are supported");
+        return new NoteVerifier(name, id, publicKey);
     }
 
     /// <summary>

@@ -25,41 +25,8 @@ public sealed class CosignatureVerifier
 
     public static CosignatureVerifier Parse(string vkey)
     {
-        var parts = vkey.Trim().Split('+', 3);
-        if (parts.Length != 3)
-        {
-            throw new NoteFormatException("a verifier key is name+keyid+key");
-        }
-
-        NoteKeys.CheckName(parts[0]);
-        if (parts[1].Length != 8 || parts[1] != parts[1].ToLowerInvariant()
-            || !uint.TryParse(parts[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var id))
-        {
-            throw new NoteFormatException("a verifier key's ID is 8 lower-case hex digits");
-        }
-
-        byte[] material;
-        try
-        {
-            material = Convert.FromBase64String(parts[2]);
-        }
-        catch (FormatException)
-        {
-            throw new NoteFormatException("a verifier key's key is not valid base64");
-        }
-
-        if (material.Length != 1 + Ed25519.PublicKeySize || material[0] != CosignatureV1.KeyType)
-        {
-            throw new NoteFormatException("a witness key is an Ed25519 cosignature/v1 key (type 0x04, 32 bytes)");
-        }
-
-        var publicKey = material[1..];
-        if (NoteKeys.KeyId(parts[0], CosignatureV1.KeyType, publicKey) != id)
-        {
-            throw new NoteFormatException("the verifier key's ID does not match its name and key");
-        }
-
-        return new CosignatureVerifier(parts[0], id, publicKey);
+        var (name, id, publicKey) = NoteKeys.ParseVerifierKey(vkey, CosignatureV1.KeyType, "a witness key is an Ed25519 cosignature/v1 key (type 0x04, 32 bytes)");
+        return new CosignatureVerifier(name, id, publicKey);
     }
 
     /// <summary>
