@@ -74,4 +74,26 @@ public static class NoteKeys
 
         return (parts[0], id, publicKey);
     }
+
+    /// <summary>C2SP signed-note verifier key text: name+hex(key ID)+base64(type || public key).</summary>
+    public static string FormatVerifierKey(string name, uint keyId, byte type, ReadOnlySpan<byte> publicKey) =>
+        $"{name}+{keyId:x8}+{Convert.ToBase64String([type, .. publicKey])}";
+
+    /// <summary>
+    /// Checks a key name and a 32-byte Ed25519 private key (RFC 8032 §5.1.5) and derives the public key and the key
+    /// ID for signatures of <paramref name="type"/>; shared by note signers and witness cosigners.
+    /// </summary>
+    public static (byte[] PrivateKey, byte[] PublicKey, uint KeyId) Ed25519SigningKey(string name, ReadOnlySpan<byte> privateKey, byte type)
+    {
+        CheckName(name);
+        if (privateKey.Length != Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.SecretKeySize)
+        {
+            throw new ArgumentException("an Ed25519 private key has 32 bytes", nameof(privateKey));
+        }
+
+        var secret = privateKey.ToArray();
+        var publicKey = new byte[Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.PublicKeySize];
+        Org.BouncyCastle.Math.EC.Rfc8032.Ed25519.GeneratePublicKey(secret, 0, publicKey, 0);
+        return (secret, publicKey, KeyId(name, type, publicKey));
+    }
 }

@@ -9,17 +9,8 @@ public sealed class NoteSigner
 
     public NoteSigner(string name, ReadOnlySpan<byte> privateKey)
     {
-        NoteKeys.CheckName(name);
-        if (privateKey.Length != Ed25519.SecretKeySize)
-        {
-            throw new ArgumentException("an Ed25519 private key has 32 bytes", nameof(privateKey));
-        }
-
         Name = name;
-        _privateKey = privateKey.ToArray();
-        PublicKey = new byte[Ed25519.PublicKeySize];
-        Ed25519.GeneratePublicKey(_privateKey, 0, PublicKey, 0);
-        KeyId = NoteKeys.KeyId(name, NoteKeys.Ed25519Type, PublicKey);
+        (_privateKey, PublicKey, KeyId) = NoteKeys.Ed25519SigningKey(name, privateKey, NoteKeys.Ed25519Type);
     }
 
     public string Name { get; }
@@ -29,7 +20,7 @@ public sealed class NoteSigner
     public uint KeyId { get; }
 
     /// <summary>The verifier key: name+hex(key ID)+base64(0x01 || public key).</summary>
-    public string VerifierKey => $"{Name}+{KeyId:x8}+{Convert.ToBase64String([NoteKeys.Ed25519Type, .. PublicKey])}";
+    public string VerifierKey => NoteKeys.FormatVerifierKey(Name, KeyId, NoteKeys.Ed25519Type, PublicKey);
 
     public static byte[] GeneratePrivateKey() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(Ed25519.SecretKeySize);
 

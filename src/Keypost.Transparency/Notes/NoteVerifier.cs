@@ -18,7 +18,7 @@ public sealed class NoteVerifier
 
     public byte[] PublicKey { get; }
 
-    public string VerifierKey => $"{Name}+{KeyId:x8}+{Convert.ToBase64String([NoteKeys.Ed25519Type, .. PublicKey])}";
+    public string VerifierKey => NoteKeys.FormatVerifierKey(Name, KeyId, NoteKeys.Ed25519Type, PublicKey);
 
     public static NoteVerifier Parse(string vkey)
     {

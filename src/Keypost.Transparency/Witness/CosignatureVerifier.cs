@@ -21,7 +21,7 @@ public sealed class CosignatureVerifier
 
     public byte[] PublicKey { get; }
 
-    public string VerifierKey => $"{Name}+{KeyId:x8}+{Convert.ToBase64String([CosignatureV1.KeyType, .. PublicKey])}";
+    public string VerifierKey => NoteKeys.FormatVerifierKey(Name, KeyId, CosignatureV1.KeyType, PublicKey);
 
     public static CosignatureVerifier Parse(string vkey)
     {

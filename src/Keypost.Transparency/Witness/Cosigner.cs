@@ -11,17 +11,8 @@ public sealed class Cosigner
 
     public Cosigner(string name, ReadOnlySpan<byte> privateKey)
     {
-        NoteKeys.CheckName(name);
-        if (privateKey.Length != Ed25519.SecretKeySize)
-        {
-            throw new ArgumentException("an Ed25519 private key has 32 bytes", nameof(privateKey));
-        }
-
         Name = name;
-        _privateKey = privateKey.ToArray();
-        PublicKey = new byte[Ed25519.PublicKeySize];
-        Ed25519.GeneratePublicKey(_privateKey, 0, PublicKey, 0);
-        KeyId = NoteKeys.KeyId(name, CosignatureV1.KeyType, PublicKey);
+        (_privateKey, PublicKey, KeyId) = NoteKeys.Ed25519SigningKey(name, privateKey, CosignatureV1.KeyType);
     }
 
     public string Name { get; }
@@ -31,7 +22,7 @@ public sealed class Cosigner
     public uint KeyId { get; }
 
     /// <summary>C2SP tlog-cosignature: the vkey is name+hex(key ID)+base64(0x04 || public key).</summary>
-    public string VerifierKey => $"{Name}+{KeyId:x8}+{Convert.ToBase64String([CosignatureV1.KeyType, .. PublicKey])}";
+    public string VerifierKey => NoteKeys.FormatVerifierKey(Name, KeyId, CosignatureV1.KeyType, PublicKey);
 
     /// <summary>Cosigns a checkpoint's note text at <paramref name="timestamp"/> (POSIX seconds).</summary>
     public NoteSignature Cosign(string checkpointText, long timestamp)
