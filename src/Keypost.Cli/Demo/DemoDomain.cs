@@ -28,8 +28,13 @@ public sealed class DemoDomain : IAsyncDisposable
 
     public KeypostConfig Config { get; }
 
+    public static Task<DemoDomain> StartAsync(
+        string name, IPAddress address, DemoPorts ports, LocalCertificateAuthority ca, LoopbackDnsServer dns, string root, CancellationToken cancellationToken) =>
+        StartAsync(name, address, ports, ca, dns, root, [], cancellationToken);
+
     public static async Task<DemoDomain> StartAsync(
-        string name, IPAddress address, DemoPorts ports, LocalCertificateAuthority ca, LoopbackDnsServer dns, string root, CancellationToken cancellationToken)
+        string name, IPAddress address, DemoPorts ports, LocalCertificateAuthority ca, LoopbackDnsServer dns, string root,
+        IReadOnlyList<WitnessEndpointConfig> witnesses, CancellationToken cancellationToken)
     {
         var directory = Path.Combine(root, name);
         System.IO.Directory.CreateDirectory(directory);
@@ -46,6 +51,7 @@ public sealed class DemoDomain : IAsyncDisposable
             Domains = [new DomainConfig { Name = name }],
             Http = new HttpConfig { Listen = [$"{address}:{ports.Https}"], CertificateFile = Path.Combine(directory, "tls.crt"), KeyFile = Path.Combine(directory, "tls.key") },
             RateLimit = new RateLimitConfig { RequestsPerMinute = 0 },
+            Transparency = new TransparencyConfig { Witnesses = [.. witnesses] },
             Mail = new MailConfig
             {
                 Inbound = [$"{address}:{ports.Smtp}"],

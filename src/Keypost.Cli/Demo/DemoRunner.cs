@@ -11,167 +11,184 @@ using Keypost.Core.Text;
 using Keypost.Core.Policy;
 using Keypost.Mail.Dns;
 using Keypost.Directory.Publishing;
+using Keypost.Server.Configuration;
 using Keypost.Server.Tls;
+using Keypost.Server.Witness;
+using Keypost.Transparency.Notes;
+using Keypost.Transparency.Witness;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Keypost.Cli.Demo;
 
 /// <summary>
-/// The whole story on one machine: two domains, each a real `keypost serve` on its own loopback address, a
-/// DNS server, a throw-away CA. Leia's software finds Luke's key by WKD, encrypts and signs, submits; the
-/// servers carry ciphertext; Luke fetches by IMAP and decrypts. Exit code 0 only if every step did what it should.
+/// The whole story on one machine: two domains, each a real `keypost serve` on its own loopback address, a witness,
+/// a DNS server, a throw-away CA. Act 1: Leia's software finds Luke's key by WKD with a proof from jedi.test's log
+/// cosigned by the witness, encrypts and signs, submits; the servers carry ciphertext; Luke fetches by IMAP and
+/// decrypts. Act 2: jedi.test's operator forges Luke's key, first behind the log's back (Leia's send is refused),
+/// then openly in the log (Luke's monitor raises the alert). Exit code 0 only if every step did what it should.
 /// </summary>
-public sealed class DemoRunner(TextWriter output, bool keep)
+public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool keep)
 {
+    private const string Subject = "Death Star plans";
+    private const string Body = "The plans are in R2-D2. Meet me at Yavin 4.";
+    private const string LukePassword = DemoStory.LukePassword;
+    private const string LeiaPassword = DemoStory.LeiaPassword;
+    private const string WitnessName = "witness.test/demo";
     private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
+    private static readonly EmailAddress Leia = EmailAddress.Parse("leia@rebel.test");
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var root = System.IO.Directory.CreateTempSubdirectory("keypost-demo-").FullName;
         try
         {
-            return await RunInAsync(root, cancellationToken);
+            await RunInAsync(root, cancellationToken);
         }
         finally
         {
+            await transcript.FinishAsync();
             if (keep)
             {
-                await output.WriteLineAsync($"data kept in {root}");
+                await notes.WriteLineAsync($"data kept in {root}");
             }
             else
             {
                 System.IO.Directory.Delete(root, recursive: true);
             }
         }
+
+        return transcript.Succeeded ? 0 : 1;
     }
 
-    private async Task<int> RunInAsync(string root, CancellationToken cancellationToken)
+    private async Task RunInAsync(string root, CancellationToken cancellationToken)
     {
-        const string Subject = "Death Star plans";
-        const string Body = "The plans are in R2-D2. Meet me at Yavin 4.";
-        var leiaAddress = EmailAddress.Parse("leia@rebel.test");
-        var failures = 0;
-
+        await transcript.ActAsync("Setup: two domains, a witness, DNS, on loopback");
         using var dns = new LoopbackDnsServer();
         var resolver = new MailDnsResolver(new MailDnsResolverOptions { NameServers = [dns.EndPoint], UseCache = false });
         using var ca = LocalCertificateAuthority.Create("Keypost demo CA");
         var jediAddress = IPAddress.Parse("127.0.0.10");
         var rebelAddress = IPAddress.Parse("127.0.0.11");
-        var ports = DemoPorts.FindFree([jediAddress, rebelAddress]);
-        await using var jedi = await DemoDomain.StartAsync("jedi.test", jediAddress, ports, ca, dns, root, cancellationToken);
-        await using var rebel = await DemoDomain.StartAsync("rebel.test", rebelAddress, ports, ca, dns, root, cancellationToken);
-        await Step($"DNS on {dns.EndPoint}; jedi.test on {jediAddress} and rebel.test on {rebelAddress}: WKD https :{ports.Https}, SMTP :{ports.Smtp}, submission :{ports.Submission}, IMAP :{ports.Imaps}");
+        var witnessAddress = IPAddress.Parse("127.0.0.12");
+        var ports = DemoPorts.FindFree([jediAddress, rebelAddress, witnessAddress]);
 
-        const string LukePassword = "luke-demo-password";
-        const string LeiaPassword = "leia-demo-password";
+        // The witness is someone else's service: its key exists before the logs it will cosign are known to it.
+        var witnessConfig = new WitnessConfig
+        {
+            Name = WitnessName,
+            Database = Path.Combine(root, "witness", "witness.db"),
+            Listen = [$"{witnessAddress}:{ports.Https}"],
+            CheckpointsPerMinute = 0,
+        };
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(witnessConfig.Database)!);
+        var witnessVkey = await DemoWitness.VerifierKeyAsync(witnessConfig, cancellationToken);
+        var witnessEndpoint = new WitnessEndpointConfig { Url = $"http://{witnessAddress}:{ports.Https}/", Vkey = witnessVkey };
+
+        await using var jedi = await DemoDomain.StartAsync("jedi.test", jediAddress, ports, ca, dns, root, [witnessEndpoint], cancellationToken);
+        await using var rebel = await DemoDomain.StartAsync("rebel.test", rebelAddress, ports, ca, dns, root, [witnessEndpoint], cancellationToken);
+        witnessConfig.Logs = [jedi.Server.Transparency.VerifierKey("jedi.test")!, rebel.Server.Transparency.VerifierKey("rebel.test")!];
+        await using var witness = await WitnessServer.StartAsync(witnessConfig, NullLoggerFactory.Instance, TimeProvider.System, cancellationToken);
+        await transcript.OkAsync("setup.servers",
+            $"DNS on {dns.EndPoint}; jedi.test on {jediAddress} and rebel.test on {rebelAddress}: WKD https :{ports.Https}, SMTP :{ports.Smtp}, submission :{ports.Submission}, IMAP :{ports.Imaps}",
+            $"witness {WitnessName} on {witnessAddress}:{ports.Https}, cosigning both domains' logs");
+
         await jedi.AddAccountAsync(Luke, LukePassword, cancellationToken);
-        await rebel.AddAccountAsync(leiaAddress, LeiaPassword, cancellationToken);
+        await rebel.AddAccountAsync(Leia, LeiaPassword, cancellationToken);
         var lukeKey = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker", Passphrase = LukePassword });
-        var leiaKey = new KeyGenerator().Generate(new KeyGenerationRequest(leiaAddress) { DisplayName = "Leia Organa", Passphrase = LeiaPassword });
+        var leiaKey = new KeyGenerator().Generate(new KeyGenerationRequest(Leia) { DisplayName = "Leia Organa", Passphrase = LeiaPassword });
         await new KeyPublisher(jedi.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(lukeKey.Certificate.ToBinary(), null, cancellationToken);
         await new KeyPublisher(rebel.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(leiaKey.Certificate.ToBinary(), null, cancellationToken);
-        await Step($"Luke's key {lukeKey.Fingerprint} is published by jedi.test, Leia's {leiaKey.Fingerprint} by rebel.test");
+        await transcript.OkAsync("setup.publish", $"Luke's key {lukeKey.Fingerprint} is published by jedi.test, Leia's {leiaKey.Fingerprint} by rebel.test");
         // The servers' sequencers seal an epoch within a second; sealing here keeps the demo from waiting for it.
-        await jedi.Server.Transparency!.SequenceAsync(cancellationToken);
-        await rebel.Server.Transparency!.SequenceAsync(cancellationToken);
-        await Step($"both domains logged the keys: jedi.test's log key is {jedi.Server.Transparency.VerifierKey("jedi.test")}");
+        await jedi.Server.Transparency.SequenceAsync(cancellationToken);
+        await rebel.Server.Transparency.SequenceAsync(cancellationToken);
+        await transcript.OkAsync("setup.logged", "both domains logged the keys and the witness cosigned their checkpoints",
+            $"jedi.test's log key: {jedi.Server.Transparency.VerifierKey("jedi.test")}");
 
         using var http = WkdHttp.CreateHttpClient(resolver, ports.Https, ca.Certificate);
-        var leiaPins = new PinStore(Path.Combine(root, "leia-client", "pins.db"), TimeProvider.System);
-        var leiaLogs = new LogStore(Path.Combine(root, "leia-client", "logs.db"), TimeProvider.System);
-        var leiaDiscovery = new KeyDiscovery(new WkdClient(http), leiaPins, KeyChangePolicy.Refuse, new LogChecker(http, leiaLogs, TimeProvider.System), _ => true);
-        var found = await leiaDiscovery.DiscoverAsync(Luke, cancellationToken);
-        if (found.Certificate?.Fingerprint == lukeKey.Fingerprint && found.Usable && found.Log is { } proof)
+        var story = new DemoStory(root, http, ca, jediAddress, rebelAddress, ports, lukeKey, leiaKey, witnessVkey);
+        await story.Leia.Logs.AddWitnessAsync(CosignatureVerifier.Parse(witnessVkey), cancellationToken);
+        await story.Luke.Logs.AddWitnessAsync(CosignatureVerifier.Parse(witnessVkey), cancellationToken);
+
+        await ActOneAsync(story, jedi, cancellationToken);
+        await ActTwoAsync(story, jedi, cancellationToken);
+    }
+
+    /// <summary>Act 1: discovery with a cosigned proof, encryption, delivery, reading.</summary>
+    private async Task ActOneAsync(DemoStory story, DemoDomain jedi, CancellationToken cancellationToken)
+    {
+        await transcript.ActAsync("Act 1: Leia writes to Luke");
+        var found = await story.LeiaDiscovery().DiscoverAsync(Luke, cancellationToken);
+        if (found.Certificate?.Fingerprint == story.LukeKey.Fingerprint && found.Usable && found.Log is { } proof)
         {
-            await Step($"Leia's software asked jedi.test for {Luke} ({found.Lookup.Url.Host}): {found.Explanation}");
-            await output.WriteLineAsync($"      proved by the log: size {proof.Checkpoint.Size}, epoch {proof.Epoch.Epoch}, version {proof.Binding!.Version}; verified: VRF, map, inclusion, checkpoint signature");
+            var cosigners = CosignatureQuorum.Default([CosignatureVerifier.Parse(story.WitnessVkey)])
+                .Check(SignedNote.Parse(proof.CheckpointNote), DateTimeOffset.UtcNow);
+            await transcript.OkAsync("act1.lookup", $"Leia's software asked jedi.test for {Luke} ({found.Lookup.Url.Host}): {found.Explanation}",
+                $"proved by the log: size {proof.Checkpoint.Size}, epoch {proof.Epoch.Epoch}, version {proof.Binding!.Version}; verified: VRF, map, inclusion, checkpoint signature",
+                $"cosigned by {cosigners.Count} witness(es) Leia trusts: {string.Join(", ", cosigners)}");
         }
         else
         {
-            failures++;
-            await Fail($"discovery for {Luke}: {found.Explanation}");
+            await transcript.FailAsync("act1.lookup", $"discovery for {Luke}: {found.Explanation}");
+            return;
         }
 
-        var policy = new SendPolicy(new Dictionary<string, EncryptionPolicy> { ["jedi.test"] = EncryptionPolicy.Require });
-        var leiaServer = new MailServerConnection(rebelAddress.ToString(), ports.Submission, ports.Imaps, leiaAddress.ToString(), LeiaPassword, ca.Certificate);
-        var sent = await new MailSender(leiaDiscovery, policy, leiaKey.Unlock(LeiaPassword), leiaServer, TimeProvider.System)
-            .SendAsync(new OutgoingMessage(leiaAddress.ToString(), [Luke.ToString()], Subject, Body), cancellationToken);
-        await Step($"Leia wrote \"{Subject}\"; it was {(sent.Mode == SendMode.Encrypt ? "encrypted to Luke and Leia and signed" : sent.Mode.ToString())}, submitted to rebel.test over STARTTLS with AUTH");
+        var sent = await story.LeiaSender().SendAsync(new OutgoingMessage(Leia.ToString(), [Luke.ToString()], Subject, Body), cancellationToken);
+        await transcript.CheckAsync("act1.send", sent.Mode == SendMode.Encrypt,
+            $"Leia wrote \"{Subject}\"; it was {(sent.Mode == SendMode.Encrypt ? "encrypted to Luke and Leia and signed" : sent.Mode.ToString())}, submitted to rebel.test over STARTTLS with AUTH");
 
-        var stored = await WaitForMailAsync(jedi.MaildirOf(Luke), TimeSpan.FromSeconds(60), cancellationToken);
+        await transcript.WaitingAsync("waiting for rebel.test to deliver to jedi.test");
+        var stored = await WaitForMailAsync(jedi.MaildirOf(Luke), 1, TimeSpan.FromSeconds(60), cancellationToken);
         if (stored is null)
         {
-            await Fail("the message did not reach Luke's mailbox at jedi.test");
-            return 1;
+            await transcript.FailAsync("act1.delivered", "the message did not reach Luke's mailbox at jedi.test");
+            return;
         }
 
         var storedText = await File.ReadAllTextAsync(stored, cancellationToken);
         var storedMessage = await MimeKit.MimeMessage.LoadAsync(stored, cancellationToken);
+        var details = storedMessage.Headers.Where(h => h.Id == MimeKit.HeaderId.AuthenticationResults)
+            .Select(h => "Authentication-Results: " + string.Join(' ', h.Value.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(v => v.Trim())))
+            .Append("what the servers saw of the content (jedi.test's copy, decoded):")
+            .Concat(ObserverView(storedMessage).Select(line => "| " + line))
+            .ToList();
+        await transcript.OkAsync("act1.delivered", "rebel.test DKIM-signed it and delivered it to jedi.test's MX over STARTTLS; jedi.test checked it:", details);
         var leaked = storedText.Contains(Body, StringComparison.Ordinal) || storedText.Contains(Subject, StringComparison.Ordinal);
-        await Step("rebel.test DKIM-signed it and delivered it to jedi.test's MX over STARTTLS; jedi.test checked it:");
-        foreach (var header in storedMessage.Headers.Where(h => h.Id == MimeKit.HeaderId.AuthenticationResults))
-        {
-            await output.WriteLineAsync("      Authentication-Results: " + string.Join(' ', header.Value.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(v => v.Trim())));
-        }
+        await transcript.CheckAsync("act1.no-plaintext", !leaked, leaked
+            ? "the body or the real subject is readable on the server"
+            : "neither the body nor the real subject appears anywhere on the servers");
 
-        await output.WriteLineAsync("      what the servers saw of the content (jedi.test's copy, decoded):");
-        foreach (var line in ObserverView(storedMessage))
-        {
-            await output.WriteLineAsync("      | " + line);
-        }
-
-        if (leaked)
-        {
-            failures++;
-            await Fail("the body or the real subject is readable on the server");
-        }
-        else
-        {
-            await Step("neither the body nor the real subject appears anywhere on the servers");
-        }
-
-        var lukeServer = new MailServerConnection(jediAddress.ToString(), ports.Submission, ports.Imaps, Luke.ToString(), LukePassword, ca.Certificate);
-        var lukeDiscovery = new KeyDiscovery(new WkdClient(http), new PinStore(Path.Combine(root, "luke-client", "pins.db"), TimeProvider.System));
-        var lukeSigners = new SignerKeys(KnownSignerKeys.InMemory(), null, lukeDiscovery, TimeProvider.System);
-        var inbox = await new MailReader(lukeKey.Unlock(LukePassword), lukeServer, lukeSigners).ListAsync(MailReader.Inbox, null, cancellationToken);
-        var read = inbox.Messages.FirstOrDefault();
+        var read = (await story.LukeReader().ListAsync(MailReader.Inbox, null, cancellationToken)).Messages.FirstOrDefault();
         if (read?.Result is null)
         {
-            await Fail("Luke's inbox is empty over IMAP");
-            return 1;
+            await transcript.FailAsync("act1.read", "Luke's inbox is empty over IMAP");
+            return;
         }
 
-        await Step($"Luke fetched it over IMAP and decrypted it on his machine ({(read.Result.Encryption.IsIntegrityProtected ? "integrity protected" : "NOT integrity protected")}):");
-        await output.WriteLineAsync($"      Subject: {read.Result.DisplaySubject}");
-        await output.WriteLineAsync($"      {DisplayText.Escape(read.Text.Trim())}");
         var signature = read.Result.Signature;
-        if (signature.IsValid && string.Equals(signature.SignerAddress, leiaAddress.Canonical, StringComparison.OrdinalIgnoreCase))
-        {
-            await output.WriteLineAsync($"      signed by {signature.SignerAddress}, key {signature.SignerFingerprint} found by WKD at rebel.test and pinned on first use");
-        }
-        else
-        {
-            failures++;
-            await Fail($"signature: {signature.Status} {signature.Reason}");
-        }
+        var signedByLeia = signature.IsValid && string.Equals(signature.SignerAddress, Leia.Canonical, StringComparison.OrdinalIgnoreCase);
+        var intact = read.Result.Subject == Subject && read.Text.Contains(Body, StringComparison.Ordinal);
+        await transcript.CheckAsync("act1.read", signedByLeia && intact && read.Result.Encryption.IsIntegrityProtected,
+            $"Luke fetched it over IMAP and decrypted it on his machine ({(read.Result.Encryption.IsIntegrityProtected ? "integrity protected" : "NOT integrity protected")}):",
+            $"Subject: {read.Result.DisplaySubject}",
+            DisplayText.Escape(read.Text.Trim()),
+            signedByLeia
+                ? $"signed by {signature.SignerAddress}, key {signature.SignerFingerprint} found by WKD at rebel.test and pinned on first use"
+                : $"signature: {signature.Status} {signature.Reason}");
 
-        if (read.Result.Subject != Subject || !read.Text.Contains(Body, StringComparison.Ordinal))
-        {
-            failures++;
-            await Fail("the decrypted subject or body is not what Leia wrote");
-        }
-
-        failures += await SwapAsync(jedi, http, leiaKey.Unlock(LeiaPassword), leiaServer, leiaPins, leiaLogs, policy, cancellationToken);
-        await output.WriteLineAsync(failures == 0 ? "demo: every step succeeded" : $"demo: {failures} step(s) FAILED");
-        return failures == 0 ? 0 : 1;
+        var report = await story.LukeMonitor().CheckAsync(Luke, [story.LukeKey.Fingerprint], cancellationToken);
+        await transcript.CheckAsync("act1.monitor", report.Alerts.Count == 0,
+            $"Luke's monitor checked his own address in jedi.test's log: version {report.Version} is his key {report.Fingerprint} (log size {report.Size}, epoch {report.Epoch})",
+            report.Alerts.Select(a => a.ToString()).ToList());
     }
 
     /// <summary>
-    /// Issue #8 (a): jedi.test's operator swaps Luke's certificate in the database by SQL, bypassing the directory's
-    /// code and so the log. WKD now serves the forged key; Leia's next send must refuse, naming the failed check.
+    /// Act 2 (issues #8 and #11): jedi.test's operator forges Luke's key. Behind the log's back (by SQL), WKD serves
+    /// the forged key and Leia's send is refused, naming the failed check. Openly (a new version in the log), Leia's
+    /// software would accept it, but Luke's monitor sees a key he does not hold and raises the alert.
     /// </summary>
-    private async Task<int> SwapAsync(DemoDomain jedi, HttpClient http, UnlockedSecretKey leia, MailServerConnection leiaServer,
-        PinStore pins, LogStore logs, SendPolicy policy, CancellationToken cancellationToken)
+    private async Task ActTwoAsync(DemoStory story, DemoDomain jedi, CancellationToken cancellationToken)
     {
+        await transcript.ActAsync("Act 2: jedi.test's operator forges Luke's key");
         var forged = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker" }).Certificate;
         await using (var connection = await jedi.Server.Store.Database.ConnectAsync(cancellationToken))
         await using (var command = connection.CreateCommand())
@@ -183,33 +200,40 @@ public sealed class DemoRunner(TextWriter output, bool keep)
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await Step($"jedi.test's operator swapped Luke's key for {forged.Fingerprint} by SQL; WKD now serves the forged key");
-        // A later session of Leia's software: nothing cached, same pins and log state.
-        var discovery = new KeyDiscovery(new WkdClient(http), pins, KeyChangePolicy.Refuse, new LogChecker(http, logs, TimeProvider.System), _ => true);
+        await transcript.OkAsync("act2.swap", $"jedi.test's operator swapped Luke's key for {forged.Fingerprint} by SQL; WKD now serves the forged key");
         try
         {
-            await new MailSender(discovery, policy, leia, leiaServer, TimeProvider.System)
-                .SendAsync(new OutgoingMessage(leia.Certificate.UserIds[0].Address!.ToString(), [Luke.ToString()], "Are you there?", "Luke?"), cancellationToken);
-            await Fail("Leia's send went out with the swapped key");
-            return 1;
+            // A later session of Leia's software: nothing cached, same pins and log state.
+            await story.LeiaSender().SendAsync(new OutgoingMessage(Leia.ToString(), [Luke.ToString()], "Are you there?", "Luke?"), cancellationToken);
+            await transcript.FailAsync("act2.refused", "Leia's send went out with the swapped key");
         }
         catch (SendRefusedException e) when (e.Message.Contains("transparency check failed", StringComparison.Ordinal))
         {
-            await Step($"Leia's send was refused: {e.Message}");
-            return 0;
+            await transcript.OkAsync("act2.refused", $"Leia's send was refused: {e.Message}");
         }
+
+        var openlyForged = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker" }).Certificate;
+        await new KeyPublisher(jedi.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(openlyForged.ToBinary(), null, cancellationToken);
+        await jedi.Server.Transparency.SequenceAsync(cancellationToken);
+        await transcript.OkAsync("act2.logged", $"the operator then published a forged key {openlyForged.Fingerprint} for Luke through the directory: it is logged as a new version");
+
+        var report = await story.LukeMonitor().CheckAsync(Luke, [story.LukeKey.Fingerprint], cancellationToken);
+        var alert = report.Alerts.FirstOrDefault(a => string.Equals(a.Fingerprint, openlyForged.Fingerprint, StringComparison.OrdinalIgnoreCase));
+        await transcript.CheckAsync("act2.monitor-alert", alert is not null,
+            alert is not null ? "Luke's monitor raised the alert (keypost monitor exits 3):" : "Luke's monitor saw nothing wrong",
+            report.Alerts.Select(a => a.ToString()).ToList());
     }
 
-    private static async Task<string?> WaitForMailAsync(string maildir, TimeSpan patience, CancellationToken cancellationToken)
+    private static async Task<string?> WaitForMailAsync(string maildir, int count, TimeSpan patience, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + patience;
         while (DateTime.UtcNow < deadline)
         {
-            var file = new[] { "new", "cur" }.Select(d => Path.Combine(maildir, d)).Where(System.IO.Directory.Exists)
-                .SelectMany(System.IO.Directory.EnumerateFiles).FirstOrDefault();
-            if (file is not null)
+            var files = new[] { "new", "cur" }.Select(d => Path.Combine(maildir, d)).Where(System.IO.Directory.Exists)
+                .SelectMany(System.IO.Directory.EnumerateFiles).Select(f => new FileInfo(f)).OrderBy(f => f.LastWriteTimeUtc).ToList();
+            if (files.Count >= count)
             {
-                return file;
+                return files[count - 1].FullName;
             }
 
             await Task.Delay(200, cancellationToken);
@@ -234,8 +258,4 @@ public sealed class DemoRunner(TextWriter output, bool keep)
             }
         }
     }
-
-    private Task Step(string text) => output.WriteLineAsync("  ok  " + text);
-
-    private Task Fail(string text) => output.WriteLineAsync("  FAIL " + text);
 }

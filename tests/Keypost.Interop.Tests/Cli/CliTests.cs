@@ -87,18 +87,38 @@ public sealed class CliTests
     }
 
     [Fact]
-    public async Task Demo_runs_and_exits_zero()
+    public async Task Demo_json_transcript_shows_every_step_of_every_act_succeeding()
     {
-        var demo = await KeypostCli.RunAsync(["demo"]);
+        var demo = await KeypostCli.RunAsync(["demo", "--json"]);
         Assert.True(demo.ExitCode == 0, demo.ToString());
-        Assert.Contains("found by WKD (advanced method)", demo.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("dkim=pass header.d=rebel.test", demo.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("-----BEGIN PGP MESSAGE-----", demo.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("Subject: Death Star plans", demo.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("signed by leia@rebel.test", demo.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("proved by the log: size ", demo.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("Leia's send was refused", demo.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("certificate differs from the logged one", demo.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("every step succeeded", demo.StandardOutput, StringComparison.Ordinal);
+        using var transcript = System.Text.Json.JsonDocument.Parse(demo.StandardOutput);
+        Assert.True(transcript.RootElement.GetProperty("ok").GetBoolean(), demo.StandardOutput);
+        var steps = transcript.RootElement.GetProperty("acts").EnumerateArray()
+            .SelectMany(act => act.GetProperty("steps").EnumerateArray())
+            .ToDictionary(step => step.GetProperty("id").GetString()!, step => step);
+        string[] expected =
+        [
+            "setup.servers", "setup.publish", "setup.logged",
+            "act1.lookup", "act1.send", "act1.delivered", "act1.no-plaintext", "act1.read", "act1.monitor",
+            "act2.swap", "act2.refused", "act2.logged", "act2.monitor-alert",
+        ];
+        foreach (var id in expected)
+        {
+            Assert.True(steps.TryGetValue(id, out var step), $"step {id} missing:\n{demo.StandardOutput}");
+            Assert.True(step.GetProperty("ok").GetBoolean(), $"step {id} failed:\n{demo.StandardOutput}");
+        }
+
+        string Text(string id) => steps[id].GetProperty("text").GetString() + "\n" + string.Join("\n", steps[id].GetProperty("details").EnumerateArray().Select(d => d.GetString()));
+        Assert.Contains("found by WKD (advanced method)", Text("act1.lookup"), StringComparison.Ordinal);
+        Assert.Contains("proved by the log: size ", Text("act1.lookup"), StringComparison.Ordinal);
+        Assert.Contains("witness.test/demo", Text("act1.lookup"), StringComparison.Ordinal);
+        Assert.Contains("dkim=pass header.d=rebel.test", Text("act1.delivered"), StringComparison.Ordinal);
+        Assert.Contains("-----BEGIN PGP MESSAGE-----", Text("act1.delivered"), StringComparison.Ordinal);
+        Assert.Contains("Subject: Death Star plans", Text("act1.read"), StringComparison.Ordinal);
+        Assert.Contains("signed by leia@rebel.test", Text("act1.read"), StringComparison.Ordinal);
+        Assert.Contains("certificate differs from the logged one", Text("act2.refused"), StringComparison.Ordinal);
+        Assert.Contains("ALERT version 2", Text("act2.monitor-alert"), StringComparison.Ordinal);
+        // Waits go to stderr, never into the JSON on stdout.
+        Assert.Contains("waiting for", demo.StandardError, StringComparison.Ordinal);
     }
 }
