@@ -132,7 +132,7 @@ internal sealed class ImapTokenizer
         return Take(c => IsAtomChar(c) || c == ']', "a string");
     }
 
-    /// <summary>A mailbox name: an astring, also allowing list wildcards when <paramref name="wildcards"/>.</summary>
+    /// <summary>A LIST mailbox pattern: an astring that may also hold the list wildcards % and *.</summary>
     public string ListMailbox()
     {
         if (Peek is '"' or '{')

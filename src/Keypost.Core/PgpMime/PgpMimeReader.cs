@@ -46,10 +46,13 @@ public sealed class PgpMimeReader
     /// As <see cref="Read"/>, with a finder that may look a key up elsewhere. It is called at most once, and only
     /// when the message carries a signature over the whole message: unsigned mail causes no lookup at all.
     /// </summary>
+    /// <param name="message">The message as received.</param>
+    /// <param name="keys">The recipient's unlocked secret keys.</param>
     /// <param name="findSigner">
     /// Finds the certificate for the signing key ID, given the From the signature will be judged against
     /// (protected when present), or null.
     /// </param>
+    /// <param name="cancellationToken">Cancels the signer lookup.</param>
     public async ValueTask<PgpMimeReadResult> ReadAsync(
         MimeMessage message,
         IEnumerable<UnlockedSecretKey> keys,

@@ -6,7 +6,7 @@ namespace Keypost.Mail.Queue;
 
 /// <summary>
 /// The durable outbound queue under one directory: <c>queue.db</c> (SQLite index) and <c>data/&lt;id&gt;.eml</c>
-/// (the message exactly as received). <see cref="EnqueueAsync"/> returns only once the message would survive a
+/// (the message exactly as received). EnqueueAsync returns only once the message would survive a
 /// crash; nothing acknowledged is lost, and a data file whose record never committed is removed on a later open.
 /// </summary>
 public sealed class MessageQueue : IDisposable

@@ -1,7 +1,7 @@
 namespace Keypost.Transparency.Log;
 
 /// <summary>
-/// Read access to the stored hashes of a log: the hash at <paramref name="level"/> and <paramref name="index"/> is
+/// Read access to the stored hashes of a log: the hash at a level and index is
 /// MTH of the full subtree of leaves [index·2^level, (index+1)·2^level). Only complete subtrees are ever asked for.
 /// </summary>
 public interface ILogHashReader

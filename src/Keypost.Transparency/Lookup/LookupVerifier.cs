@@ -26,7 +26,9 @@ public sealed class LookupVerifier
     }
 
     /// <param name="address">The address as Keypost.Core canonicalises it (EmailAddress.Canonical).</param>
+    /// <param name="encodedProof">The lookup proof as the directory serves it (docs/transparency.md).</param>
     /// <param name="trusted">The last checkpoint stored for this log, or null on first contact.</param>
+    /// <param name="now">The time a checkpoint's age and cosignatures are judged at.</param>
     public VerifiedLookup Verify(string address, ReadOnlySpan<byte> encodedProof, TrustedCheckpoint? trusted, DateTimeOffset now)
     {
         var proof = LookupProofCodec.Decode(encodedProof);
