@@ -71,6 +71,16 @@ internal static class Migrations
         );
         CREATE INDEX kt_bindings_epoch ON kt_bindings(domain, epoch);
         """,
+
+        // 3: the witnesses' cosignatures of each domain's newest checkpoint (the served note, log signature and
+        //    cosignature lines), so a restarted directory serves them at once instead of after the next epoch.
+        """
+        CREATE TABLE kt_cosigned (
+            domain      TEXT PRIMARY KEY REFERENCES domains(name),
+            size        INTEGER NOT NULL,
+            note        TEXT NOT NULL
+        );
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)
