@@ -58,7 +58,7 @@ public sealed class MailSender(KeyDiscovery discovery, SendPolicy policy, Unlock
         string? keyProof = null;
         if (decision.Mode == SendMode.Encrypt)
         {
-            keyProof = await AttachKeyProofAsync(message, from, cancellationToken);
+            keyProof = await SenderKeyProof.AttachAsync(discovery, sender.Certificate, message, from, cancellationToken);
         }
 
         // RFC 3156: encrypted and signed when every key is there, otherwise signed in the clear (§5) so the
@@ -69,33 +69,6 @@ public sealed class MailSender(KeyDiscovery discovery, SendPolicy policy, Unlock
 
         await SubmitAsync(message, cancellationToken);
         return new SendReport(decision.Mode, decision.Reason, found, message.MessageId ?? "") { KeyProof = keyProof };
-    }
-
-    /// <summary>
-    /// Puts the log's proof of the sender's own key into the message (inner part only, docs/transparency.md), after
-    /// checking it like any lookup and that the logged key is the one signing. Returns what to tell the user; a
-    /// proof that cannot be had never stops the send, but a directory serving another key for her is said loudly.
-    /// </summary>
-    private async Task<string?> AttachKeyProofAsync(MimeMessage message, EmailAddress from, CancellationToken cancellationToken)
-    {
-        if (await discovery.ProveOwnAsync(from, cancellationToken) is not { } own)
-        {
-            return null;
-        }
-
-        if (own.Outcome != LogOutcome.Proved || own.Proof?.Proof is not { } proof || own.Proof.Binding is not { } binding)
-        {
-            return $"no proof of your key attached: {own.Message}";
-        }
-
-        if (!string.Equals(Convert.ToHexString(binding.Fingerprint), sender.Certificate.Fingerprint, StringComparison.OrdinalIgnoreCase))
-        {
-            return $"WARNING: {from.Domain}'s log binds {from} to key {Convert.ToHexString(binding.Fingerprint)} (version {binding.Version}), "
-                + $"not to your key {sender.Certificate.Fingerprint}; no proof attached (run 'keypost monitor')";
-        }
-
-        message.Headers.Add(KeyProofHeader.Create(Keypost.Transparency.Lookup.MessageKeyProof.Encode(proof)));
-        return $"proof of your key attached (log size {own.Proof.Checkpoint.Size}, epoch {own.Proof.Epoch.Epoch}, version {binding.Version})";
     }
 
     private MimeMessage Build(OutgoingMessage outgoing, EmailAddress from, IReadOnlyList<EmailAddress> recipients)

@@ -29,9 +29,12 @@ public static class KeyProofHeader
     /// The proof in <paramref name="entity"/>'s header: null when there is none, an empty array when the field is
     /// present but is not exactly one base64 value (a reader reports that, never ignores it).
     /// </summary>
-    public static byte[]? Read(MimeEntity? entity)
+    public static byte[]? Read(MimeEntity? entity) => Read(entity?.Headers);
+
+    /// <inheritdoc cref="Read(MimeEntity?)"/>
+    public static byte[]? Read(HeaderList? headers)
     {
-        var fields = entity?.Headers.Where(h => string.Equals(h.Field, Field, StringComparison.OrdinalIgnoreCase)).ToList() ?? [];
+        var fields = headers?.Where(h => string.Equals(h.Field, Field, StringComparison.OrdinalIgnoreCase)).ToList() ?? [];
         if (fields.Count == 0)
         {
             return null;
