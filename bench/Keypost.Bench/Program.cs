@@ -7,6 +7,12 @@ if (args is ["transparency-store", .. var storeArgs])
     return;
 }
 
+if (args is ["witness", .. var witnessArgs])
+{
+    await WitnessLoad.RunAsync(witnessArgs);
+    return;
+}
+
 if (args is ["transparency", .. var rest])
 {
     // A load harness, not a BenchmarkDotNet suite: a million-binding fill does not fit BDN's repeated iterations.

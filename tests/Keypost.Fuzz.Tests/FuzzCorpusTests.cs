@@ -49,6 +49,8 @@ public sealed class FuzzCorpusTests(FuzzTargetsFixture fixture, ITestOutputHelpe
         "smtp-session" or "wkd-routing" => 1500,
         _ when name.StartsWith("imap-", StringComparison.Ordinal) && name != "imap-tokenizer" => 400,
         "pgpmime-reader" or "data-intake" or "dkim-record" => 1500,
+        // A decoded proof runs the VRF and signature checks (milliseconds each).
+        "transparency-decoders" => 1500,
         _ => 4000,
     };
 

@@ -19,6 +19,7 @@ public sealed class FuzzTargets : IDisposable
         "smtp-path", "smtp-session", "data-intake",
         "imap-tokenizer", "imap-session", "imap-search", "imap-fetch", "imap-store", "imap-append", "imap-list", "imap-mailbox",
         "fetch-writer", "wkd-routing", "openpgp-packets", "pgpmime-reader", "spf-record", "dmarc-record", "dkim-record",
+        "transparency-decoders",
     ];
 
     public FuzzTarget Get(string name)
@@ -60,6 +61,8 @@ public sealed class FuzzTargets : IDisposable
                 return new(name, "DMARC record parser and evaluation", DnsRecordTargets.Dmarc);
             case "dkim-record":
                 return new(name, "DKIM key record lookup and DKIM-Signature verification", DnsRecordTargets.Dkim);
+            case "transparency-decoders":
+                return new(name, "lookup proof, message key proof, cosigned checkpoint, add-checkpoint and epoch entry decoders and verifiers", TransparencyDecodersTarget.Run);
         }
 
         var command = name.StartsWith("imap-", StringComparison.Ordinal) ? name["imap-".Length..] : null;

@@ -3,12 +3,12 @@ using SharpFuzz;
 
 // Keypost.Fuzz TARGET                 AFL++ persistent mode (through bench/fuzz/run.sh, on instrumented assemblies)
 // Keypost.Fuzz run TARGET FILE...     replays inputs; exit 1 on a finding
-// Keypost.Fuzz seed CORPUS_DIR        writes the seed corpora (tests/fuzz/corpus)
+// Keypost.Fuzz seed CORPUS_DIR [T..]  writes the seed corpora (tests/fuzz/corpus), or only those of targets T
 // Keypost.Fuzz newkey FILE            makes the PGP/MIME harness key (tests/fuzz/keys/pgpmime-reader.asc)
 // Keypost.Fuzz list                   the targets
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Keypost.Fuzz TARGET | run TARGET FILE... | seed DIR | newkey FILE | list");
+    Console.Error.WriteLine("usage: Keypost.Fuzz TARGET | run TARGET FILE... | seed DIR [TARGET...] | newkey FILE | list");
     return 2;
 }
 
@@ -29,7 +29,8 @@ switch (args[0])
         File.WriteAllText(args[1], SeedCorpus.NewKey());
         return 0;
     case "seed":
-        foreach (var name in FuzzTargets.Names)
+        // `seed DIR [TARGET...]`: only the named targets, so the other corpora (and their kept crashes) stay as they are.
+        foreach (var name in FuzzTargets.Names.Where(n => args.Length <= 2 || args[2..].Contains(n)))
         {
             var directory = Path.Combine(args[1], name);
             System.IO.Directory.CreateDirectory(directory);

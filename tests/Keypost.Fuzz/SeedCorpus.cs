@@ -61,6 +61,7 @@ public static class SeedCorpus
             "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkMoGeLnQg1fWn7/zYtIxN2SnFCjxOCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/RtdC2UzJ1lWT947qR+Rcac2gbto/NMqJ0fzfVjH4OuKhitdY9tf6mcwGjaNBcWToIMmPSPDdQPNUYckcQ2QIDAQAB",
             "v=DKIM1; p=", "v=DKIM1; k=ed25519; p=AAAA\nv=1; a=ed25519-sha256; d=rebel.test; s=s1; c=relaxed/simple; h=from:subject; bh=AAAA; b=AAAA",
             "p=!!!\nv=1; a=rsa-sha256; l=99999; t=1; x=0; d=rebel.test; s=s1; h=from; bh=; b="),
+        "transparency-decoders" => TransparencyDecodersTarget.Seeds(),
         _ => throw new ArgumentException("no seeds for " + target, nameof(target)),
     };
 

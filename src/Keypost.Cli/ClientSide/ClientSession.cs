@@ -32,6 +32,7 @@ public sealed class ClientSession : IDisposable
         var logStore = new LogStore(Path.Combine(profile.Home, "logs.db"), TimeProvider.System);
         var logs = new LogChecker(_http, logStore, TimeProvider.System);
         OwnerMonitor = new Keypost.Client.Monitoring.OwnerMonitor(_http, logStore, TimeProvider.System);
+        SenderProofs = new Keypost.Client.Reading.SenderKeyProofChecker(logStore, TimeProvider.System);
         Discovery = new KeyDiscovery(new WkdClient(_http), Pins, profile.OnKeyChange, logs, d => Policy.For(d) == EncryptionPolicy.Require);
     }
 
@@ -40,6 +41,9 @@ public sealed class ClientSession : IDisposable
     public Keypost.Client.Monitoring.OwnerMonitor OwnerMonitor { get; }
 
     public PinStore Pins { get; }
+
+    /// <summary>Checks a received message's sender key proof against this profile's pinned log keys and witnesses.</summary>
+    public Keypost.Client.Reading.SenderKeyProofChecker SenderProofs { get; }
 
     public KeyDiscovery Discovery { get; }
 

@@ -287,6 +287,7 @@ public static class ClientCommands
                     document["mode"] = CliJson.Name(report.Mode);
                     document["reason"] = DisplayText.Escape(report.Reason);
                     document["messageId"] = report.MessageId;
+                    document["keyProof"] = report.KeyProof is { } proof ? DisplayText.Escape(proof) : null;
                     document["recipients"] = new JsonArray(report.Recipients.Select(r => (JsonNode?)new JsonObject
                     {
                         ["address"] = r.Address.ToString(),
@@ -301,6 +302,11 @@ public static class ClientCommands
                 foreach (var recipient in report.Recipients)
                 {
                     await Console.Out.WriteLineAsync($"{recipient.Address}: {recipient.Explanation}");
+                }
+
+                if (report.KeyProof is { } keyProof)
+                {
+                    await Console.Out.WriteLineAsync(DisplayText.Escape(keyProof));
                 }
 
                 await Console.Out.WriteLineAsync(report.Mode == Core.Policy.SendMode.Encrypt

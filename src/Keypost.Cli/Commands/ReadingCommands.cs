@@ -105,7 +105,7 @@ public static class ReadingCommands
             // The key is unlocked (S2K, and the OpenPGP code's first use) while the message is fetched.
             var unlock = Task.Run(() => session.UnlockKey(result.GetValue(passphrase)), cancellationToken);
             var (fetched, location) = await Translate(() => new MailReader(null, server, signers).FetchAsync(name, uid, validity, new StderrProgress(), cancellationToken));
-            var message = await new MailReader(await unlock, server, signers).EvaluateAsync(fetched, location, -1, mayLookUp: false, cancellationToken);
+            var message = await new MailReader(await unlock, server, signers) { SenderProofs = session.SenderProofs }.EvaluateAsync(fetched, location, -1, mayLookUp: false, cancellationToken);
             if (result.GetValue(json))
             {
                 var document = CliJson.Document("message");
@@ -136,6 +136,10 @@ public static class ReadingCommands
             await Console.Out.WriteLineAsync($"From: {message.DisplayFrom}");
             await Console.Out.WriteLineAsync($"Subject: {message.DisplaySubject}");
             await Console.Out.WriteLineAsync($"[{message.Explanation}]");
+            if (message.KeyProof is { } keyProof)
+            {
+                await Console.Out.WriteLineAsync($"[{DisplayText.Escape(keyProof.Message)}]");
+            }
             foreach (var warning in message.Result?.Warnings ?? [])
             {
                 await Console.Out.WriteLineAsync($"[warning: {DisplayText.Escape(warning)}]");
@@ -234,6 +238,11 @@ public static class ReadingCommands
         ["size"] = message.Size >= 0 ? message.Size : null,
         ["encrypted"] = message.Encrypted,
         ["headersProtected"] = message.HeadersProtected,
+        ["keyProof"] = message.KeyProof is { } proof ? new JsonObject
+        {
+            ["proved"] = proof.Proved,
+            ["message"] = DisplayText.Escape(proof.Message),
+        } : null,
         ["signature"] = message.Signature is { } s ? new JsonObject
         {
             ["status"] = CliJson.Name(s.Status),

@@ -75,6 +75,30 @@ public sealed class KeyDiscovery(WkdClient wkd, PinStore pins, KeyChangePolicy o
         };
     }
 
+    /// <summary>
+    /// The sender's own binding, proved by her domain's log as any lookup is (pinned log key, consistency with the
+    /// held checkpoint, witness quorum), without touching pins: what <see cref="Sending.MailSender"/> puts in a
+    /// message. Null when no log checker is configured.
+    /// </summary>
+    public async Task<LogCheckResult?> ProveOwnAsync(EmailAddress address, CancellationToken cancellationToken)
+    {
+        if (log is null)
+        {
+            return null;
+        }
+
+        var lookup = await wkd.LookupAsync(address, cancellationToken);
+        try
+        {
+            return await log.CheckAsync(lookup, cancellationToken);
+        }
+        catch (Exception e) when (e is HttpRequestException or WkdException
+            || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return new LogCheckResult(LogOutcome.Failed, $"the log of {address.Domain} did not answer ({e.Message})");
+        }
+    }
+
     private static string Describe(PinMethod method) => method switch
     {
         PinMethod.Fingerprint => "fingerprint checked by you",

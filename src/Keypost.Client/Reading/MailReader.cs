@@ -21,6 +21,9 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
     /// <summary>Where listing keeps what it found, so the next listing need not fetch and decrypt again.</summary>
     public ReadCache? Cache { get; init; }
 
+    /// <summary>Checks the sender's key proof a message may carry (no lookup); null leaves it unchecked.</summary>
+    public SenderKeyProofChecker? SenderProofs { get; init; }
+
     /// <summary>
     /// Lists <paramref name="folder"/>: one FETCH of headers and structure (RFC 9051 ENVELOPE, BODYSTRUCTURE) for
     /// all messages; only messages whose structure is encrypted or signed are fetched whole and read, one by one.
@@ -218,7 +221,11 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
                 (keyId, from, ct) => signers.FindAsync(keyId, from, mayLookUp, ct),
                 cancellationToken);
             var (state, explanation) = Judge(read);
-            return new ReadMessage(location, state, null, explanation, read.DisplayFrom, read.DisplaySubject, read.Date, size, read, FirstText(read.Body) ?? "");
+            var keyProof = SenderProofs is null ? null : await SenderProofs.CheckAsync(read, cancellationToken);
+            return new ReadMessage(location, state, null, explanation, read.DisplayFrom, read.DisplaySubject, read.Date, size, read, FirstText(read.Body) ?? "")
+            {
+                KeyProof = keyProof,
+            };
         }
         catch (OpenPgpException e)
         {

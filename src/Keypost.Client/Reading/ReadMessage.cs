@@ -36,5 +36,8 @@ public sealed record ReadMessage(
     /// <summary>The signature verdict, when the message was read (now or, per the read cache, before).</summary>
     public PgpMimeSignature? Signature { get; init; } = Result?.Signature;
 
+    /// <summary>The verdict on the sender's key proof inside the message; null when it carries none.</summary>
+    public KeyProofResult? KeyProof { get; init; }
+
     public bool IsRefused => State == ReadState.Refused;
 }

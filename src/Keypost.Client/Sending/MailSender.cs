@@ -55,6 +55,12 @@ public sealed class MailSender(KeyDiscovery discovery, SendPolicy policy, Unlock
         }
 
         var message = Build(outgoing, from, recipients);
+        string? keyProof = null;
+        if (decision.Mode == SendMode.Encrypt)
+        {
+            keyProof = await SenderKeyProof.AttachAsync(discovery, sender.Certificate, message, from, cancellationToken);
+        }
+
         // RFC 3156: encrypted and signed when every key is there, otherwise signed in the clear (§5) so the
         // recipient can still tell the mail is Leia's.
         message = decision.Mode == SendMode.Encrypt
@@ -62,7 +68,7 @@ public sealed class MailSender(KeyDiscovery discovery, SendPolicy policy, Unlock
             : new PgpMimeSigner(clock).Sign(message, sender);
 
         await SubmitAsync(message, cancellationToken);
-        return new SendReport(decision.Mode, decision.Reason, found, message.MessageId ?? "");
+        return new SendReport(decision.Mode, decision.Reason, found, message.MessageId ?? "") { KeyProof = keyProof };
     }
 
     private MimeMessage Build(OutgoingMessage outgoing, EmailAddress from, IReadOnlyList<EmailAddress> recipients)

@@ -131,6 +131,7 @@ public sealed class PgpMimeComposer
     {
         var copy = ProtectedHeaders.EmptyMessage();
         ProtectedHeaders.Copy(message.Headers, copy.Headers, ProtectedHeaders.Protected);
+        ProtectedHeaders.CopyInnerOnly(message.Headers, copy.Headers);
         if (!copy.Headers.Contains(HeaderId.Date))
         {
             copy.Date = now;
@@ -157,6 +158,7 @@ public sealed class PgpMimeComposer
         original.Position = 0;
         var entity = MimeEntity.Load(original);
         ProtectedHeaders.Copy(headers, entity.Headers, ProtectedHeaders.Protected);
+        ProtectedHeaders.CopyInnerOnly(headers, entity.Headers);
         ProtectedHeaders.Declare(entity);
         entity.Prepare(EncodingConstraint.SevenBit);
 

@@ -43,6 +43,9 @@ internal static class ProtectedHeaders
         HeaderId.MessageId, HeaderId.InReplyTo, HeaderId.References,
     ];
 
+    /// <summary>Fields that travel in the encrypted root part only, never in the outer message.</summary>
+    public static readonly IReadOnlyList<string> InnerOnly = [KeyProofHeader.Field];
+
     /// <summary>A message with no header fields: MimeMessage's constructor adds Date, Message-Id and empty ones.</summary>
     public static MimeMessage EmptyMessage()
     {
@@ -54,6 +57,14 @@ internal static class ProtectedHeaders
     public static void Copy(HeaderList from, HeaderList to, IReadOnlyList<HeaderId> ids)
     {
         foreach (var header in from.Where(h => ids.Contains(h.Id)))
+        {
+            to.Add(header.Clone());
+        }
+    }
+
+    public static void CopyInnerOnly(HeaderList from, HeaderList to)
+    {
+        foreach (var header in from.Where(h => InnerOnly.Contains(h.Field, StringComparer.OrdinalIgnoreCase)))
         {
             to.Add(header.Clone());
         }

@@ -71,6 +71,24 @@ internal static class Migrations
         );
         CREATE INDEX kt_bindings_epoch ON kt_bindings(domain, epoch);
         """,
+
+        // 3: the witnesses' cosignatures of each domain's newest checkpoint (the served note, log signature and
+        //    cosignature lines), so a restarted directory serves them at once instead of after the next epoch;
+        //    and the server's owner monitor: per address, the last logged version it judged and the fingerprints
+        //    of the keys it found the owner made (space-separated upper-case hex).
+        """
+        CREATE TABLE kt_cosigned (
+            domain      TEXT PRIMARY KEY REFERENCES domains(name),
+            size        INTEGER NOT NULL,
+            note        TEXT NOT NULL
+        );
+        CREATE TABLE kt_monitor (
+            address     TEXT PRIMARY KEY,
+            version     INTEGER NOT NULL,
+            own_keys    TEXT NOT NULL,
+            checked_at  TEXT NOT NULL
+        );
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -63,9 +63,34 @@ public sealed class DirectoryTransparency
             }
 
             domains[domain] = state;
+            var restored = await RestoreCosignaturesAsync(store, domain, log, options.Witnesses, cancellationToken);
+            // A witness whose cosignature was not kept (down at the last epoch, or newly configured) is asked once
+            // at the next sequencing run rather than at the next epoch, which may be an hour away.
+            state.CosignPending = log.Size > 0 && restored < options.Witnesses.Count;
         }
 
         return new DirectoryTransparency(store, clock, options, logger ?? NullLogger.Instance, domains);
+    }
+
+    /// <summary>
+    /// Puts back the cosignatures kept for the newest checkpoint, only those of witnesses still configured and only
+    /// if they verify over the replayed checkpoint's text (a note of another size or root is ignored). Returns how
+    /// many witnesses' cosignatures were restored.
+    /// </summary>
+    private static async Task<int> RestoreCosignaturesAsync(TransparencyStore store, string domain, KeyTransparencyLog log, IReadOnlyList<WitnessEndpoint> witnesses, CancellationToken cancellationToken)
+    {
+        if (witnesses.Count == 0 || log.Checkpoint is not { } checkpoint
+            || await store.LoadCosignedAsync(domain, cancellationToken) is not { } kept || kept.Size != log.Size)
+        {
+            return 0;
+        }
+
+        var text = SignedNote.Parse(checkpoint).Text;
+        var note = SignedNote.Parse(kept.Note);
+        var valid = note.Signatures
+            .Where(s => witnesses.Any(w => s.KeyName == w.Key.Name && s.KeyId == w.Key.KeyId && w.Key.FindValid(text, [s]) is not null))
+            .ToList();
+        return valid.Count > 0 && log.AddCosignatures(text, valid) ? valid.Select(s => (s.KeyName, s.KeyId)).Distinct().Count() : 0;
     }
 
     public bool Hosts(string domain) => _domains.ContainsKey(domain);
@@ -96,6 +121,12 @@ public sealed class DirectoryTransparency
                 var now = _clock.GetUtcNow();
                 if (rows.Count == 0 && state.Log.Size > 0 && now - state.LastEpoch < _options.EpochInterval)
                 {
+                    if (state.CosignPending)
+                    {
+                        state.CosignPending = false;
+                        await CosignAsync(domain, state, cancellationToken);
+                    }
+
                     continue;
                 }
 
@@ -145,11 +176,8 @@ public sealed class DirectoryTransparency
                 state.LastEpoch = now;
                 sealedCount++;
                 _logger.LogInformation("sealed epoch {Epoch} of {Domain} with {Count} changes", epoch.Entry.Epoch, domain, rows.Count);
-                if (_witnesses is not null)
-                {
-                    var cosigned = await _witnesses.SubmitAsync(state.Log, cancellationToken);
-                    _logger.LogInformation("epoch {Epoch} of {Domain} cosigned by {Count} of {Total} witnesses", epoch.Entry.Epoch, domain, cosigned, _witnesses.Witnesses.Count);
-                }
+                state.CosignPending = false;
+                await CosignAsync(domain, state, cancellationToken);
             }
 
             return sealedCount;
@@ -157,6 +185,23 @@ public sealed class DirectoryTransparency
         finally
         {
             _sequencing.Release();
+        }
+    }
+
+    /// <summary>Submits the domain's newest checkpoint to its witnesses and keeps what they cosigned for a restart.</summary>
+    private async Task CosignAsync(string domain, DomainLog state, CancellationToken cancellationToken)
+    {
+        if (_witnesses is null)
+        {
+            return;
+        }
+
+        var size = state.Log.Size;
+        var cosigned = await _witnesses.SubmitAsync(state.Log, cancellationToken);
+        _logger.LogInformation("checkpoint {Size} of {Domain} cosigned by {Count} of {Total} witnesses", size, domain, cosigned, _witnesses.Witnesses.Count);
+        if (cosigned > 0 && state.Log.Checkpoint is { } note)
+        {
+            await _store.SaveCosignedAsync(domain, size, note, cancellationToken);
         }
     }
 
@@ -171,5 +216,8 @@ public sealed class DirectoryTransparency
         public DateTimeOffset LastEpoch { get; set; }
 
         public bool Failed { get; set; }
+
+        /// <summary>Set at start when a configured witness's cosignature of the newest checkpoint was not kept.</summary>
+        public bool CosignPending { get; set; }
     }
 }

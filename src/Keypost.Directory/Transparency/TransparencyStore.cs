@@ -147,4 +147,30 @@ internal sealed class TransparencyStore(DirectoryDatabase database, TimeProvider
 
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>Keeps the newest cosigned checkpoint note of the domain (one row per domain, never a smaller size).</summary>
+    public async Task SaveCosignedAsync(string domain, long size, string note, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO kt_cosigned(domain, size, note) VALUES ($1, $2, $3)
+            ON CONFLICT(domain) DO UPDATE SET size = excluded.size, note = excluded.note WHERE excluded.size >= kt_cosigned.size
+            """;
+        command.Parameters.AddWithValue("$1", domain);
+        command.Parameters.AddWithValue("$2", size);
+        command.Parameters.AddWithValue("$3", note);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The newest cosigned checkpoint note kept for the domain, or null.</summary>
+    public async Task<(long Size, string Note)?> LoadCosignedAsync(string domain, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT size, note FROM kt_cosigned WHERE domain = $1";
+        command.Parameters.AddWithValue("$1", domain);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
 }

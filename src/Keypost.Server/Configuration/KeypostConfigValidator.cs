@@ -85,6 +85,11 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
         Positive(errors, "mail.submissionMessagesPerMinute", config.Mail.SubmissionMessagesPerMinute);
         Positive(errors, "mail.giveUpAfterSeconds", config.Mail.GiveUpAfterSeconds);
         Positive(errors, "transparency.epochIntervalSeconds", config.Transparency.EpochIntervalSeconds);
+        if (config.Transparency.MonitorIntervalSeconds < 0)
+        {
+            errors.Add("transparency.monitorIntervalSeconds: must be 0 (off) or more");
+        }
+
         if (config.Mail.DeliveryPort is < 1 or > 65535)
         {
             errors.Add($"mail.deliveryPort: {config.Mail.DeliveryPort} is not a TCP port");

@@ -6,6 +6,12 @@ public sealed class TransparencyConfig
     /// <summary>An epoch at least this often, so clients see a fresh checkpoint; changes are logged within about a second.</summary>
     public int EpochIntervalSeconds { get; set; } = 3600;
 
+    /// <summary>
+    /// How often the server judges every new version of its users' bindings and mails an owner a change he did not
+    /// make (docs/transparency.md, "Server-side monitor"); 0 turns it off.
+    /// </summary>
+    public int MonitorIntervalSeconds { get; set; } = 3600;
+
     /// <summary>Witnesses every new checkpoint is submitted to; their cosignatures ride with the checkpoint.</summary>
     public List<WitnessEndpointConfig> Witnesses { get; set; } = [];
 

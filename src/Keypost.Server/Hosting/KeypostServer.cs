@@ -183,6 +183,17 @@ public sealed class KeypostServer : IAsyncDisposable
             .AddPrometheusExporter());
 
         services.AddHostedService(sp => new EpochSequencer(parts.Transparency, TimeProvider.System, sp.GetRequiredService<ILogger<EpochSequencer>>()));
+        if (config.Transparency.MonitorIntervalSeconds > 0)
+        {
+            // The mail host is created after the host is built, so the service asks for it when it runs.
+            services.AddHostedService(sp => new Monitoring.OwnerMonitorService(
+                new Directory.Monitoring.BindingHistoryMonitor(parts.Store.Database, Directory.Monitoring.BindingHistoryMonitor.DefaultRules, TimeProvider.System),
+                () => parts.Mail,
+                config.Hostname,
+                TimeSpan.FromSeconds(config.Transparency.MonitorIntervalSeconds),
+                TimeProvider.System,
+                sp.GetRequiredService<ILogger<Monitoring.OwnerMonitorService>>()));
+        }
 
         // Start order: delivery, HTTP, SMTP, IMAP; a stop runs backwards, so delivery keeps going while SMTP drains.
         if (config.Mail.Enabled)

@@ -118,7 +118,7 @@ public sealed class LookupVerifier
                 throw new LookupException(LookupCheck.MapProof, "the absence proof does not lead to the epoch's map root");
             }
 
-            return new VerifiedLookup(trustedCheckpoint, noteText, entry, null);
+            return new VerifiedLookup(trustedCheckpoint, noteText, entry, null) { Proof = proof };
         }
 
         var binding = proof.Binding!;
@@ -128,7 +128,7 @@ public sealed class LookupVerifier
             throw new LookupException(LookupCheck.MapProof, "the binding's proof does not lead to the epoch's map root");
         }
 
-        return new VerifiedLookup(trustedCheckpoint, noteText, entry, binding);
+        return new VerifiedLookup(trustedCheckpoint, noteText, entry, binding) { Proof = proof };
     }
 
     /// <summary>

@@ -62,6 +62,75 @@ public sealed class CosigningTests : IDisposable
         NoteVerifier.Parse(logVkey).Verify(System.Text.Encoding.UTF8.GetBytes(restarted.Log("jedi.test")!.Checkpoint!));
     }
 
+    [Fact]
+    public async Task A_restarted_directory_serves_the_kept_cosignatures_at_once_even_with_its_witness_down()
+    {
+        var database = await DirectoryDatabase.OpenAsync(_directory.Combine("keypost.db"), CancellationToken.None);
+        var store = new DirectoryStore(database, TimeProvider.System);
+        await store.EnsureDomainAsync("jedi.test", CancellationToken.None);
+        var logVkey = (await OpenAsync(store, []))!.VerifierKey("jedi.test")!;
+        var config = new WitnessConfig
+        {
+            Name = "witness.test/w1",
+            Database = _directory.Combine("witness.db"),
+            Listen = ["127.0.0.1:0"],
+            Logs = [logVkey],
+            CheckpointsPerMinute = 0,
+        };
+
+        WitnessEndpoint endpoint;
+        await using (var witness = await WitnessServer.StartAsync(config, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None))
+        {
+            endpoint = new WitnessEndpoint(new Uri($"http://{witness.Endpoints[0]}/"), CosignatureVerifier.Parse(witness.VerifierKey));
+            var transparency = await OpenAsync(store, [endpoint]);
+            await store.PublishAsync(EmailAddress.Parse("trooper1@jedi.test"), "AA", [0x98, 1], revoked: false, CancellationToken.None);
+            await transparency.SequenceAsync(CancellationToken.None);
+        }
+
+        // The witness is gone; the restarted directory has sealed nothing new, yet serves the cosigned checkpoint.
+        var quorum = CosignatureQuorum.Default([endpoint.Key]);
+        var restarted = await OpenAsync(store, [endpoint]);
+        var served = SignedNote.Parse(restarted.Log("jedi.test")!.Checkpoint!);
+        Assert.Equal(1, Checkpoint.Parse(served.Text).Size);
+        Assert.Equal(["witness.test/w1"], quorum.Check(served, DateTimeOffset.UtcNow));
+        // A witness the kept note does not name (configured since) is not satisfied by it.
+        var stranger = CosignatureVerifier.Parse(new Cosigner("witness.test/w2", NoteSigner.GeneratePrivateKey()).VerifierKey);
+        Assert.Throws<Keypost.Transparency.Lookup.LookupException>(() => new CosignatureQuorum([stranger], 1).Check(served, DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_sealed_while_the_witness_was_down_is_cosigned_at_the_first_run_after_a_restart()
+    {
+        var database = await DirectoryDatabase.OpenAsync(_directory.Combine("keypost.db"), CancellationToken.None);
+        var store = new DirectoryStore(database, TimeProvider.System);
+        await store.EnsureDomainAsync("jedi.test", CancellationToken.None);
+        var logVkey = (await OpenAsync(store, []))!.VerifierKey("jedi.test")!;
+        var config = new WitnessConfig
+        {
+            Name = "witness.test/w1",
+            Database = _directory.Combine("witness.db"),
+            Listen = ["127.0.0.1:0"],
+            Logs = [logVkey],
+            CheckpointsPerMinute = 0,
+        };
+
+        await using var witness = await WitnessServer.StartAsync(config, NullLoggerFactory.Instance, TimeProvider.System, CancellationToken.None);
+        var endpoint = new WitnessEndpoint(new Uri($"http://{witness.Endpoints[0]}/"), CosignatureVerifier.Parse(witness.VerifierKey));
+        var quorum = CosignatureQuorum.Default([endpoint.Key]);
+
+        // Sealed by a directory that had no witness configured (or could not reach it).
+        var alone = await OpenAsync(store, []);
+        await store.PublishAsync(EmailAddress.Parse("trooper1@jedi.test"), "AA", [0x98, 1], revoked: false, CancellationToken.None);
+        await alone.SequenceAsync(CancellationToken.None);
+
+        var restarted = await OpenAsync(store, [endpoint]);
+        Assert.Throws<Keypost.Transparency.Lookup.LookupException>(() => quorum.Check(SignedNote.Parse(restarted.Log("jedi.test")!.Checkpoint!), DateTimeOffset.UtcNow));
+        Assert.Equal(0, await restarted.SequenceAsync(CancellationToken.None));
+        var served = SignedNote.Parse(restarted.Log("jedi.test")!.Checkpoint!);
+        Assert.Equal(1, Checkpoint.Parse(served.Text).Size);
+        Assert.Single(quorum.Check(served, DateTimeOffset.UtcNow));
+    }
+
     private static Task<DirectoryTransparency> OpenAsync(DirectoryStore store, IReadOnlyList<WitnessEndpoint> witnesses) =>
         DirectoryTransparency.OpenAsync(store, TimeProvider.System, new TransparencyOptions { Witnesses = witnesses }, null, CancellationToken.None);
 }

@@ -1,0 +1,116 @@
+using System.Globalization;
+using Keypost.Directory.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Keypost.Directory.Monitoring;
+
+/// <summary>
+/// The server's side of owner monitoring (KEYTRANS: monitoring): walks every logged version of each hosted
+/// address's binding since the last run and judges each with the <see cref="IOwnChangeRule"/>s. A version no rule
+/// claims ("a change the owner did not make") becomes an alert; the caller mails the owner and then commits, so an
+/// alert is sent once, and a crash between the two sends it again rather than never.
+/// This guards against a change made behind the owner's back (a rogue administrator, a stolen admin credential, a
+/// write to the database): it trusts this server's own records. Against an operator who also silences this
+/// monitor, the owner's own `keypost monitor` checks the log's proofs with the key he holds.
+/// </summary>
+public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyList<IOwnChangeRule> rules, TimeProvider clock)
+{
+    /// <summary>The rules of this version: the enrollment (first use) and the owner's own keys.</summary>
+    public static IReadOnlyList<IOwnChangeRule> DefaultRules { get; } = [new EnrollmentRule(), new KnownKeyRule()];
+
+    /// <summary>Every address with logged versions not yet judged, with what the rules found; nothing is stored.</summary>
+    public async Task<IReadOnlyList<HistoryCheck>> CheckAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        var pending = new List<(string Address, long Logged, long Judged, string OwnKeys)>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT b.address, MAX(b.version), COALESCE(m.version, 0), COALESCE(m.own_keys, '')
+                FROM kt_bindings b LEFT JOIN kt_monitor m ON m.address = b.address
+                GROUP BY b.address HAVING MAX(b.version) > COALESCE(m.version, 0)
+                ORDER BY b.address
+                """;
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                pending.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3)));
+            }
+        }
+
+        var checks = new List<HistoryCheck>(pending.Count);
+        foreach (var (address, logged, judged, ownKeys) in pending)
+        {
+            var owner = new OwnerKeys(address, judged, ownKeys.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            var alerts = new List<BindingAlert>();
+            foreach (var version in await VersionsAsync(connection, address, judged, logged, cancellationToken))
+            {
+                if (rules.Select(r => r.Explain(version, owner)).FirstOrDefault(r => r is not null) is not null)
+                {
+                    owner.Fingerprints.Add(version.Fingerprint);
+                }
+                else
+                {
+                    alerts.Add(new BindingAlert(address, version.Version, version.Epoch, version.Fingerprint, version.Revoked, version.PublishedAt));
+                }
+
+                owner.Version = version.Version;
+            }
+
+            checks.Add(new HistoryCheck(owner, alerts));
+        }
+
+        return checks;
+    }
+
+    /// <summary>Keeps the owner's state after his alerts (if any) were handed to the mail queue.</summary>
+    public async Task CommitAsync(HistoryCheck check, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO kt_monitor(address, version, own_keys, checked_at) VALUES ($1, $2, $3, $4)
+            ON CONFLICT(address) DO UPDATE SET version = excluded.version, own_keys = excluded.own_keys, checked_at = excluded.checked_at
+            WHERE excluded.version > kt_monitor.version
+            """;
+        command.Parameters.AddWithValue("$1", check.Owner.Address);
+        command.Parameters.AddWithValue("$2", check.Owner.Version);
+        command.Parameters.AddWithValue("$3", string.Join(' ', check.Owner.Fingerprints.Order(StringComparer.Ordinal)));
+        command.Parameters.AddWithValue("$4", clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Versions above <paramref name="after"/> up to <paramref name="upTo"/>. Version n is the address's n-th
+    /// certificate row, as the sequencer counts; its epoch is the first epoch that logged it or a later row of the
+    /// same address (two versions sealed in one epoch share it).
+    /// </summary>
+    private static async Task<IReadOnlyList<BindingVersion>> VersionsAsync(SqliteConnection connection, string address, long after, long upTo, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT c.id, c.fingerprint, c.revoked, c.data, c.published_at,
+                   (SELECT MIN(b.epoch) FROM kt_bindings b WHERE b.domain = c.domain AND b.address = c.address AND b.certificate_id >= c.id)
+            FROM certificates c WHERE c.address = $1 ORDER BY c.id LIMIT $2 OFFSET $3
+            """;
+        command.Parameters.AddWithValue("$1", address);
+        command.Parameters.AddWithValue("$2", upTo - after);
+        command.Parameters.AddWithValue("$3", after);
+        var versions = new List<BindingVersion>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var number = after;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            number++;
+            if (reader.IsDBNull(5))
+            {
+                break;
+            }
+
+            versions.Add(new BindingVersion(address, number, reader.GetInt64(5), reader.GetInt64(0), reader.GetString(1),
+                reader.GetInt64(2) != 0, (byte[])reader[3], reader.GetString(4)));
+        }
+
+        return versions;
+    }
+}
