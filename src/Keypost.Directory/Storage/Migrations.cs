@@ -71,6 +71,12 @@ internal static class Migrations
         );
         CREATE INDEX kt_bindings_epoch ON kt_bindings(domain, epoch);
         """,
+
+        // 3: the VRF suite of each domain's log (KEYTRANS CipherSuite number, Keypost.Transparency.Vrf.VrfSuite).
+        //    Logs made before it are P-256 (1); new logs are Ed25519 (2). A log keeps its suite for life.
+        """
+        ALTER TABLE kt_keys ADD COLUMN vrf_suite INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -25,12 +25,22 @@ public sealed class KeyTransparencyLog
     private readonly Dictionary<string, StagedBinding> _pending = new(StringComparer.Ordinal);
     private string? _checkpoint;
 
+    /// <summary>A log whose VRF is ECVRF-P256 (<see cref="VrfSuite.P256"/>), as every log was before the suite was recorded.</summary>
     public KeyTransparencyLog(NoteSigner signer, ReadOnlySpan<byte> vrfSecretKey)
+        : this(signer, VrfSuite.P256, vrfSecretKey)
+    {
+    }
+
+    public KeyTransparencyLog(NoteSigner signer, VrfSuite suite, ReadOnlySpan<byte> vrfSecretKey)
     {
         _signer = signer;
+        Suite = suite;
         _vrfSecretKey = vrfSecretKey.ToArray();
-        VrfPublicKey = EcVrfP256.PublicKey(vrfSecretKey);
+        VrfPublicKey = KtVrf.PublicKey(suite, vrfSecretKey);
     }
+
+    /// <summary>The VRF suite keying this log's map, recorded in every entry.</summary>
+    public VrfSuite Suite { get; }
 
     /// <summary>The checkpoint origin, which is also the log key's name.</summary>
     public string Origin => _signer.Name;
@@ -87,8 +97,8 @@ public sealed class KeyTransparencyLog
     /// </summary>
     public StagedBinding Prepare(string address, Binding binding)
     {
-        var vrfProof = EcVrfP256.Prove(_vrfSecretKey, Encoding.UTF8.GetBytes(address));
-        var mapKey = EcVrfP256.ProofToHash(vrfProof)!;
+        var vrfProof = KtVrf.Prove(Suite, _vrfSecretKey, Encoding.UTF8.GetBytes(address));
+        var mapKey = KtVrf.MapKey(Suite, vrfProof)!;
         var opening = BindingCommitment.NewOpening();
         return new StagedBinding(address, binding, vrfProof, mapKey, opening, BindingCommitment.Compute(opening, address, binding));
     }
@@ -115,7 +125,7 @@ public sealed class KeyTransparencyLog
                 _current[staged.Address] = staged;
             }
 
-            var entry = new EpochEntry(_hashes.Size, time, _map.Root(), VrfPublicKey);
+            var entry = new EpochEntry(_hashes.Size, time, _map.Root(), VrfPublicKey, Suite);
             var encoded = entry.Encode();
             var nodes = _hashes.Append(MerkleHash.Leaf(encoded));
             _entries.Add(encoded);
@@ -188,6 +198,11 @@ public sealed class KeyTransparencyLog
             }
 
             var entry = EpochEntry.TryDecode(encodedEntry) ?? throw new InvalidOperationException("a stored epoch entry does not decode");
+            if (entry.Suite != Suite || !entry.VrfPublicKey.AsSpan().SequenceEqual(VrfPublicKey))
+            {
+                throw new InvalidOperationException($"stored epoch {entry.Epoch} was logged under another VRF key or suite ({entry.Suite}) than this log's ({Suite})");
+            }
+
             if (entry.Epoch != _hashes.Size || !entry.MapRoot.AsSpan().SequenceEqual(_map.Root()))
             {
                 throw new InvalidOperationException($"stored epoch {entry.Epoch} does not replay to its map root");
@@ -217,7 +232,7 @@ public sealed class KeyTransparencyLog
 
         if (absentProof is not null)
         {
-            absentProof = EcVrfP256.Prove(_vrfSecretKey, Encoding.UTF8.GetBytes(address));
+            absentProof = KtVrf.Prove(Suite, _vrfSecretKey, Encoding.UTF8.GetBytes(address));
         }
 
         lock (_gate)
@@ -243,13 +258,13 @@ public sealed class KeyTransparencyLog
             {
                 // Bindings are never removed, so an address absent now was absent above and has its proof.
                 vrfProof = absentProof!;
-                mapProof = _map.Prove(EcVrfP256.ProofToHash(vrfProof)!);
+                mapProof = _map.Prove(KtVrf.MapKey(Suite, vrfProof)!);
             }
 
             var from = consistencyFrom > 0 && consistencyFrom < size ? consistencyFrom : 0;
             var proof = new LookupProof(vrfProof, mapProof, binding, opening, _entries[^1],
                 MerkleProofs.Inclusion(_hashes, size - 1, size), from,
-                from > 0 ? MerkleProofs.Consistency(_hashes, from, size) : [], Encoding.UTF8.GetBytes(_checkpoint));
+                from > 0 ? MerkleProofs.Consistency(_hashes, from, size) : [], Encoding.UTF8.GetBytes(_checkpoint), Suite);
             return LookupProofCodec.Encode(proof);
         }
     }
