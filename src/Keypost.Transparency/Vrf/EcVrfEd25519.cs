@@ -109,9 +109,11 @@ public static class EcVrfEd25519
     /// <summary>RFC 9381 §5.3: ECVRF_verify with validate_key = TRUE; the output beta (64 bytes), or null when INVALID.</summary>
     public static byte[]? Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> alpha, ReadOnlySpan<byte> proof)
     {
-        // RFC 9381 §5.4.5 validate_key: no key of small order; libsodium's check also wants canonical and in the
-        // prime-order subgroup (see remarks).
-        if (proof.Length != ProofLength || !Ed25519Sodium.IsValidPoint(publicKey))
+        // RFC 9381 §5.4.5 validate_key (no key of small order) and string_to_point for Y and Gamma are done by
+        // libsodium's variable-base multiplication below, which refuses non-canonical encodings, points off the
+        // curve, of small order or outside the prime-order subgroup (see remarks); a separate is_valid_point would
+        // repeat that work (a multiplication by L each).
+        if (proof.Length != ProofLength || publicKey.Length != PublicKeyLength)
         {
             return null;
         }
@@ -119,7 +121,7 @@ public static class EcVrfEd25519
         var gamma = proof[..32];
         var c = proof.Slice(32, ChallengeLength);
         var s = proof[48..];
-        if (!Ed25519Sodium.IsValidPoint(gamma) || !IsReducedScalar(s))
+        if (!IsReducedScalar(s))
         {
             return null;
         }

@@ -23,12 +23,6 @@ internal static partial class Ed25519Sodium
         }
     }
 
-    /// <summary>
-    /// libsodium's point check: canonical encoding, on the curve, in the prime-order subgroup, not of small order.
-    /// </summary>
-    public static bool IsValidPoint(ReadOnlySpan<byte> point) =>
-        point.Length == PointLength && crypto_core_ed25519_is_valid_point(point) == 1;
-
     /// <summary>n·B with n used as is (no clamping); false when n·B is the identity (n = 0 mod L).</summary>
     public static bool MultiplyBase(Span<byte> result, ReadOnlySpan<byte> scalar) =>
         crypto_scalarmult_ed25519_base_noclamp(result, scalar) == 0;
@@ -59,9 +53,6 @@ internal static partial class Ed25519Sodium
 
     [LibraryImport(Library)]
     private static partial int sodium_init();
-
-    [LibraryImport(Library)]
-    private static partial int crypto_core_ed25519_is_valid_point(ReadOnlySpan<byte> p);
 
     [LibraryImport(Library)]
     private static partial int crypto_scalarmult_ed25519_base_noclamp(Span<byte> q, ReadOnlySpan<byte> n);
