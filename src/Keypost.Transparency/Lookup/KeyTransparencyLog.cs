@@ -21,7 +21,9 @@ public sealed class KeyTransparencyLog
     private readonly PrefixTree _map = new();
     private readonly MemoryLogHashes _hashes = new();
     private readonly List<byte[]> _entries = [];
-    private readonly Dictionary<string, StagedBinding> _current = new(StringComparer.Ordinal);
+    // Every address's current binding, packed (PackedBinding): at a million addresses this is most of the memory.
+    private readonly Dictionary<string, byte[]> _current = new(StringComparer.Ordinal);
+    private readonly int _proofLength;
     private readonly Dictionary<string, StagedBinding> _pending = new(StringComparer.Ordinal);
     private string? _checkpoint;
 
@@ -37,6 +39,7 @@ public sealed class KeyTransparencyLog
         Suite = suite;
         _vrfSecretKey = vrfSecretKey.ToArray();
         VrfPublicKey = KtVrf.PublicKey(suite, vrfSecretKey);
+        _proofLength = KtVrf.ProofLength(suite);
     }
 
     /// <summary>The VRF suite keying this log's map, recorded in every entry.</summary>
@@ -106,6 +109,7 @@ public sealed class KeyTransparencyLog
     /// <summary>Stages a prepared binding for the next epoch; a later one for the same address replaces it.</summary>
     public void Stage(StagedBinding staged)
     {
+        CheckShape(staged);
         lock (_gate)
         {
             _pending[staged.Address] = staged;
@@ -122,7 +126,7 @@ public sealed class KeyTransparencyLog
             foreach (var staged in bindings)
             {
                 _map.Set(staged.MapKey, staged.Commitment);
-                _current[staged.Address] = staged;
+                _current[staged.Address] = PackedBinding.Pack(staged);
             }
 
             var entry = new EpochEntry(_hashes.Size, time, _map.Root(), VrfPublicKey, Suite);
@@ -193,8 +197,9 @@ public sealed class KeyTransparencyLog
         {
             foreach (var staged in bindings)
             {
+                CheckShape(staged);
                 _map.Set(staged.MapKey, staged.Commitment);
-                _current[staged.Address] = staged;
+                _current[staged.Address] = PackedBinding.Pack(staged);
             }
 
             var entry = EpochEntry.TryDecode(encodedEntry) ?? throw new InvalidOperationException("a stored epoch entry does not decode");
@@ -247,12 +252,12 @@ public sealed class KeyTransparencyLog
             MapProof mapProof;
             Binding? binding = null;
             byte[]? opening = null;
-            if (_current.TryGetValue(address, out var staged))
+            if (_current.TryGetValue(address, out var packed))
             {
-                vrfProof = staged.VrfProof;
-                mapProof = _map.Prove(staged.MapKey);
-                binding = staged.Binding;
-                opening = staged.Opening;
+                vrfProof = PackedBinding.VrfProof(packed, _proofLength);
+                mapProof = _map.Prove(PackedBinding.MapKey(packed, _proofLength));
+                binding = PackedBinding.Binding(packed, _proofLength);
+                opening = PackedBinding.Opening(packed, _proofLength);
             }
             else
             {
@@ -288,6 +293,15 @@ public sealed class KeyTransparencyLog
 
             var start = (int)(address.Index * TileAddress.FullWidth);
             return TileReader.EntryBundle(_entries.GetRange(start, address.Width));
+        }
+    }
+
+    private void CheckShape(StagedBinding staged)
+    {
+        if (staged.VrfProof.Length != _proofLength || staged.MapKey.Length != KtVrf.MapKeyLength
+            || staged.Opening.Length != BindingCommitment.OpeningLength || staged.Binding.CertificateHash.Length != 32)
+        {
+            throw new ArgumentException($"a binding of {staged.Address} does not fit a {Suite} log (VRF proof, map key, opening or hash length)", nameof(staged));
         }
     }
 
