@@ -100,7 +100,7 @@ public sealed class KeyTransparencyLog
     /// </summary>
     public StagedBinding Prepare(string address, Binding binding)
     {
-        var vrfProof = KtVrf.Prove(Suite, _vrfSecretKey, Encoding.UTF8.GetBytes(address));
+        var vrfProof = KtVrf.Prove(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address));
         var mapKey = KtVrf.MapKey(Suite, vrfProof)!;
         var opening = BindingCommitment.NewOpening();
         return new StagedBinding(address, binding, vrfProof, mapKey, opening, BindingCommitment.Compute(opening, address, binding));
@@ -237,7 +237,7 @@ public sealed class KeyTransparencyLog
 
         if (absentProof is not null)
         {
-            absentProof = KtVrf.Prove(Suite, _vrfSecretKey, Encoding.UTF8.GetBytes(address));
+            absentProof = KtVrf.Prove(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address));
         }
 
         lock (_gate)

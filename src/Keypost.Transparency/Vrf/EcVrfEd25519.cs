@@ -46,7 +46,13 @@ public static class EcVrfEd25519
     }
 
     /// <summary>RFC 9381 §5.1: ECVRF_prove.</summary>
-    public static byte[] Prove(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> alpha)
+    public static byte[] Prove(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> alpha) => Prove(secretKey, default, alpha);
+
+    /// <summary>
+    /// ECVRF_prove with the public key the caller already holds (<see cref="PublicKey"/> of the same secret key),
+    /// which saves a base-point multiplication per proof; empty to compute it.
+    /// </summary>
+    internal static byte[] Prove(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha)
     {
         Span<byte> x = stackalloc byte[32];
         Span<byte> nonceKey = stackalloc byte[32];
@@ -59,7 +65,16 @@ public static class EcVrfEd25519
         try
         {
             Expand(secretKey, x, nonceKey);
-            if (!Ed25519Sodium.MultiplyBase(y, x) || !EncodeToCurve(y, alpha, h))
+            if (knownPublicKey.Length == PublicKeyLength)
+            {
+                knownPublicKey.CopyTo(y);
+            }
+            else if (!Ed25519Sodium.MultiplyBase(y, x))
+            {
+                throw new CryptographicException("x·B is the identity");
+            }
+
+            if (!EncodeToCurve(y, alpha, h))
             {
                 throw new CryptographicException("ECVRF prove: no point for this key and input");
             }

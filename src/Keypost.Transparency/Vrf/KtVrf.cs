@@ -49,6 +49,16 @@ public static class KtVrf
         _ => throw Unknown(suite),
     };
 
+    /// <summary>
+    /// <see cref="Prove(VrfSuite, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> for a prover that holds its public key
+    /// (<see cref="PublicKey"/> of <paramref name="secretKey"/>): Ed25519 then skips recomputing it.
+    /// </summary>
+    public static byte[] Prove(VrfSuite suite, ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> alpha) => suite switch
+    {
+        VrfSuite.Ed25519 => EcVrfEd25519.Prove(secretKey, publicKey, alpha),
+        _ => Prove(suite, secretKey, alpha),
+    };
+
     /// <summary>The map key a proof gives (without verifying it), or null when the proof is malformed.</summary>
     public static byte[]? MapKey(VrfSuite suite, ReadOnlySpan<byte> proof) => Truncate(suite switch
     {

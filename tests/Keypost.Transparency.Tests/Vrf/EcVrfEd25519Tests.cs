@@ -22,6 +22,9 @@ public sealed class EcVrfEd25519Tests
         Assert.Equal(Convert.ToHexStringLower(Hex("beta")), Convert.ToHexStringLower(EcVrfEd25519.Verify(Hex("pk"), Hex("alpha"), pi)!));
         Assert.Equal(Hex("beta"), EcVrfEd25519.ProofToHash(pi));
         Assert.Equal(Hex("beta"), EcVrfEd25519.Verify(Hex("pk"), Hex("alpha"), Hex("pi")));
+        // The log's path, which passes the public key it holds instead of recomputing it.
+        Assert.Equal(Hex("pi"), KtVrf.Prove(VrfSuite.Ed25519, Hex("sk"), Hex("pk"), Hex("alpha")));
+        Assert.Equal(Hex("beta")[..32], KtVrf.Verify(VrfSuite.Ed25519, Hex("pk"), Hex("alpha"), pi));
     }
 
     [Fact]
