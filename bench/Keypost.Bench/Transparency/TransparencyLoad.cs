@@ -9,8 +9,9 @@ using Keypost.Transparency.Vrf;
 namespace Keypost.Bench.Transparency;
 
 /// <summary>
-/// `dotnet run -c Release --project bench/Keypost.Bench -- transparency [bindings] [batch]`: fills one domain's map
-/// and log in memory with N bindings in epochs of B, then measures lookup proofs at that size. docs/benchmarks.md.
+/// `dotnet run -c Release --project bench/Keypost.Bench -- transparency [bindings] [batch] [ed25519|p256]`: fills one
+/// domain's map and log in memory with N bindings in epochs of B, then measures real appends (VRF on every core, then
+/// one seal) and lookup proofs at that size. The suite defaults to the one new logs get. docs/benchmarks.md.
 /// </summary>
 public static class TransparencyLoad
 {
@@ -20,17 +21,19 @@ public static class TransparencyLoad
     {
         var bindings = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000;
+        var suite = args.Length > 2 ? Enum.Parse<VrfSuite>(args[2], ignoreCase: true) : KtVrf.DefaultSuite;
         const string Domain = "jedi.test";
         var signer = new NoteSigner(LogLocation.Origin(Domain), NoteSigner.GeneratePrivateKey());
-        var log = new KeyTransparencyLog(signer, EcVrfP256.GenerateSecretKey());
-        Report("machine", $"{Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        var log = new KeyTransparencyLog(signer, suite, KtVrf.GenerateSecretKey(suite));
+        Report("machine", $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, load average {LoadAverage()}");
+        Report("VRF suite", suite.ToString());
 
         // 1. The VRF alone: it is what a real append costs beyond hashing.
         var sampleAddresses = Enumerable.Range(0, Samples).Select(i => $"user{i}@{Domain}").ToList();
         for (var i = 0; i < 50; i++)
         {
             // Warm-up: JIT and BouncyCastle's lazy tables are not what an append costs.
-            EcVrfP256.Verify(log.VrfPublicKey, "w"u8, log.Prepare("warm@" + Domain, NewBinding(1)).VrfProof);
+            KtVrf.Verify(suite, log.VrfPublicKey, "warm@jedi.test"u8, log.Prepare("warm@" + Domain, NewBinding(1)).VrfProof);
         }
 
         var watch = Stopwatch.StartNew();
@@ -64,7 +67,7 @@ public static class TransparencyLoad
                 var opening = RandomNumberGenerator.GetBytes(16);
                 var address = $"bulk{staged + i}@{Domain}";
                 var binding = NewBinding(1);
-                log.Stage(new StagedBinding(address, binding, new byte[EcVrfP256.ProofLength], RandomNumberGenerator.GetBytes(32), opening,
+                log.Stage(new StagedBinding(address, binding, new byte[KtVrf.ProofLength(suite)], RandomNumberGenerator.GetBytes(32), opening,
                     BindingCommitment.Compute(opening, address, binding)));
             }
 
@@ -82,7 +85,23 @@ public static class TransparencyLoad
         Report("sealing alone (map rehash + log append + checkpoint)", $"{staged / sealTime.TotalSeconds:N0}/s; last epoch of {batch:N0}: {lastSeal.TotalMilliseconds:N0} ms");
         Report("appends with the VRF (min of the two rates)", $"{Math.Min(parallelRate, staged / fill.TotalSeconds):N0}/s");
         GC.Collect();
-        Report("managed memory after fill", $"{GC.GetTotalMemory(true) / (1024 * 1024):N0} MiB");
+        Report("managed memory after fill", $"{GC.GetTotalMemory(true) / (1024 * 1024):N0} MiB; RSS {Environment.WorkingSet / (1024 * 1024):N0} MiB");
+
+        // 2b. Real appends at this size, as the directory makes them: the VRF proofs of one batch on every core,
+        //     then one seal (map rehash, log append, checkpoint signature).
+        watch.Restart();
+        cpu = Cpu();
+        var appended = new StagedBinding[batch];
+        Parallel.For(0, batch, i => appended[i] = log.Prepare($"append{i}@{Domain}", NewBinding(1)));
+        var vrfPart = watch.Elapsed;
+        foreach (var p in appended)
+        {
+            log.Stage(p);
+        }
+
+        log.Seal(DateTimeOffset.UtcNow);
+        Report($"appends with the VRF at {staged:N0}: one epoch of {batch:N0}, VRF on all cores + seal",
+            $"{batch / watch.Elapsed.TotalSeconds:N0}/s ({watch.Elapsed.TotalSeconds:N2} s, of which VRF {vrfPart.TotalSeconds:N2} s; CPU {(Cpu() - cpu).TotalSeconds:N2} s)");
 
         // 3. Publication to provable at this size: one binding, one epoch.
         watch.Restart();
@@ -116,19 +135,22 @@ public static class TransparencyLoad
         cpu = Cpu();
         for (var i = 0; i < Samples; i++)
         {
-            EcVrfP256.Verify(log.VrfPublicKey, System.Text.Encoding.UTF8.GetBytes(sampleAddresses[i]), prepared[i].VrfProof);
+            KtVrf.Verify(suite, log.VrfPublicKey, System.Text.Encoding.UTF8.GetBytes(sampleAddresses[i]), prepared[i].VrfProof);
         }
 
         Report("of which ECVRF verify", $"{watch.Elapsed.TotalMilliseconds / Samples:N3} ms (CPU {(Cpu() - cpu).TotalMilliseconds / Samples:N3} ms)");
         var sizes = proofs.Select(p => p.Length).Order().ToList();
         Report("lookup proof size", $"mean {sizes.Average():N0} B, median {sizes[sizes.Count / 2]:N0} B, max {sizes[^1]:N0} B (log size {log.Size:N0})");
         Report("proof generation", $"{proveMs:N3} ms, CPU {proveCpu:N3} ms (cached VRF proof, map path, log path)");
-        Report("client verification", $"{verifyMs:N3} ms, CPU {verifyCpu:N3} ms (Ed25519 checkpoint, inclusion, ECVRF verify, map path)");
+        Report("client verification", $"{verifyMs:N3} ms, CPU {verifyCpu:N3} ms (Ed25519 checkpoint, inclusion, ECVRF verify, map path, commitment)");
         Report("new key's proof", $"{provable!.Length:N0} B");
     }
 
     /// <summary>This process's CPU time: on a shared machine it shows the cost of work better than the wall clock.</summary>
     private static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     private static Binding NewBinding(long version) =>
         new(version, RandomNumberGenerator.GetBytes(20), RandomNumberGenerator.GetBytes(32), false);

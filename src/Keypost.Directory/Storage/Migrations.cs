@@ -89,6 +89,12 @@ internal static class Migrations
             checked_at  TEXT NOT NULL
         );
         """,
+
+        // 4: the VRF suite of each domain's log (KEYTRANS CipherSuite number, Keypost.Transparency.Vrf.VrfSuite).
+        //    Logs made before it are P-256 (1); new logs are Ed25519 (2). A log keeps its suite for life.
+        """
+        ALTER TABLE kt_keys ADD COLUMN vrf_suite INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

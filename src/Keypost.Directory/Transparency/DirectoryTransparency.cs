@@ -47,8 +47,8 @@ public sealed class DirectoryTransparency
         var domains = new Dictionary<string, DomainLog>(StringComparer.OrdinalIgnoreCase);
         foreach (var domain in await directory.ListDomainsAsync(cancellationToken))
         {
-            var (logKey, vrfKey) = await store.EnsureKeysAsync(domain, cancellationToken);
-            var log = new KeyTransparencyLog(new NoteSigner(OriginFor(domain), logKey), vrfKey);
+            var (logKey, suite, vrfKey) = await store.EnsureKeysAsync(domain, cancellationToken);
+            var log = new KeyTransparencyLog(new NoteSigner(OriginFor(domain), logKey), suite, vrfKey);
             var state = new DomainLog(log);
             foreach (var (entry, bindings) in await store.LoadEpochsAsync(domain, cancellationToken))
             {

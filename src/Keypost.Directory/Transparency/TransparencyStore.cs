@@ -11,17 +11,21 @@ namespace Keypost.Directory.Transparency;
 /// <summary>The transparency tables of the directory database (migration 2).</summary>
 internal sealed class TransparencyStore(DirectoryDatabase database, TimeProvider clock)
 {
-    /// <summary>The domain's log signing key and VRF secret key, generated on first use.</summary>
-    public async Task<(byte[] LogKey, byte[] VrfKey)> EnsureKeysAsync(string domain, CancellationToken cancellationToken)
+    /// <summary>
+    /// The domain's log signing key, VRF suite and VRF secret key, generated on first use (new logs take
+    /// <see cref="KtVrf.DefaultSuite"/>; a log keeps the suite it was made with).
+    /// </summary>
+    public async Task<(byte[] LogKey, VrfSuite Suite, byte[] VrfKey)> EnsureKeysAsync(string domain, CancellationToken cancellationToken)
     {
         await using var connection = await database.ConnectAsync(cancellationToken);
         await using (var insert = connection.CreateCommand())
         {
-            insert.CommandText = "INSERT OR IGNORE INTO kt_keys(domain, log_key, vrf_key, created_at) VALUES ($1, $2, $3, $4)";
+            insert.CommandText = "INSERT OR IGNORE INTO kt_keys(domain, log_key, vrf_key, created_at, vrf_suite) VALUES ($1, $2, $3, $4, $5)";
             insert.Parameters.AddWithValue("$1", domain);
             insert.Parameters.AddWithValue("$2", NoteSigner.GeneratePrivateKey());
-            insert.Parameters.AddWithValue("$3", EcVrfP256.GenerateSecretKey());
+            insert.Parameters.AddWithValue("$3", KtVrf.GenerateSecretKey(KtVrf.DefaultSuite));
             insert.Parameters.AddWithValue("$4", clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+            insert.Parameters.AddWithValue("$5", (int)KtVrf.DefaultSuite);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -32,11 +36,17 @@ internal sealed class TransparencyStore(DirectoryDatabase database, TimeProvider
         }
 
         await using var read = connection.CreateCommand();
-        read.CommandText = "SELECT log_key, vrf_key FROM kt_keys WHERE domain = $1";
+        read.CommandText = "SELECT log_key, vrf_suite, vrf_key FROM kt_keys WHERE domain = $1";
         read.Parameters.AddWithValue("$1", domain);
         await using var reader = await read.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return ((byte[])reader[0], (byte[])reader[1]);
+        var suite = (VrfSuite)reader.GetInt32(1);
+        if (!KtVrf.IsKnown(suite))
+        {
+            throw new InvalidOperationException($"the transparency log of {domain} has VRF suite {(int)suite}, which this Keypost does not know");
+        }
+
+        return ((byte[])reader[0], suite, (byte[])reader[2]);
     }
 
     /// <summary>Every stored epoch of the domain, oldest first, with the bindings it made current.</summary>

@@ -21,16 +21,29 @@ public sealed class KeyTransparencyLog
     private readonly PrefixTree _map = new();
     private readonly MemoryLogHashes _hashes = new();
     private readonly List<byte[]> _entries = [];
-    private readonly Dictionary<string, StagedBinding> _current = new(StringComparer.Ordinal);
+    // Every address's current binding, packed (PackedBinding): at a million addresses this is most of the memory.
+    private readonly Dictionary<string, byte[]> _current = new(StringComparer.Ordinal);
+    private readonly int _proofLength;
     private readonly Dictionary<string, StagedBinding> _pending = new(StringComparer.Ordinal);
     private string? _checkpoint;
 
+    /// <summary>A log whose VRF is ECVRF-P256 (<see cref="VrfSuite.P256"/>), as every log was before the suite was recorded.</summary>
     public KeyTransparencyLog(NoteSigner signer, ReadOnlySpan<byte> vrfSecretKey)
+        : this(signer, VrfSuite.P256, vrfSecretKey)
+    {
+    }
+
+    public KeyTransparencyLog(NoteSigner signer, VrfSuite suite, ReadOnlySpan<byte> vrfSecretKey)
     {
         _signer = signer;
+        Suite = suite;
         _vrfSecretKey = vrfSecretKey.ToArray();
-        VrfPublicKey = EcVrfP256.PublicKey(vrfSecretKey);
+        VrfPublicKey = KtVrf.PublicKey(suite, vrfSecretKey);
+        _proofLength = KtVrf.ProofLength(suite);
     }
+
+    /// <summary>The VRF suite keying this log's map, recorded in every entry.</summary>
+    public VrfSuite Suite { get; }
 
     /// <summary>The checkpoint origin, which is also the log key's name.</summary>
     public string Origin => _signer.Name;
@@ -87,8 +100,8 @@ public sealed class KeyTransparencyLog
     /// </summary>
     public StagedBinding Prepare(string address, Binding binding)
     {
-        var vrfProof = EcVrfP256.Prove(_vrfSecretKey, Encoding.UTF8.GetBytes(address));
-        var mapKey = EcVrfP256.ProofToHash(vrfProof)!;
+        var vrfProof = KtVrf.Prove(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address));
+        var mapKey = KtVrf.MapKey(Suite, vrfProof)!;
         var opening = BindingCommitment.NewOpening();
         return new StagedBinding(address, binding, vrfProof, mapKey, opening, BindingCommitment.Compute(opening, address, binding));
     }
@@ -96,6 +109,7 @@ public sealed class KeyTransparencyLog
     /// <summary>Stages a prepared binding for the next epoch; a later one for the same address replaces it.</summary>
     public void Stage(StagedBinding staged)
     {
+        CheckShape(staged);
         lock (_gate)
         {
             _pending[staged.Address] = staged;
@@ -112,10 +126,10 @@ public sealed class KeyTransparencyLog
             foreach (var staged in bindings)
             {
                 _map.Set(staged.MapKey, staged.Commitment);
-                _current[staged.Address] = staged;
+                _current[staged.Address] = PackedBinding.Pack(staged);
             }
 
-            var entry = new EpochEntry(_hashes.Size, time, _map.Root(), VrfPublicKey);
+            var entry = new EpochEntry(_hashes.Size, time, _map.Root(), VrfPublicKey, Suite);
             var encoded = entry.Encode();
             var nodes = _hashes.Append(MerkleHash.Leaf(encoded));
             _entries.Add(encoded);
@@ -183,11 +197,17 @@ public sealed class KeyTransparencyLog
         {
             foreach (var staged in bindings)
             {
+                CheckShape(staged);
                 _map.Set(staged.MapKey, staged.Commitment);
-                _current[staged.Address] = staged;
+                _current[staged.Address] = PackedBinding.Pack(staged);
             }
 
             var entry = EpochEntry.TryDecode(encodedEntry) ?? throw new InvalidOperationException("a stored epoch entry does not decode");
+            if (entry.Suite != Suite || !entry.VrfPublicKey.AsSpan().SequenceEqual(VrfPublicKey))
+            {
+                throw new InvalidOperationException($"stored epoch {entry.Epoch} was logged under another VRF key or suite ({entry.Suite}) than this log's ({Suite})");
+            }
+
             if (entry.Epoch != _hashes.Size || !entry.MapRoot.AsSpan().SequenceEqual(_map.Root()))
             {
                 throw new InvalidOperationException($"stored epoch {entry.Epoch} does not replay to its map root");
@@ -217,7 +237,7 @@ public sealed class KeyTransparencyLog
 
         if (absentProof is not null)
         {
-            absentProof = EcVrfP256.Prove(_vrfSecretKey, Encoding.UTF8.GetBytes(address));
+            absentProof = KtVrf.Prove(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address));
         }
 
         lock (_gate)
@@ -232,24 +252,24 @@ public sealed class KeyTransparencyLog
             MapProof mapProof;
             Binding? binding = null;
             byte[]? opening = null;
-            if (_current.TryGetValue(address, out var staged))
+            if (_current.TryGetValue(address, out var packed))
             {
-                vrfProof = staged.VrfProof;
-                mapProof = _map.Prove(staged.MapKey);
-                binding = staged.Binding;
-                opening = staged.Opening;
+                vrfProof = PackedBinding.VrfProof(packed, _proofLength);
+                mapProof = _map.Prove(PackedBinding.MapKey(packed, _proofLength));
+                binding = PackedBinding.Binding(packed, _proofLength);
+                opening = PackedBinding.Opening(packed, _proofLength);
             }
             else
             {
                 // Bindings are never removed, so an address absent now was absent above and has its proof.
                 vrfProof = absentProof!;
-                mapProof = _map.Prove(EcVrfP256.ProofToHash(vrfProof)!);
+                mapProof = _map.Prove(KtVrf.MapKey(Suite, vrfProof)!);
             }
 
             var from = consistencyFrom > 0 && consistencyFrom < size ? consistencyFrom : 0;
             var proof = new LookupProof(vrfProof, mapProof, binding, opening, _entries[^1],
                 MerkleProofs.Inclusion(_hashes, size - 1, size), from,
-                from > 0 ? MerkleProofs.Consistency(_hashes, from, size) : [], Encoding.UTF8.GetBytes(_checkpoint));
+                from > 0 ? MerkleProofs.Consistency(_hashes, from, size) : [], Encoding.UTF8.GetBytes(_checkpoint), Suite);
             return LookupProofCodec.Encode(proof);
         }
     }
@@ -273,6 +293,15 @@ public sealed class KeyTransparencyLog
 
             var start = (int)(address.Index * TileAddress.FullWidth);
             return TileReader.EntryBundle(_entries.GetRange(start, address.Width));
+        }
+    }
+
+    private void CheckShape(StagedBinding staged)
+    {
+        if (staged.VrfProof.Length != _proofLength || staged.MapKey.Length != KtVrf.MapKeyLength
+            || staged.Opening.Length != BindingCommitment.OpeningLength || staged.Binding.CertificateHash.Length != 32)
+        {
+            throw new ArgumentException($"a binding of {staged.Address} does not fit a {Suite} log (VRF proof, map key, opening or hash length)", nameof(staged));
         }
     }
 

@@ -9,13 +9,31 @@ public static class LookupProofCodec
 {
     public const string MediaType = "application/vnd.keypost.lookup-proof";
     private static readonly byte[] Magic = "KPLP"u8.ToArray();
+
+    // Version 1: P-256 logs, byte for byte as before the suite existed. Version 2: a u16 suite after the version.
     private const byte Version = 1;
+    private const byte SuiteVersion = 2;
 
     public static byte[] Encode(LookupProof proof)
     {
         using var stream = new MemoryStream();
+        if (proof.VrfProof.Length != KtVrf.ProofLength(proof.Suite))
+        {
+            throw new ArgumentException($"a {proof.Suite} VRF proof has {KtVrf.ProofLength(proof.Suite)} bytes");
+        }
+
         stream.Write(Magic);
-        stream.WriteByte(Version);
+        if (proof.Suite == VrfSuite.P256)
+        {
+            stream.WriteByte(Version);
+        }
+        else
+        {
+            stream.WriteByte(SuiteVersion);
+            stream.WriteByte((byte)((ushort)proof.Suite >> 8));
+            stream.WriteByte((byte)proof.Suite);
+        }
+
         stream.Write(proof.VrfProof);
         stream.WriteByte((byte)proof.MapProof.End);
         var siblings = proof.MapProof.Siblings;
@@ -72,12 +90,26 @@ public static class LookupProofCodec
     public static LookupProof Decode(ReadOnlySpan<byte> bytes)
     {
         var reader = new Reader(bytes);
-        if (!reader.Take(4).SequenceEqual(Magic) || reader.Byte() != Version)
+        if (!reader.Take(4).SequenceEqual(Magic))
         {
-            throw Malformed("not a Keypost lookup proof (magic or version)");
+            throw Malformed("not a Keypost lookup proof (magic)");
         }
 
-        var vrf = reader.Take(EcVrfP256.ProofLength).ToArray();
+        var format = reader.Byte();
+        var suite = format switch
+        {
+            Version => VrfSuite.P256,
+            SuiteVersion => (VrfSuite)reader.UInt16(),
+            _ => throw Malformed("unknown lookup proof version"),
+        };
+
+        // Version 2 never names P-256: one proof, one encoding.
+        if (!KtVrf.IsKnown(suite) || (suite == VrfSuite.P256 && format != Version))
+        {
+            throw Malformed($"unknown VRF suite {(ushort)suite}");
+        }
+
+        var vrf = reader.Take(KtVrf.ProofLength(suite)).ToArray();
         var end = reader.Byte();
         if (end > (byte)MapProofEnd.OtherLeaf)
         {
@@ -127,7 +159,7 @@ public static class LookupProofCodec
             binding = new Binding(version, fingerprint, certificateHash, revoked == 1);
         }
 
-        var entry = reader.Take(EpochEntry.Length).ToArray();
+        var entry = reader.Take(EpochEntry.EncodedLength(suite)).ToArray();
         var inclusion = ReadHashes(ref reader);
         var from = reader.Int64();
         var consistency = ReadHashes(ref reader);
@@ -144,7 +176,7 @@ public static class LookupProofCodec
         }
 
         return new LookupProof(vrf, new MapProof(siblings, (MapProofEnd)end, otherKey, otherValue), binding, opening, entry,
-            inclusion, from, consistency, checkpoint);
+            inclusion, from, consistency, checkpoint, suite);
     }
 
     private static List<byte[]> ReadHashes(ref Reader reader)

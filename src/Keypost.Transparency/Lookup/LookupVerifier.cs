@@ -89,6 +89,11 @@ public sealed class LookupVerifier
 
         // 3. The epoch: the newest one under the checkpoint, and in it.
         var entry = EpochEntry.TryDecode(proof.Entry) ?? throw new LookupException(LookupCheck.Malformed, "bad epoch entry");
+        if (entry.Suite != proof.Suite)
+        {
+            throw new LookupException(LookupCheck.Malformed, $"a {proof.Suite} VRF proof for an epoch logged with {entry.Suite}");
+        }
+
         if (entry.Epoch >= checkpoint.Size || entry.Time > now + ClockSkew)
         {
             throw new LookupException(LookupCheck.FutureEpoch, $"epoch {entry.Epoch} at {entry.Time:u} lies beyond the checkpoint (size {checkpoint.Size}) or the clock");
@@ -105,7 +110,7 @@ public sealed class LookupVerifier
         }
 
         // 4. The map key: the VRF of this address under the logged VRF key.
-        var mapKey = EcVrfP256.Verify(entry.VrfPublicKey, Encoding.UTF8.GetBytes(address), proof.VrfProof)
+        var mapKey = KtVrf.Verify(entry.Suite, entry.VrfPublicKey, Encoding.UTF8.GetBytes(address), proof.VrfProof)
             ?? throw new LookupException(LookupCheck.VrfProof, $"the VRF proof does not verify for {address}");
 
         // 5. The map: the binding, or its absence, under the epoch's map root.

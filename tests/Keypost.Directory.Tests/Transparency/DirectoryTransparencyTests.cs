@@ -6,6 +6,7 @@ using Keypost.Directory.Transparency;
 using Keypost.Testing;
 using Keypost.Transparency.Lookup;
 using Keypost.Transparency.Notes;
+using Keypost.Transparency.Vrf;
 using Microsoft.Data.Sqlite;
 
 namespace Keypost.Directory.Tests.Transparency;
@@ -73,6 +74,45 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
         var second = await VerifyServedAsync(reopened, Luke, first.Checkpoint);
         Assert.Equal(2, second.Binding!.Version);
         Assert.Equal(2, second.Checkpoint.Size);
+    }
+
+    [Fact]
+    public async Task A_new_log_gets_the_Ed25519_suite()
+    {
+        await PublishAsync(Luke);
+        var transparency = await OpenAsync();
+        await transparency.SequenceAsync(CancellationToken.None);
+        Assert.Equal(VrfSuite.Ed25519, transparency.Log("jedi.test")!.Suite);
+        Assert.Equal(VrfSuite.Ed25519, (await VerifyServedAsync(transparency, Luke)).Epoch.Suite);
+    }
+
+    [Fact]
+    public async Task A_log_made_before_the_suite_was_recorded_stays_P256_across_restarts()
+    {
+        // What migration 3 leaves of a log created under migration 2: its row, with the column's default suite (1).
+        await using (var connection = new SqliteConnection($"Data Source={_directory.Combine("keypost.db")}"))
+        {
+            await connection.OpenAsync();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO kt_keys(domain, log_key, vrf_key, created_at) VALUES ('jedi.test', $1, $2, '2026-11-29T00:00:00Z')";
+            insert.Parameters.AddWithValue("$1", NoteSigner.GeneratePrivateKey());
+            insert.Parameters.AddWithValue("$2", EcVrfP256.GenerateSecretKey());
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await PublishAsync(Luke);
+        var transparency = await OpenAsync();
+        await transparency.SequenceAsync(CancellationToken.None);
+        var first = await VerifyServedAsync(transparency, Luke);
+        Assert.Equal(VrfSuite.P256, first.Epoch.Suite);
+        Assert.Equal("KPLP\u0001"u8.ToArray(), transparency.Log("jedi.test")!.Prove(Luke.Canonical)![..5]);
+
+        var reopened = await OpenAsync();
+        await PublishAsync(Luke);
+        await reopened.SequenceAsync(CancellationToken.None);
+        var second = await VerifyServedAsync(reopened, Luke, first.Checkpoint);
+        Assert.Equal(VrfSuite.P256, second.Epoch.Suite);
+        Assert.Equal(2, second.Binding!.Version);
     }
 
     [Fact]

@@ -7,13 +7,14 @@ using Keypost.Transparency.Vrf;
 
 namespace Keypost.Transparency.Tests.Lookup;
 
-public sealed class LookupVerifierTests
+/// <summary>Every check, run once per VRF suite (P-256 logs made before the Ed25519 suite must keep working).</summary>
+public abstract class LookupVerifierTests(VrfSuite suite)
 {
     private const string Origin = "openpgpkey.jedi.test/.well-known/openpgpkey/jedi.test/log";
     private const string Luke = "luke@jedi.test";
     private static readonly DateTimeOffset Now = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly KeyTransparencyLog _log = new(new NoteSigner(Origin, NoteSigner.GeneratePrivateKey()), EcVrfP256.GenerateSecretKey());
+    private readonly KeyTransparencyLog _log = new(new NoteSigner(Origin, NoteSigner.GeneratePrivateKey()), suite, KtVrf.GenerateSecretKey(suite));
     private readonly byte[] _lukeCertificate = RandomNumberGenerator.GetBytes(700);
     private readonly byte[] _lukeFingerprint = RandomNumberGenerator.GetBytes(20);
 
@@ -35,6 +36,7 @@ public sealed class LookupVerifierTests
         Assert.Equal(1, result.Checkpoint.Size);
         Assert.Equal(0, result.Epoch.Epoch);
         Assert.Equal(1, result.Binding!.Version);
+        Assert.Equal(suite, result.Epoch.Suite);
         Assert.True(proof.Length <= 1536, $"proof is {proof.Length} bytes");
     }
 

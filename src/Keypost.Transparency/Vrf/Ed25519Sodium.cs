@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+
+namespace Keypost.Transparency.Vrf;
+
+/// <summary>
+/// The edwards25519 point and scalar operations ECVRF-EDWARDS25519 needs, from libsodium (the NuGet `libsodium`
+/// native package, the build NSec and Geralt ship). Every call is libsodium's constant-time code; nothing here does
+/// arithmetic itself. Points are 32-byte RFC 8032 encodings, scalars 32-byte little-endian.
+/// </summary>
+internal static partial class Ed25519Sodium
+{
+    public const int PointLength = 32;
+    public const int ScalarLength = 32;
+    private const string Library = "libsodium";
+
+    static Ed25519Sodium()
+    {
+        // sodium_init: 0 = initialised now, 1 = already; -1 = unusable (no entropy source, CPU detection failed).
+        if (sodium_init() < 0)
+        {
+            throw new CryptographicException("libsodium failed to initialise");
+        }
+    }
+
+    /// <summary>n·B with n used as is (no clamping); false when n·B is the identity (n = 0 mod L).</summary>
+    public static bool MultiplyBase(Span<byte> result, ReadOnlySpan<byte> scalar) =>
+        crypto_scalarmult_ed25519_base_noclamp(result, scalar) == 0;
+
+    /// <summary>
+    /// n·P, no clamping; false when P is not canonical, not in the prime-order subgroup or of small order, or the
+    /// result is the identity.
+    /// </summary>
+    public static bool Multiply(Span<byte> result, ReadOnlySpan<byte> scalar, ReadOnlySpan<byte> point) =>
+        crypto_scalarmult_ed25519_noclamp(result, scalar, point) == 0;
+
+    /// <summary>P + Q; false when either does not decode to a curve point.</summary>
+    public static bool Add(Span<byte> result, ReadOnlySpan<byte> p, ReadOnlySpan<byte> q) =>
+        crypto_core_ed25519_add(result, p, q) == 0;
+
+    /// <summary>P - Q; false when either does not decode to a curve point.</summary>
+    public static bool Subtract(Span<byte> result, ReadOnlySpan<byte> p, ReadOnlySpan<byte> q) =>
+        crypto_core_ed25519_sub(result, p, q) == 0;
+
+    /// <summary>A 64-byte little-endian integer reduced mod L.</summary>
+    public static void ReduceScalar(Span<byte> result, ReadOnlySpan<byte> wide) => crypto_core_ed25519_scalar_reduce(result, wide);
+
+    /// <summary>x·y mod L.</summary>
+    public static void MultiplyScalars(Span<byte> result, ReadOnlySpan<byte> x, ReadOnlySpan<byte> y) => crypto_core_ed25519_scalar_mul(result, x, y);
+
+    /// <summary>x + y mod L.</summary>
+    public static void AddScalars(Span<byte> result, ReadOnlySpan<byte> x, ReadOnlySpan<byte> y) => crypto_core_ed25519_scalar_add(result, x, y);
+
+    [LibraryImport(Library)]
+    private static partial int sodium_init();
+
+    [LibraryImport(Library)]
+    private static partial int crypto_scalarmult_ed25519_base_noclamp(Span<byte> q, ReadOnlySpan<byte> n);
+
+    [LibraryImport(Library)]
+    private static partial int crypto_scalarmult_ed25519_noclamp(Span<byte> q, ReadOnlySpan<byte> n, ReadOnlySpan<byte> p);
+
+    [LibraryImport(Library)]
+    private static partial int crypto_core_ed25519_add(Span<byte> r, ReadOnlySpan<byte> p, ReadOnlySpan<byte> q);
+
+    [LibraryImport(Library)]
+    private static partial int crypto_core_ed25519_sub(Span<byte> r, ReadOnlySpan<byte> p, ReadOnlySpan<byte> q);
+
+    [LibraryImport(Library)]
+    private static partial void crypto_core_ed25519_scalar_reduce(Span<byte> r, ReadOnlySpan<byte> s);
+
+    [LibraryImport(Library)]
+    private static partial void crypto_core_ed25519_scalar_mul(Span<byte> z, ReadOnlySpan<byte> x, ReadOnlySpan<byte> y);
+
+    [LibraryImport(Library)]
+    private static partial void crypto_core_ed25519_scalar_add(Span<byte> z, ReadOnlySpan<byte> x, ReadOnlySpan<byte> y);
+}

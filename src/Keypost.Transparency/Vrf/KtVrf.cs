@@ -1,0 +1,81 @@
+namespace Keypost.Transparency.Vrf;
+
+/// <summary>
+/// The VRF operations of each <see cref="VrfSuite"/> behind one interface, as the map uses them: the map key of an
+/// address is the VRF output truncated to 32 bytes (KEYTRANS truncates the VRF output to the hash length Nh = 32;
+/// for P-256 the output is already 32 bytes).
+/// </summary>
+public static class KtVrf
+{
+    public const int MapKeyLength = 32;
+
+    /// <summary>The suite of new logs.</summary>
+    public const VrfSuite DefaultSuite = VrfSuite.Ed25519;
+
+    public static bool IsKnown(VrfSuite suite) => suite is VrfSuite.P256 or VrfSuite.Ed25519;
+
+    public static int ProofLength(VrfSuite suite) => suite switch
+    {
+        VrfSuite.P256 => EcVrfP256.ProofLength,
+        VrfSuite.Ed25519 => EcVrfEd25519.ProofLength,
+        _ => throw Unknown(suite),
+    };
+
+    public static int PublicKeyLength(VrfSuite suite) => suite switch
+    {
+        VrfSuite.P256 => EcVrfP256.PublicKeyLength,
+        VrfSuite.Ed25519 => EcVrfEd25519.PublicKeyLength,
+        _ => throw Unknown(suite),
+    };
+
+    public static byte[] GenerateSecretKey(VrfSuite suite) => suite switch
+    {
+        VrfSuite.P256 => EcVrfP256.GenerateSecretKey(),
+        VrfSuite.Ed25519 => EcVrfEd25519.GenerateSecretKey(),
+        _ => throw Unknown(suite),
+    };
+
+    public static byte[] PublicKey(VrfSuite suite, ReadOnlySpan<byte> secretKey) => suite switch
+    {
+        VrfSuite.P256 => EcVrfP256.PublicKey(secretKey),
+        VrfSuite.Ed25519 => EcVrfEd25519.PublicKey(secretKey),
+        _ => throw Unknown(suite),
+    };
+
+    public static byte[] Prove(VrfSuite suite, ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> alpha) => suite switch
+    {
+        VrfSuite.P256 => EcVrfP256.Prove(secretKey, alpha),
+        VrfSuite.Ed25519 => EcVrfEd25519.Prove(secretKey, alpha),
+        _ => throw Unknown(suite),
+    };
+
+    /// <summary>
+    /// <see cref="Prove(VrfSuite, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> for a prover that holds its public key
+    /// (<see cref="PublicKey"/> of <paramref name="secretKey"/>): Ed25519 then skips recomputing it.
+    /// </summary>
+    public static byte[] Prove(VrfSuite suite, ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> alpha) => suite switch
+    {
+        VrfSuite.Ed25519 => EcVrfEd25519.Prove(secretKey, publicKey, alpha),
+        _ => Prove(suite, secretKey, alpha),
+    };
+
+    /// <summary>The map key a proof gives (without verifying it), or null when the proof is malformed.</summary>
+    public static byte[]? MapKey(VrfSuite suite, ReadOnlySpan<byte> proof) => Truncate(suite switch
+    {
+        VrfSuite.P256 => EcVrfP256.ProofToHash(proof),
+        VrfSuite.Ed25519 => EcVrfEd25519.ProofToHash(proof),
+        _ => null,
+    });
+
+    /// <summary>Verifies the proof for <paramref name="alpha"/>; the map key, or null when INVALID or of an unknown suite.</summary>
+    public static byte[]? Verify(VrfSuite suite, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> alpha, ReadOnlySpan<byte> proof) => Truncate(suite switch
+    {
+        VrfSuite.P256 => EcVrfP256.Verify(publicKey, alpha, proof),
+        VrfSuite.Ed25519 => EcVrfEd25519.Verify(publicKey, alpha, proof),
+        _ => null,
+    });
+
+    private static byte[]? Truncate(byte[]? beta) => beta is null || beta.Length == MapKeyLength ? beta : beta[..MapKeyLength];
+
+    private static ArgumentOutOfRangeException Unknown(VrfSuite suite) => new(nameof(suite), suite, "unknown VRF suite");
+}
