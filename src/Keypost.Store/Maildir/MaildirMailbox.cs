@@ -437,7 +437,11 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
     // Brings the in-memory view up to date: the index on first use, then only what the queued events name.
     private void Refresh()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_disposed)
+        {
+            // Forgotten by the registry: the folder was deleted or renamed under the sessions that still hold it.
+            throw new DirectoryNotFoundException("the mailbox was deleted or renamed: " + _path);
+        }
         lock (_journal)
         {
             // Before the index is read, so nothing done by another program between the two goes unseen.
