@@ -33,7 +33,7 @@ public static class CrashWorker
             }
             else
             {
-                var batch = state.Messages.Take(100).Select(m => m.Uid).ToHashSet();
+                var batch = state.Messages.Take(50).Select(m => m.Uid).ToHashSet();
                 await inbox.ChangeFlagsAsync(batch, f => f | MessageFlags.Deleted, CancellationToken.None);
                 await inbox.ExpungeAsync(m => m.Flags.HasFlag(MessageFlags.Deleted), CancellationToken.None);
             }

@@ -12,7 +12,7 @@ namespace Keypost.Store.Tests.Crash;
 /// </summary>
 public sealed class SigkillTests
 {
-    private const int Messages = 3000;
+    private const int Messages = 1000;
 
     [Fact]
     public Task A_sigkill_during_flag_changes_loses_and_duplicates_no_uid() => KillRepeatedlyAsync("flags");
@@ -74,22 +74,37 @@ public sealed class SigkillTests
             psi.ArgumentList.Add(argument);
         }
 
-        using var process = Process.Start(psi)!;
-        var errors = process.StandardError.ReadToEndAsync();
+        var rounds = new SemaphoreSlim(0);
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var process = new Process { StartInfo = psi };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.StartsWith("round", StringComparison.Ordinal) == true)
+            {
+                rounds.Release();
+            }
+        };
+        process.ErrorDataReceived += (_, e) => errors.Enqueue(e.Data ?? "");
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         try
         {
             // A guard against a hang, not a timing assertion.
-            using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            var rounds = 0;
-            while (rounds < 2)
+            var round = new Stopwatch();
+            for (var i = 0; i < 2; i++)
             {
-                var line = await process.StandardOutput.ReadLineAsync(guard.Token);
-                Assert.True(line is not null, "the worker stopped: " + await errors);
-                rounds++;
+                Assert.True(await rounds.WaitAsync(TimeSpan.FromMinutes(3)), "the worker made no progress: " + string.Join('\n', errors));
+                if (i == 0)
+                {
+                    round.Restart();
+                }
             }
 
-            // Somewhere inside a later round: most of a round is the renames and unlinks themselves.
-            await Task.Delay(random.Next(0, 40), guard.Token);
+            var length = round.Elapsed;
+            // Somewhere inside the next round (the last one's length is the guide): most of a round is the renames
+            // or unlinks themselves, then the index commit.
+            await Task.Delay(TimeSpan.FromTicks((long)(random.NextDouble() * length.Ticks)));
         }
         finally
         {
