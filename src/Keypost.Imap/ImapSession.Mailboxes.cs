@@ -98,9 +98,11 @@ internal sealed partial class ImapSession
         }
 
         var mailbox = Folders.Get(name);
-        var seen = mailbox.Version;
-        var state = await mailbox.SnapshotAsync(cancellationToken);
-        var selected = new SelectedMailbox(name, mailbox, readOnly) { SeenVersion = seen };
+        var update = await mailbox.UpdatesSinceAsync(long.MaxValue, cancellationToken);
+        var state = update.State;
+        var selected = new SelectedMailbox(name, mailbox, readOnly) { SeenVersion = update.Version };
+        selected.Uids.Capacity = state.Messages.Count;
+        selected.Flags.EnsureCapacity(state.Messages.Count);
         foreach (var entry in state.Messages)
         {
             selected.Uids.Add(entry.Uid);

@@ -57,15 +57,87 @@ internal sealed partial class ImapSession
             return null;
         }
 
-        // Read before the snapshot: a change after this point makes IDLE wake again rather than go unseen.
-        selected.SeenVersion = selected.Mailbox.Version;
-        var state = await selected.Mailbox.SnapshotAsync(cancellationToken);
-        var current = state.Messages.ToDictionary(m => m.Uid);
+        // The store hands over the changes since the version this session last reported, so a command on a quiet
+        // mailbox costs nothing more and a busy one costs the changes, not the mailbox.
+        var update = await selected.Mailbox.UpdatesSinceAsync(selected.SeenVersion, cancellationToken);
+        selected.SeenVersion = update.Version;
+        if (update.Changes is { } changes)
+        {
+            ReportChanges(selected, changes, allowExpunge);
+        }
+        else
+        {
+            ReportDifferences(selected, update.State, allowExpunge);
+        }
+
+        return update.State;
+    }
+
+    private void ReportChanges(SelectedMailbox selected, IReadOnlyList<MailboxChange> changes, bool allowExpunge)
+    {
+        var flagged = new Dictionary<uint, MessageFlags>();
+        var added = false;
+        foreach (var change in changes)
+        {
+            var uid = change.Entry.Uid;
+            switch (change.Kind)
+            {
+                case MailboxChangeKind.Added when uid > selected.LargestUid:
+                    selected.Uids.Add(uid);
+                    selected.Flags[uid] = change.Entry.Flags;
+                    added = true;
+                    break;
+                case MailboxChangeKind.FlagsChanged:
+                    flagged[uid] = change.Entry.Flags;
+                    break;
+                case MailboxChangeKind.Expunged when selected.Flags.ContainsKey(uid):
+                    selected.PendingExpunges.Add(uid);
+                    flagged.Remove(uid);
+                    break;
+            }
+        }
+
+        if (allowExpunge && selected.PendingExpunges.Count > 0)
+        {
+            // Highest sequence number first, so the numbers of those still to report do not shift.
+            foreach (var uid in selected.PendingExpunges.OrderDescending())
+            {
+                var i = selected.Uids.BinarySearch(uid);
+                if (i >= 0)
+                {
+                    _connection.WriteLine("* " + (i + 1).ToString(CultureInfo.InvariantCulture) + " EXPUNGE");
+                    selected.Uids.RemoveAt(i);
+                    selected.Flags.Remove(uid);
+                }
+            }
+
+            selected.PendingExpunges.Clear();
+        }
+
+        foreach (var (uid, flags) in flagged.OrderBy(f => f.Key))
+        {
+            if (selected.Flags.TryGetValue(uid, out var known) && known != flags && !selected.PendingExpunges.Contains(uid))
+            {
+                selected.Flags[uid] = flags;
+                WriteFlags(selected.Uids.BinarySearch(uid) + 1, uid, flags);
+            }
+        }
+
+        if (added)
+        {
+            _connection.WriteLine("* " + selected.Count.ToString(CultureInfo.InvariantCulture) + " EXISTS");
+        }
+    }
+
+    // The store no longer holds the changes since this session's version: compare the whole view.
+    private void ReportDifferences(SelectedMailbox selected, MailboxState state, bool allowExpunge)
+    {
         if (allowExpunge)
         {
+            selected.PendingExpunges.Clear();
             for (var i = selected.Uids.Count - 1; i >= 0; i--)
             {
-                if (!current.ContainsKey(selected.Uids[i]))
+                if (state.Find(selected.Uids[i]) is null)
                 {
                     _connection.WriteLine("* " + (i + 1).ToString(CultureInfo.InvariantCulture) + " EXPUNGE");
                     selected.Flags.Remove(selected.Uids[i]);
@@ -77,26 +149,27 @@ internal sealed partial class ImapSession
         for (var i = 0; i < selected.Uids.Count; i++)
         {
             var uid = selected.Uids[i];
-            if (current.TryGetValue(uid, out var entry) && selected.Flags[uid] != entry.Flags)
+            if (state.Find(uid) is { } entry && selected.Flags[uid] != entry.Flags)
             {
                 selected.Flags[uid] = entry.Flags;
                 WriteFlags(i + 1, uid, entry.Flags);
             }
         }
 
-        var added = state.Messages.Where(m => m.Uid > selected.LargestUid).ToList();
-        if (added.Count > 0)
+        var added = false;
+        var from = MailboxState.IndexOf(state.Messages, selected.LargestUid + 1);
+        for (var i = from < 0 ? ~from : from; i < state.Messages.Count; i++)
         {
-            foreach (var entry in added)
-            {
-                selected.Uids.Add(entry.Uid);
-                selected.Flags[entry.Uid] = entry.Flags;
-            }
-
-            _connection.WriteLine("* " + selected.Count.ToString(CultureInfo.InvariantCulture) + " EXISTS");
+            var entry = state.Messages[i];
+            selected.Uids.Add(entry.Uid);
+            selected.Flags[entry.Uid] = entry.Flags;
+            added = true;
         }
 
-        return state;
+        if (added)
+        {
+            _connection.WriteLine("* " + selected.Count.ToString(CultureInfo.InvariantCulture) + " EXISTS");
+        }
     }
 
     private void WriteFlags(long sequence, uint uid, MessageFlags flags) =>
@@ -119,18 +192,16 @@ internal sealed partial class ImapSession
         var seenNow = new HashSet<uint>();
         if (marksSeen)
         {
-            var byUidNow = state.Messages.ToDictionary(m => m.Uid);
-            seenNow = targets.Select(x => x.Uid).Where(u => byUidNow.TryGetValue(u, out var e) && !e.Flags.HasFlag(MessageFlags.Seen)).ToHashSet();
+            seenNow = targets.Select(x => x.Uid).Where(u => state.Find(u) is { } e && !e.Flags.HasFlag(MessageFlags.Seen)).ToHashSet();
             if (seenNow.Count > 0)
             {
                 state = await selected.Mailbox.ChangeFlagsAsync(seenNow, f => f | MessageFlags.Seen, cancellationToken);
             }
         }
 
-        var entries = state.Messages.ToDictionary(m => m.Uid);
         foreach (var (sequence, uid) in targets)
         {
-            if (!entries.TryGetValue(uid, out var entry))
+            if (state.Find(uid) is not { } entry)
             {
                 continue; // Expunged by another session; reported at the next NOOP.
             }
@@ -214,10 +285,9 @@ internal sealed partial class ImapSession
             _ => _ => flags,
         };
         var state = await selected.Mailbox.ChangeFlagsAsync(targets.Select(x => x.Uid).ToHashSet(), change, cancellationToken);
-        var entries = state.Messages.ToDictionary(m => m.Uid);
         foreach (var (sequence, uid) in targets)
         {
-            if (!entries.TryGetValue(uid, out var entry))
+            if (state.Find(uid) is not { } entry)
             {
                 continue;
             }
@@ -286,9 +356,9 @@ internal sealed partial class ImapSession
         }
 
         var largest = selected.LargestUid;
-        var known = selected.Uids.ToHashSet();
+        var known = selected.Flags;
         await selected.Mailbox.ExpungeAsync(
-            e => e.Flags.HasFlag(MessageFlags.Deleted) && (set is null || (known.Contains(e.Uid) && set.Contains(e.Uid, largest))),
+            e => e.Flags.HasFlag(MessageFlags.Deleted) && (set is null || (known.ContainsKey(e.Uid) && set.Contains(e.Uid, largest))),
             cancellationToken);
         await SyncAsync(allowExpunge: true, cancellationToken);
         return "OK EXPUNGE completed";
@@ -317,25 +387,43 @@ internal sealed partial class ImapSession
             t.Space();
         }
 
-        var predicate = SearchParser.Parse(t);
+        var headerKeys = new List<(string Field, string Value)>();
+        var predicate = SearchParser.Parse(t, headerKeys);
         t.ExpectEnd();
         var selected = _selected!;
         var state = (await SyncAsync(allowExpunge: false, cancellationToken))!;
-        var entries = state.Messages.ToDictionary(m => m.Uid);
+
+        // Header keys the store indexes are answered once for the whole mailbox, before any message is looked at.
+        var indexed = new Dictionary<(string Field, string Value), IReadOnlySet<uint>>();
+        foreach (var key in headerKeys.Distinct())
+        {
+            if (await selected.Mailbox.SearchHeaderAsync(key.Field, key.Value, cancellationToken) is { } uids)
+            {
+                indexed[key] = uids;
+            }
+        }
+
         var matches = new List<uint>();
+        var mailbox = selected.Mailbox;
         for (var i = 0; i < selected.Uids.Count; i++)
         {
-            if (!entries.TryGetValue(selected.Uids[i], out var entry))
+            if ((i & 255) == 0)
+            {
+                // A search that reads files can run long: stop when the client has gone (RFC 9051 gives it no other
+                // way to cancel) or the server stops.
+                cancellationToken.ThrowIfCancellationRequested();
+                if (_connection.PeerHasClosed())
+                {
+                    throw new IOException("the client closed the connection during SEARCH");
+                }
+            }
+
+            if (state.Find(selected.Uids[i]) is not { } entry)
             {
                 continue;
             }
 
-            var mailbox = selected.Mailbox;
-            var candidate = new SearchCandidate(entry, (uint)i + 1, selected.Count, selected.LargestUid, () =>
-            {
-                var octets = ReadMessage(mailbox, entry);
-                return octets is null ? null : new ParsedMessage(octets);
-            });
+            var candidate = new SearchCandidate(entry, (uint)i + 1, selected.Count, selected.LargestUid, () => mailbox.OpenMessage(entry), indexed, cancellationToken);
             if (predicate(candidate))
             {
                 matches.Add(byUid ? entry.Uid : (uint)i + 1);
@@ -378,19 +466,6 @@ internal sealed partial class ImapSession
 
         using var buffer = new MemoryStream(entry.Size is > 0 and < int.MaxValue ? (int)entry.Size : 4096);
         await stream.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
-    }
-
-    private static byte[]? ReadMessage(IMailbox mailbox, MessageEntry entry)
-    {
-        using var stream = mailbox.OpenMessage(entry);
-        if (stream is null)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
         return buffer.ToArray();
     }
 

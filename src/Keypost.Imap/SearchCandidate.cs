@@ -1,11 +1,20 @@
+using System.Buffers;
+using System.Text;
 using MimeKit;
 using Keypost.Store;
 
 namespace Keypost.Imap;
 
-/// <summary>A message as SEARCH sees it; the file is parsed only when a key needs its content.</summary>
-internal sealed class SearchCandidate(MessageEntry entry, uint sequence, uint count, uint largestUid, Func<ParsedMessage?> load)
+/// <summary>
+/// A message as SEARCH sees it. Header keys the store indexes are answered from <paramref name="indexed"/>; the file is
+/// streamed for text keys and parsed only when a key needs its structure or the stream could not rule a match out.
+/// </summary>
+internal sealed class SearchCandidate(
+    MessageEntry entry, uint sequence, uint count, uint largestUid, Func<Stream?> open,
+    IReadOnlyDictionary<(string Field, string Value), IReadOnlySet<uint>> indexed, CancellationToken cancellationToken)
 {
+    private const int ChunkSize = 64 * 1024;
+
     private ParsedMessage? _parsed;
     private bool _loaded;
 
@@ -23,7 +32,14 @@ internal sealed class SearchCandidate(MessageEntry entry, uint sequence, uint co
         {
             if (!_loaded)
             {
-                _parsed = load();
+                using var stream = open();
+                if (stream is not null)
+                {
+                    using var buffer = new MemoryStream(entry.Size is > 0 and < int.MaxValue ? (int)entry.Size : 4096);
+                    stream.CopyTo(buffer);
+                    _parsed = new ParsedMessage(buffer.ToArray());
+                }
+
                 _loaded = true;
             }
 
@@ -32,4 +48,64 @@ internal sealed class SearchCandidate(MessageEntry entry, uint sequence, uint co
     }
 
     public MimeMessage? Message => Parsed?.Message;
+
+    /// <summary>The index's answer for a header key, or null when the store did not index that field.</summary>
+    public bool? IndexedHeader(string field, string value) =>
+        indexed.TryGetValue((field.ToUpperInvariant(), value), out var uids) ? uids.Contains(entry.Uid) : null;
+
+    /// <summary>
+    /// False only when the message cannot contain <paramref name="needle"/> as SEARCH compares text (a case-insensitive
+    /// substring of the octets read as UTF-8): the file is streamed in chunks, all ASCII, and the ASCII needle never
+    /// occurs. Anything else (non-ASCII octets, where case folding could differ) leaves the decision to the parsed message.
+    /// </summary>
+    public bool MayContain(string needle)
+    {
+        if (needle.Length == 0 || !Ascii.IsValid(needle) || _loaded)
+        {
+            return true;
+        }
+
+        var upper = Encoding.ASCII.GetBytes(needle.ToUpperInvariant());
+        using var stream = open();
+        if (stream is null)
+        {
+            return false;
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize + upper.Length);
+        try
+        {
+            // The last needle-length-minus-one octets stay at the front, so a match across two chunks is found.
+            var kept = 0;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var read = stream.Read(buffer, kept, ChunkSize);
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                var chunk = buffer.AsSpan(kept, read);
+                if (!Ascii.IsValid(chunk))
+                {
+                    return true;
+                }
+
+                Ascii.ToUpperInPlace(chunk, out _);
+                var window = buffer.AsSpan(0, kept + read);
+                if (window.IndexOf(upper) >= 0)
+                {
+                    return true;
+                }
+
+                kept = Math.Min(upper.Length - 1, window.Length);
+                window[^kept..].CopyTo(buffer);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

@@ -15,21 +15,23 @@ internal static class SearchParser
     /// </summary>
     public const int MaxDepth = 64;
 
-    public static Func<SearchCandidate, bool> Parse(ImapTokenizer t) => Parse(t, 0);
+    /// <summary>Compiles the keys; every header key (field upper-cased, value) is added to <paramref name="headerKeys"/>,
+    /// so the session can ask the store's index for them before looking at any message.</summary>
+    public static Func<SearchCandidate, bool> Parse(ImapTokenizer t, List<(string Field, string Value)> headerKeys) => Parse(t, 0, headerKeys);
 
-    private static Func<SearchCandidate, bool> Parse(ImapTokenizer t, int depth)
+    private static Func<SearchCandidate, bool> Parse(ImapTokenizer t, int depth, List<(string Field, string Value)> headerKeys)
     {
-        var first = Key(t, depth);
+        var first = Key(t, depth, headerKeys);
         var keys = new List<Func<SearchCandidate, bool>> { first };
         while (t.TrySpace())
         {
-            keys.Add(Key(t, depth));
+            keys.Add(Key(t, depth, headerKeys));
         }
 
         return c => keys.All(k => k(c));
     }
 
-    private static Func<SearchCandidate, bool> Key(ImapTokenizer t, int depth)
+    private static Func<SearchCandidate, bool> Key(ImapTokenizer t, int depth, List<(string Field, string Value)> headerKeys)
     {
         if (++depth > MaxDepth)
         {
@@ -44,7 +46,7 @@ internal static class SearchParser
 
         if (t.TryTake('('))
         {
-            var inner = Parse(t, depth);
+            var inner = Parse(t, depth, headerKeys);
             t.Expect(')');
             return inner;
         }
@@ -71,12 +73,12 @@ internal static class SearchParser
             case "UNKEYWORD": t.Space(); t.Atom(); return _ => true;
             case "NOT":
                 t.Space();
-                return Not(Key(t, depth));
+                return Not(Key(t, depth, headerKeys));
             case "OR":
                 t.Space();
-                var left = Key(t, depth);
+                var left = Key(t, depth, headerKeys);
                 t.Space();
-                var right = Key(t, depth);
+                var right = Key(t, depth, headerKeys);
                 return c => left(c) || right(c);
             case "UID":
                 t.Space();
@@ -91,17 +93,17 @@ internal static class SearchParser
                 var smaller = t.Number();
                 return c => c.Entry.Size < smaller;
             case "FROM": case "TO": case "CC": case "BCC": case "SUBJECT":
-                return HeaderContains(name, Argument(t));
+                return HeaderContains(name, Argument(t), headerKeys);
             case "HEADER":
                 t.Space();
                 var field = t.AString();
-                return HeaderContains(field, Argument(t));
+                return HeaderContains(field, Argument(t), headerKeys);
             case "BODY":
                 var bodyText = Argument(t);
-                return c => c.Parsed is { } p && Contains(Encoding.UTF8.GetString(p.Raw, (int)p.HeaderEnd(0, p.Raw.Length), p.Raw.Length - (int)p.HeaderEnd(0, p.Raw.Length)), bodyText);
+                return c => c.MayContain(bodyText) && c.Parsed is { } p && Contains(Encoding.UTF8.GetString(p.Raw, (int)p.HeaderEnd(0, p.Raw.Length), p.Raw.Length - (int)p.HeaderEnd(0, p.Raw.Length)), bodyText);
             case "TEXT":
                 var anyText = Argument(t);
-                return c => c.Parsed is { } p && Contains(Encoding.UTF8.GetString(p.Raw), anyText);
+                return c => c.MayContain(anyText) && c.Parsed is { } p && Contains(Encoding.UTF8.GetString(p.Raw), anyText);
             case "SINCE": return Date(t, (d, v) => d >= v, internalDate: true);
             case "BEFORE": return Date(t, (d, v) => d < v, internalDate: true);
             case "ON": return Date(t, (d, v) => d == v, internalDate: true);
@@ -127,6 +129,13 @@ internal static class SearchParser
 
     // RFC 9051 §6.4.4: header searches match a substring of the field's value; an empty string matches any
     // message that has the field.
+    private static Func<SearchCandidate, bool> HeaderContains(string field, string value, List<(string Field, string Value)> headerKeys)
+    {
+        headerKeys.Add((field.ToUpperInvariant(), value));
+        var fromMessage = HeaderContains(field, value);
+        return c => c.IndexedHeader(field, value) ?? fromMessage(c);
+    }
+
     private static Func<SearchCandidate, bool> HeaderContains(string field, string value) => c =>
     {
         if (c.Message is not { } message)

@@ -20,6 +20,9 @@ internal sealed class SelectedMailbox(string name, IMailbox mailbox, bool readOn
 
     public Dictionary<uint, MessageFlags> Flags { get; } = [];
 
+    /// <summary>UIDs expunged in the store but not yet reported: EXPUNGE waits while FETCH, STORE or SEARCH run (RFC 9051 §7.5.1).</summary>
+    public HashSet<uint> PendingExpunges { get; } = [];
+
     public uint LargestUid => Uids.Count == 0 ? 0 : Uids[^1];
 
     public uint Count => (uint)Uids.Count;

@@ -39,6 +39,22 @@ internal abstract class BufferedConnection : IAsyncDisposable
 
     protected int End { get; set; }
 
+    /// <summary>
+    /// True when the peer has closed its side (the socket is readable with nothing to read), seen without reading: a
+    /// long command can stop early for a client that has gone. Data or a TLS alert still queued reads as open.
+    /// </summary>
+    public bool PeerHasClosed()
+    {
+        try
+        {
+            return _socket.Poll(0, SelectMode.SelectRead) && _socket.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
+        }
+    }
+
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         if (Output.Length == 0)

@@ -11,6 +11,19 @@ public interface IMailbox
 
     Task<MailboxState> SnapshotAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The state now and the changes made after <paramref name="since"/> (a <see cref="MailboxUpdate.Version"/> read
+    /// earlier), so a session reports what changed at the cost of the changes, not of the mailbox.
+    /// </summary>
+    Task<MailboxUpdate> UpdatesSinceAsync(long since, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The UIDs of messages with a header <paramref name="field"/> whose value contains <paramref name="value"/>
+    /// (case-insensitive; an empty value matches every message that has the field), answered from the index; null
+    /// when the index does not keep that field and the caller must read the messages.
+    /// </summary>
+    Task<IReadOnlySet<uint>?> SearchHeaderAsync(string field, string value, CancellationToken cancellationToken);
+
     /// <summary>Changes the flags of the given UIDs; returns the state afterwards.</summary>
     Task<MailboxState> ChangeFlagsAsync(IReadOnlySet<uint> uids, Func<MessageFlags, MessageFlags> change, CancellationToken cancellationToken);
 

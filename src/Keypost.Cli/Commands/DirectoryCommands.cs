@@ -48,7 +48,8 @@ public static class DirectoryCommands
             var settings = KeypostConfig.Load(ConfigOption.Resolve(result.GetValue(config)));
             var store = await DirectoryOpener.OpenAsync(settings, cancellationToken);
             var only = result.GetValue(domain) is { } d ? EmailAddress.NormalizeDomain(d) : null;
-            foreach (var entry in await store.ListCurrentAsync(only, cancellationToken))
+            // Streamed row by row without key data: a directory of a million keys lists in constant memory.
+            await foreach (var entry in store.StreamCurrentAsync(only, cancellationToken))
             {
                 await Console.Out.WriteLineAsync(
                     $"{entry.Address}\t{entry.Fingerprint}\t{entry.PublishedAt:yyyy-MM-dd'T'HH:mm:ss'Z'}{(entry.Revoked ? "\trevoked" : "")}");

@@ -17,9 +17,11 @@ public static class QueueCommands
         var command = new Command("list", "List queued messages and each recipient's state.") { config };
         command.SetAction((result, cancellationToken) => WithQueueAsync(result.GetValue(config), async queue =>
         {
-            var messages = await queue.ListAsync(cancellationToken);
-            foreach (var message in messages)
+            // Streamed: each message is printed as it is read, so a long queue costs one page of memory.
+            var count = 0;
+            await foreach (var message in queue.StreamAsync(cancellationToken))
             {
+                count++;
                 await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"{message.Id}  {message.Size,9}  {message.Created:yyyy-MM-dd HH:mm:ss}  <{message.ReversePath}>"));
                 foreach (var recipient in message.Recipients)
@@ -30,7 +32,7 @@ public static class QueueCommands
                 }
             }
 
-            await Console.Out.WriteLineAsync($"{messages.Count} message(s) queued");
+            await Console.Out.WriteLineAsync($"{count} message(s) queued");
             return 0;
         }));
         return command;

@@ -168,6 +168,32 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
             ? QueryAsync("WHERE state = 'current' ORDER BY domain, address", cancellationToken)
             : QueryAsync("WHERE state = 'current' AND domain = $1 ORDER BY address", cancellationToken, domain);
 
+    /// <summary>
+    /// Certificates currently served, optionally for one domain, read row by row without their key data: what
+    /// <c>keypost directory list</c> prints, in memory that does not grow with the directory.
+    /// </summary>
+    public async IAsyncEnumerable<CertificateListing> StreamCurrentAsync(string? domain, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT address, fingerprint, revoked, published_at FROM certificates WHERE state = 'current'"
+            + (domain is null ? " ORDER BY domain, address" : " AND domain = $1 ORDER BY address");
+        if (domain is not null)
+        {
+            command.Parameters.AddWithValue("$1", domain);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new CertificateListing(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetInt64(2) != 0,
+                DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture));
+        }
+    }
+
     /// <summary>Every certificate ever published for the address, oldest first.</summary>
     public Task<IReadOnlyList<PublishedCertificate>> HistoryAsync(EmailAddress address, CancellationToken cancellationToken) =>
         QueryAsync("WHERE address = $1 ORDER BY id", cancellationToken, address.Canonical);

@@ -117,6 +117,9 @@ public sealed class MessageQueue : IDisposable
 
     public Task<IReadOnlyList<QueuedMessage>> ListAsync(CancellationToken cancellationToken) => index.GetAllAsync(cancellationToken);
 
+    /// <summary>Every queued message, oldest first, read a page at a time (<c>keypost queue list</c> on a long queue).</summary>
+    public IAsyncEnumerable<QueuedMessage> StreamAsync(CancellationToken cancellationToken) => index.StreamAllAsync(cancellationToken);
+
     public Task<QueuedMessage?> GetAsync(string id, CancellationToken cancellationToken) =>
         IsValidId(id) ? index.GetAsync(id, cancellationToken) : Task.FromResult<QueuedMessage?>(null);
 

@@ -114,6 +114,40 @@ internal sealed class QueueIndex : IDisposable
             },
             cancellationToken);
 
+    /// <summary>
+    /// Every message, oldest first, a page at a time (keyset on created, id): memory stays one page whatever the
+    /// queue's length, and the gate is held per page, so a running worker is never blocked for the whole listing.
+    /// </summary>
+    public async IAsyncEnumerable<QueuedMessage> StreamAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        const int PageSize = 500;
+        var (created, id) = (long.MinValue, "");
+        while (true)
+        {
+            var page = await QueryMessagesAsync(
+                "SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder FROM messages "
+                + "WHERE created > $created OR (created = $created AND id > $id) ORDER BY created, id LIMIT $limit",
+                cmd =>
+                {
+                    cmd.Parameters.AddWithValue("$created", created);
+                    cmd.Parameters.AddWithValue("$id", id);
+                    cmd.Parameters.AddWithValue("$limit", PageSize);
+                },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var message in page)
+            {
+                yield return message;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            (created, id) = (page[^1].Created.ToUnixTimeMilliseconds(), page[^1].Id);
+        }
+    }
+
     public Task<IReadOnlyList<QueuedMessage>> GetAllAsync(CancellationToken cancellationToken) =>
         QueryMessagesAsync("SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder FROM messages ORDER BY created", _ => { }, cancellationToken);
 

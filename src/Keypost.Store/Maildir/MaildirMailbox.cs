@@ -1,28 +1,42 @@
+using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using Keypost.Store;
 
 namespace Keypost.Store.Maildir;
 
 /// <summary>
-/// The shared state of one Maildir folder in this process: the UID index (file <c>keypost-uids</c>, RFC 9051 §2.3.1.1:
-/// UIDs strictly ascending and kept with one UIDVALIDITY across sessions and restarts) and the current messages.
-/// Every change goes through here under one lock, so sessions on the same folder never race each other.
+/// The shared state of one Maildir folder in this process: the messages in UID order (RFC 9051 §2.3.1.1: UIDs
+/// strictly ascending and kept with one UIDVALIDITY across sessions and restarts), backed by the folder's
+/// <see cref="MailboxIndex"/>. Every change goes through here under one lock and costs what it touches: the index is
+/// updated row by row, changes by other programs arrive as inotify events naming the files, and sessions learn what
+/// changed from a journal of recent changes. The whole folder is listed only when the index cannot be trusted: a new
+/// index, stamps that differ at start, or lost inotify events.
 /// </summary>
 internal sealed class MaildirMailbox : IMailbox, IDisposable
 {
-    public const string IndexFileName = "keypost-uids";
-    private const string IndexHeader = "keypost-uids 1";
+    /// <summary>The UID list of earlier versions, read once to keep UIDs and UIDVALIDITY when the index is first built.</summary>
+    public const string LegacyIndexFileName = "keypost-uids";
+
+    // Sessions further behind than this many changes compare their whole view instead (MailboxUpdate.Changes null).
+    private const int JournalLimit = 20_000;
 
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly string _path;
+    private readonly ConcurrentQueue<(bool InNew, string Name)> _events = new();
+    private readonly List<MailboxChange> _journal = [];
     private List<MessageEntry> _messages = [];
+    private Dictionary<string, uint> _byBase = new(StringComparer.Ordinal);
+    private MessageEntry[]? _snapshot;
+    private MailboxIndex? _index;
     private uint _uidValidity;
     private uint _uidNext = 1;
-    private bool _loaded;
-    private (DateTime New, DateTime Cur) _stamp;
+    private DirectoryStamp _stamp;
     private long _version;
-    private bool _dirty;
+    private long _journalFloor;
+    private volatile bool _rescan;
+    private bool _newIndex;
+    private bool _watchFailed;
+    private bool _disposed;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Watchers? _watcher;
 
@@ -33,15 +47,18 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
 
     public long Version => Interlocked.Read(ref _version);
 
+    /// <summary>How many times the whole folder was listed since this object was made (for tests).</summary>
+    public int FullScans { get; private set; }
+
     public string FullPath(MessageEntry entry) => Path.Combine(_path, entry.RelativePath);
 
     /// <summary>
-    /// Something changed the directories behind our back (a delivery through the store, or another program seen by
-    /// inotify): the next read rescans whatever the directory timestamps say, and waiters wake up.
+    /// Something may have landed in new/ (a delivery through the store): the next read lists new/ (not cur/), and
+    /// waiters wake up.
     /// </summary>
     public void MarkChanged()
     {
-        Volatile.Write(ref _dirty, true);
+        _events.Enqueue((true, ""));
         Signal();
     }
 
@@ -60,11 +77,9 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
     public async Task WaitForChangeAsync(long seen, CancellationToken cancellationToken)
     {
         Task changed;
-        lock (_path)
+        lock (_journal)
         {
-            // inotify (FileSystemWatcher on Linux) catches files another program drops into new/ or renames in cur/,
-            // so IDLE needs no polling; started by the first waiter and kept while the mailbox is in use.
-            _watcher ??= StartWatcher();
+            EnsureWatcher();
             changed = _changed.Task;
         }
 
@@ -78,66 +93,29 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
 
     public void Dispose()
     {
-        lock (_path)
+        lock (_journal)
         {
+            _disposed = true;
             _watcher?.Dispose();
             _watcher = null;
         }
-    }
 
-    private Watchers? StartWatcher()
-    {
-        // One non-recursive watcher each on new/ and cur/: INBOX's directory also holds the Maildir++ folders,
-        // whose trees a recursive watch would cover too. tmp/ (unfinished files) and the index are not messages.
-        FileSystemWatcher? newWatcher = null;
+        // Under the lock so no change is half-way through the index when it closes.
+        _lock.Wait();
         try
         {
-            newWatcher = Watch(Path.Combine(_path, "new"));
-            return new Watchers(newWatcher, Watch(Path.Combine(_path, "cur")));
+            _index?.Dispose();
+            _index = null;
         }
-        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+        finally
         {
-            // No inotify (limits reached): changes by other programs show at the next command instead.
-            newWatcher?.Dispose();
-            return null;
+            _lock.Release();
         }
-    }
-
-    private FileSystemWatcher Watch(string directory)
-    {
-        var watcher = new FileSystemWatcher(directory) { NotifyFilter = NotifyFilters.FileName };
-        watcher.Created += (_, _) => MarkChanged();
-        watcher.Deleted += (_, _) => MarkChanged();
-        watcher.Renamed += (_, _) => MarkChanged();
-        watcher.EnableRaisingEvents = true;
-        return watcher;
-    }
-
-    private sealed class Watchers(FileSystemWatcher newDirectory, FileSystemWatcher curDirectory) : IDisposable
-    {
-        public void Dispose()
-        {
-            newDirectory.Dispose();
-            curDirectory.Dispose();
-        }
-    }
-
-    private void Signal()
-    {
-        TaskCompletionSource previous;
-        lock (_path)
-        {
-            Interlocked.Increment(ref _version);
-            previous = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        previous.TrySetResult();
     }
 
     public async Task<MailboxState> SnapshotAsync(CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             Refresh();
@@ -149,39 +127,99 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         }
     }
 
-    /// <summary>Changes the flags of the given UIDs by renaming their files; returns the state afterwards.</summary>
-    public async Task<MailboxState> ChangeFlagsAsync(IReadOnlySet<uint> uids, Func<MessageFlags, MessageFlags> change, CancellationToken cancellationToken)
+    public async Task<MailboxUpdate> UpdatesSinceAsync(long since, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             Refresh();
-            var changed = false;
-            for (var i = 0; i < _messages.Count; i++)
+            // Read under the lock after the refresh: every change recorded later carries a larger version.
+            var version = Version;
+            List<MailboxChange>? changes = null;
+            if (since >= _journalFloor)
             {
-                var entry = _messages[i];
-                var flags = change(entry.Flags);
-                if (!uids.Contains(entry.Uid) || flags == entry.Flags)
+                var start = _journal.Count;
+                while (start > 0 && _journal[start - 1].Version > since)
+                {
+                    start--;
+                }
+
+                changes = _journal.GetRange(start, _journal.Count - start);
+            }
+
+            return new MailboxUpdate(version, State(), changes);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<IReadOnlySet<uint>?> SearchHeaderAsync(string field, string value, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        ArgumentNullException.ThrowIfNull(value);
+        if (IndexedHeaders.Column(field) is not { } column)
+        {
+            return null;
+        }
+
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Refresh();
+            return _index!.SearchHeader(column, IndexedHeaders.Fold(value), cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Changes the flags of the given UIDs by renaming their files; returns the state afterwards.</summary>
+    public async Task<MailboxState> ChangeFlagsAsync(IReadOnlySet<uint> uids, Func<MessageFlags, MessageFlags> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uids);
+        ArgumentNullException.ThrowIfNull(change);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Refresh();
+            var renamed = new List<MessageEntry>();
+            foreach (var uid in uids.Order())
+            {
+                var i = MailboxState.IndexOf(_messages, uid);
+                if (i < 0)
                 {
                     continue;
                 }
 
-                var relative = Path.Combine("cur", MaildirInfo.FileName(entry.BaseName, flags, entry.OtherInfo));
+                var entry = _messages[i];
+                var flags = change(entry.Flags);
+                if (flags == entry.Flags)
+                {
+                    continue;
+                }
+
+                var relative = "cur/" + MaildirInfo.FileName(entry.BaseName, flags, entry.OtherInfo);
                 try
                 {
+                    // Maildir: flags live in the file name. The file is renamed first and the index follows; a crash
+                    // between leaves cur/ newer than the index's stamp, and the next start lists the folder.
                     File.Move(FullPath(entry), Path.Combine(_path, relative));
-                    _messages[i] = entry with { RelativePath = relative, Flags = flags };
-                    changed = true;
+                    var now = entry with { RelativePath = relative, Flags = flags };
+                    _messages[i] = now;
+                    renamed.Add(now);
                 }
                 catch (FileNotFoundException)
                 {
-                    // Removed by another program since the scan: the next scan reports it gone.
+                    // Removed or renamed by another program since: its inotify event brings the truth.
                 }
             }
 
-            if (changed)
+            if (renamed.Count > 0)
             {
-                Signal();
+                Commit([], renamed, [], renamed.Select(e => (MailboxChangeKind.FlagsChanged, e)));
             }
 
             return State();
@@ -195,60 +233,34 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
     /// <summary>Deletes the messages <paramref name="which"/> selects; returns their UIDs.</summary>
     public async Task<IReadOnlyList<uint>> ExpungeAsync(Func<MessageEntry, bool> which, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(which);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             Refresh();
             var removed = _messages.Where(which).ToList();
+            if (removed.Count == 0)
+            {
+                return [];
+            }
+
+            // Files first, then the index: a crash between leaves files missing that the index still lists, which the
+            // listing at the next start drops. The other order could resurrect a message under a new UID.
             foreach (var entry in removed)
             {
                 File.Delete(FullPath(entry));
             }
 
-            if (removed.Count > 0)
-            {
-                DurableFiles.SyncDirectory(Path.Combine(_path, "cur"));
-                _messages = _messages.Except(removed).ToList();
-                SaveIndex();
-                Signal();
-            }
-
-            return removed.Select(e => e.Uid).ToList();
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    /// <summary>
-    /// Publishes complete, fsynced files from this folder's tmp/ into cur/ with their flags and INTERNALDATE (the
-    /// file's mtime); returns their new UIDs in order.
-    /// </summary>
-    private async Task<(uint UidValidity, IReadOnlyList<uint> Uids)> AddAsync(
-        IReadOnlyList<(string TmpPath, MessageFlags Flags, DateTimeOffset Date)> files, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            Refresh();
-            var uids = new List<uint>();
-            foreach (var (tmpPath, flags, date) in files)
-            {
-                var baseName = Path.GetFileName(tmpPath);
-                var relative = Path.Combine("cur", MaildirInfo.FileName(baseName, flags, ""));
-                var target = Path.Combine(_path, relative);
-                File.SetLastWriteTimeUtc(tmpPath, date.UtcDateTime);
-                File.Move(tmpPath, target, overwrite: false);
-                var uid = _uidNext++;
-                _messages.Add(new MessageEntry(uid, baseName, relative, flags, "", new FileInfo(target).Length, date));
-                uids.Add(uid);
-            }
-
             DurableFiles.SyncDirectory(Path.Combine(_path, "cur"));
-            SaveIndex();
-            Signal();
-            return (_uidValidity, uids);
+            var gone = removed.Select(e => e.Uid).ToHashSet();
+            _messages.RemoveAll(e => gone.Contains(e.Uid));
+            foreach (var entry in removed)
+            {
+                _byBase.Remove(entry.BaseName);
+            }
+
+            Commit(gone, [], [], removed.Select(e => (MailboxChangeKind.Expunged, e)));
+            return removed.Select(e => e.Uid).ToList();
         }
         finally
         {
@@ -275,20 +287,20 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
 
     public async Task<CopyResult> CopyAsync(IReadOnlyList<uint> uids, IMailbox target, bool move, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(uids);
         if (target is not MaildirMailbox other)
         {
             throw new ArgumentException("the target belongs to another store", nameof(target));
         }
 
         var state = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
-        var entries = state.Messages.ToDictionary(m => m.Uid);
         var files = new List<(string, MessageFlags, DateTimeOffset)>();
         var sources = new List<uint>();
         try
         {
             foreach (var uid in uids)
             {
-                if (!entries.TryGetValue(uid, out var entry))
+                if (state.Find(uid) is not { } entry)
                 {
                     continue;
                 }
@@ -333,30 +345,300 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         }
     }
 
-    private MailboxState State() => new(_uidValidity, _uidNext, _messages.ToArray());
-
-    // Re-reads the directories when they changed. The mtime check is skipped while the directories changed in the
-    // last two seconds, as a change within the file system's timestamp granularity would otherwise go unseen.
-    private void Refresh()
+    /// <summary>
+    /// Publishes complete, fsynced files from this folder's tmp/ into cur/ with their flags and INTERNALDATE (the
+    /// file's mtime); returns their new UIDs in order.
+    /// </summary>
+    private async Task<(uint UidValidity, IReadOnlyList<uint> Uids)> AddAsync(
+        IReadOnlyList<(string TmpPath, MessageFlags Flags, DateTimeOffset Date)> files, CancellationToken cancellationToken)
     {
-        if (!_loaded)
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            LoadIndex();
-            _loaded = true;
+            Refresh();
+            var added = new List<(MessageEntry, IndexedHeaders?)>();
+            foreach (var (tmpPath, flags, date) in files)
+            {
+                var baseName = Path.GetFileName(tmpPath);
+                var relative = "cur/" + MaildirInfo.FileName(baseName, flags, "");
+                var target = Path.Combine(_path, relative);
+                var headers = IndexedHeaders.Read(tmpPath);
+                File.SetLastWriteTimeUtc(tmpPath, date.UtcDateTime);
+                File.Move(tmpPath, target, overwrite: false);
+                var entry = new MessageEntry(_uidNext++, baseName, relative, flags, "", new FileInfo(target).Length, TruncateToTicks(date));
+                added.Add((entry, headers));
+            }
+
+            DurableFiles.SyncDirectory(Path.Combine(_path, "cur"));
+            AddEntries(added);
+            Commit([], [], added, added.Select(a => (MailboxChangeKind.Added, a.Item1)));
+            return (_uidValidity, added.Select(a => a.Item1.Uid).ToList());
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private static DateTimeOffset TruncateToTicks(DateTimeOffset date) => new(date.UtcTicks, TimeSpan.Zero);
+
+    private MailboxState State()
+    {
+        _snapshot ??= _messages.ToArray();
+        return new MailboxState(_uidValidity, _uidNext, _snapshot);
+    }
+
+    private void AddEntries(IEnumerable<(MessageEntry Entry, IndexedHeaders? Headers)> added)
+    {
+        foreach (var (entry, _) in added)
+        {
+            _messages.Add(entry);
+            _byBase[entry.BaseName] = entry.Uid;
+        }
+    }
+
+    // One change: the index first (durable), then the journal and the waiters.
+    private void Commit(
+        IReadOnlyCollection<uint> removed, IReadOnlyCollection<MessageEntry> renamed, IReadOnlyCollection<(MessageEntry, IndexedHeaders?)> added,
+        IEnumerable<(MailboxChangeKind Kind, MessageEntry Entry)> changes)
+    {
+        _snapshot = null;
+        _stamp = DirectoryStamp.Read(_path);
+        _index!.Commit(_uidValidity, _uidNext, _stamp, removed, renamed, added);
+        var version = Signal();
+        foreach (var (kind, entry) in changes)
+        {
+            _journal.Add(new MailboxChange(version, kind, entry));
         }
 
-        var newDir = Path.Combine(_path, "new");
-        var curDir = Path.Combine(_path, "cur");
-        var stamp = (Directory.GetLastWriteTimeUtc(newDir), Directory.GetLastWriteTimeUtc(curDir));
-        var settled = DateTime.UtcNow - (stamp.Item1 > stamp.Item2 ? stamp.Item1 : stamp.Item2) > TimeSpan.FromSeconds(2);
-        var dirty = Interlocked.Exchange(ref _dirty, false);
-        if (stamp == _stamp && settled && !dirty)
+        if (_journal.Count > JournalLimit)
+        {
+            var drop = _journal.Count / 2;
+            _journalFloor = _journal[drop - 1].Version;
+            _journal.RemoveRange(0, drop);
+        }
+    }
+
+    private long Signal()
+    {
+        TaskCompletionSource previous;
+        long version;
+        lock (_journal)
+        {
+            version = Interlocked.Increment(ref _version);
+            previous = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        previous.TrySetResult();
+        return version;
+    }
+
+    // Brings the in-memory view up to date: the index on first use, then only what the queued events name.
+    private void Refresh()
+    {
+        if (_disposed)
+        {
+            // Forgotten by the registry: the folder was deleted or renamed under the sessions that still hold it.
+            throw new DirectoryNotFoundException("the mailbox was deleted or renamed: " + _path);
+        }
+        lock (_journal)
+        {
+            // Before the index is read, so nothing done by another program between the two goes unseen.
+            EnsureWatcher();
+        }
+
+        if (_index is null)
+        {
+            Load();
+        }
+        else if (_index.ChangedElsewhere())
+        {
+            // Another process (a `keypost` command) wrote the index: take its view whole, as it is rare.
+            Reload(reportAll: true);
+        }
+
+        if (_watcher is null && DirectoryStamp.Read(_path) != _stamp)
+        {
+            // No inotify (limits reached): the directory stamps are all there is to go on.
+            _rescan = true;
+        }
+
+        if (_rescan)
+        {
+            _events.Clear();
+            _rescan = false;
+            Rescan();
+            return;
+        }
+
+        DrainEvents();
+    }
+
+    private void Load()
+    {
+        _index = MailboxIndex.Open(_path);
+        if (_index.ReadMailbox() is { } stored)
+        {
+            Reload(reportAll: false);
+            // The cheap check: new/ is listed anyway (it is small: what arrived while we were away); cur/ is listed
+            // only when its stamp differs from the one recorded with the last change.
+            if (DirectoryStamp.Read(_path).Cur != stored.Stamp.Cur)
+            {
+                _rescan = true;
+            }
+            else
+            {
+                _events.Enqueue((true, ""));
+            }
+
+            return;
+        }
+
+        // A new index: UIDs and UIDVALIDITY from an older keypost-uids when there is one, else a fresh UIDVALIDITY,
+        // which tells clients to forget cached UIDs (RFC 9051 §2.3.1.1).
+        _uidValidity = (uint)Math.Max(1, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        _uidNext = 1;
+        _messages = [];
+        ReadLegacyIndex();
+        _byBase = _messages.ToDictionary(m => m.BaseName, m => m.Uid, StringComparer.Ordinal);
+        _newIndex = true;
+        _rescan = true;
+    }
+
+    private void Reload(bool reportAll)
+    {
+        var stored = _index!.ReadMailbox() ?? throw new InvalidDataException("the mailbox index lost its header row");
+        var before = _messages;
+        _uidValidity = stored.UidValidity;
+        _uidNext = stored.UidNext;
+        _stamp = stored.Stamp;
+        _messages = _index.LoadMessages();
+        _byBase = new Dictionary<string, uint>(_messages.Count, StringComparer.Ordinal);
+        foreach (var entry in _messages)
+        {
+            _byBase[entry.BaseName] = entry.Uid;
+        }
+
+        _snapshot = null;
+        if (reportAll && !ReferenceEquals(before, _messages))
+        {
+            // Sessions compare their whole view with the new state.
+            _journal.Clear();
+            _journalFloor = Signal();
+        }
+    }
+
+    private void ReadLegacyIndex()
+    {
+        var path = Path.Combine(_path, LegacyIndexFileName);
+        if (!File.Exists(path))
         {
             return;
         }
 
-        // Maildir: a reader that has seen a message in new/ moves it to cur/ with an empty info suffix.
-        var moved = false;
+        var lines = File.ReadAllLines(path);
+        var head = lines.Length > 0 ? lines[0].Split(' ') : [];
+        if (head.Length != 4 || head[0] != "keypost-uids" || head[1] != "1"
+            || !uint.TryParse(head[2], NumberStyles.None, CultureInfo.InvariantCulture, out var validity)
+            || !uint.TryParse(head[3], NumberStyles.None, CultureInfo.InvariantCulture, out var next) || validity == 0)
+        {
+            return;
+        }
+
+        var entries = new List<MessageEntry>();
+        foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
+        {
+            var space = line.IndexOf(' ', StringComparison.Ordinal);
+            if (space < 0 || !uint.TryParse(line[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)
+                || uid >= next || (entries.Count > 0 && uid <= entries[^1].Uid))
+            {
+                return;
+            }
+
+            // Size 0 marks an entry whose file the listing must still stat.
+            entries.Add(new MessageEntry(uid, line[(space + 1)..], "", MessageFlags.None, "", 0, DateTimeOffset.UnixEpoch));
+        }
+
+        _uidValidity = validity;
+        _uidNext = next;
+        _messages = entries;
+    }
+
+    // Handles what inotify (or a delivery) named: each at the cost of a stat or two, whatever the mailbox's size.
+    private void DrainEvents()
+    {
+        if (_events.IsEmpty)
+        {
+            return;
+        }
+
+        var listNew = false;
+        var touched = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        while (_events.TryDequeue(out var e))
+        {
+            if (e.InNew)
+            {
+                listNew = true;
+                continue;
+            }
+
+            var baseName = MaildirInfo.Parse(e.Name).BaseName;
+            if (!touched.TryGetValue(baseName, out var names))
+            {
+                touched[baseName] = names = [];
+            }
+
+            names.Add(e.Name);
+        }
+
+        var curDir = Path.Combine(_path, "cur");
+        var removed = new HashSet<uint>();
+        var renamed = new List<MessageEntry>();
+        var found = new List<(string BaseName, string Name)>();
+        foreach (var (baseName, names) in touched)
+        {
+            var current = names.LastOrDefault(n => File.Exists(Path.Combine(curDir, n)));
+            if (_byBase.TryGetValue(baseName, out var uid))
+            {
+                var i = MailboxState.IndexOf(_messages, uid);
+                var entry = _messages[i];
+                if (File.Exists(FullPath(entry)))
+                {
+                    continue; // Our own rename or move, seen again through inotify.
+                }
+
+                if (current is null)
+                {
+                    removed.Add(uid);
+                    continue;
+                }
+
+                var (_, flags, other) = MaildirInfo.Parse(current);
+                var now = entry with { RelativePath = "cur/" + current, Flags = flags, OtherInfo = other };
+                _messages[i] = now;
+                renamed.Add(now);
+            }
+            else if (current is not null)
+            {
+                found.Add((baseName, current));
+            }
+        }
+
+        if (listNew)
+        {
+            found.AddRange(TakeNew());
+        }
+
+        Apply(removed, renamed, found);
+    }
+
+    // Maildir: a reader that has seen a message in new/ moves it to cur/ with an empty info suffix.
+    private List<(string BaseName, string Name)> TakeNew()
+    {
+        var newDir = Path.Combine(_path, "new");
+        var curDir = Path.Combine(_path, "cur");
+        var taken = new List<(string, string)>();
         foreach (var file in Directory.EnumerateFiles(newDir))
         {
             var name = Path.GetFileName(file);
@@ -365,10 +647,11 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
                 continue;
             }
 
+            var target = name.Contains(':', StringComparison.Ordinal) ? name : name + ":2,";
             try
             {
-                File.Move(file, Path.Combine(curDir, MaildirInfo.Parse(name).BaseName + ":2,"), overwrite: false);
-                moved = true;
+                File.Move(file, Path.Combine(curDir, target), overwrite: false);
+                taken.Add((MaildirInfo.Parse(name).BaseName, target));
             }
             catch (IOException)
             {
@@ -376,132 +659,188 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
             }
         }
 
-        if (moved)
+        if (taken.Count > 0)
         {
             DurableFiles.SyncDirectory(curDir);
             DurableFiles.SyncDirectory(newDir);
         }
 
-        _stamp = (Directory.GetLastWriteTimeUtc(newDir), Directory.GetLastWriteTimeUtc(curDir));
-        Rescan(curDir);
+        return taken;
     }
 
-    private void Rescan(string curDir)
+    // The whole folder, when the index cannot be trusted: one directory listing, no stat of known files (a Maildir
+    // file never changes content, so size and INTERNALDATE stay as indexed).
+    private void Rescan()
     {
-        var found = new Dictionary<string, (FileInfo File, MessageFlags Flags, string Other)>(StringComparer.Ordinal);
-        foreach (var info in new DirectoryInfo(curDir).EnumerateFiles())
+        FullScans++;
+        var fromNew = TakeNew();
+        var listed = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(_path, "cur")))
         {
-            if (info.Name.StartsWith('.'))
+            var name = Path.GetFileName(file);
+            if (!name.StartsWith('.'))
             {
+                listed.TryAdd(MaildirInfo.Parse(name).BaseName, name);
+            }
+        }
+
+        foreach (var (baseName, name) in fromNew)
+        {
+            listed.TryAdd(baseName, name);
+        }
+
+        var removed = new HashSet<uint>();
+        var renamed = new List<MessageEntry>();
+        for (var i = 0; i < _messages.Count; i++)
+        {
+            var entry = _messages[i];
+            if (!listed.Remove(entry.BaseName, out var name))
+            {
+                removed.Add(entry.Uid);
                 continue;
             }
 
-            var (baseName, flags, other) = MaildirInfo.Parse(info.Name);
-            found.TryAdd(baseName, (info, flags, other));
-        }
-
-        var changed = false;
-        var next = new List<MessageEntry>(found.Count);
-        foreach (var entry in _messages)
-        {
-            if (found.Remove(entry.BaseName, out var file))
+            if (entry.RelativePath != "cur/" + name || entry.Size == 0)
             {
-                next.Add(entry with
+                var (_, flags, other) = MaildirInfo.Parse(name);
+                var now = entry with { RelativePath = "cur/" + name, Flags = flags, OtherInfo = other };
+                if (entry.Size == 0 && File.Exists(FullPath(now)))
                 {
-                    RelativePath = Path.Combine("cur", file.File.Name),
-                    Flags = file.Flags,
-                    OtherInfo = file.Other,
-                    Size = file.File.Length,
-                    InternalDate = new DateTimeOffset(file.File.LastWriteTimeUtc, TimeSpan.Zero),
-                });
-            }
-            else
-            {
-                changed = true;
+                    // Carried over from keypost-uids, which kept no size or date.
+                    var info = new FileInfo(FullPath(now));
+                    now = now with { Size = info.Length, InternalDate = new DateTimeOffset(info.LastWriteTimeUtc.Ticks, TimeSpan.Zero) };
+                }
+
+                _messages[i] = now;
+                renamed.Add(now);
             }
         }
 
-        // New files get the next UIDs in delivery order (mtime, then the time-based name).
-        foreach (var (baseName, file) in found.OrderBy(f => f.Value.File.LastWriteTimeUtc).ThenBy(f => f.Key, StringComparer.Ordinal))
-        {
-            next.Add(new MessageEntry(_uidNext++, baseName, Path.Combine("cur", file.File.Name), file.Flags, file.Other,
-                file.File.Length, new DateTimeOffset(file.File.LastWriteTimeUtc, TimeSpan.Zero)));
-            changed = true;
-        }
-
-        _messages = next;
-        if (changed)
-        {
-            SaveIndex();
-            Signal();
-        }
+        Apply(removed, renamed, listed.Select(l => (l.Key, l.Value)).ToList());
     }
 
-    private void LoadIndex()
+    // Records removals, renames and new files (given UIDs in delivery order: mtime, then the time-based name).
+    private void Apply(HashSet<uint> removed, List<MessageEntry> renamed, List<(string BaseName, string Name)> found)
     {
-        var indexPath = Path.Combine(_path, IndexFileName);
-        if (File.Exists(indexPath) && TryParseIndex(File.ReadAllLines(indexPath), out var validity, out var next, out var entries))
+        if (removed.Count == 0 && renamed.Count == 0 && found.Count == 0 && !_newIndex)
         {
-            _uidValidity = validity;
-            _uidNext = next;
-            _messages = entries;
+            if (DirectoryStamp.Read(_path) != _stamp)
+            {
+                // Nothing changed but the stamps (our own changes seen again): record them, so a restart trusts the index.
+                Commit([], [], [], []);
+            }
+
             return;
         }
 
-        // A new (or unreadable) index: a fresh UIDVALIDITY tells clients to forget cached UIDs (RFC 9051 §2.3.1.1).
-        _uidValidity = (uint)Math.Max(1, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        _uidNext = 1;
-        _messages = [];
-        SaveIndex();
-    }
-
-    private static bool TryParseIndex(string[] lines, out uint validity, out uint next, out List<MessageEntry> entries)
-    {
-        validity = 0;
-        next = 0;
-        entries = [];
-        var head = lines.Length > 0 ? lines[0].Split(' ') : [];
-        if (head.Length != 4 || head[0] + " " + head[1] != IndexHeader
-            || !uint.TryParse(head[2], NumberStyles.None, CultureInfo.InvariantCulture, out validity)
-            || !uint.TryParse(head[3], NumberStyles.None, CultureInfo.InvariantCulture, out next) || validity == 0)
+        var curDir = Path.Combine(_path, "cur");
+        var added = new List<(MessageEntry Entry, IndexedHeaders? Headers)>();
+        var fresh = new List<(DateTime Time, string BaseName, string Name, long Size)>();
+        foreach (var (baseName, name) in found)
         {
-            return false;
+            var info = new FileInfo(Path.Combine(curDir, name));
+            if (info.Exists)
+            {
+                fresh.Add((info.LastWriteTimeUtc, baseName, name, info.Length));
+            }
         }
 
-        foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
+        foreach (var (time, baseName, name, size) in fresh.OrderBy(f => f.Time).ThenBy(f => f.BaseName, StringComparer.Ordinal))
         {
-            var space = line.IndexOf(' ', StringComparison.Ordinal);
-            if (space < 0 || !uint.TryParse(line[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)
-                || uid >= next || (entries.Count > 0 && uid <= entries[^1].Uid))
+            var (_, flags, other) = MaildirInfo.Parse(name);
+            var entry = new MessageEntry(_uidNext++, baseName, "cur/" + name, flags, other, size, new DateTimeOffset(time.Ticks, TimeSpan.Zero));
+            added.Add((entry, IndexedHeaders.Read(Path.Combine(curDir, name))));
+        }
+
+        if (removed.Count > 0)
+        {
+            foreach (var entry in _messages.Where(m => removed.Contains(m.Uid)))
             {
-                return false;
+                _byBase.Remove(entry.BaseName);
             }
 
-            entries.Add(new MessageEntry(uid, line[(space + 1)..], "", MessageFlags.None, "", 0, DateTimeOffset.UnixEpoch));
+            _messages.RemoveAll(m => removed.Contains(m.Uid));
         }
 
-        return true;
+        AddEntries(added);
+        var removedEntries = removed.Select(uid => new MessageEntry(uid, "", "", MessageFlags.None, "", 0, DateTimeOffset.UnixEpoch));
+        var changes = removedEntries.Select(e => (MailboxChangeKind.Expunged, e))
+            .Concat(renamed.Select(e => (MailboxChangeKind.FlagsChanged, e)))
+            .Concat(added.Select(a => (MailboxChangeKind.Added, a.Entry)))
+            .ToList();
+        if (_newIndex)
+        {
+            // The first listing of a new index writes every row, those carried over from keypost-uids included.
+            var addedUids = added.Select(a => a.Entry.Uid).ToHashSet();
+            added.AddRange(_messages.Where(m => !addedUids.Contains(m.Uid)).Select(m => (m, IndexedHeaders.Read(FullPath(m)))));
+            renamed = [];
+            removed = [];
+            _newIndex = false;
+        }
+
+        Commit(removed, renamed, added, changes);
     }
 
-    // Written to a temporary file, fsynced and renamed, so a crash leaves the old index or the new one.
-    private void SaveIndex()
+    private void EnsureWatcher()
     {
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"{IndexHeader} {_uidValidity} {_uidNext}\n");
-        foreach (var entry in _messages)
+        if (_watcher is not null || _disposed || _watchFailed)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{entry.Uid} {entry.BaseName}\n");
+            return;
         }
 
-        var final = Path.Combine(_path, IndexFileName);
-        var temp = final + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        // One non-recursive watcher each on new/ and cur/: INBOX's directory also holds the Maildir++ folders,
+        // whose trees a recursive watch would cover too. tmp/ (unfinished files) and the index are not messages.
+        FileSystemWatcher? newWatcher = null;
+        try
         {
-            file.Write(Encoding.UTF8.GetBytes(sb.ToString()));
-            file.Flush(flushToDisk: true);
+            newWatcher = Watch(Path.Combine(_path, "new"), inNew: true);
+            _watcher = new Watchers(newWatcher, Watch(Path.Combine(_path, "cur"), inNew: false));
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            // No inotify (limits reached): Refresh compares the directory stamps instead.
+            newWatcher?.Dispose();
+            _watchFailed = true;
+        }
+    }
+
+    private FileSystemWatcher Watch(string directory, bool inNew)
+    {
+        var watcher = new FileSystemWatcher(directory) { NotifyFilter = NotifyFilters.FileName, InternalBufferSize = 64 * 1024 };
+        watcher.Created += (_, e) => Queue(inNew, e.Name);
+        watcher.Deleted += (_, e) => Queue(inNew, e.Name);
+        watcher.Renamed += (_, e) =>
+        {
+            Queue(inNew, e.OldName);
+            Queue(inNew, e.Name);
+        };
+        watcher.Error += (_, _) =>
+        {
+            // Events were lost (the kernel queue overflowed): only a listing can tell what happened.
+            _rescan = true;
+            Signal();
+        };
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    private void Queue(bool inNew, string? name)
+    {
+        if (name is null || name.StartsWith('.'))
+        {
+            return;
         }
 
-        File.Move(temp, final, overwrite: true);
-        DurableFiles.SyncDirectory(_path);
+        _events.Enqueue((inNew, name));
+        Signal();
+    }
+
+    private sealed class Watchers(FileSystemWatcher newDirectory, FileSystemWatcher curDirectory) : IDisposable
+    {
+        public void Dispose()
+        {
+            newDirectory.Dispose();
+            curDirectory.Dispose();
+        }
     }
 }

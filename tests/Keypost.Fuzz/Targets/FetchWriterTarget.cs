@@ -34,8 +34,8 @@ internal static class FetchWriterTarget
         FetchResponseWriter.Write(writer, 1, entry, ParsedMessage.Opaque(input), byUid: false, withFlags: false, FetchParser.Parse(Tokens(Items)));
         foreach (var search in Searches)
         {
-            var predicate = SearchParser.Parse(Tokens(search));
-            predicate(new SearchCandidate(entry, 1, 1, 7, () => parsed));
+            var predicate = SearchParser.Parse(Tokens(search), []);
+            predicate(new SearchCandidate(entry, 1, 1, 7, () => new MemoryStream(input, writable: false), new Dictionary<(string, string), IReadOnlySet<uint>>(), CancellationToken.None));
         }
     }
 

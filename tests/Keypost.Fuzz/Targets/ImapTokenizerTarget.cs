@@ -21,7 +21,7 @@ internal static partial class ImapTokenizerTarget
         t => Repeat(t, () => t.FlagList()),
         t => Repeat(t, () => t.Number()),
         t => Repeat(t, () => SequenceSet.Parse(t)),
-        t => SearchParser.Parse(t),
+        t => SearchParser.Parse(t, []),
         t => FetchParser.Parse(t),
         t => Repeat(t, () => t.TryKeyword("RETURN")),
     ];

@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""Times single IMAP operations on a large mailbox (issue #19). Usage:
+  ops.py HOST PORT USER PASSWORD select        first SELECT (run right after a server restart)
+  ops.py HOST PORT USER PASSWORD ops ROUNDS    NOOP after a delivery, STORE, EXPUNGE, UID FETCH 1:* (FLAGS), SEARCH SUBJECT
+  ops.py HOST PORT USER PASSWORD idle N SECS   N sessions in IDLE for SECS seconds (the caller measures the server's CPU)
+Prints one "name milliseconds" line per figure (median of ROUNDS)."""
+import imaplib
+import ssl
+import statistics
+import sys
+import time
+
+host, port, user, password, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+
+
+def connect():
+    imap = imaplib.IMAP4_SSL(host, port, ssl_context=context)
+    imap._maxline = 10_000_000
+    imap.login(user, password)
+    return imap
+
+
+def ms(start):
+    return (time.perf_counter() - start) * 1000
+
+
+def check(result):
+    typ, data = result
+    assert typ == "OK", (typ, data)
+    return data
+
+
+MESSAGE = (b"From: Han <han@falcon.test>\r\nTo: luke@jedi.test\r\nSubject: one more\r\n"
+           b"Message-ID: <new@falcon.test>\r\n\r\n" + b"x" * 3800 + b"\r\n")
+
+if mode == "select":
+    imap = connect()
+    start = time.perf_counter()
+    check(imap.select("INBOX"))
+    print(f"select_after_restart {ms(start):.1f}")
+    imap.logout()
+elif mode == "ops":
+    rounds = int(sys.argv[6])
+    imap = connect()
+    count = int(check(imap.select("INBOX"))[0])
+    other = connect()
+    figures = {k: [] for k in ("noop_after_delivery", "store_one_flag", "expunge_one", "uid_fetch_all_flags", "search_subject")}
+    for r in range(rounds):
+        # NOOP after one delivery: another session appends (as a delivery would land), this one learns of it.
+        check(other.append("INBOX", None, None, MESSAGE))
+        time.sleep(0.5)
+        start = time.perf_counter()
+        check(imap.noop())
+        figures["noop_after_delivery"].append(ms(start))
+        count = int(check(imap.select("INBOX"))[0]) if r == 0 else count + 1
+        start = time.perf_counter()
+        check(imap.store(str(count), "+FLAGS.SILENT", "(\\Flagged)"))
+        figures["store_one_flag"].append(ms(start))
+        check(imap.store(str(count), "+FLAGS.SILENT", "(\\Deleted)"))
+        start = time.perf_counter()
+        check(imap.expunge())
+        figures["expunge_one"].append(ms(start))
+        count -= 1
+        start = time.perf_counter()
+        data = check(imap.uid("FETCH", "1:*", "(FLAGS)"))
+        figures["uid_fetch_all_flags"].append(ms(start))
+        assert len(data) >= count, (len(data), count)
+        start = time.perf_counter()
+        hits = check(imap.search(None, "SUBJECT", f'"message {r * 7 + 3}"'))[0].split()
+        figures["search_subject"].append(ms(start))
+        assert len(hits) >= 1, hits
+    for name, values in figures.items():
+        print(f"{name} {statistics.median(values):.1f}")
+    other.logout()
+    imap.logout()
+elif mode == "idle":
+    n, seconds = int(sys.argv[6]), float(sys.argv[7])
+    sessions = []
+    for _ in range(n):
+        imap = connect()
+        check(imap.select("INBOX"))
+        tag = imap._new_tag().decode()
+        imap.send(f"{tag} IDLE\r\n".encode())
+        assert imap.readline().startswith(b"+"), "no IDLE continuation"
+        sessions.append((imap, tag))
+    print("idling", flush=True)
+    time.sleep(seconds)
+    for imap, tag in sessions:
+        imap.send(b"DONE\r\n")
+        imap.shutdown()
