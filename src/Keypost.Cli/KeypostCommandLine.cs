@@ -20,6 +20,8 @@ public static class KeypostCommandLine
             UserCommands.Create(),
             QueueCommands.Create(),
             DnsRecordsCommand.Create(),
+            QuickstartCommand.Create(),
+            CheckDnsCommand.Create(),
         };
         foreach (var command in ClientCommands.Create())
         {

@@ -16,6 +16,15 @@ public sealed class ImapListenerOptions
     /// <summary>Certificate with private key; every endpoint uses TLS (RFC 8314: passwords only inside TLS).</summary>
     public required X509Certificate2 Certificate { get; init; }
 
+    /// <summary>
+    /// Where each handshake takes its certificate, when it can change while the listener runs (ACME renewal);
+    /// null: <see cref="Certificate"/> always.
+    /// </summary>
+    public Func<X509Certificate2>? CertificateSource { get; init; }
+
+    /// <summary>The certificate for a handshake starting now.</summary>
+    public X509Certificate2 CurrentCertificate => CertificateSource?.Invoke() ?? Certificate;
+
     /// <summary>Largest literal accepted (an APPENDed message); larger ones get NO [TOOBIG].</summary>
     public long MaxMessageSize { get; init; } = 25L * 1024 * 1024;
 

@@ -17,7 +17,7 @@ internal sealed partial class ImapSession
         }
 
         _connection.WriteLine(tag + " OK Begin TLS negotiation now");
-        await _connection.UpgradeToTlsAsync(Options.Certificate, cancellationToken);
+        await _connection.UpgradeToTlsAsync(Options.CurrentCertificate, cancellationToken);
         return "";
     }
 

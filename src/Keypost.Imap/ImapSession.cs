@@ -42,7 +42,7 @@ internal sealed partial class ImapSession
             _connection.ReadTimeout = Options.PreAuthTimeout;
             if (_endpoint.TlsMode == ImapTlsMode.Implicit)
             {
-                await _connection.UpgradeToTlsAsync(Options.Certificate, cancellationToken);
+                await _connection.UpgradeToTlsAsync(Options.CurrentCertificate, cancellationToken);
             }
 
             // RFC 9051 §7.1.1: the greeting may carry the capabilities, saving a round trip. No version is revealed.

@@ -14,10 +14,22 @@ public static class ServeCommand
             Description = "Log as 'text' or 'json' (one object per line); overrides log.format in the configuration",
         };
         logFormat.AcceptOnlyFromAmong(KeypostLogging.TextFormat, KeypostLogging.JsonFormat);
-        var command = new Command("serve", "Run the Keypost server described by a configuration file; SIGTERM drains and stops it.") { config, logFormat };
+        var listenOverride = new Option<string[]>("--listen-override")
+        {
+            Description = "PORT=IP:PORT: bind every listener configured on PORT to IP:PORT instead (repeatable; also $KEYPOST_LISTEN_OVERRIDE, comma-separated)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var command = new Command("serve", "Run the Keypost server described by a configuration file; SIGTERM drains and stops it.") { config, logFormat, listenOverride };
         command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
         {
             var settings = KeypostConfig.Load(ConfigOption.Resolve(result.GetValue(config)));
+            var overrides = (result.GetValue(listenOverride) ?? []).ToList();
+            if (Environment.GetEnvironmentVariable(ListenOverrides.EnvironmentVariable) is { Length: > 0 } fromEnvironment)
+            {
+                overrides.Insert(0, fromEnvironment);
+            }
+
+            ListenOverrides.Parse(overrides).Apply(settings);
             var format = result.GetValue(logFormat) ?? settings.Log.Format;
             await using var server = await KeypostServer.StartAsync(
                 settings,

@@ -58,6 +58,13 @@ public sealed class LoopbackDnsServer : IDisposable
     public LoopbackDnsServer Txt(string name, params string[] strings) =>
         Add(name, new TxtRecord(DomainName.Parse(name), Ttl, strings.SelectMany(Chunks).ToList()));
 
+    /// <summary>Any other record (TLSA, CNAME ...), answered for its own type at its own name.</summary>
+    public LoopbackDnsServer Record(DnsRecordBase record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return Add(record.Name.ToString(), record);
+    }
+
     /// <summary>The name exists but has no records (NOERROR, no data for any type).</summary>
     public LoopbackDnsServer Exists(string name)
     {

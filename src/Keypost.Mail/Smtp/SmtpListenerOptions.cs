@@ -17,6 +17,15 @@ public sealed class SmtpListenerOptions
     /// <summary>Certificate with private key; required when any endpoint uses TLS.</summary>
     public X509Certificate2? Certificate { get; init; }
 
+    /// <summary>
+    /// Where each handshake takes its certificate, when it can change while the listener runs (ACME renewal);
+    /// null: <see cref="Certificate"/> always.
+    /// </summary>
+    public Func<X509Certificate2>? CertificateSource { get; init; }
+
+    /// <summary>The certificate for a handshake starting now.</summary>
+    public X509Certificate2? CurrentCertificate => CertificateSource?.Invoke() ?? Certificate;
+
     /// <summary>Largest message accepted, in octets after dot-unstuffing (advertised as SIZE, RFC 1870).</summary>
     public long MaxMessageSize { get; init; } = 25L * 1024 * 1024;
 

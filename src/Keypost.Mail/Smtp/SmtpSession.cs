@@ -49,7 +49,7 @@ internal sealed class SmtpSession
             _connection.ReadTimeout = Options.CommandTimeout;
             if (_endpoint.TlsMode == SmtpTlsMode.Implicit)
             {
-                await _connection.UpgradeToTlsAsync(Options.Certificate!, cancellationToken);
+                await _connection.UpgradeToTlsAsync(Options.CurrentCertificate!, cancellationToken);
             }
 
             // RFC 5321 §4.2: the greeting names the host; no software version is revealed.
@@ -408,7 +408,7 @@ internal sealed class SmtpSession
         }
 
         _connection.Write(new SmtpReply(220, "2.0.0", "Ready to start TLS"));
-        await _connection.UpgradeToTlsAsync(Options.Certificate!, cancellationToken);
+        await _connection.UpgradeToTlsAsync(Options.CurrentCertificate!, cancellationToken);
 
         // RFC 3207 §4.2: forget everything learnt before TLS; the client starts again with EHLO.
         _heloName = null;

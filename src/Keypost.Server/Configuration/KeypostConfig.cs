@@ -42,6 +42,8 @@ public sealed class KeypostConfig
 
     public TransparencyConfig Transparency { get; set; } = new();
 
+    public AcmeConfig Acme { get; set; } = new();
+
     /// <summary>
     /// Reads the file through Microsoft.Extensions.Configuration, refuses unknown keys and values of the wrong
     /// type, binds, resolves relative paths and validates; every problem is named by its JSON path.
@@ -94,6 +96,19 @@ public sealed class KeypostConfig
     public string MailDirectory => Path.Combine(DataDirectory, "mail");
 
     [JsonIgnore]
+    public string AcmeDirectory => Path.Combine(DataDirectory, "acme");
+
+    /// <summary>The names a certificate must cover: the hostname, and each domain with its openpgpkey. and mta-sts. hosts.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> CertificateNames => Acme.Names.Count > 0
+        ? Acme.Names
+        : new[] { Hostname }
+            .Concat(Domains.SelectMany(d => new[] { d.Name, "openpgpkey." + d.Name, "mta-sts." + d.Name }))
+            .Select(n => n.TrimEnd('.').ToLowerInvariant())
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+    [JsonIgnore]
     public string DkimDirectory => Path.Combine(DataDirectory, "dkim");
 
     private void ResolvePaths(string baseDirectory)
@@ -117,6 +132,11 @@ public sealed class KeypostConfig
         if (Mail.KeyFile is not null)
         {
             Mail.KeyFile = Path.GetFullPath(Mail.KeyFile, baseDirectory);
+        }
+
+        if (Acme.DirectoryCaFile is not null)
+        {
+            Acme.DirectoryCaFile = Path.GetFullPath(Acme.DirectoryCaFile, baseDirectory);
         }
 
         foreach (var domain in Domains.Where(d => d.AdditionalDecryptionKeyFile is not null))

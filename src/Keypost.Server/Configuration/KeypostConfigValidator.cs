@@ -53,6 +53,28 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
         Listen(errors, "mail.imapTls", config.Mail.ImapTls);
         Listen(errors, "mail.dnsServers", config.Mail.DnsServers);
         Listen(errors, "metrics.listen", config.Metrics.Listen);
+        Listen(errors, "acme.challengeListen", config.Acme.ChallengeListen);
+        if (config.Acme.Enabled)
+        {
+            if (!Uri.TryCreate(config.Acme.DirectoryUrl, UriKind.Absolute, out var directory) || directory.Scheme != Uri.UriSchemeHttps)
+            {
+                // RFC 8555 §6.1: ACME is served over HTTPS only.
+                errors.Add($"acme.directoryUrl: '{config.Acme.DirectoryUrl}' is not an https:// URL");
+            }
+
+            if (config.Acme.ChallengeListen.Count == 0)
+            {
+                errors.Add("acme.challengeListen: required with acme.directoryUrl (http-01 is answered on port 80)");
+            }
+
+            if (config.Http.CertificateFile is null || config.Http.KeyFile is null)
+            {
+                errors.Add("http.certificateFile: required with acme.directoryUrl (where the certificate is written)");
+            }
+
+            Positive(errors, "acme.renewDaysBeforeExpiry", config.Acme.RenewDaysBeforeExpiry);
+            Positive(errors, "acme.checkIntervalSeconds", config.Acme.CheckIntervalSeconds);
+        }
 
         if (config.Http.Listen.Count > 0)
         {

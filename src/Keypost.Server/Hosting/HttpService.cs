@@ -4,6 +4,7 @@ using Keypost.Directory.Diagnostics;
 using Keypost.Directory.Storage;
 using Keypost.Directory.Transparency;
 using Keypost.Directory.Wkd;
+using Keypost.Server.Acme;
 using Keypost.Server.Configuration;
 using Keypost.Server.Tls;
 using Microsoft.AspNetCore.Builder;
@@ -32,7 +33,8 @@ internal sealed class HttpService(
     ILoggerFactory loggers,
     DirectoryMetrics metrics,
     MeterProvider meterProvider,
-    KeypostHealth health) : IHostedService, IAsyncDisposable
+    KeypostHealth health,
+    ServerParts parts) : IHostedService, IAsyncDisposable
 {
     private const string MetricsPath = "/metrics";
     private const string HealthPath = "/healthz";
@@ -53,7 +55,8 @@ internal sealed class HttpService(
         builder.Services.AddSingleton(loggers);
         // The outer host owns the signals and the lifetime messages; this one only starts and stops Kestrel.
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        var certificate = config.Http.Listen.Count > 0 ? TlsCertificates.Load(config.Http.CertificateFile!, config.Http.KeyFile!) : null;
+        // Asked at each handshake, so a renewed certificate is served without a restart.
+        var certificate = parts.HttpCertificate;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -62,11 +65,11 @@ internal sealed class HttpService(
                 kestrel.Listen(ListenAddress.Parse(listen), options =>
                 {
                     options.Protocols = HttpProtocols.Http1AndHttp2;
-                    options.UseHttps(certificate!);
+                    options.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificate!.Current);
                 });
             }
 
-            foreach (var listen in config.Metrics.Listen)
+            foreach (var listen in config.Metrics.Listen.Concat(config.Acme.ChallengeListen))
             {
                 kestrel.Listen(ListenAddress.Parse(listen), options => options.Protocols = HttpProtocols.Http1);
             }
@@ -85,6 +88,9 @@ internal sealed class HttpService(
         wkd.Map(app);
         new TransparencyEndpoints(store, transparency).Map(app);
         app.MapGet(HealthPath, health.WriteAsync);
+        app.MapGet(AcmeChallenges.PathPrefix + "{token}", (string token) => parts.Challenges.Find(token) is { } answer
+            ? Results.Text(answer, "application/octet-stream")
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found"));
         app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider, configureBranchedPipeline: null, optionsName: null);
         app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));
 
@@ -118,13 +124,17 @@ internal sealed class HttpService(
 
     // WKD is HTTPS only (draft-koch-openpgp-webkey-service §3.1); the operator's numbers are not for the public
     // listener. Each listener answers only its own paths, the same 404 otherwise.
-    private static Task SeparateListenersAsync(HttpContext context, Func<Task> next)
+    // ACME's challenge listeners (port 80) answer http-01 tokens and nothing else (RFC 8555 §8.3).
+    private Task SeparateListenersAsync(HttpContext context, Func<Task> next)
     {
         var path = context.Request.Path;
         var operatorPath = path.Equals(MetricsPath, StringComparison.Ordinal) || path.Equals(HealthPath, StringComparison.Ordinal);
+        var challengeListener = !context.Request.IsHttps && config.Acme.ChallengeListen.Any(l => ListenAddress.Parse(l).Port == context.Connection.LocalPort);
         var allowed = context.Request.IsHttps
-            ? !path.Equals(MetricsPath, StringComparison.Ordinal)
-            : operatorPath;
+            ? !path.Equals(MetricsPath, StringComparison.Ordinal) && !path.StartsWithSegments(AcmeChallenges.PathPrefix.TrimEnd('/'), StringComparison.Ordinal)
+            : challengeListener
+                ? path.StartsWithSegments(AcmeChallenges.PathPrefix.TrimEnd('/'), StringComparison.Ordinal)
+                : operatorPath;
         return allowed ? next() : ProblemWriter.NotFoundAsync(context);
     }
 

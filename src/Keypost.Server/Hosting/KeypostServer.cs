@@ -6,6 +6,7 @@ using Keypost.Directory.Transparency;
 using Keypost.Mail.Diagnostics;
 using Keypost.Server.Configuration;
 using Keypost.Server.Mail;
+using Keypost.Server.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -66,6 +67,13 @@ public sealed class KeypostServer : IAsyncDisposable
             throw new ConfigException("invalid configuration: " + string.Join(Environment.NewLine + "  ", problems.Failures));
         }
 
+        if (config.Acme.Enabled && !File.Exists(config.Http.CertificateFile))
+        {
+            // Listeners start at once on a stand-in; the CA's certificate replaces it as soon as it is issued.
+            TlsKeyFiles.EnsureKey(config.Http.KeyFile!);
+            TlsKeyFiles.WriteStandIn(config.Http.KeyFile!, config.Http.CertificateFile!, config.CertificateNames);
+        }
+
         var store = await DirectoryOpener.OpenAsync(config, cancellationToken);
         var transparency = await DirectoryTransparency.OpenAsync(
             store,
@@ -82,14 +90,24 @@ public sealed class KeypostServer : IAsyncDisposable
         var server = new KeypostServer(host, parts, host.Services.GetService<HttpService>());
         try
         {
+            var tlsLogger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Keypost.Server.Tls");
+            if (config.Http.Listen.Count > 0)
+            {
+                parts.HttpCertificate = new ReloadableCertificate(config.Http.CertificateFile!, config.Http.KeyFile!, tlsLogger);
+            }
+
             if (config.Mail.Enabled)
             {
+                parts.MailCertificate = parts.HttpCertificate is { } shared && shared.CertificateFile == config.MailCertificateFile && shared.KeyFile == config.MailKeyFile
+                    ? shared
+                    : new ReloadableCertificate(config.MailCertificateFile!, config.MailKeyFile!, tlsLogger);
                 parts.Mail = await MailHost.CreateAsync(
                     config,
                     store,
                     host.Services.GetRequiredService<ILoggerFactory>(),
                     host.Services.GetRequiredService<MailMetrics>(),
-                    cancellationToken);
+                    cancellationToken,
+                    certificate: parts.MailCertificate);
             }
 
             await host.StartAsync(cancellationToken);
@@ -182,6 +200,11 @@ public sealed class KeypostServer : IAsyncDisposable
             .AddMeter(MailMetrics.MeterName, DirectoryMetrics.MeterName)
             .AddPrometheusExporter());
 
+        if (config.Http.Listen.Count > 0 || config.Mail.Enabled)
+        {
+            services.AddHostedService<CertificateService>();
+        }
+
         services.AddHostedService(sp => new EpochSequencer(parts.Transparency, TimeProvider.System, sp.GetRequiredService<ILogger<EpochSequencer>>()));
         if (config.Transparency.MonitorIntervalSeconds > 0)
         {
@@ -201,7 +224,7 @@ public sealed class KeypostServer : IAsyncDisposable
             services.AddHostedService(_ => new DeliveryService(parts.Mail!));
         }
 
-        if (config.Http.Listen.Count > 0 || config.Metrics.Listen.Count > 0)
+        if (config.Http.Listen.Count > 0 || config.Metrics.Listen.Count > 0 || config.Acme.ChallengeListen.Count > 0)
         {
             services.AddSingleton<HttpService>();
             services.AddHostedService(sp => sp.GetRequiredService<HttpService>());

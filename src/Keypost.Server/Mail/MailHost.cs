@@ -32,10 +32,10 @@ public sealed class MailHost : IAsyncDisposable
     private readonly DeliveryWorker _worker;
     private readonly SmtpListener? _listener;
     private readonly ImapListener? _imap;
-    private readonly X509Certificate2 _certificate;
+    private readonly X509Certificate2? _certificate;
     private readonly HttpClient? _ownedHttp;
 
-    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2 certificate, HttpClient? ownedHttp)
+    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2? certificate, HttpClient? ownedHttp)
     {
         _ownedHttp = ownedHttp;
         _queue = queue;
@@ -63,11 +63,14 @@ public sealed class MailHost : IAsyncDisposable
     /// The HTTPS client the submission gateway looks up remote recipients' keys with (WKD); null makes one with the
     /// default handler. Tests pass one that resolves names with their own DNS and trusts their own CA.
     /// </param>
-    public static async Task<MailHost> CreateAsync(KeypostConfig config, DirectoryStore store, ILoggerFactory loggers, MailMetrics? metrics, CancellationToken cancellationToken, HttpClient? wkdHttp = null)
+    public static async Task<MailHost> CreateAsync(KeypostConfig config, DirectoryStore store, ILoggerFactory loggers, MailMetrics? metrics, CancellationToken cancellationToken, HttpClient? wkdHttp = null, ReloadableCertificate? certificate = null)
     {
         var mail = config.Mail;
         var policies = await DomainMailPolicies.LoadAsync(config.Domains, TimeProvider.System, cancellationToken);
-        var certificate = TlsCertificates.Load(config.MailCertificateFile!, config.MailKeyFile!);
+        // A reloadable certificate (ACME renewal) is asked at each handshake; a fixed one is loaded here.
+        var reloadable = certificate;
+        var initial = reloadable?.Current ?? TlsCertificates.Load(config.MailCertificateFile!, config.MailKeyFile!);
+        Func<X509Certificate2>? source = reloadable is null ? null : () => reloadable.Current;
         var accounts = new DirectoryMailAccounts(store, new PasswordHashGate(mail.MaxConcurrentPasswordHashes > 0 ? mail.MaxConcurrentPasswordHashes : null));
         // One throttle for every login protocol of the host, so failures count across SMTP sessions (and IMAP later).
         var throttle = new LoginThrottle(
@@ -116,7 +119,8 @@ public sealed class MailHost : IAsyncDisposable
                 {
                     HostName = config.Hostname,
                     Endpoints = endpoints,
-                    Certificate = certificate,
+                    Certificate = initial,
+                    CertificateSource = source,
                     MaxMessageSize = mail.MaxMessageSize,
                     SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
                     MaxSessionsPerAddress = mail.MaxSmtpSessionsPerAddress,
@@ -133,7 +137,8 @@ public sealed class MailHost : IAsyncDisposable
                 new ImapListenerOptions
                 {
                     HostName = config.Hostname,
-                    Certificate = certificate,
+                    Certificate = initial,
+                    CertificateSource = source,
                     Endpoints = imapEndpoints,
                     MaxMessageSize = mail.MaxMessageSize,
                     MaxSessions = mail.MaxImapSessions,
@@ -143,12 +148,15 @@ public sealed class MailHost : IAsyncDisposable
                 },
                 accounts,
                 maildirs);
-            return new MailHost(queue, worker, listener, imap, certificate, ownedHttp);
+            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp);
         }
         catch
         {
             queue?.Dispose();
-            certificate.Dispose();
+            if (reloadable is null)
+            {
+                initial.Dispose();
+            }
             throw;
         }
     }
@@ -167,7 +175,7 @@ public sealed class MailHost : IAsyncDisposable
 
         _worker.Dispose();
         _queue.Dispose();
-        _certificate.Dispose();
+        _certificate?.Dispose();
         _ownedHttp?.Dispose();
     }
 
