@@ -10,37 +10,37 @@ namespace Keypost.Core.Tests.OpenPgp;
 /// Streaming OpenPGP (issue #14): 100 MB through files, the MDC checked before anything is released, and the
 /// staging file never visible in the temporary directory.
 /// </summary>
-public sealed class StreamingOpenPgpTests : IDisposable
+public sealed class StreamingOpenPgpTests : IClassFixture<StreamingOpenPgpTests.HundredMegabytes>, IDisposable
 {
     private const long Size = 100L * 1024 * 1024;
 
     private static readonly SecretKey Leia = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("leia@rebel.test")));
     private static readonly SecretKey Luke = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("luke@jedi.test")));
 
-    private readonly DirectoryInfo files = Directory.CreateTempSubdirectory("keypost-stream-");
+    private readonly HundredMegabytes message;
     private readonly DirectoryInfo staging = Directory.CreateTempSubdirectory("keypost-staging-");
 
-    public void Dispose()
+    public StreamingOpenPgpTests(HundredMegabytes message)
     {
-        files.Delete(recursive: true);
-        staging.Delete(recursive: true);
+        this.message = message;
     }
+
+    public void Dispose() => staging.Delete(recursive: true);
 
     [Fact]
     public async Task Hundred_megabytes_round_trip_byte_identical_and_signed()
     {
-        var (plain, encrypted) = await EncryptHundredMegabytesAsync();
-        var output = Path.Combine(files.FullName, "out.bin");
+        var output = new CountingStream();
 
         StreamDecryption result;
-        await using (var input = File.OpenRead(encrypted))
-        await using (var sink = File.Create(output))
+        await using (var input = File.OpenRead(message.Encrypted))
         {
-            result = await Reader().DecryptAsync(input, sink, [Luke.Unlock("")], FindLeia, CancellationToken.None);
+            result = await Reader().DecryptAsync(input, output, [Luke.Unlock("")], FindLeia, CancellationToken.None);
         }
 
         Assert.Equal(Size, result.PlaintextBytes);
-        Assert.Equal(Hash(plain), Hash(output));
+        Assert.Equal(Size, output.Written);
+        Assert.Equal(message.PlaintextSha256, output.Sha256());
         Assert.Equal(PgpMimeSignatureStatus.Valid, result.Signature.Status);
         Assert.Equal(Leia.Fingerprint, result.Signature.SignerFingerprint);
         Assert.Equal("Aes256", result.Cipher);
@@ -48,6 +48,7 @@ public sealed class StreamingOpenPgpTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(staging.FullName));
     }
 
+    // The damage is done while reading, so the one encrypted file serves every case.
     [Theory]
     [InlineData("altered in the middle")]
     [InlineData("altered in the MDC")]
@@ -55,28 +56,17 @@ public sealed class StreamingOpenPgpTests : IDisposable
     [InlineData("cut inside the MDC")]
     public async Task Damaged_hundred_megabytes_release_nothing_and_leave_no_file(string damage)
     {
-        var (_, encrypted) = await EncryptHundredMegabytesAsync();
-        await using (var file = new FileStream(encrypted, FileMode.Open, FileAccess.ReadWrite))
+        var length = new FileInfo(message.Encrypted).Length;
+        var (flipAt, cutAt) = damage switch
         {
-            switch (damage)
-            {
-                case "altered in the middle":
-                    Flip(file, file.Length / 2);
-                    break;
-                case "altered in the MDC":
-                    Flip(file, file.Length - 5);
-                    break;
-                case "cut short":
-                    file.SetLength(file.Length * 3 / 5);
-                    break;
-                default:
-                    file.SetLength(file.Length - 10);
-                    break;
-            }
-        }
-
+            "altered in the middle" => (length / 2, length),
+            "altered in the MDC" => (length - 5, length),
+            "cut short" => (-1L, length * 3 / 5),
+            _ => (-1L, length - 10),
+        };
         var output = new CountingStream();
-        await using var input = File.OpenRead(encrypted);
+        await using var input = new DamagingStream(File.OpenRead(message.Encrypted), flipAt, cutAt);
+
         var refused = await Assert.ThrowsAsync<OpenPgpException>(
             () => Reader().DecryptAsync(input, output, [Luke.Unlock("")], FindLeia, CancellationToken.None));
 
@@ -127,49 +117,139 @@ public sealed class StreamingOpenPgpTests : IDisposable
 
     private static Certificate? FindLeia(ulong keyId) => keyId == Leia.Certificate.KeyId ? Leia.Certificate : null;
 
-    private async Task<(string Plain, string Encrypted)> EncryptHundredMegabytesAsync()
+    /// <summary>One 100 MB message, encrypted once for the class: pseudo-random plaintext made on the fly.</summary>
+    public sealed class HundredMegabytes : IDisposable
     {
-        var plain = Path.Combine(files.FullName, "plain.bin");
-        await using (var file = File.Create(plain))
+        private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("keypost-stream-");
+
+        public HundredMegabytes()
         {
-            var chunk = new byte[1 << 20];
-            for (var i = 0; i < Size / chunk.Length; i++)
+            Encrypted = Path.Combine(directory.FullName, "message.pgp");
+            var plaintext = new PseudoRandomStream(Size, seed: 14);
+            using (var output = File.Create(Encrypted))
             {
-                RandomNumberGenerator.Fill(chunk);
-                await file.WriteAsync(chunk, CancellationToken.None);
+                new StreamingOpenPgp().EncryptAsync(plaintext, output, [Luke.Certificate, Leia.Certificate], Leia.Unlock(""), armor: false, CancellationToken.None)
+                    .GetAwaiter().GetResult();
             }
+
+            PlaintextSha256 = plaintext.Sha256();
         }
 
-        var encrypted = Path.Combine(files.FullName, "message.pgp");
-        await using (var input = File.OpenRead(plain))
-        await using (var output = File.Create(encrypted))
+        public string Encrypted { get; }
+
+        public string PlaintextSha256 { get; }
+
+        public void Dispose() => directory.Delete(recursive: true);
+    }
+
+    /// <summary>A readable stream of <c>length</c> seeded pseudo-random bytes, hashing what it hands out.</summary>
+    private sealed class PseudoRandomStream(long length, int seed) : Stream
+    {
+        private readonly Random random = new(seed);
+        private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private long position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position
         {
-            await new StreamingOpenPgp().EncryptAsync(
-                input, output, [Luke.Certificate, Leia.Certificate], Leia.Unlock(""), armor: false, CancellationToken.None);
+            get => position;
+            set => throw new NotSupportedException();
         }
 
-        Assert.InRange(new FileInfo(encrypted).Length, Size, Size + 4096);
-        return (plain, encrypted);
+        public string Sha256() => Convert.ToHexString(hash.GetHashAndReset());
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var take = (int)Math.Min(buffer.Length, length - position);
+            random.NextBytes(buffer[..take]);
+            hash.AppendData(buffer[..take]);
+            position += take;
+            return take;
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private static void Flip(FileStream file, long at)
+    /// <summary>Reads through, flipping one bit at <c>flipAt</c> and ending at <c>cutAt</c>.</summary>
+    private sealed class DamagingStream(Stream inner, long flipAt, long cutAt) : Stream
     {
-        file.Position = at;
-        var b = file.ReadByte();
-        file.Position = at;
-        file.WriteByte((byte)(b ^ 0x01));
+        private long position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var read = inner.Read(buffer, offset, (int)Math.Min(count, cutAt - position));
+            if (flipAt >= position && flipAt < position + read)
+            {
+                buffer[offset + (int)(flipAt - position)] ^= 0x01;
+            }
+
+            position += read;
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
-    private static string Hash(string path)
-    {
-        using var file = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(file));
-    }
-
-    /// <summary>Counts what reaches the caller's side and keeps none of it.</summary>
+    /// <summary>Counts and hashes what reaches the caller's side and keeps none of it.</summary>
     private sealed class CountingStream : Stream
     {
+        private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
         public long Written { get; private set; }
+
+        public string Sha256() => Convert.ToHexString(hash.GetHashAndReset());
 
         public override bool CanRead => false;
 
@@ -185,17 +265,23 @@ public sealed class StreamingOpenPgpTests : IDisposable
             set => throw new NotSupportedException();
         }
 
-        public override void Write(byte[] buffer, int offset, int count) => Written += count;
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            Written += buffer.Length;
+            hash.AppendData(buffer);
+        }
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
-            Written += count;
+            Write(buffer.AsSpan(offset, count));
             return Task.CompletedTask;
         }
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            Written += buffer.Length;
+            Write(buffer.Span);
             return ValueTask.CompletedTask;
         }
 

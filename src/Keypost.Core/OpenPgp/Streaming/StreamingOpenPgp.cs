@@ -124,7 +124,7 @@ public sealed class StreamingOpenPgp
         EncryptedMessage opened;
         try
         {
-            opened = SeipdDecryptor.Open(PgpUtilities.GetDecoderStream(input), keys.ToList())
+            opened = SeipdDecryptor.Open(OpenPgpDecoding.Decoder(input), keys.ToList())
                 ?? throw new OpenPgpException(
                     OpenPgpError.NoDecryptionKey,
                     "the message needs a key or cipher other than Curve25519/RSA and AES, which streaming decryption reads");
