@@ -13,6 +13,13 @@ if (args is ["witness", .. var witnessArgs])
     return;
 }
 
+if (args is ["stream", .. var streamArgs])
+{
+    // Streaming OpenPGP on a file, beside gpg in bench/pgp/stream.sh.
+    await Keypost.Bench.StreamingPgpLoad.RunAsync(streamArgs);
+    return;
+}
+
 if (args is ["transparency", .. var rest])
 {
     // A load harness, not a BenchmarkDotNet suite: a million-binding fill does not fit BDN's repeated iterations.

@@ -1,4 +1,5 @@
 using Keypost.Core.OpenPgp;
+using Keypost.Core.OpenPgp.Streaming;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 using Org.BouncyCastle.Crypto;
@@ -13,6 +14,11 @@ internal static class OpenPgpDecryptor
 {
     public static DecryptedPayload Decrypt(byte[] message, IReadOnlyList<UnlockedSecretKey> keys, long maxPlaintextBytes)
     {
+        if (DecryptStreamed(message, keys, maxPlaintextBytes) is { } streamed)
+        {
+            return streamed;
+        }
+
         var list = ReadEncryptedDataList(message);
         var candidates = list.GetEncryptedDataObjects().OfType<PgpPublicKeyEncryptedData>().ToList();
         var recipientIds = candidates.Select(c => unchecked((ulong)c.KeyId)).ToList();
@@ -45,6 +51,53 @@ internal static class OpenPgpDecryptor
                 DecryptedWithKeyId = unchecked((ulong)privateKey.KeyId),
                 Cipher = cipher,
                 RecipientKeyIds = recipientIds,
+            };
+        }
+        catch (Exception e) when (e is IOException or PgpException or CryptoException or InvalidOperationException)
+        {
+            throw new OpenPgpException(OpenPgpError.Malformed, "the decrypted message is malformed: " + e.Message, e);
+        }
+    }
+
+    // .NET's AES-CFB and SHA-1 (SeipdDecryptor) for AES with Curve25519 or RSA keys; null for anything else,
+    // which BouncyCastle's own path below reads.
+    private static DecryptedPayload? DecryptStreamed(byte[] message, IReadOnlyList<UnlockedSecretKey> keys, long maxPlaintextBytes)
+    {
+        EncryptedMessage? opened;
+        try
+        {
+            opened = SeipdDecryptor.Open(PgpUtilities.GetDecoderStream(new MemoryStream(message, false)), keys);
+        }
+        catch (IOException e)
+        {
+            // ArmoredInputStream reports a bad CRC-24 (RFC 4880 §6.1) as an IOException.
+            throw new OpenPgpException(OpenPgpError.Malformed, "the encrypted data is malformed: " + e.Message, e);
+        }
+
+        if (opened is null)
+        {
+            return null;
+        }
+
+        using var raw = new MemoryStream();
+        try
+        {
+            // The decrypted packets are at most as long as the ciphertext: still compressed, so this is bounded.
+            SeipdDecryptor.Decrypt(opened, raw, message.Length, CancellationToken.None);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(opened.SessionKey);
+        }
+
+        try
+        {
+            // RFC 4880 §5.14: only now, with the MDC matched, is anything inside looked at.
+            return InnerPackets.Read(raw.ToArray(), maxPlaintextBytes) with
+            {
+                DecryptedWithKeyId = opened.DecryptedWithKeyId,
+                Cipher = opened.Algorithm.ToString(),
+                RecipientKeyIds = opened.RecipientKeyIds,
             };
         }
         catch (Exception e) when (e is IOException or PgpException or CryptoException or InvalidOperationException)

@@ -1,4 +1,5 @@
 using Keypost.Core.OpenPgp;
+using Keypost.Core.OpenPgp.Streaming;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 using Org.BouncyCastle.Security;
@@ -23,6 +24,12 @@ internal sealed class OpenPgpSignEncrypt
     public byte[] SignAndEncrypt(
         byte[] plaintext, PgpPrivateKey signingKey, Certificate signer, IReadOnlyList<PgpPublicKey> recipientKeys, DateTime now)
     {
+        if (SeipdEncryptor.Supports(recipientKeys))
+        {
+            return Streamed(plaintext, signingKey, signer.ToBouncyCastle().GetPublicKey(), recipientKeys, now);
+        }
+
+        // Recipients with keys the streaming writer does not wrap session keys for (ElGamal, NIST-curve ECDH).
         using var output = new MemoryStream();
         // RFC 4880 §5.13: SEIPD with MDC; the profile's cipher (AES-256) regardless of recipients' preferences,
         // since every OpenPGP implementation must read AES-128 and all current ones read AES-256.
@@ -62,6 +69,11 @@ internal sealed class OpenPgpSignEncrypt
     /// </summary>
     public byte[] Encrypt(byte[] plaintext, IReadOnlyList<PgpPublicKey> recipientKeys, DateTime now)
     {
+        if (SeipdEncryptor.Supports(recipientKeys))
+        {
+            return Streamed(plaintext, null, null, recipientKeys, now);
+        }
+
         using var output = new MemoryStream();
         var encryption = new PgpEncryptedDataGenerator(OpenPgpProfile.SecretKeyProtection, withIntegrityPacket: true, random);
         foreach (var key in recipientKeys)
@@ -74,6 +86,20 @@ internal sealed class OpenPgpSignEncrypt
             var literal = new PgpLiteralDataGenerator();
             using var literalStream = literal.Open(encrypted, PgpLiteralData.Binary, "", plaintext.Length, now);
             literalStream.Write(plaintext, 0, plaintext.Length);
+        }
+
+        return output.ToArray();
+    }
+
+    // The same packets through .NET's AES and SHA-1 (SeipdEncryptor); a MemoryStream completes synchronously.
+    private byte[] Streamed(
+        byte[] plaintext, PgpPrivateKey? signingKey, PgpPublicKey? signerPrimary, IReadOnlyList<PgpPublicKey> recipientKeys, DateTime now)
+    {
+        using var output = new MemoryStream(plaintext.Length + 1024);
+        using (var encrypted = SeipdEncryptor.Open(output, recipientKeys, random))
+        {
+            SeipdEncryptor.WriteLiteralAsync(encrypted, new MemoryStream(plaintext, false), signingKey, signerPrimary, now, random, CancellationToken.None)
+                .GetAwaiter().GetResult();
         }
 
         return output.ToArray();

@@ -1,5 +1,6 @@
 using System.Text;
 using Keypost.Core.OpenPgp;
+using Keypost.Core.OpenPgp.Streaming;
 using MimeKit;
 using MimeKit.Cryptography;
 using MimeKit.Utils;
@@ -102,28 +103,8 @@ public sealed class PgpMimeComposer
         return outer;
     }
 
-    private static List<PgpPublicKey> EncryptionKeys(IEnumerable<Certificate> certificates, DateTimeOffset now)
-    {
-        var keys = new List<PgpPublicKey>();
-        var seen = new HashSet<ulong>();
-        foreach (var certificate in certificates)
-        {
-            var subkeys = certificate.IsRevoked || certificate.IsExpired(now) ? [] : certificate.EncryptionSubkeys(now);
-            if (subkeys.Count == 0)
-            {
-                throw new OpenPgpException(
-                    OpenPgpError.NoEncryptionKey,
-                    $"the certificate {certificate.Fingerprint} has no usable encryption key (revoked, expired or missing)");
-            }
-
-            foreach (var subkey in subkeys.Where(s => seen.Add(s.KeyId)))
-            {
-                keys.Add(certificate.ToBouncyCastle().GetPublicKey(unchecked((long)subkey.KeyId)));
-            }
-        }
-
-        return keys;
-    }
+    private static List<PgpPublicKey> EncryptionKeys(IEnumerable<Certificate> certificates, DateTimeOffset now) =>
+        RecipientKeys.For(certificates, now);
 
     // The headers both parts share: the caller's, plus a Date and a Message-ID when missing, so the protected
     // and the outer copy agree.

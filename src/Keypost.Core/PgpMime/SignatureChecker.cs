@@ -24,8 +24,11 @@ internal sealed class SignatureChecker
     /// <param name="keyId">The key the signature names.</param>
     /// <param name="signature">The signature packet, for its type and hash.</param>
     /// <param name="verify">Hashes the signed data with the key and checks the signature.</param>
-    /// <param name="from">The message's From (protected, else outer).</param>
-    public PgpMimeSignature Check(long keyId, PgpSignature signature, Func<PgpPublicKey, bool> verify, InternetAddressList from)
+    /// <param name="from">
+    /// The message's From (protected, else outer); null for data that names no sender (a file), where the caller
+    /// judges the signer by its fingerprint.
+    /// </param>
+    public PgpMimeSignature Check(long keyId, PgpSignature signature, Func<PgpPublicKey, bool> verify, InternetAddressList? from)
     {
         var keyIdHex = unchecked((ulong)keyId).ToString("X16", CultureInfo.InvariantCulture);
         var certificate = findCertificate(unchecked((ulong)keyId));
@@ -57,6 +60,11 @@ internal sealed class SignatureChecker
         if (!verified)
         {
             return Verdict(PgpMimeSignatureStatus.Bad, "the signature does not verify: the message was changed after signing");
+        }
+
+        if (from is null)
+        {
+            return Verdict(PgpMimeSignatureStatus.Valid, $"good signature by the key {certificate.Fingerprint}");
         }
 
         var senders = from.Mailboxes.ToList();

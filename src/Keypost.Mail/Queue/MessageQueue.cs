@@ -17,15 +17,17 @@ public sealed class MessageQueue : IDisposable
     private readonly string dataDirectory;
     private readonly TimeProvider time;
     private readonly ILogger logger;
+    private readonly GroupCommitter committer;
     private long depth;
 
-    private MessageQueue(string directory, QueueIndex index, TimeProvider time, ILogger logger)
+    private MessageQueue(string directory, QueueIndex index, MessageQueueOptions options)
     {
         Directory = directory;
         this.index = index;
-        this.time = time;
-        this.logger = logger;
+        time = options.TimeProvider;
+        logger = options.LoggerFactory.CreateLogger("Keypost.Mail.Queue");
         dataDirectory = Path.Combine(directory, "data");
+        committer = new GroupCommitter(CommitBatchAsync, options.GroupCommitWindow, options.GroupCommitMaxMessages);
     }
 
     /// <summary>Raised after a message is durably queued, so a delivery worker can wake up.</summary>
@@ -39,10 +41,11 @@ public sealed class MessageQueue : IDisposable
     public static async Task<MessageQueue> OpenAsync(string directory, MessageQueueOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new MessageQueueOptions();
+        options.Validate();
         var full = Path.GetFullPath(directory);
         DurableFiles.CreateDirectoryDurably(Path.Combine(full, "data"));
         var index = QueueIndex.Open(Path.Combine(full, "queue.db"));
-        var queue = new MessageQueue(full, index, options.TimeProvider, options.LoggerFactory.CreateLogger("Keypost.Mail.Queue"));
+        var queue = new MessageQueue(full, index, options);
         try
         {
             // The database and its WAL may have just been created: make their names durable too.
@@ -62,7 +65,8 @@ public sealed class MessageQueue : IDisposable
     /// <summary>
     /// Writes the message and its envelope durably and returns its id. Order: data file written and fsync'ed,
     /// data directory fsync'ed (the name is durable), then the record committed. A crash before the commit leaves
-    /// only an orphan file; after it, everything needed to deliver.
+    /// only an orphan file; after it, everything needed to deliver. The last two steps are group-committed: one
+    /// directory fsync and one transaction for every message accepted at the same moment (see GroupCommitter).
     /// </summary>
     public Task<string> EnqueueAsync(QueueEnvelope envelope, Stream data, CancellationToken cancellationToken)
     {
@@ -89,7 +93,6 @@ public sealed class MessageQueue : IDisposable
         try
         {
             size = await DurableFiles.WriteNewFileAsync(path, write, cancellationToken).ConfigureAwait(false);
-            DurableFiles.SyncDirectory(dataDirectory);
             var now = time.GetUtcNow();
             var recipients = envelope.Recipients
                 .Select((r, i) => new QueuedRecipient(i, r, RecipientState.Pending, 0, now, null))
@@ -101,7 +104,7 @@ public sealed class MessageQueue : IDisposable
 
             var message = new QueuedMessage(id, envelope.ReversePath, envelope.SmtpUtf8, envelope.EightBitMime, size, now, recipients) { Folder = envelope.Folder };
             // Not cancellable past this point: a half-finished commit is rolled back by SQLite anyway.
-            await index.InsertAsync(message, CancellationToken.None).ConfigureAwait(false);
+            await committer.CommitAsync(message).ConfigureAwait(false);
         }
         catch
         {
@@ -196,7 +199,18 @@ public sealed class MessageQueue : IDisposable
         return removed;
     }
 
-    public void Dispose() => index.Dispose();
+    public void Dispose()
+    {
+        committer.Dispose();
+        index.Dispose();
+    }
+
+    // One batch of the group commit: the new names made durable by one directory fsync, then one transaction.
+    private async Task CommitBatchAsync(IReadOnlyList<QueuedMessage> batch)
+    {
+        DurableFiles.SyncDirectory(dataDirectory);
+        await index.InsertAsync(batch, CancellationToken.None).ConfigureAwait(false);
+    }
 
     private void DeleteData(string id)
     {

@@ -64,35 +64,16 @@ internal sealed class QueueIndex : IDisposable
         return new QueueIndex(connection);
     }
 
-    public async Task InsertAsync(QueuedMessage message, CancellationToken cancellationToken)
+    /// <summary>Inserts messages in one transaction: one commit (and one WAL fsync) for the lot.</summary>
+    public async Task InsertAsync(IReadOnlyList<QueuedMessage> messages, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var tx = connection.BeginTransaction();
-            using (var cmd = Command(tx, "INSERT INTO messages (id, reverse_path, smtp_utf8, eight_bit, size, created, folder) VALUES ($id, $rp, $u8, $8b, $size, $created, $folder)"))
+            foreach (var message in messages)
             {
-                cmd.Parameters.AddWithValue("$id", message.Id);
-                cmd.Parameters.AddWithValue("$rp", (object?)message.ReversePath?.ToString() ?? DBNull.Value);
-                cmd.Parameters.AddWithValue("$u8", message.SmtpUtf8);
-                cmd.Parameters.AddWithValue("$8b", message.EightBitMime);
-                cmd.Parameters.AddWithValue("$size", message.Size);
-                cmd.Parameters.AddWithValue("$created", message.Created.ToUnixTimeMilliseconds());
-                cmd.Parameters.AddWithValue("$folder", (object?)message.Folder ?? DBNull.Value);
-                cmd.ExecuteNonQuery();
-            }
-
-            foreach (var r in message.Recipients)
-            {
-                using var cmd = Command(tx, "INSERT INTO recipients VALUES ($id, $idx, $addr, $state, $attempts, $next, $err)");
-                cmd.Parameters.AddWithValue("$id", message.Id);
-                cmd.Parameters.AddWithValue("$idx", r.Index);
-                cmd.Parameters.AddWithValue("$addr", r.Address.ToString());
-                cmd.Parameters.AddWithValue("$state", (int)r.State);
-                cmd.Parameters.AddWithValue("$attempts", r.Attempts);
-                cmd.Parameters.AddWithValue("$next", r.NextAttempt.ToUnixTimeMilliseconds());
-                cmd.Parameters.AddWithValue("$err", (object?)r.LastError ?? DBNull.Value);
-                cmd.ExecuteNonQuery();
+                Insert(tx, message);
             }
 
             tx.Commit();
@@ -100,6 +81,34 @@ internal sealed class QueueIndex : IDisposable
         finally
         {
             gate.Release();
+        }
+    }
+
+    private void Insert(SqliteTransaction tx, QueuedMessage message)
+    {
+        using (var cmd = Command(tx, "INSERT INTO messages (id, reverse_path, smtp_utf8, eight_bit, size, created, folder) VALUES ($id, $rp, $u8, $8b, $size, $created, $folder)"))
+        {
+            cmd.Parameters.AddWithValue("$id", message.Id);
+            cmd.Parameters.AddWithValue("$rp", (object?)message.ReversePath?.ToString() ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$u8", message.SmtpUtf8);
+            cmd.Parameters.AddWithValue("$8b", message.EightBitMime);
+            cmd.Parameters.AddWithValue("$size", message.Size);
+            cmd.Parameters.AddWithValue("$created", message.Created.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$folder", (object?)message.Folder ?? DBNull.Value);
+            cmd.ExecuteNonQuery();
+        }
+
+        foreach (var r in message.Recipients)
+        {
+            using var cmd = Command(tx, "INSERT INTO recipients VALUES ($id, $idx, $addr, $state, $attempts, $next, $err)");
+            cmd.Parameters.AddWithValue("$id", message.Id);
+            cmd.Parameters.AddWithValue("$idx", r.Index);
+            cmd.Parameters.AddWithValue("$addr", r.Address.ToString());
+            cmd.Parameters.AddWithValue("$state", (int)r.State);
+            cmd.Parameters.AddWithValue("$attempts", r.Attempts);
+            cmd.Parameters.AddWithValue("$next", r.NextAttempt.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$err", (object?)r.LastError ?? DBNull.Value);
+            cmd.ExecuteNonQuery();
         }
     }
 

@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Bcpg;
+using Org.BouncyCastle.Bcpg.OpenPgp;
+using Org.BouncyCastle.Security;
+
+namespace Keypost.Core.OpenPgp.Streaming;
+
+/// <summary>
+/// Writes an encrypted OpenPGP message as a stream (RFC 4880 §11.3): one PKESK per recipient key, then a SEIPD v1
+/// packet with AES-256 whose inside is a one-pass signature (when signing), the literal data and the signature.
+/// No compression: it leaks through length and costs more than it saves on mail (see OpenPgpProfile).
+/// </summary>
+internal static class SeipdEncryptor
+{
+    private const int ChunkSize = 1 << 16;
+
+    /// <summary>Whether every recipient key is one whose session key packet is written here.</summary>
+    public static bool Supports(IEnumerable<PgpPublicKey> keys) => keys.All(k => SessionKeyPackets.Supports(k.PublicKeyPacket));
+
+    /// <summary>Writes the session key packets and opens the SEIPD body; disposing the result ends the message.</summary>
+    public static Stream Open(Stream output, IReadOnlyList<PgpPublicKey> recipients, SecureRandom random)
+    {
+        // RFC 4880 §5.13 with OpenPgpProfile's cipher (AES-256), whatever the recipients prefer: all read it.
+        var key = new byte[32];
+        random.NextBytes(key);
+        try
+        {
+            var info = SessionKeyPackets.SessionInfo(SymmetricKeyAlgorithmTag.Aes256, key);
+            foreach (var recipient in recipients)
+            {
+                output.Write(SessionKeyPackets.Encrypt(recipient, info, random));
+            }
+
+            CryptographicOperations.ZeroMemory(info);
+            var body = new PacketBodyWriter(output, (int)PacketTag.SymmetricEncryptedIntegrityProtected);
+            body.WriteByte(1);  // SEIPD version 1
+            return new CfbMdcWriter(body, key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+    }
+
+    /// <summary>
+    /// Writes the packets inside the encryption: one-pass signature (RFC 4880 §5.4) when <paramref name="signingKey"/>
+    /// is given, the literal data (§5.9) read from <paramref name="plaintext"/>, the signature.
+    /// </summary>
+    public static async Task WriteLiteralAsync(
+        Stream encrypted,
+        Stream plaintext,
+        PgpPrivateKey? signingKey,
+        PgpPublicKey? signerPrimary,
+        DateTime now,
+        SecureRandom random,
+        CancellationToken cancellationToken)
+    {
+        PgpSignatureGenerator? signature = null;
+        if (signingKey is not null && signerPrimary is not null)
+        {
+            signature = new PgpSignatureGenerator(signingKey.PublicKeyPacket.Algorithm, OpenPgpProfile.SignatureHash);
+            signature.InitSign(PgpSignature.BinaryDocument, signingKey, random);
+            var hashed = new PgpSignatureSubpacketGenerator();
+            hashed.SetSignatureCreationTime(false, now);
+            hashed.SetIssuerFingerprint(false, signerPrimary);
+            signature.SetHashedSubpackets(hashed.Generate());
+            signature.GenerateOnePassVersion(false).Encode(encrypted);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            using (var literal = new PacketBodyWriter(encrypted, (int)PacketTag.LiteralData))
+            {
+                // RFC 4880 §5.9: 'b' binary, an empty file name, the time as four octets.
+                var seconds = (uint)new DateTimeOffset(now, TimeSpan.Zero).ToUnixTimeSeconds();
+                literal.Write([(byte)'b', 0, (byte)(seconds >> 24), (byte)(seconds >> 16), (byte)(seconds >> 8), (byte)seconds]);
+                int read;
+                while ((read = await plaintext.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken)) > 0)
+                {
+                    signature?.Update(buffer, 0, read);
+                    literal.Write(buffer, 0, read);
+                }
+            }
+
+            signature?.Generate().Encode(encrypted);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using Keypost.Core.PgpMime;
+using Org.BouncyCastle.Bcpg;
+using Org.BouncyCastle.Bcpg.OpenPgp;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Security;
+
+namespace Keypost.Core.OpenPgp.Streaming;
+
+/// <summary>
+/// OpenPGP encryption and decryption of data of any size as streams, in memory bounded by a few 64 KiB buffers.
+/// The symmetric work (AES-CFB, SHA-1 MDC) is .NET's; packets and public-key work are BouncyCastle's.
+/// Decryption writes to a private temporary file (0600, unlinked at once) and releases nothing to the caller's
+/// output until the MDC matched (RFC 4880 §5.14); a refused message leaves the output untouched.
+/// </summary>
+/// <remarks>
+/// The cryptographic pipeline writes and reads its streams synchronously between awaits; give it file or
+/// buffered streams, not a socket with back-pressure. Recipient keys: Curve25519 ECDH and RSA (what Keypost
+/// and GnuPG generate); ciphers: AES. <see cref="PgpMimeComposer"/> and <see cref="PgpMimeReader"/> handle
+/// the rest through BouncyCastle.
+/// </remarks>
+public sealed class StreamingOpenPgp
+{
+    /// <summary>Default cap on decrypted (and decompressed) data: 16 GiB.</summary>
+    public const long DefaultMaxPlaintextBytes = 16L << 30;
+
+    private const int ChunkSize = 1 << 16;
+
+    private readonly string temporaryDirectory;
+    private readonly long maxPlaintextBytes;
+    private readonly TimeProvider time;
+    private readonly SecureRandom random;
+
+    /// <param name="temporaryDirectory">Where unverified plaintext is staged; the system temp directory by default.</param>
+    /// <param name="maxPlaintextBytes">Refuse decrypted data past this size (compression bombs).</param>
+    public StreamingOpenPgp(
+        string? temporaryDirectory = null,
+        long maxPlaintextBytes = DefaultMaxPlaintextBytes,
+        TimeProvider? time = null,
+        SecureRandom? random = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPlaintextBytes, 1);
+        this.temporaryDirectory = temporaryDirectory ?? Path.GetTempPath();
+        this.maxPlaintextBytes = maxPlaintextBytes;
+        this.time = time ?? TimeProvider.System;
+        this.random = random ?? new SecureRandom();
+    }
+
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/> to every usable encryption subkey of <paramref name="recipients"/>,
+    /// signed by <paramref name="signer"/> when given (RFC 4880 §11.3: PKESK..., SEIPD(one-pass signature, literal
+    /// data, signature, MDC)), binary or ASCII-armored (§6.2).
+    /// </summary>
+    /// <exception cref="OpenPgpException">NoEncryptionKey: a certificate has no usable or supported encryption key.</exception>
+    public async Task EncryptAsync(
+        Stream plaintext,
+        Stream output,
+        IEnumerable<Certificate> recipients,
+        UnlockedSecretKey? signer,
+        bool armor,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plaintext);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(recipients);
+        var now = time.GetUtcNow();
+        var keys = RecipientKeys.For(recipients, now);
+        if (keys.Count == 0)
+        {
+            throw new ArgumentException("no recipients to encrypt to", nameof(recipients));
+        }
+
+        if (!SeipdEncryptor.Supports(keys))
+        {
+            throw new OpenPgpException(
+                OpenPgpError.NoEncryptionKey,
+                "a recipient's encryption key is neither Curve25519 nor RSA, which streaming encryption needs");
+        }
+
+        var signedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds()).UtcDateTime;
+        // No "Version:" header: it only leaks software details (RFC 9580 §6.2.2.1 discourages it).
+        var target = armor ? ArmoredOutputStream.Build().ClearHeaders().Build(new KeepOpenStream(output)) : output;
+        try
+        {
+            using (var encrypted = SeipdEncryptor.Open(target, keys, random))
+            {
+                await SeipdEncryptor.WriteLiteralAsync(
+                    encrypted, plaintext, signer?.SigningKey, signer?.Certificate.ToBouncyCastle().GetPublicKey(), signedAt, random, cancellationToken);
+            }
+        }
+        finally
+        {
+            if (armor)
+            {
+                await target.DisposeAsync();
+            }
+        }
+
+        await output.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Decrypts an OpenPGP message (binary or armored) into <paramref name="output"/>, only after its MDC matched,
+    /// and verifies a signature inside with the certificate <paramref name="findCertificate"/> returns.
+    /// </summary>
+    /// <exception cref="OpenPgpException">
+    /// NotOpenPgp, Malformed, NotIntegrityProtected, NoDecryptionKey, IntegrityCheckFailed or TooLarge; nothing was
+    /// written to <paramref name="output"/> then.
+    /// </exception>
+    public async Task<StreamDecryption> DecryptAsync(
+        Stream input,
+        Stream output,
+        IEnumerable<UnlockedSecretKey> keys,
+        Func<ulong, Certificate?> findCertificate,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(findCertificate);
+
+        EncryptedMessage opened;
+        try
+        {
+            opened = SeipdDecryptor.Open(OpenPgpDecoding.Decoder(input), keys.ToList())
+                ?? throw new OpenPgpException(
+                    OpenPgpError.NoDecryptionKey,
+                    "the message needs a key or cipher other than Curve25519/RSA and AES, which streaming decryption reads");
+        }
+        catch (IOException e)
+        {
+            throw new OpenPgpException(OpenPgpError.Malformed, "the encrypted data is malformed: " + e.Message, e);
+        }
+
+        await using var staged = PrivateTempFile.Create(temporaryDirectory);
+        try
+        {
+            // Still compressed at most as large as the ciphertext; the cap applies again to what is released.
+            SeipdDecryptor.Decrypt(opened, staged, long.MaxValue, cancellationToken);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(opened.SessionKey);
+        }
+
+        // RFC 4880 §5.14: the MDC matched; only now is anything inside read.
+        staged.Position = 0;
+        try
+        {
+            return await ReleaseAsync(staged, output, findCertificate, cancellationToken) with
+            {
+                DecryptedWithKeyId = Hex(opened.DecryptedWithKeyId),
+                RecipientKeyIds = opened.RecipientKeyIds.Select(Hex).ToList(),
+                Cipher = opened.Algorithm.ToString(),
+            };
+        }
+        catch (Exception e) when (e is IOException or PgpException or CryptoException or InvalidOperationException)
+        {
+            throw new OpenPgpException(OpenPgpError.Malformed, "the decrypted message is malformed: " + e.Message, e);
+        }
+    }
+
+    // RFC 4880 §11.3 inside the verified data: maybe one compression layer, then a one-pass signed or plain
+    // literal data packet. Compressed data is inflated to a second private file first, so the cap is known to
+    // hold before the first byte reaches the caller.
+    private async Task<StreamDecryption> ReleaseAsync(
+        FileStream staged, Stream output, Func<ulong, Certificate?> findCertificate, CancellationToken cancellationToken)
+    {
+        var factory = new PgpObjectFactory(staged);
+        var next = SkipMarkers(factory);
+        FileStream? inflated = null;
+        try
+        {
+            var compressed = false;
+            if (next is PgpCompressedData compressedData)
+            {
+                compressed = true;
+                inflated = PrivateTempFile.Create(temporaryDirectory);
+                await CopyCappedAsync(compressedData.GetDataStream(), inflated, null, cancellationToken);
+                inflated.Position = 0;
+                factory = new PgpObjectFactory(inflated);
+                next = SkipMarkers(factory);
+            }
+
+            PgpOnePassSignature? onePass = null;
+            if (next is PgpOnePassSignatureList onePassList)
+            {
+                onePass = onePassList[0];
+                next = factory.NextPgpObject();
+            }
+
+            if (next is not PgpLiteralData literal)
+            {
+                throw new OpenPgpException(OpenPgpError.Malformed, "the decrypted message holds no literal data");
+            }
+
+            if (!compressed && staged.Length > maxPlaintextBytes)
+            {
+                throw new OpenPgpException(OpenPgpError.TooLarge, $"the decrypted message is larger than the limit of {maxPlaintextBytes} bytes");
+            }
+
+            var signerId = onePass is null ? (ulong?)null : unchecked((ulong)onePass.KeyId);
+            var certificate = signerId is { } id ? findCertificate(id) : null;
+            var key = certificate?.ToBouncyCastle().GetPublicKey(onePass!.KeyId);
+            if (key is not null)
+            {
+                onePass!.InitVerify(key);
+            }
+
+            var written = await CopyCappedAsync(literal.GetInputStream(), output, key is null ? null : onePass, cancellationToken);
+            var signature = onePass is null ? null : SignatureFor(factory.NextPgpObject() as PgpSignatureList, onePass.KeyId);
+            var verdict = signature is null || onePass is null
+                ? new PgpMimeSignature(PgpMimeSignatureStatus.Unsigned, "the data is not signed")
+                : new SignatureChecker(k => k == signerId ? certificate : null)
+                    .Check(signature.KeyId, signature, _ => key is not null && onePass.Verify(signature), from: null);
+            return new StreamDecryption("", [], "", written, compressed, verdict);
+        }
+        finally
+        {
+            if (inflated is not null)
+            {
+                await inflated.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<long> CopyCappedAsync(Stream source, Stream destination, PgpOnePassSignature? hash, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            long total = 0;
+            int read;
+            while ((read = source.Read(buffer, 0, ChunkSize)) > 0)
+            {
+                total += read;
+                if (total > maxPlaintextBytes)
+                {
+                    // Stops a compression bomb where it crosses the limit, long before its declared size.
+                    throw new OpenPgpException(OpenPgpError.TooLarge, $"the decrypted message is larger than the limit of {maxPlaintextBytes} bytes");
+                }
+
+                hash?.Update(buffer, 0, read);
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+
+            return total;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
+    }
+
+    private static PgpSignature? SignatureFor(PgpSignatureList? signatures, long keyId) =>
+        signatures is null
+            ? null
+            : Enumerable.Range(0, signatures.Count).Select(i => signatures[i]).FirstOrDefault(s => s.KeyId == keyId);
+
+    private static object? SkipMarkers(PgpObjectFactory factory)
+    {
+        var next = factory.NextPgpObject();
+        while (next is PgpMarker)
+        {
+            next = factory.NextPgpObject();
+        }
+
+        return next;
+    }
+
+    private static string Hex(ulong keyId) => keyId.ToString("X16", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,97 @@
+using System.Threading.Channels;
+
+namespace Keypost.Mail.Queue;
+
+/// <summary>
+/// Group commit: messages whose data files are already fsync'ed wait here, and one leader makes a batch of them
+/// durable together (one fsync of the data directory, one SQLite transaction), then releases every caller. Under
+/// load the cost of those two fsyncs is shared by all sessions accepting at the same moment; alone, a message
+/// waits at most <c>window</c>.
+/// </summary>
+internal sealed class GroupCommitter : IDisposable
+{
+    private readonly Channel<Pending> pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Func<IReadOnlyList<QueuedMessage>, Task> commit;
+    private readonly TimeSpan window;
+    private readonly int maxBatch;
+    private readonly Task loop;
+
+    public GroupCommitter(Func<IReadOnlyList<QueuedMessage>, Task> commit, TimeSpan window, int maxBatch)
+    {
+        this.commit = commit;
+        this.window = window;
+        this.maxBatch = maxBatch;
+        loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Completes once <paramref name="message"/> is committed with its batch; faults if the batch failed.</summary>
+    public Task CommitAsync(QueuedMessage message)
+    {
+        var waiter = new Pending(message, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!pending.Writer.TryWrite(waiter))
+        {
+            throw new ObjectDisposedException(nameof(MessageQueue));
+        }
+
+        return waiter.Done.Task;
+    }
+
+    public void Dispose()
+    {
+        // What is already waiting is still committed: the loop drains the channel before it ends.
+        pending.Writer.TryComplete();
+        loop.GetAwaiter().GetResult();
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(maxBatch);
+        while (await pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            Drain(batch);
+            if (batch.Count < maxBatch && window > TimeSpan.Zero)
+            {
+                await GatherAsync(batch).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await commit(batch.ConvertAll(p => p.Message)).ConfigureAwait(false);
+                batch.ForEach(p => p.Done.TrySetResult());
+            }
+            catch (Exception e)
+            {
+                // Every caller in the batch sees the failure and answers its client with a temporary error.
+                batch.ForEach(p => p.Done.TrySetException(e));
+            }
+        }
+    }
+
+    // The leader waits up to the window for more sessions to join, or until the batch is full.
+    private async Task GatherAsync(List<Pending> batch)
+    {
+        using var timeout = new CancellationTokenSource(window);
+        try
+        {
+            while (batch.Count < maxBatch && await pending.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
+            {
+                Drain(batch);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // The window closed: commit what came.
+        }
+    }
+
+    private void Drain(List<Pending> batch)
+    {
+        while (batch.Count < maxBatch && pending.Reader.TryRead(out var next))
+        {
+            batch.Add(next);
+        }
+    }
+
+    private sealed record Pending(QueuedMessage Message, TaskCompletionSource Done);
+}
