@@ -217,9 +217,8 @@ public sealed class WebKeyService
 
         // §4.2: a nonce the submitter can only read with the submitted key proves they hold it and the mailbox.
         var nonce = Base32Nonce(RandomNumberGenerator.GetBytes(20));
-        var minimized = CertificateMinimizer.Minimize(certificate, address);
         await _lifecycle.AddRequestAsync(
-            new WksPendingRequest(SHA256.HashData(Encoding.ASCII.GetBytes(nonce)), address.Canonical, certificate.Fingerprint, minimized.ToBinary(), mail.Client, now, now + _options.NonceLifetime, null),
+            new WksPendingRequest(SHA256.HashData(Encoding.ASCII.GetBytes(nonce)), address.Canonical, certificate.Fingerprint, certificate.ToBinary(), mail.Client, now, now + _options.NonceLifetime, null),
             cancellationToken);
         var request = ConfirmationRequest(identity.Address, address, certificate, nonce, now);
         _logger.LogInformation(SubmissionEvent, "WKS submission of {Fingerprint} for {Address} from {Client}: confirmation request sent", certificate.Fingerprint, address, mail.Client);
