@@ -25,11 +25,11 @@ public sealed class GpgWksClientTests
     public async Task Gpg_wks_client_publishes_a_key_through_our_smtp_and_gpg_then_finds_it_by_wkd()
     {
         using var directory = new TempDirectory("keypost-wks");
-        await using var server = await StartAsync(directory, IPAddress.Parse("127.0.0.21"));
+        await using var server = await StartAsync(directory, IPAddress.Parse("127.0.0.31"));
         await server.Store.SetPasswordHashAsync(EmailAddress.Parse("luke@jedi.test"), new PasswordHasher().Hash("pw"), CancellationToken.None);
         var smtp = server.Mail!.SmtpEndpoints[0];
         var hosts = directory.Combine("hosts");
-        await File.WriteAllTextAsync(hosts, "127.0.0.1 localhost\n127.0.0.21 openpgpkey.jedi.test jedi.test\n");
+        await File.WriteAllTextAsync(hosts, "127.0.0.1 localhost\n127.0.0.31 openpgpkey.jedi.test jedi.test\n");
         var bundle = directory.Combine("ca-bundle.crt");
 
         await using var luke = new GpgHome();
