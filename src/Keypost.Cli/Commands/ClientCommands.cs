@@ -193,6 +193,7 @@ public static class ClientCommands
                 document["method"] = CliJson.Name(found.Lookup.Method);
                 document["url"] = found.Lookup.Url.ToString();
                 document["pin"] = found.Pin is { } pin ? CliJson.Name(pin.Outcome) : null;
+                document["expires"] = found.Certificate?.ExpiresAt?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
                 document["explanation"] = DisplayText.Escape(found.Explanation);
                 document["userIds"] = CliJson.Array(found.Certificate?.UserIds.Select(u => DisplayText.Escape(u.Text)) ?? []);
                 await CliJson.WriteAsync(document);

@@ -74,7 +74,9 @@ public sealed class KeyDiscovery(WkdClient wkd, PinStore pins, KeyChangePolicy o
             // docs/lifecycle.md: a key the pinned key certified as its successor, which the log proves is the
             // address's key, is the owner's rotation, accepted silently. Without either, the changed-key policy applies.
             var pinned = await pins.FindCertificateAsync(address, pin.Previous!.Fingerprint, cancellationToken);
-            if (pinned is not null && KeyLifecycle.IsSuccessorOf(certificate, Certificate.Parse(pinned), address))
+            // The transition signature is a certification by another key, which minimising drops: check the served bytes.
+            var served = lookup.Served is { } raw ? Certificate.Parse(raw, WkdClient.MaxResponseBytes) : certificate;
+            if (pinned is not null && KeyLifecycle.IsSuccessorOf(served, Certificate.Parse(pinned), address))
             {
                 await pins.AcceptSuccessorAsync(address, certificate.Fingerprint, cancellationToken);
                 await pins.RememberCertificateAsync(address, certificate.Fingerprint, certificate.ToBinary(), cancellationToken);
