@@ -108,7 +108,8 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
         await SealAsync();
         var afterRevoke = await Run("leia", "send", "--to", "luke@jedi.test", "--subject", "s", "--body", "b");
         Assert.Equal(1, afterRevoke.ExitCode);
-        Assert.True(afterRevoke.StandardError.Contains("REVOKED", StringComparison.Ordinal), afterRevoke.ToString());
+        // The log's revoked binding stops it first; without a log, discovery's own check says REVOKED.
+        Assert.Contains("revoked", afterRevoke.StandardError, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(5, (await _jedi.Server.Store.HistoryAsync(Luke, CancellationToken.None)).Count);
     }
 
