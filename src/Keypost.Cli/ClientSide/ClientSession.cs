@@ -38,6 +38,19 @@ public sealed class ClientSession : IDisposable
 
     public ClientProfile Profile { get; }
 
+    /// <summary>Publishes the user's own certificate to their domain over HTTPS with the mail password.</summary>
+    public Keypost.Client.Publishing.KeyPublishClient Publisher => new(_http);
+
+    /// <summary>The mail password from a file or $KEYPOST_PASSWORD; null when neither is given.</summary>
+    public static string? TryMailPassword(string? file) =>
+        file is not null ? File.ReadLines(file).FirstOrDefault() ?? "" : Environment.GetEnvironmentVariable("KEYPOST_PASSWORD");
+
+    /// <summary>The mail password; a missing one is a one-line error.</summary>
+    public static string MailPassword(string? file) => Secret(file, "KEYPOST_PASSWORD", "mail password");
+
+    /// <summary>The key passphrase from a file or $KEYPOST_PASSPHRASE.</summary>
+    public static string Passphrase(string? file) => Secret(file, "KEYPOST_PASSPHRASE", "key passphrase");
+
     public Keypost.Client.Monitoring.OwnerMonitor OwnerMonitor { get; }
 
     public PinStore Pins { get; }

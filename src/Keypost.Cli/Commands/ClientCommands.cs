@@ -38,9 +38,12 @@ public static class ClientCommands
         var httpsPort = new Option<int>("--https-port") { DefaultValueFactory = _ => 443, Description = "Port for WKD lookups (443 except on a test bed)" };
         var key = new Option<string?>("--secret-key") { Description = "Use this secret key (armored) instead of generating one" };
         var passphrase = PassphraseFile();
-        var command = new Command("init", "Create your profile and key: address, mail server, a new passphrase-protected key.")
+        var name = new Option<string?>("--name") { Description = "Your name for the key's user ID (\"Name <address>\")" };
+        var password = PasswordFile();
+        var noPublish = new Option<bool>("--no-publish") { Description = "Do not publish the key (by default it is published when the mail password is given)" };
+        var command = new Command("init", "Create your profile and key: address, mail server, a new passphrase-protected key; publish it with your mail password.")
         {
-            home, address, server, submission, imap, ca, dns, httpsPort, key, passphrase,
+            home, address, server, submission, imap, ca, dns, httpsPort, key, passphrase, name, password, noPublish,
         };
         command.SetAction((result, cancellationToken) => CliAction.RunAsync(async () =>
         {
@@ -65,7 +68,7 @@ public static class ClientCommands
             {
                 var pass = result.GetValue(passphrase) is { } file ? (await File.ReadAllLinesAsync(file, cancellationToken)).FirstOrDefault() ?? ""
                     : Environment.GetEnvironmentVariable("KEYPOST_PASSPHRASE") ?? throw new CliException("give a passphrase for the new key in $KEYPOST_PASSPHRASE or --passphrase-file");
-                secret = new KeyGenerator().Generate(new KeyGenerationRequest(email) { Passphrase = pass });
+                secret = new KeyGenerator().Generate(new KeyGenerationRequest(email) { Passphrase = pass, DisplayName = result.GetValue(name) });
             }
 
             await using (var stream = new FileStream(profile.SecretKeyPath, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
@@ -74,7 +77,29 @@ public static class ClientCommands
             }
 
             await File.WriteAllTextAsync(Path.Combine(profile.Home, "certificate.asc"), secret.Certificate.ToArmored(), cancellationToken);
-            await Console.Out.WriteLineAsync($"profile for {email} in {profile.Home}; key {secret.Fingerprint} (publish {Path.Combine(profile.Home, "certificate.asc")} in your domain's directory)");
+            var mailPassword = result.GetValue(noPublish) ? null : ClientSession.TryMailPassword(result.GetValue(password));
+            if (mailPassword is null)
+            {
+                await Console.Out.WriteLineAsync($"profile for {email} in {profile.Home}; key {secret.Fingerprint} (not published: give the mail password to publish it, or publish {Path.Combine(profile.Home, "certificate.asc")} in your domain's directory)");
+                return 0;
+            }
+
+            // Issue #12 item 2: the user publishes their own key, authenticated with the account's password over TLS.
+            using var session = new ClientSession(profile);
+            try
+            {
+                await session.Publisher.PublishAsync(email, mailPassword, secret.Certificate, cancellationToken);
+            }
+            catch (Keypost.Client.Publishing.KeyPublishException e)
+            {
+                throw new CliException(e.Message);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new CliException($"publishing to {email.Domain} failed: {e.Message}");
+            }
+
+            await Console.Out.WriteLineAsync($"profile for {email} in {profile.Home}; key {secret.Fingerprint} published for {email}");
             return 0;
         }));
         return new Command("client", "Set up this machine's Keypost client.") { command, Witness() };
@@ -168,6 +193,7 @@ public static class ClientCommands
                 document["method"] = CliJson.Name(found.Lookup.Method);
                 document["url"] = found.Lookup.Url.ToString();
                 document["pin"] = found.Pin is { } pin ? CliJson.Name(pin.Outcome) : null;
+                document["expires"] = found.Certificate?.ExpiresAt?.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
                 document["explanation"] = DisplayText.Escape(found.Explanation);
                 document["userIds"] = CliJson.Array(found.Certificate?.UserIds.Select(u => DisplayText.Escape(u.Text)) ?? []);
                 await CliJson.WriteAsync(document);

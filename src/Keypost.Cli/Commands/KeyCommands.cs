@@ -8,7 +8,7 @@ namespace Keypost.Cli.Commands;
 /// <summary>`keypost key generate|show`.</summary>
 public static class KeyCommands
 {
-    public static Command Create() => new("key", "Create and inspect OpenPGP keys.") { Generate(), Show() };
+    public static Command Create() => new("key", "Create and inspect OpenPGP keys; rotate, revoke and extend your own.") { Generate(), Show(), KeyLifecycleCommands.Rotate(), KeyLifecycleCommands.Revoke(), KeyLifecycleCommands.Extend() };
 
     private static Command Generate()
     {

@@ -45,6 +45,35 @@ public sealed class PinStore(string path, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// Moves the pin to a successor the pinned key certified (the caller checked the transition signature and the
+    /// log proof); the only way a pin changes without the user.
+    /// </summary>
+    public Task AcceptSuccessorAsync(EmailAddress address, string fingerprint, CancellationToken cancellationToken) =>
+        SaveAsync(address, fingerprint, PinMethod.Transparency, cancellationToken);
+
+    /// <summary>Keeps the certificate seen for a pinned key, so a later successor's transition signature can be checked.</summary>
+    public async Task RememberCertificateAsync(EmailAddress address, string fingerprint, byte[] certificate, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT OR REPLACE INTO pin_certificates(address, fingerprint, data) VALUES ($a, $f, $d)";
+        command.Parameters.AddWithValue("$a", address.Canonical);
+        command.Parameters.AddWithValue("$f", fingerprint);
+        command.Parameters.AddWithValue("$d", certificate);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<byte[]?> FindCertificateAsync(EmailAddress address, string fingerprint, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT data FROM pin_certificates WHERE address = $a AND fingerprint = $f";
+        command.Parameters.AddWithValue("$a", address.Canonical);
+        command.Parameters.AddWithValue("$f", fingerprint);
+        return await command.ExecuteScalarAsync(cancellationToken) as byte[];
+    }
+
     public async Task<Pin?> FindAsync(EmailAddress address, CancellationToken cancellationToken)
     {
         var pins = await QueryAsync("WHERE address = $a", cancellationToken, address.Canonical);
@@ -115,6 +144,8 @@ public sealed class PinStore(string path, TimeProvider clock)
             CREATE TABLE IF NOT EXISTS pins (
                 address TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, first_seen TEXT NOT NULL,
                 last_verified TEXT NOT NULL, method TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS pin_certificates (
+                address TEXT NOT NULL, fingerprint TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (address, fingerprint));
             """;
         await schema.ExecuteNonQueryAsync(cancellationToken);
         return connection;

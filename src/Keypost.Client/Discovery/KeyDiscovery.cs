@@ -1,5 +1,6 @@
 using Keypost.Client.Contacts;
 using Keypost.Core.Addresses;
+using Keypost.Core.OpenPgp;
 
 namespace Keypost.Client.Discovery;
 
@@ -11,7 +12,7 @@ namespace Keypost.Client.Discovery;
 /// otherwise falls back to the pins with a warning.
 /// </summary>
 public sealed class KeyDiscovery(WkdClient wkd, PinStore pins, KeyChangePolicy onChange = KeyChangePolicy.Refuse,
-    LogChecker? log = null, Func<string, bool>? logRequired = null)
+    LogChecker? log = null, Func<string, bool>? logRequired = null, TimeProvider? clock = null)
 {
     public async Task<DiscoveredKey> DiscoverAsync(EmailAddress address, CancellationToken cancellationToken)
     {
@@ -46,6 +47,20 @@ public sealed class KeyDiscovery(WkdClient wkd, PinStore pins, KeyChangePolicy o
             }
         }
 
+        // RFC 4880 §5.2.3.23 and §5.2.3.6: a revoked or expired key is never encrypted to; the reason goes to the sender.
+        var now = (clock ?? TimeProvider.System).GetUtcNow();
+        var problem = certificate.IsRevoked
+            ? $"the key {certificate.Fingerprint} for {address} is REVOKED by its owner; it is not encrypted to"
+            : certificate.IsExpired(now)
+                ? $"the key {certificate.Fingerprint} for {address} EXPIRED on {certificate.ExpiresAt:yyyy-MM-dd}; it is not encrypted to until its owner renews it"
+                : certificate.EncryptionSubkeys(now).Count == 0
+                    ? $"the key {certificate.Fingerprint} for {address} has no valid encryption subkey; it is not encrypted to"
+                    : null;
+        if (problem is not null)
+        {
+            return new DiscoveredKey(address, lookup, null, false, problem, logged?.Proof, KeyProblem: problem);
+        }
+
         var proved = logged?.Outcome == LogOutcome.Proved;
         var note = logged switch
         {
@@ -54,6 +69,32 @@ public sealed class KeyDiscovery(WkdClient wkd, PinStore pins, KeyChangePolicy o
             _ => "",
         };
         var pin = await pins.CheckAsync(address, certificate.Fingerprint, cancellationToken);
+        if (pin.Outcome == PinOutcome.Changed && proved)
+        {
+            // docs/lifecycle.md: a key the pinned key certified as its successor, which the log proves is the
+            // address's key, is the owner's rotation, accepted silently. Without either, the changed-key policy applies.
+            var pinned = await pins.FindCertificateAsync(address, pin.Previous!.Fingerprint, cancellationToken);
+            // The transition signature is a certification by another key, which minimising drops: check the served bytes.
+            var served = lookup.Served is { } raw ? Certificate.Parse(raw, WkdClient.MaxResponseBytes) : certificate;
+            if (pinned is not null && KeyLifecycle.IsSuccessorOf(served, Certificate.Parse(pinned), address))
+            {
+                await pins.AcceptSuccessorAsync(address, certificate.Fingerprint, cancellationToken);
+                await pins.RememberCertificateAsync(address, certificate.Fingerprint, certificate.ToBinary(), cancellationToken);
+                return new DiscoveredKey(
+                    address,
+                    lookup,
+                    pin with { Outcome = PinOutcome.Rotated },
+                    true,
+                    $"{certificate.Fingerprint}, successor of the pinned key {pin.Previous.Fingerprint}: certified by it (transition signature){note}",
+                    logged?.Proof);
+            }
+        }
+
+        if (pin.Outcome != PinOutcome.Changed)
+        {
+            await pins.RememberCertificateAsync(address, certificate.Fingerprint, certificate.ToBinary(), cancellationToken);
+        }
+
         if (proved && pin.Outcome != PinOutcome.Changed)
         {
             // Pins record "proved by the log".

@@ -42,6 +42,13 @@ public sealed class MailSender(KeyDiscovery discovery, SendPolicy policy, Unlock
             throw new SendRefusedException(string.Join("; ", unproved.Select(f => f.Explanation)));
         }
 
+        // A revoked or expired key stops the send whatever the policy, naming the key and why.
+        var dead = found.Where(f => f.KeyProblem is not null).ToList();
+        if (dead.Count > 0)
+        {
+            throw new SendRefusedException(string.Join("; ", dead.Select(f => f.KeyProblem)));
+        }
+
         var changed = found.Where(f => f.Pin?.Outcome == Contacts.PinOutcome.Changed && !f.Usable).ToList();
         if (changed.Count > 0)
         {

@@ -12,7 +12,14 @@ namespace Keypost.Core.OpenPgp;
 /// </summary>
 public static class CertificateMinimizer
 {
-    public static Certificate Minimize(Certificate certificate, EmailAddress address)
+    public static Certificate Minimize(Certificate certificate, EmailAddress address) => Minimize(certificate, address, null);
+
+    /// <summary>
+    /// As <see cref="Minimize(Certificate, EmailAddress)"/>, keeping the one kind of third-party certification a
+    /// sender needs: the transition signature by <paramref name="predecessor"/> (the key this one replaces), once
+    /// verified (<see cref="KeyLifecycle.CertifySuccessor"/>).
+    /// </summary>
+    public static Certificate Minimize(Certificate certificate, EmailAddress address, Certificate? predecessor)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(address);
@@ -30,10 +37,12 @@ public static class CertificateMinimizer
             // RFC 4880 §11.1: primary key, its signatures, user IDs with theirs, then subkeys with theirs.
             certificate.Primary.PublicKeyPacket.Encode(output);
             WriteAll(output, certificate.KeyRevocations.Concat(certificate.DirectKeySignatures));
+            var transitions = predecessor is null ? [] : KeyLifecycle.TransitionSignatures(certificate, predecessor, address);
             foreach (var userId in userIds)
             {
                 new UserIdPacket(userId.RawId).Encode(output);
                 WriteAll(output, userId.Revocations.Prepend(userId.SelfSignature!));
+                WriteAll(output, transitions.Where(t => ReferenceEquals(t.UserId, userId)).Select(t => t.Signature));
             }
 
             foreach (var subkey in certificate.Subkeys.Where(s => s.HasValidBinding))

@@ -86,6 +86,40 @@ public sealed class KeyGenerator
         return hashed.Generate();
     }
 
+    // Renewal (KeyLifecycle.Extend): the same subpackets, an expiry in seconds after key creation, a creation time.
+    internal static PgpSignatureSubpacketVector PrimarySubpackets(PgpPublicKey primary, long? expirySeconds, DateTime created)
+    {
+        var hashed = new PgpSignatureSubpacketGenerator();
+        hashed.SetSignatureCreationTime(false, created);
+        hashed.SetIssuerFingerprint(false, primary);
+        hashed.SetKeyFlags(false, OpenPgpProfile.PrimaryKeyFlags);
+        hashed.SetPreferredSymmetricAlgorithms(false, OpenPgpProfile.PreferredSymmetric());
+        hashed.SetPreferredHashAlgorithms(false, OpenPgpProfile.PreferredHashes());
+        hashed.SetPreferredCompressionAlgorithms(false, OpenPgpProfile.PreferredCompression());
+        hashed.SetFeature(false, OpenPgpProfile.Features);
+        hashed.SetPrimaryUserId(false, true);
+        if (expirySeconds is { } seconds)
+        {
+            hashed.SetKeyExpirationTime(false, seconds);
+        }
+
+        return hashed.Generate();
+    }
+
+    internal static PgpSignatureSubpacketVector SubkeySubpackets(PgpPublicKey primary, long? expirySeconds, DateTime created)
+    {
+        var hashed = new PgpSignatureSubpacketGenerator();
+        hashed.SetSignatureCreationTime(false, created);
+        hashed.SetIssuerFingerprint(false, primary);
+        hashed.SetKeyFlags(false, OpenPgpProfile.EncryptionKeyFlags);
+        if (expirySeconds is { } seconds)
+        {
+            hashed.SetKeyExpirationTime(false, seconds);
+        }
+
+        return hashed.Generate();
+    }
+
     private static PgpSignatureSubpacketVector SubkeySubpackets(PgpPublicKey primary, TimeSpan? validity)
     {
         var hashed = new PgpSignatureSubpacketGenerator();

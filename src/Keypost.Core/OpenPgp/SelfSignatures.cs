@@ -41,6 +41,14 @@ internal static class SelfSignatures
             return signature.VerifyCertification(userId, primary);
         });
 
+    /// <summary>A certification by another key (<paramref name="signer"/>) on a user ID of <paramref name="key"/>.</summary>
+    public static bool VerifyThirdParty(PgpSignature signature, string userId, PgpPublicKey key, PgpPublicKey signer) =>
+        Safely(() =>
+        {
+            signature.InitVerify(signer);
+            return signature.VerifyCertification(userId, key);
+        });
+
     /// <summary>Direct-key and key revocation signatures (RFC 4880 §5.2.4: hash of the primary key only).</summary>
     public static bool VerifyOnKey(PgpSignature signature, PgpPublicKey primary) =>
         Safely(() =>

@@ -19,6 +19,13 @@ public sealed class KeyPublisher(DirectoryStore store, CertificatePolicy policy,
     public async Task<IReadOnlyList<Publication>> PublishAsync(byte[] data, EmailAddress? onlyAddress, CancellationToken cancellationToken)
     {
         var certificate = Certificate.Parse(data, MaxInputBytes);
+        if (KeyLifecycle.HasForeignRevocation(certificate))
+        {
+            // RFC 4880 §5.2.1 (0x20): only the key itself (or a designated revoker, which Keypost does not take) may
+            // revoke it; a revocation anyone else signed is refused, not silently dropped.
+            throw new OpenPgpException(OpenPgpError.Revoked, $"the revocation on key {certificate.Fingerprint} is not signed by the key itself and is refused");
+        }
+
         var hosted = (await store.ListDomainsAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var addresses = onlyAddress is not null
             ? [onlyAddress]
@@ -42,11 +49,11 @@ public sealed class KeyPublisher(DirectoryStore store, CertificatePolicy policy,
                 throw new DirectoryException($"{address.Domain} is not a domain this server hosts");
             }
 
+            var current = await store.FindCurrentAsync(address, cancellationToken);
             if (certificate.IsRevoked)
             {
                 // A revocation is published only to tell holders of the key it is dead; a revoked key never
                 // becomes an address's key.
-                var current = await store.FindCurrentAsync(address, cancellationToken);
                 if (current is null || !string.Equals(current.Fingerprint, certificate.Fingerprint, StringComparison.Ordinal))
                 {
                     throw new OpenPgpException(OpenPgpError.Revoked, $"key {certificate.Fingerprint} is revoked; publish a new key for {address}");
@@ -57,7 +64,14 @@ public sealed class KeyPublisher(DirectoryStore store, CertificatePolicy policy,
                 policy.EnsureAcceptable(certificate, address, now);
             }
 
-            var minimized = CertificateMinimizer.Minimize(certificate, address);
+            // A rotation keeps the old key's transition signature, so senders pinned to the old key can check it.
+            Certificate? predecessor = null;
+            if (current is not null && current.Fingerprint != certificate.Fingerprint)
+            {
+                predecessor = Certificate.Parse(current.Data);
+            }
+
+            var minimized = CertificateMinimizer.Minimize(certificate, address, predecessor);
             prepared.Add(new Publication(address, certificate.Fingerprint, certificate.IsRevoked, minimized.ToBinary()));
         }
 

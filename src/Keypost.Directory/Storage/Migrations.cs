@@ -95,6 +95,35 @@ internal static class Migrations
         """
         ALTER TABLE kt_keys ADD COLUMN vrf_suite INTEGER NOT NULL DEFAULT 1;
         """,
+        // 5: key lifecycle (docs/lifecycle.md). The Web Key Service's submission key per domain (a server secret, like
+        //    the VRF key), its pending confirmation requests (only the SHA-256 of each nonce is kept, so a copy of
+        //    this file confirms nothing), and the expiry reminders already mailed, so each is sent once.
+        """
+        CREATE TABLE wks_keys (
+            domain              TEXT PRIMARY KEY REFERENCES domains(name),
+            submission_address  TEXT NOT NULL,
+            secret_key          BLOB NOT NULL,
+            created_at          TEXT NOT NULL
+        );
+        CREATE TABLE wks_requests (
+            nonce_hash   BLOB PRIMARY KEY,
+            address      TEXT NOT NULL,
+            fingerprint  TEXT NOT NULL,
+            certificate  BLOB NOT NULL,
+            client       TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            expires_at   TEXT NOT NULL,
+            used_at      TEXT
+        );
+        CREATE INDEX wks_requests_address ON wks_requests(address);
+        CREATE TABLE expiry_reminders (
+            address      TEXT NOT NULL,
+            fingerprint  TEXT NOT NULL,
+            days         INTEGER NOT NULL,
+            sent_at      TEXT NOT NULL,
+            PRIMARY KEY (address, fingerprint, days)
+        );
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -43,6 +43,14 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
             {
                 errors.Add($"domains[{i}].gatewayDisclaimer: longer than {Core.PgpMime.PgpMimeDisclaimer.MaxLength} characters");
             }
+
+            // draft-koch-openpgp-webkey-service §4.4: the submission address is an address of the domain it serves.
+            if (domain.SubmissionAddress is { } submission
+                && (!Core.Addresses.EmailAddress.TryParse(submission, out var parsed, out _)
+                    || !string.Equals(parsed!.Domain, Core.Addresses.EmailAddress.NormalizeDomain(domain.Name), StringComparison.Ordinal)))
+            {
+                errors.Add($"domains[{i}].submissionAddress: '{submission}' is not an address in {domain.Name}");
+            }
         }
 
         Listen(errors, "http.listen", config.Http.Listen);

@@ -41,6 +41,9 @@ internal sealed class HttpService(
 
     private WebApplication? _app;
 
+    // Publishing checks the account's password: Argon2id, bounded in parallel like the mail logins.
+    private readonly Directory.Accounts.PasswordHashGate _hashGate = new();
+
     /// <summary>The HTTPS endpoints actually bound (useful when the configuration asked for port 0).</summary>
     public IReadOnlyList<IPEndPoint> HttpsEndpoints { get; private set; } = [];
 
@@ -87,6 +90,11 @@ internal sealed class HttpService(
             metrics);
         wkd.Map(app);
         new TransparencyEndpoints(store, transparency).Map(app);
+        new Directory.Publishing.PublishEndpoint(
+            store,
+            new Directory.Publishing.KeyPublisher(store, new Core.OpenPgp.CertificatePolicy(), TimeProvider.System),
+            _hashGate,
+            loggers.CreateLogger("Keypost.Directory.Publishing")).Map(app);
         app.MapGet(HealthPath, health.WriteAsync);
         app.MapGet(AcmeChallenges.PathPrefix + "{token}", (string token) => parts.Challenges.Find(token) is { } answer
             ? Results.Text(answer, "application/octet-stream")
@@ -118,6 +126,8 @@ internal sealed class HttpService(
             await _app.DisposeAsync();
             _app = null;
         }
+
+        _hashGate.Dispose();
     }
 
     private static IPEndPoint ToEndPoint(Uri uri) => new(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);

@@ -11,7 +11,11 @@ namespace Keypost.Server.Mail;
 /// through <paramref name="hashGate"/> (shared by every protocol of the host), so parallel guessing queues instead of
 /// holding one Argon2id memory cost per attempt.
 /// </summary>
-public sealed class DirectoryMailAccounts(DirectoryStore store, PasswordHashGate hashGate) : IMailAccounts
+/// <param name="serviceAddresses">
+/// Addresses that receive mail without a mailbox of their own (canonical form): the WKS submission addresses,
+/// whose mail the host hands to the directory.
+/// </param>
+public sealed class DirectoryMailAccounts(DirectoryStore store, PasswordHashGate hashGate, IReadOnlySet<string>? serviceAddresses = null) : IMailAccounts
 {
     // Unknown users cost as much as wrong passwords, so timing does not tell which addresses exist.
     private readonly string _decoyHash = new PasswordHasher().Hash(Guid.NewGuid().ToString());
@@ -21,7 +25,8 @@ public sealed class DirectoryMailAccounts(DirectoryStore store, PasswordHashGate
 
     /// <summary>An account receives mail once it has a password (a mailbox); publishing a key alone makes none.</summary>
     public async Task<bool> AccountExistsAsync(EmailAddress address, CancellationToken cancellationToken) =>
-        await store.GetPasswordHashAsync(address, cancellationToken) is not null;
+        serviceAddresses?.Contains(address.Canonical) == true
+        || await store.GetPasswordHashAsync(address, cancellationToken) is not null;
 
     public async Task<EmailAddress?> AuthenticateAsync(string userName, string password, CancellationToken cancellationToken)
     {

@@ -17,6 +17,10 @@ using Keypost.Mail.Smtp;
 using Keypost.Server.Configuration;
 using Keypost.Server.Gateway;
 using Keypost.Server.Tls;
+using Keypost.Server.Wks;
+using Keypost.Core.Addresses;
+using Keypost.Core.OpenPgp;
+using Keypost.Directory.Wks;
 using Microsoft.Extensions.Logging;
 
 namespace Keypost.Server.Mail;
@@ -35,8 +39,9 @@ public sealed class MailHost : IAsyncDisposable
     private readonly X509Certificate2? _certificate;
     private readonly HttpClient? _ownedHttp;
 
-    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2? certificate, HttpClient? ownedHttp)
+    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2? certificate, HttpClient? ownedHttp, WebKeyService? wks)
     {
+        Wks = wks;
         _ownedHttp = ownedHttp;
         _queue = queue;
         _worker = worker;
@@ -50,6 +55,9 @@ public sealed class MailHost : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> ImapEndpoints => _imap?.LocalEndPoints ?? [];
 
     public MessageQueue Queue => _queue;
+
+    /// <summary>The Web Key Service of the domains with a submission address; null when none has one.</summary>
+    public WebKeyService? Wks { get; }
 
     public DeliveryWorker Worker => _worker;
 
@@ -71,7 +79,14 @@ public sealed class MailHost : IAsyncDisposable
         var reloadable = certificate;
         var initial = reloadable?.Current ?? TlsCertificates.Load(config.MailCertificateFile!, config.MailKeyFile!);
         Func<X509Certificate2>? source = reloadable is null ? null : () => reloadable.Current;
-        var accounts = new DirectoryMailAccounts(store, new PasswordHashGate(mail.MaxConcurrentPasswordHashes > 0 ? mail.MaxConcurrentPasswordHashes : null));
+        var submissionAddresses = config.Domains
+            .Where(d => !string.IsNullOrEmpty(d.SubmissionAddress))
+            .Select(d => EmailAddress.Parse(d.SubmissionAddress!))
+            .ToList();
+        var accounts = new DirectoryMailAccounts(
+            store,
+            new PasswordHashGate(mail.MaxConcurrentPasswordHashes > 0 ? mail.MaxConcurrentPasswordHashes : null),
+            submissionAddresses.Select(a => a.Canonical).ToHashSet(StringComparer.Ordinal));
         // One throttle for every login protocol of the host, so failures count across SMTP sessions (and IMAP later).
         var throttle = new LoginThrottle(
             new LoginThrottleOptions { AddressBlockThreshold = mail.LoginFailuresBeforeBlock, BlockDuration = TimeSpan.FromSeconds(mail.LoginBlockSeconds) },
@@ -110,6 +125,19 @@ public sealed class MailHost : IAsyncDisposable
                 TimeProvider.System,
                 gateway,
                 new JunkFiling(policies));
+            WebKeyService? wks = null;
+            IMessageAcceptor acceptor = intake;
+            if (submissionAddresses.Count > 0)
+            {
+                wks = new WebKeyService(store, new CertificatePolicy(), new WksOptions(), TimeProvider.System, loggers.CreateLogger("Keypost.Directory.Wks"));
+                foreach (var submissionAddress in submissionAddresses)
+                {
+                    await wks.AddDomainAsync(submissionAddress, cancellationToken);
+                }
+
+                acceptor = new WksMailRouter(intake, wks, queue, loggers.CreateLogger("Keypost.Server.Wks"));
+            }
+
             var endpoints = mail.Inbound.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls))
                 .Concat(mail.Submission.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.StartTls)))
                 .Concat(mail.SubmissionTls.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.Implicit)))
@@ -129,7 +157,7 @@ public sealed class MailHost : IAsyncDisposable
                     Metrics = metrics,
                 },
                 accounts,
-                intake);
+                acceptor);
             var imapEndpoints = mail.Imap.Select(e => new ImapEndpoint(ListenAddress.Parse(e), ImapTlsMode.StartTls))
                 .Concat(mail.ImapTls.Select(e => new ImapEndpoint(ListenAddress.Parse(e), ImapTlsMode.Implicit)))
                 .ToList();
@@ -148,7 +176,7 @@ public sealed class MailHost : IAsyncDisposable
                 },
                 accounts,
                 maildirs);
-            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp);
+            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp, wks);
         }
         catch
         {
