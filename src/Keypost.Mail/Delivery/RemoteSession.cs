@@ -31,6 +31,7 @@ internal sealed class RemoteSession : IAsyncDisposable
     private string? connectError;
     private string connectStatus = "4.4.1";
     private HostTlsPolicy current = HostTlsPolicy.Opportunistic;
+    private string currentHost = "";
     private string? tlsFailure;
     private string? tlsFailureType;
 
@@ -139,6 +140,7 @@ internal sealed class RemoteSession : IAsyncDisposable
         foreach (var (name, address) in route.Endpoints)
         {
             current = policy.For(name);
+            currentHost = name;
             var stsTesting = current.Requirement == HostTlsRequirement.MtaSts && policy.MtaSts?.Mode == MtaStsMode.Testing;
             if (current.Requirement == HostTlsRequirement.MtaSts && !policy.MtaSts!.AllowsMx(name))
             {
@@ -236,7 +238,8 @@ internal sealed class RemoteSession : IAsyncDisposable
         }
 
         var leaf = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
-        var target = (sender as SslStream)?.TargetHostName ?? "";
+        // MailKit does not hand us the SslStream; the name is the MX host we are connecting to (RFC 7672 §3.2.2).
+        var target = currentHost;
         switch (current.Requirement)
         {
             case HostTlsRequirement.Dane:
