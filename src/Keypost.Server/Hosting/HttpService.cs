@@ -84,6 +84,7 @@ internal sealed class HttpService(
             metrics);
         wkd.Map(app);
         new TransparencyEndpoints(store, transparency).Map(app);
+        MapMtaStsPolicy(app);
         app.MapGet(HealthPath, health.WriteAsync);
         app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider, configureBranchedPipeline: null, optionsName: null);
         app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));
@@ -112,6 +113,25 @@ internal sealed class HttpService(
             await _app.DisposeAsync();
             _app = null;
         }
+    }
+
+    // RFC 8461 §3.3: the policy is served as text/plain at https://mta-sts.<domain>/.well-known/mta-sts.txt; the
+    // Host header says which domain is asked about, and any other host gets 404 as elsewhere.
+    private void MapMtaStsPolicy(WebApplication app)
+    {
+        var domains = config.Domains.Select(d => Core.Addresses.EmailAddress.NormalizeDomain(d.Name)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var policy = config.MtaStsPublication().PolicyText;
+        app.MapGet(Keypost.Mail.MtaSts.MtaStsPublication.WellKnownPath, (HttpContext context) =>
+        {
+            var host = context.Request.Host.Host.TrimEnd('.');
+            if (!host.StartsWith("mta-sts.", StringComparison.OrdinalIgnoreCase) || !domains.Contains(host["mta-sts.".Length..]))
+            {
+                return ProblemWriter.NotFoundAsync(context);
+            }
+
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync(policy, context.RequestAborted);
+        });
     }
 
     private static IPEndPoint ToEndPoint(Uri uri) => new(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
