@@ -32,7 +32,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         var directory = new TempDirectory("keypost-server");
         var ca = LocalCertificateAuthority.Create();
-        using var serverCertificate = ca.Issue(["jedi.test", "openpgpkey.jedi.test", "rebel.test", "openpgpkey.rebel.test", "empire.test", "openpgpkey.empire.test"]);
+        using var serverCertificate = ca.Issue(["jedi.test", "openpgpkey.jedi.test", "rebel.test", "openpgpkey.rebel.test", "empire.test", "openpgpkey.empire.test", "mta-sts.jedi.test", "mta-sts.elsewhere.test"]);
         ca.WriteServerPem(serverCertificate, directory.Combine("tls.crt"), directory.Combine("tls.key"));
         var config = new KeypostConfig
         {

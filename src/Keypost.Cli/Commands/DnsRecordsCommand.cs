@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
 using Keypost.Core.Addresses;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Dkim;
@@ -6,7 +7,7 @@ using Keypost.Server.Configuration;
 
 namespace Keypost.Cli.Commands;
 
-/// <summary>`keypost dns-records DOMAIN`: the MX, SPF, DKIM and DMARC records a domain must publish.</summary>
+/// <summary>`keypost dns-records DOMAIN`: the MX, SPF, DKIM, DMARC, MTA-STS, TLS-RPT and TLSA records a domain must publish.</summary>
 public static class DnsRecordsCommand
 {
     public static Command Create()
@@ -24,7 +25,12 @@ public static class DnsRecordsCommand
             }
 
             var generator = new DnsRecordsGenerator(new DkimKeyStore(settings.DkimDirectory));
-            foreach (var record in await generator.GenerateAsync(name, settings.Hostname, cancellationToken))
+            // The TLSA record needs the mail certificate; without one configured it is left out. Senders always
+            // connect to port 25 (RFC 7672 §2.2.3 names _25._tcp), whatever port Keypost listens on behind a NAT.
+            using var certificate = settings.MailCertificateFile is { } file && File.Exists(file)
+                ? X509CertificateLoader.LoadCertificateFromFile(file)
+                : null;
+            foreach (var record in await generator.GenerateAsync(name, settings.Hostname, cancellationToken, settings.MtaStsPublication(), certificate))
             {
                 await Console.Out.WriteLineAsync($"; {record.Purpose}");
                 await Console.Out.WriteLineAsync(record.ToZoneFileLine());

@@ -47,6 +47,18 @@ public sealed class DeliveryOptions
     /// <summary>Delivery and store counters; null measures nothing.</summary>
     public MailMetrics? Metrics { get; init; }
 
+    /// <summary>Use DANE (RFC 7672) where TLSA records are DNSSEC-secure (needs a resolver trusted for the AD bit).</summary>
+    public bool UseDane { get; init; } = true;
+
+    /// <summary>Where MTA-STS policies come from (RFC 8461); null: MTA-STS is not used.</summary>
+    public MtaSts.MtaStsPolicySource? MtaSts { get; init; }
+
+    /// <summary>Roots trusted besides the system's for MX certificates under MTA-STS (a private CA; tests).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2Collection? ExtraTrustedRoots { get; init; }
+
+    /// <summary>Where outbound TLS outcomes are counted for TLS-RPT (RFC 8460); null counts nothing.</summary>
+    public TlsRpt.TlsReportCollector? TlsReports { get; init; }
+
     /// <summary>The wait after <paramref name="attempts"/> failed attempts.</summary>
     public TimeSpan RetryDelay(int attempts)
     {

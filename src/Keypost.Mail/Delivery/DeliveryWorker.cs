@@ -21,6 +21,7 @@ public sealed class DeliveryWorker : IDisposable
     private readonly IMailAccounts accounts;
     private readonly DeliveryOptions options;
     private readonly RouteResolver routes;
+    private readonly TransportPolicyResolver policies;
     private readonly LocalDelivery local;
     private readonly DsnComposer dsn;
     private readonly TimeProvider time;
@@ -35,6 +36,7 @@ public sealed class DeliveryWorker : IDisposable
         ArgumentNullException.ThrowIfNull(maildir);
         ArgumentNullException.ThrowIfNull(dns);
         routes = new RouteResolver(dns);
+        policies = new TransportPolicyResolver(dns, options.MtaSts, options.SmtpPort, options.UseDane);
         time = options.TimeProvider;
         local = new LocalDelivery(maildir, accounts, options.LocalDomain, options.Metrics, time);
         dsn = new DsnComposer(options.LocalDomain);
@@ -161,7 +163,8 @@ public sealed class DeliveryWorker : IDisposable
             return;
         }
 
-        await using var session = new RemoteSession(route, options);
+        var policy = await policies.ResolveAsync(domain, route, cancellationToken).ConfigureAwait(false);
+        await using var session = new RemoteSession(route, policy, options);
         foreach (var item in items)
         {
             IReadOnlyList<DeliveryResult> results;

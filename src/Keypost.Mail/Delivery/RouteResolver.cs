@@ -40,6 +40,7 @@ internal sealed class RouteResolver
         }
 
         var endpoints = new List<(string, IPAddress)>();
+        var secureHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         string? temporary = null;
         foreach (var host in hosts)
         {
@@ -50,11 +51,17 @@ internal sealed class RouteResolver
             }
 
             endpoints.AddRange(addresses.Records.Select(a => (host, a)));
+            // RFC 7672 §2.2.1, §2.2.2: DANE applies only when both the MX RRset (or the domain's own denial of one)
+            // and the host's address records are DNSSEC-secure.
+            if (mx.Authenticated && addresses.Authenticated)
+            {
+                secureHosts.Add(host);
+            }
         }
 
         if (endpoints.Count > 0)
         {
-            return DeliveryRoute.To(endpoints);
+            return DeliveryRoute.To(endpoints, secureHosts);
         }
 
         return temporary is not null

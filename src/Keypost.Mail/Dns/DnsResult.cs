@@ -5,5 +5,11 @@ public sealed record DnsResult<T>(DnsStatus Status, IReadOnlyList<T> Records, st
 {
     public bool IsTemporaryFailure => Status == DnsStatus.TemporaryFailure;
 
+    /// <summary>
+    /// The resolver vouched for the answer with the AD bit (RFC 4035 §3.2.3) and it is trusted to (see
+    /// <see cref="MailDnsResolverOptions.TrustAuthenticatedData"/>): a DNSSEC-secure answer, or a secure denial.
+    /// </summary>
+    public bool Authenticated { get; init; }
+
     public static DnsResult<T> Failed(DnsStatus status, string error) => new(status, [], error);
 }

@@ -24,4 +24,11 @@ public interface IMailDnsResolver
 
     /// <summary>Each TXT record's character-strings joined without separators (RFC 7208 §3.3, RFC 6376 §3.6.2.2).</summary>
     Task<DnsResult<string>> GetTxtAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// TLSA records at <paramref name="name"/> (e.g. <c>_25._tcp.mx.example</c>, RFC 6698 §3). A resolver that cannot
+    /// tell secure answers from insecure ones answers NoData unauthenticated: DANE then never applies.
+    /// </summary>
+    Task<DnsResult<Keypost.Mail.Dane.TlsaAssociation>> GetTlsaAsync(string name, CancellationToken cancellationToken) =>
+        Task.FromResult(new DnsResult<Keypost.Mail.Dane.TlsaAssociation>(DnsStatus.NoData, []));
 }

@@ -9,6 +9,7 @@ namespace Keypost.Mail.Dns;
 public sealed class MailDnsResolver : IMailDnsResolver
 {
     private readonly LookupClient client;
+    private readonly bool trustAuthenticatedData;
 
     public MailDnsResolver(MailDnsResolverOptions options)
     {
@@ -23,6 +24,9 @@ public sealed class MailDnsResolver : IMailDnsResolver
         lookupOptions.ThrowDnsErrors = false;
         lookupOptions.ContinueOnDnsError = true;
         lookupOptions.UseTcpFallback = true;
+        // RFC 6840 §5.7: a validating resolver sets AD only when the query asks for DNSSEC (DO or AD set).
+        lookupOptions.RequestDnsSecRecords = options.TrustAuthenticatedData;
+        trustAuthenticatedData = options.TrustAuthenticatedData;
         client = new LookupClient(lookupOptions);
     }
 
@@ -48,7 +52,7 @@ public sealed class MailDnsResolver : IMailDnsResolver
         var all = v4.Records.Concat(v6.Records).ToList();
         if (all.Count > 0)
         {
-            return new DnsResult<IPAddress>(DnsStatus.Ok, all);
+            return new DnsResult<IPAddress>(DnsStatus.Ok, all) { Authenticated = v4.Authenticated && v6.Authenticated };
         }
 
         return v6.Status == DnsStatus.TemporaryFailure ? v6 : v4;
@@ -75,6 +79,14 @@ public sealed class MailDnsResolver : IMailDnsResolver
         return Map(response, r => r.Answers.TxtRecords().Select(t => string.Concat(t.Text)).ToList());
     }
 
+    public async Task<DnsResult<Keypost.Mail.Dane.TlsaAssociation>> GetTlsaAsync(string name, CancellationToken cancellationToken)
+    {
+        var response = await QueryAsync(name, QueryType.TLSA, cancellationToken).ConfigureAwait(false);
+        return Map(response, r => r.Answers.OfType<TlsaRecord>()
+            .Select(t => new Keypost.Mail.Dane.TlsaAssociation((byte)t.CertificateUsage, (byte)t.Selector, (byte)t.MatchingType, t.CertificateAssociationData.ToArray()))
+            .ToList());
+    }
+
     private async Task<(IDnsQueryResponse? Response, string? Error)> QueryAsync(string name, QueryType type, CancellationToken cancellationToken)
     {
         try
@@ -89,7 +101,7 @@ public sealed class MailDnsResolver : IMailDnsResolver
         }
     }
 
-    private static DnsResult<T> Map<T>((IDnsQueryResponse? Response, string? Error) query, Func<IDnsQueryResponse, IReadOnlyList<T>> select)
+    private DnsResult<T> Map<T>((IDnsQueryResponse? Response, string? Error) query, Func<IDnsQueryResponse, IReadOnlyList<T>> select)
     {
         var response = query.Response;
         if (response is null)
@@ -102,15 +114,15 @@ public sealed class MailDnsResolver : IMailDnsResolver
         {
             case DnsHeaderResponseCode.NoError:
                 var records = select(response);
-                return records.Count > 0
-                    ? new DnsResult<T>(DnsStatus.Ok, records)
-                    : new DnsResult<T>(DnsStatus.NoData, records);
+                return new DnsResult<T>(records.Count > 0 ? DnsStatus.Ok : DnsStatus.NoData, records) { Authenticated = Secure(response) };
             case DnsHeaderResponseCode.NotExistentDomain:
-                return DnsResult<T>.Failed(DnsStatus.NxDomain, $"{question}: no such domain (NXDOMAIN)");
+                return DnsResult<T>.Failed(DnsStatus.NxDomain, $"{question}: no such domain (NXDOMAIN)") with { Authenticated = Secure(response) };
             default:
                 return DnsResult<T>.Failed(DnsStatus.TemporaryFailure, $"{question}: {response.Header.ResponseCode}");
         }
     }
+
+    private bool Secure(IDnsQueryResponse response) => trustAuthenticatedData && response.Header.IsAuthenticData;
 
     private static string HostName(string value) => value.TrimEnd('.').ToLowerInvariant();
 }

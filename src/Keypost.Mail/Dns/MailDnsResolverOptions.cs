@@ -13,4 +13,11 @@ public sealed class MailDnsResolverOptions
 
     /// <summary>Cache answers for their TTL. Off in tests that change a zone between questions.</summary>
     public bool UseCache { get; init; } = true;
+
+    /// <summary>
+    /// The resolvers in <see cref="NameServers"/> validate DNSSEC and the path to them is trusted (loopback or
+    /// otherwise protected), so their AD bit is believed (RFC 6698 §4.1, RFC 7672 §2.1.1). Only then is DANE used;
+    /// off, every answer counts as insecure and DANE never applies.
+    /// </summary>
+    public bool TrustAuthenticatedData { get; init; }
 }

@@ -83,6 +83,10 @@ public sealed class KeypostConfig
     [JsonIgnore]
     public string DatabasePath => Path.Combine(DataDirectory, "keypost.db");
 
+    /// <summary>Our MTA-STS policy (RFC 8461): mode from mail.mtaStsMode, the one MX host this server is.</summary>
+    public Keypost.Mail.MtaSts.MtaStsPublication MtaStsPublication() =>
+        new(Mail.MtaStsMode, [Hostname], Mail.MtaStsMaxAgeSeconds);
+
     [JsonIgnore]
     public string? MailCertificateFile => Mail.CertificateFile ?? Http.CertificateFile;
 

@@ -102,6 +102,22 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
             errors.Add("mail.certificateFile: mail listeners need a TLS certificate and key (mail.certificateFile and mail.keyFile, or http's)");
         }
 
+        if (config.Mail.DnssecValidatingResolver && config.Mail.DnsServers.Count == 0)
+        {
+            // RFC 7672 §2.1.1 trusts only a validating resolver on a trusted path; the system's could be anything.
+            errors.Add("mail.dnssecValidatingResolver: needs mail.dnsServers naming the validating resolver (e.g. a local Unbound)");
+        }
+
+        if (config.Mail.MtaStsMode is not ("enforce" or "testing" or "none"))
+        {
+            errors.Add($"mail.mtaStsMode: '{config.Mail.MtaStsMode}' is not enforce, testing or none (RFC 8461 §3.2)");
+        }
+
+        if (config.Mail.MtaStsMaxAgeSeconds is <= 0 or > 31_557_600)
+        {
+            errors.Add("mail.mtaStsMaxAgeSeconds: must be between 1 and 31557600 (RFC 8461 §3.2)");
+        }
+
         Positive(errors, "mail.maxMessageSize", config.Mail.MaxMessageSize);
         Positive(errors, "mail.maxImapSessions", config.Mail.MaxImapSessions);
         Positive(errors, "mail.maxImapSessionsPerAccount", config.Mail.MaxImapSessionsPerAccount);

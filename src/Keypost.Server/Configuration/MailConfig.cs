@@ -48,6 +48,27 @@ public sealed class MailConfig
     /// <summary>Resolvers for MX, SPF, DKIM and DMARC lookups, "IP:port"; empty uses the system's.</summary>
     public List<string> DnsServers { get; set; } = [];
 
+    /// <summary>
+    /// The resolvers in <see cref="DnsServers"/> validate DNSSEC and the path to them is trusted (e.g. a local
+    /// Unbound on 127.0.0.1): their AD bit is believed, so outbound delivery uses DANE (RFC 7672). Needs dnsServers.
+    /// </summary>
+    public bool DnssecValidatingResolver { get; set; }
+
+    /// <summary>Apply recipient domains' MTA-STS policies to outbound delivery (RFC 8461).</summary>
+    public bool MtaSts { get; set; } = true;
+
+    /// <summary>Our own MTA-STS policy mode, served at mta-sts.&lt;domain&gt;: "enforce", "testing" or "none".</summary>
+    public string MtaStsMode { get; set; } = "testing";
+
+    /// <summary>Our own MTA-STS policy's max_age in seconds (RFC 8461 §3.2: at most 31557600).</summary>
+    public int MtaStsMaxAgeSeconds { get; set; } = 7 * 24 * 3600;
+
+    /// <summary>Send daily TLS reports (RFC 8460) to recipient domains that ask for them.</summary>
+    public bool TlsReports { get; set; } = true;
+
+    /// <summary>Contact in our TLS reports and their From; defaults to postmaster@ the first domain.</summary>
+    public string? TlsReportContact { get; set; }
+
     /// <summary>The port outbound delivery connects to (25; tests use others).</summary>
     public int DeliveryPort { get; set; } = 25;
 

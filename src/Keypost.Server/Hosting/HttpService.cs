@@ -95,6 +95,7 @@ internal sealed class HttpService(
             new Directory.Publishing.KeyPublisher(store, new Core.OpenPgp.CertificatePolicy(), TimeProvider.System),
             _hashGate,
             loggers.CreateLogger("Keypost.Directory.Publishing")).Map(app);
+        MapMtaStsPolicy(app);
         app.MapGet(HealthPath, health.WriteAsync);
         app.MapGet(AcmeChallenges.PathPrefix + "{token}", (string token) => parts.Challenges.Find(token) is { } answer
             ? Results.Text(answer, "application/octet-stream")
@@ -128,6 +129,25 @@ internal sealed class HttpService(
         }
 
         _hashGate.Dispose();
+    }
+
+    // RFC 8461 §3.3: the policy is served as text/plain at https://mta-sts.<domain>/.well-known/mta-sts.txt; the
+    // Host header says which domain is asked about, and any other host gets 404 as elsewhere.
+    private void MapMtaStsPolicy(WebApplication app)
+    {
+        var domains = config.Domains.Select(d => Core.Addresses.EmailAddress.NormalizeDomain(d.Name)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var policy = config.MtaStsPublication().PolicyText;
+        app.MapGet(Keypost.Mail.MtaSts.MtaStsPublication.WellKnownPath, (HttpContext context) =>
+        {
+            var host = context.Request.Host.Host.TrimEnd('.');
+            if (!host.StartsWith("mta-sts.", StringComparison.OrdinalIgnoreCase) || !domains.Contains(host["mta-sts.".Length..]))
+            {
+                return ProblemWriter.NotFoundAsync(context);
+            }
+
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync(policy, context.RequestAborted);
+        });
     }
 
     private static IPEndPoint ToEndPoint(Uri uri) => new(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);

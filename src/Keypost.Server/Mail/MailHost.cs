@@ -10,6 +10,8 @@ using Keypost.Mail.Delivery;
 using Keypost.Mail.Diagnostics;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;
+using Keypost.Mail.MtaSts;
+using Keypost.Mail.TlsRpt;
 using Keypost.Imap;
 using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
@@ -61,6 +63,11 @@ public sealed class MailHost : IAsyncDisposable
 
     public DeliveryWorker Worker => _worker;
 
+    /// <summary>Sends the daily TLS reports (RFC 8460); null when mail.tlsReports is off.</summary>
+    public TlsReportSender? TlsReportSender { get; private init; }
+
+    private MtaStsPolicySource? MtaStsSource { get; init; }
+
     /// <summary>The SMTP listener; null when no SMTP endpoint is configured.</summary>
     public SmtpListener? Smtp => _listener;
 
@@ -91,7 +98,13 @@ public sealed class MailHost : IAsyncDisposable
         var throttle = new LoginThrottle(
             new LoginThrottleOptions { AddressBlockThreshold = mail.LoginFailuresBeforeBlock, BlockDuration = TimeSpan.FromSeconds(mail.LoginBlockSeconds) },
             TimeProvider.System);
-        var dns = new MailDnsResolver(new MailDnsResolverOptions { NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList() });
+        var dns = new MailDnsResolver(new MailDnsResolverOptions
+        {
+            NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList(),
+            TrustAuthenticatedData = mail.DnssecValidatingResolver,
+        });
+        var mtaSts = mail.MtaSts ? new MtaStsPolicySource(dns, new MtaStsOptions { LoggerFactory = loggers }) : null;
+        var tlsReports = mail.TlsReports ? new TlsReportCollector(TimeProvider.System) : null;
         MessageQueue? queue = null;
         try
         {
@@ -107,6 +120,16 @@ public sealed class MailHost : IAsyncDisposable
                 GiveUpAfter = TimeSpan.FromSeconds(mail.GiveUpAfterSeconds),
                 LoggerFactory = loggers,
                 Metrics = metrics,
+                UseDane = mail.DnssecValidatingResolver,
+                MtaSts = mtaSts,
+                TlsReports = tlsReports,
+            });
+            var reportSender = tlsReports is null ? null : new TlsReportSender(tlsReports, dns, queue, new TlsReportOptions
+            {
+                Organization = config.Hostname,
+                Contact = mail.TlsReportContact ?? "postmaster@" + config.Domains[0].Name,
+                HostName = config.Hostname,
+                LoggerFactory = loggers,
             });
             var ownedHttp = wkdHttp is null && config.Domains.Any(d => d.Gateway) ? CreateWkdHttpClient() : null;
             var http = wkdHttp ?? ownedHttp;
@@ -176,10 +199,11 @@ public sealed class MailHost : IAsyncDisposable
                 },
                 accounts,
                 maildirs);
-            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp, wks);
+            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp, wks) { TlsReportSender = reportSender, MtaStsSource = mtaSts };
         }
         catch
         {
+            mtaSts?.Dispose();
             queue?.Dispose();
             if (reloadable is null)
             {
@@ -202,6 +226,8 @@ public sealed class MailHost : IAsyncDisposable
         }
 
         _worker.Dispose();
+        TlsReportSender?.Dispose();
+        MtaStsSource?.Dispose();
         _queue.Dispose();
         _certificate?.Dispose();
         _ownedHttp?.Dispose();

@@ -3,6 +3,8 @@ using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Mail.Delivery;
 using Keypost.Mail.Dns;
+using Keypost.Mail.MtaSts;
+using Keypost.Mail.TlsRpt;
 using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
@@ -18,23 +20,31 @@ internal sealed class DeliveryHarness : IAsyncDisposable
 {
     private readonly TempDirectory temp = new("keypost-delivery");
 
-    private DeliveryHarness(MessageQueue queue, ScriptedSmtpPeer peer, FakeTimeProvider clock)
+    private DeliveryHarness(MessageQueue queue, ScriptedSmtpPeer peer, FakeTimeProvider clock, TransportSetup? transport = null)
     {
         Queue = queue;
         Peer = peer;
         Clock = clock;
         Maildir = new MaildirStore(temp.Combine("mail"));
-        var resolver = new MailDnsResolver(new MailDnsResolverOptions
+        IMailDnsResolver resolver = transport?.Resolver ?? new MailDnsResolver(new MailDnsResolverOptions
         {
             NameServers = [Dns.EndPoint],
             Timeout = TimeSpan.FromSeconds(2),
             Retries = 0,
             UseCache = false,
         });
+        if (transport?.MtaStsPort is { } stsPort)
+        {
+            MtaSts = new MtaStsPolicySource(resolver, new MtaStsOptions { HttpsPort = stsPort, ExtraTrustedRoots = transport.TrustedRoots, TimeProvider = clock, FetchTimeout = TimeSpan.FromSeconds(20) });
+        }
+
         Worker = new DeliveryWorker(Queue, Maildir, new FakeAccounts(["jedi.test"], ["luke@jedi.test"]), resolver, new DeliveryOptions
         {
             LocalDomain = "mx.rebel.test",
-            SmtpPort = peer.Port,
+            SmtpPort = transport?.SmtpPort ?? peer.Port,
+            MtaSts = MtaSts,
+            ExtraTrustedRoots = transport?.TrustedRoots,
+            TlsReports = TlsReports,
             RetryIntervals = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)],
             GiveUpAfter = TimeSpan.FromHours(1),
             ConnectTimeout = TimeSpan.FromSeconds(5),
@@ -45,6 +55,10 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     }
 
     public LoopbackDnsServer Dns { get; } = new();
+
+    public MtaStsPolicySource? MtaSts { get; }
+
+    public TlsReportCollector TlsReports { get; } = new(TimeProvider.System);
 
     public MessageQueue Queue { get; private set; }
 
@@ -63,6 +77,15 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         var dir = Directory.CreateTempSubdirectory("keypost-queue-").FullName;
         var queue = await MessageQueue.OpenAsync(dir, new MessageQueueOptions { TimeProvider = clock });
         return new DeliveryHarness(queue, new ScriptedSmtpPeer(offerStartTls), clock);
+    }
+
+    /// <summary>A harness whose worker asks <paramref name="transport"/>'s resolver and applies DANE and MTA-STS.</summary>
+    public static async Task<DeliveryHarness> CreateAsync(ScriptedSmtpPeer peer, TransportSetup transport)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var dir = Directory.CreateTempSubdirectory("keypost-queue-").FullName;
+        var queue = await MessageQueue.OpenAsync(dir, new MessageQueueOptions { TimeProvider = clock });
+        return new DeliveryHarness(queue, peer, clock, transport);
     }
 
     public static string Message(string from, string to, string subject) =>
@@ -89,6 +112,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Worker.Dispose();
+        MtaSts?.Dispose();
         Queue.Dispose();
         Dns.Dispose();
         await Peer.DisposeAsync();

@@ -137,8 +137,9 @@ public sealed class SmtpLimitTests
         await using var client = await server.InboundAsync();
 
         // Three bad commands end the session; 256 KiB more arrive after it. The server lingers (half-close, reads and
-        // drops) so unread input does not reset the connection under the 421. On loopback this test also passed with
-        // the linger removed: it guards the reply, it does not prove the reset case.
+        // drops) so unread input does not reset the connection under the 421. Linux keeps data already received when
+        // a RST follows, so the replies alone cannot tell; the socket's error can: a close with our junk unread
+        // sends RST (SO_ERROR ECONNRESET/EPIPE here), a lingering close reads it all and ends with FIN only.
         var flood = new StringBuilder();
         for (var i = 0; i < 3; i++)
         {
@@ -165,5 +166,6 @@ public sealed class SmtpLimitTests
 
         Assert.Equal(3, replies.Count(r => r.StartsWith("500", StringComparison.Ordinal)));
         Assert.StartsWith("421 4.7.0", replies[^1]);
+        Assert.Equal(0, await client.FinishAndGetSocketErrorAsync());
     }
 }

@@ -20,6 +20,27 @@ public sealed class SmtpTestClient : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
+    /// <summary>
+    /// Ends our sending (FIN), reads to the end, and returns the socket's pending error: 0 when the server closed
+    /// gracefully, ECONNRESET/EPIPE when it reset the connection (closing with our input unread sends RST).
+    /// </summary>
+    public async Task<int> FinishAndGetSocketErrorAsync()
+    {
+        _tcp.Client.Shutdown(SocketShutdown.Send);
+        try
+        {
+            while (await TryReadReplyAsync() is not null)
+            {
+            }
+        }
+        catch (IOException e) when (e.InnerException is SocketException reset)
+        {
+            return reset.ErrorCode;
+        }
+
+        return (int)_tcp.Client.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+    }
+
     public SslProtocols? NegotiatedProtocol => (_stream as SslStream)?.SslProtocol;
 
     /// <param name="from">The local address to connect from (another loopback address plays another client).</param>

@@ -18,12 +18,23 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource stop = new();
     private readonly X509Certificate2? certificate;
+    private readonly SslStreamCertificateContext? certificateContext;
     private readonly Task acceptLoop;
     private int connections;
+    private int disposed;
 
     public ScriptedSmtpPeer(bool offerStartTls = true)
     {
         certificate = offerStartTls ? SelfSigned() : null;
+        listener.Start();
+        acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>A peer offering STARTTLS with <paramref name="serverCertificate"/>, sending <paramref name="chain"/> after it.</summary>
+    public ScriptedSmtpPeer(X509Certificate2 serverCertificate, X509Certificate2Collection? chain = null)
+    {
+        certificate = serverCertificate;
+        certificateContext = SslStreamCertificateContext.Create(serverCertificate, chain ?? [], offline: true);
         listener.Start();
         acceptLoop = AcceptLoopAsync();
     }
@@ -47,6 +58,11 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return; // A harness and its test may both dispose the same peer.
+        }
+
         await stop.CancelAsync();
         listener.Stop();
         try
@@ -127,7 +143,11 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
                 case "STARTTLS":
                     await WriteAsync(stream, "220 2.0.0 Ready to start TLS");
                     var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-                    await ssl.AuthenticateAsServerAsync(certificate!, clientCertificateRequired: false, checkCertificateRevocation: false);
+                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = certificateContext is null ? certificate : null,
+                        ServerCertificateContext = certificateContext,
+                    });
                     stream = ssl;
                     tls = true;
                     from = null;
