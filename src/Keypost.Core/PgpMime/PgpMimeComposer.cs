@@ -102,7 +102,7 @@ public sealed class PgpMimeComposer
         return outer;
     }
 
-    private static List<PgpPublicKey> EncryptionKeys(IEnumerable<Certificate> certificates, DateTimeOffset now)
+    internal static List<PgpPublicKey> EncryptionKeys(IEnumerable<Certificate> certificates, DateTimeOffset now)
     {
         var keys = new List<PgpPublicKey>();
         var seen = new HashSet<ulong>();
