@@ -71,6 +71,12 @@ internal static class Migrations
         );
         CREATE INDEX kt_bindings_epoch ON kt_bindings(domain, epoch);
         """,
+
+        // 3: encryption at rest (docs/encryption-at-rest.md): an account may opt out of having mail that arrives
+        //    in the clear stored encrypted to its key. On unless the user said otherwise.
+        """
+        ALTER TABLE accounts ADD COLUMN encrypt_at_rest INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

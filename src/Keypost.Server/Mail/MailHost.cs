@@ -98,6 +98,7 @@ public sealed class MailHost : IAsyncDisposable
                     new LogChecker(http, new Client.Contacts.LogStore(Path.Combine(config.DataDirectory, "gateway-logs.db"), TimeProvider.System), TimeProvider.System)),
                 new PgpMimeComposer(),
                 config.Hostname);
+            var atRestKeys = new AtRestKeys(store, policies, TimeProvider.System, loggers.CreateLogger("Keypost.Mail.AtRest"));
             var intake = new MailIntake(
                 queue,
                 new InboundAuthenticator(dns, config.Hostname),
@@ -106,7 +107,8 @@ public sealed class MailHost : IAsyncDisposable
                 mail.HonourDmarcReject,
                 TimeProvider.System,
                 gateway,
-                new JunkFiling(policies));
+                new JunkFiling(policies),
+                new AtRestIntake(atRestKeys, new AtRestEncryptor(), queue, loggers.CreateLogger("Keypost.Mail.AtRest")));
             var endpoints = mail.Inbound.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Inbound, SmtpTlsMode.StartTls))
                 .Concat(mail.Submission.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.StartTls)))
                 .Concat(mail.SubmissionTls.Select(e => new SmtpEndpoint(ListenAddress.Parse(e), SmtpListenerKind.Submission, SmtpTlsMode.Implicit)))
