@@ -16,6 +16,9 @@ public sealed class ImapListenerOptions
     /// <summary>Certificate with private key; every endpoint uses TLS (RFC 8314: passwords only inside TLS).</summary>
     public required X509Certificate2 Certificate { get; init; }
 
+    /// <summary>Applied to every APPENDed message before it is stored; null stores it as given.</summary>
+    public Keypost.Store.IAppendedMessageFilter? AppendFilter { get; init; }
+
     /// <summary>Largest literal accepted (an APPENDed message); larger ones get NO [TOOBIG].</summary>
     public long MaxMessageSize { get; init; } = 25L * 1024 * 1024;
 

@@ -142,6 +142,7 @@ public sealed class MailHost : IAsyncDisposable
                     MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
                     LoggerFactory = loggers,
                     Metrics = metrics is null ? null : new ImapMetricsAdapter(metrics),
+                    AppendFilter = new AppendEncryption(atRestKeys, new AtRestEncryptor()),
                 },
                 accounts,
                 maildirs);
