@@ -32,7 +32,7 @@ public sealed class ExistingAndAppendedMailTests
         await node.PublishAsync(AtRestNode.Han, han);
         var mailbox = new MaildirStore(Path.Combine(node.DataDirectory, "mail")).OpenAccount(AtRestNode.Han).Get("INBOX");
         var before = await mailbox.SnapshotAsync(CancellationToken.None);
-        await mailbox.ChangeFlagsAsync(new HashSet<uint> { before.Messages[0].Uid }, f => f | MessageFlags.Seen | MessageFlags.Flagged, CancellationToken.None);
+        await mailbox.ChangeFlagsAsync(new HashSet<uint> { before.Messages[0].Uid }, f => f | Keypost.Store.MessageFlags.Seen | Keypost.Store.MessageFlags.Flagged, CancellationToken.None);
         before = await mailbox.SnapshotAsync(CancellationToken.None);
 
         var (encrypted, skipped) = await new MailboxEncryption(new AtRestEncryptor()).EncryptAsync(mailbox, han.Certificate, CancellationToken.None);
@@ -79,7 +79,7 @@ public sealed class ExistingAndAppendedMailTests
         {
             await imap.ConnectAsync("127.0.0.1", node.ImapsPort, SecureSocketOptions.SslOnConnect);
             await imap.AuthenticateAsync(AtRestNode.Luke.ToString(), AtRestNode.Password);
-            await imap.Inbox.AppendAsync(new AppendRequest(Crafted.Letter("luke@jedi.test", "leia@rebels.test", "Sent copy", Secret)) { Flags = MessageFlags.Seen });
+            await imap.Inbox.AppendAsync(new AppendRequest(Crafted.Letter("luke@jedi.test", "leia@rebels.test", "Sent copy", Secret)) { Flags = MailKit.MessageFlags.Seen });
             await imap.DisconnectAsync(quit: true);
         }
 
