@@ -25,6 +25,9 @@ public sealed class ImapListenerOptions
     /// <summary>The certificate for a handshake starting now.</summary>
     public X509Certificate2 CurrentCertificate => CertificateSource?.Invoke() ?? Certificate;
 
+    /// <summary>Applied to every APPENDed message before it is stored; null stores it as given.</summary>
+    public Keypost.Store.IAppendedMessageFilter? AppendFilter { get; init; }
+
     /// <summary>Largest literal accepted (an APPENDed message); larger ones get NO [TOOBIG].</summary>
     public long MaxMessageSize { get; init; } = 25L * 1024 * 1024;
 

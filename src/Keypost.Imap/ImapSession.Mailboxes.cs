@@ -408,7 +408,13 @@ internal sealed partial class ImapSession
         uint validity, uid;
         using (var source = new MemoryStream(message, writable: false))
         {
-            (validity, uid) = await mailbox.AppendAsync(source, flags, date, cancellationToken);
+            var stored = Options.AppendFilter is { } filter && _account is { } account
+                ? await filter.PrepareAsync(account, source, cancellationToken)
+                : source;
+            await using (stored == source ? null : stored)
+            {
+                (validity, uid) = await mailbox.AppendAsync(stored, flags, date, cancellationToken);
+            }
         }
 
         if (_selected is not null)

@@ -385,6 +385,8 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
     {
         TextPart { IsAttachment: false } text => text.Text,
         Multipart multipart => multipart.Select(FirstText).FirstOrDefault(t => t is not null),
+        // Encryption at rest wraps the original as an inline message/rfc822 part (docs/encryption-at-rest.md).
+        MessagePart { IsAttachment: false, Message.Body: { } inner } => FirstText(inner),
         _ => null,
     };
 }

@@ -103,7 +103,7 @@ public sealed class PgpMimeComposer
         return outer;
     }
 
-    private static List<PgpPublicKey> EncryptionKeys(IEnumerable<Certificate> certificates, DateTimeOffset now) =>
+    internal static List<PgpPublicKey> EncryptionKeys(IEnumerable<Certificate> certificates, DateTimeOffset now) =>
         RecipientKeys.For(certificates, now);
 
     // The headers both parts share: the caller's, plus a Date and a Message-ID when missing, so the protected

@@ -80,6 +80,23 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Whether mail arriving in the clear for <paramref name="address"/> is stored encrypted to its key (when the
+    /// domain encrypts at rest and a key is published). True unless the user opted out; false for no account.
+    /// </summary>
+    public async Task<bool> GetEncryptAtRestAsync(EmailAddress address, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        return await ScalarAsync(connection, "SELECT encrypt_at_rest FROM accounts WHERE address = $1", cancellationToken, address.Canonical) is long value && value != 0;
+    }
+
+    /// <summary>Sets the account's encryption-at-rest choice; false when there is no such account.</summary>
+    public async Task<bool> SetEncryptAtRestAsync(EmailAddress address, bool encrypt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, "UPDATE accounts SET encrypt_at_rest = $2 WHERE address = $1", cancellationToken, address.Canonical, encrypt ? 1 : 0) > 0;
+    }
+
     /// <summary>Removes an account: its certificates stop being served but stay in the history.</summary>
     public async Task<bool> RemoveAccountAsync(EmailAddress address, CancellationToken cancellationToken)
     {

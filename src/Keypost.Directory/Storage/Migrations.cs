@@ -124,6 +124,12 @@ internal static class Migrations
             PRIMARY KEY (address, fingerprint, days)
         );
         """,
+
+        // 6: encryption at rest (docs/encryption-at-rest.md): an account may opt out of having mail that arrives
+        //    in the clear stored encrypted to its key. On unless the user said otherwise.
+        """
+        ALTER TABLE accounts ADD COLUMN encrypt_at_rest INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -22,6 +22,8 @@ public static class MailLogEvents
     public static readonly EventId DeliveryAttempt = new(2002, "DeliveryAttempt");
     public static readonly EventId DeliveryPassFailed = new(2003, "DeliveryPassFailed");
     public static readonly EventId Bounced = new(2004, "Bounced");
+    public static readonly EventId AtRestEncrypted = new(2010, "AtRestEncrypted");
+    public static readonly EventId AtRestKeyUnusable = new(2011, "AtRestKeyUnusable");
     public static readonly EventId ImapLogin = new(3001, "ImapLogin");
     public static readonly EventId ImapSessionError = new(3002, "ImapSessionError");
     public static readonly EventId ImapStopping = new(3010, "ImapStopping");

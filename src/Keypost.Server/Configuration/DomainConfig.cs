@@ -33,4 +33,18 @@ public sealed class DomainConfig
     /// is a phishing vehicle that looks trustworthy; Junk keeps the mail, it only takes it out of the inbox.
     /// </summary>
     public bool FileUnverifiedEncryptedMailInJunk { get; set; } = true;
+
+    /// <summary>
+    /// Receiving side: mail that arrives in the clear for an account with a published key is stored PGP/MIME
+    /// encrypted to that key, Subject included (docs/encryption-at-rest.md). On by default; each user can opt out
+    /// (<c>keypost user encrypt-at-rest ADDRESS off</c>).
+    /// </summary>
+    public bool EncryptAtRest { get; set; } = true;
+
+    /// <summary>
+    /// Also encrypt plaintext messages a user stores with IMAP APPEND (e.g. a legacy client's Sent copy). Off by
+    /// default: a client that appends expects to read back what it wrote, and a draft it re-opens would come back
+    /// encrypted.
+    /// </summary>
+    public bool EncryptAppendedMessages { get; set; }
 }

@@ -30,7 +30,9 @@ public sealed class DomainMailPolicies
                 domain.Gateway,
                 string.IsNullOrWhiteSpace(domain.GatewayDisclaimer) ? null : domain.GatewayDisclaimer,
                 adk,
-                domain.FileUnverifiedEncryptedMailInJunk));
+                domain.FileUnverifiedEncryptedMailInJunk,
+                domain.EncryptAtRest,
+                domain.EncryptAppendedMessages));
         }
 
         return new DomainMailPolicies(policies);

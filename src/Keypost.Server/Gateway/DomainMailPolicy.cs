@@ -8,9 +8,13 @@ namespace Keypost.Server.Gateway;
 /// <param name="Disclaimer">Text put in its own unencrypted part beside the encrypted one, or null.</param>
 /// <param name="AdditionalDecryptionKey">An organisation's escrow certificate added as a recipient, or null.</param>
 /// <param name="FileUnverifiedEncryptedMailInJunk">Receiving side: see <see cref="JunkFiling"/>.</param>
+/// <param name="EncryptAtRest">Receiving side: store plaintext mail encrypted to the recipient's key.</param>
+/// <param name="EncryptAppendedMessages">Also encrypt what users store with IMAP APPEND.</param>
 public sealed record DomainMailPolicy(
     string Domain,
     bool Gateway,
     string? Disclaimer,
     Certificate? AdditionalDecryptionKey,
-    bool FileUnverifiedEncryptedMailInJunk);
+    bool FileUnverifiedEncryptedMailInJunk,
+    bool EncryptAtRest = true,
+    bool EncryptAppendedMessages = false);

@@ -139,6 +139,7 @@ public sealed class MailHost : IAsyncDisposable
                     new LogChecker(http, new Client.Contacts.LogStore(Path.Combine(config.DataDirectory, "gateway-logs.db"), TimeProvider.System), TimeProvider.System)),
                 new PgpMimeComposer(),
                 config.Hostname);
+            var atRestKeys = new AtRestKeys(store, policies, TimeProvider.System, loggers.CreateLogger("Keypost.Mail.AtRest"));
             var intake = new MailIntake(
                 queue,
                 new InboundAuthenticator(dns, config.Hostname),
@@ -147,7 +148,8 @@ public sealed class MailHost : IAsyncDisposable
                 mail.HonourDmarcReject,
                 TimeProvider.System,
                 gateway,
-                new JunkFiling(policies));
+                new JunkFiling(policies),
+                new AtRestIntake(atRestKeys, new AtRestEncryptor(), queue, loggers.CreateLogger("Keypost.Mail.AtRest")));
             WebKeyService? wks = null;
             IMessageAcceptor acceptor = intake;
             if (submissionAddresses.Count > 0)
@@ -196,6 +198,7 @@ public sealed class MailHost : IAsyncDisposable
                     MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
                     LoggerFactory = loggers,
                     Metrics = metrics is null ? null : new ImapMetricsAdapter(metrics),
+                    AppendFilter = new AppendEncryption(atRestKeys, new AtRestEncryptor()),
                 },
                 accounts,
                 maildirs);

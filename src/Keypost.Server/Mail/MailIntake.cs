@@ -14,7 +14,8 @@ namespace Keypost.Server.Mail;
 /// What happens between the end of DATA and the 250: inbound mail is authenticated (SPF, DKIM, DMARC) and
 /// stamped, submitted mail is DKIM-signed for its domain; both get a Received line and are queued durably.
 /// With a <paramref name="gateway"/>, submitted plaintext may be encrypted first; with <paramref name="junk"/>,
-/// inbound encrypted mail of unverified origin is marked for the Junk folder.
+/// inbound encrypted mail of unverified origin is marked for the Junk folder; with <paramref name="atRest"/>, plaintext
+/// for an account with a published key is queued already encrypted to it (docs/encryption-at-rest.md).
 /// </summary>
 public sealed class MailIntake(
     MessageQueue queue,
@@ -24,7 +25,8 @@ public sealed class MailIntake(
     bool honourDmarcReject,
     TimeProvider clock,
     SubmissionGateway? gateway = null,
-    JunkFiling? junk = null) : IMessageAcceptor
+    JunkFiling? junk = null,
+    AtRestIntake? atRest = null) : IMessageAcceptor
 {
     /// <summary>
     /// A header older Keypost versions wrote to choose a folder; the choice is queue metadata now, and a copy
@@ -77,15 +79,34 @@ public sealed class MailIntake(
 
             var headBytes = Encoding.UTF8.GetBytes(head.ToString());
             // The folder travels beside the message in the queue, not inside it.
-            var queued = await queue.EnqueueAsync(
-                envelope.ToQueueEnvelope(folder),
-                async (file, ct) =>
+            var queueEnvelope = envelope.ToQueueEnvelope(folder);
+            var queuedIds = new List<string>();
+            if (atRest is not null)
+            {
+                // Everything that needs the plaintext (DMARC, the Junk decision) has run: encrypt now, before
+                // anything is written durably. Our trace line and verdict stay outside the encryption.
+                var plan = await atRest.PlanAsync(parsed, envelope.Recipients, cancellationToken);
+                if (plan.Count > 0)
                 {
-                    await file.WriteAsync(headBytes, ct);
-                    await parsed.WriteToAsync(wire, file, ct);
-                },
-                cancellationToken);
-            return AcceptResult.Queued(queued);
+                    var trace = Encoding.UTF8.GetBytes(head + AuthenticationResultsHeader.ToHeaderLine(result.HeaderValue));
+                    queuedIds.AddRange(await atRest.EnqueueAsync(queueEnvelope, plan, trace, parsed, source, start, cancellationToken));
+                    queueEnvelope = queueEnvelope with { Recipients = queueEnvelope.Recipients.Except(plan.Select(p => p.Recipient)).ToList() };
+                }
+            }
+
+            if (queueEnvelope.Recipients.Count > 0)
+            {
+                queuedIds.Add(await queue.EnqueueAsync(
+                    queueEnvelope,
+                    async (file, ct) =>
+                    {
+                        await file.WriteAsync(headBytes, ct);
+                        await parsed.WriteToAsync(wire, file, ct);
+                    },
+                    cancellationToken));
+            }
+
+            return AcceptResult.Queued(string.Join(' ', queuedIds));
         }
 
         // A local user must not choose a folder in another local user's mailbox either.
@@ -137,19 +158,60 @@ public sealed class MailIntake(
         }
 
         var wire = new FormatOptions { NewLineFormat = NewLineFormat.Dos };
-        return await queue.EnqueueAsync(envelope.ToQueueEnvelope(), (file, ct) => parsed.WriteToAsync(wire, file, ct), cancellationToken);
+        var queueEnvelope = envelope.ToQueueEnvelope();
+        var ids = new List<string>();
+        if (atRest is not null && await atRest.PlanAsync(parsed, envelope.Recipients, cancellationToken) is { Count: > 0 } plan)
+        {
+            // A local recipient of submitted plaintext: the signed message (without our trace line, which stays
+            // outside) is spooled to a temporary file, encrypted from there, and the file deleted unsynced.
+            parsed.Headers.Remove(trace);
+            await using (var plain = await SeekableCopyAsync(parsed, wire, cancellationToken))
+            {
+                ids.AddRange(await atRest.EnqueueAsync(queueEnvelope, plan, Encoding.UTF8.GetBytes(received), parsed, plain, 0, cancellationToken));
+            }
+
+            parsed.Headers.Insert(0, trace);
+            queueEnvelope = queueEnvelope with { Recipients = queueEnvelope.Recipients.Except(plan.Select(p => p.Recipient)).ToList() };
+        }
+
+        if (queueEnvelope.Recipients.Count > 0)
+        {
+            ids.Add(await queue.EnqueueAsync(queueEnvelope, (file, ct) => parsed.WriteToAsync(wire, file, ct), cancellationToken));
+        }
+
+        return string.Join(' ', ids);
     }
+
+    private static async Task<Stream> SeekableCopyAsync(MimeMessage message, FormatOptions wire, CancellationToken cancellationToken)
+    {
+        var file = TemporaryFile();
+        try
+        {
+            await message.WriteToAsync(wire, file, cancellationToken);
+            file.Position = 0;
+            return file;
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+
+    // Plaintext spool: created in the temporary directory, deleted on close, never fsync'ed (it is not mail
+    // Keypost keeps; docs/encryption-at-rest.md).
+    private static FileStream TemporaryFile() => new(
+        Path.Combine(Path.GetTempPath(), "keypost-intake-" + Guid.NewGuid().ToString("N")),
+        FileMode.CreateNew,
+        FileAccess.ReadWrite,
+        FileShare.None,
+        81920,
+        FileOptions.DeleteOnClose | FileOptions.Asynchronous);
 
     // Streams that cannot seek (not the SMTP session's buffer, which can) are spooled to a temporary file first.
     private static async Task<Stream> SeekableCopyAsync(Stream message, CancellationToken cancellationToken)
     {
-        var file = new FileStream(
-            Path.Combine(Path.GetTempPath(), "keypost-intake-" + Guid.NewGuid().ToString("N")),
-            FileMode.CreateNew,
-            FileAccess.ReadWrite,
-            FileShare.None,
-            81920,
-            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var file = TemporaryFile();
         await message.CopyToAsync(file, cancellationToken);
         file.Position = 0;
         return file;

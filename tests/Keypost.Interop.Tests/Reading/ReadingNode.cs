@@ -27,8 +27,9 @@ public sealed class ReadingNode : IAsyncDisposable
     private readonly LocalCertificateAuthority _ca;
     private readonly LoopbackDnsServer _dns;
 
-    private ReadingNode(TempDirectory directory, LocalCertificateAuthority ca, LoopbackDnsServer dns, KeypostServer server, int imapsPort)
+    private ReadingNode(TempDirectory directory, LocalCertificateAuthority ca, LoopbackDnsServer dns, KeypostServer server, int imapsPort, int inboundPort)
     {
+        InboundPort = inboundPort;
         _directory = directory;
         _ca = ca;
         _dns = dns;
@@ -39,6 +40,9 @@ public sealed class ReadingNode : IAsyncDisposable
     public KeypostServer Server { get; }
 
     public int ImapsPort { get; }
+
+    /// <summary>The inbound SMTP listener (port 25's role), plain or STARTTLS.</summary>
+    public int InboundPort { get; }
 
     /// <summary>The test CA's certificate (PEM), to be trusted by clients.</summary>
     public string CaFile => _directory.Combine("ca.crt");
@@ -57,6 +61,7 @@ public sealed class ReadingNode : IAsyncDisposable
 
             ca.WriteCertificatePem(directory.Combine("ca.crt"));
             var imapsPort = FreePort.Get();
+            var inboundPort = FreePort.Get();
             var config = new KeypostConfig
             {
                 DataDirectory = directory.Combine("data"),
@@ -64,7 +69,7 @@ public sealed class ReadingNode : IAsyncDisposable
                 Domains = [new DomainConfig { Name = "jedi.test" }],
                 Mail = new MailConfig
                 {
-                    Inbound = [$"127.0.0.1:{FreePort.Get()}"],
+                    Inbound = [$"127.0.0.1:{inboundPort}"],
                     ImapTls = [$"127.0.0.1:{imapsPort}"],
                     CertificateFile = directory.Combine("tls.crt"),
                     KeyFile = directory.Combine("tls.key"),
@@ -73,7 +78,7 @@ public sealed class ReadingNode : IAsyncDisposable
             };
             var server = await KeypostServer.StartAsync(config, CancellationToken.None);
             await server.Store.SetPasswordHashAsync(EmailAddress.Parse(Luke), new PasswordHasher().Hash(LukePassword), CancellationToken.None);
-            return new ReadingNode(directory, ca, dns, server, imapsPort);
+            return new ReadingNode(directory, ca, dns, server, imapsPort, inboundPort);
         }
         catch
         {
@@ -83,6 +88,9 @@ public sealed class ReadingNode : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Luke's INBOX new/ directory, where delivery puts mail.</summary>
+    public string LukeMaildirNew => _directory.Combine("data", "mail", "jedi.test", "luke", "Maildir", "new");
 
     /// <summary>Appends <paramref name="messages"/> to Luke's <paramref name="folder"/> (created when missing), in order.</summary>
     public async Task AppendAsync(string folder, IEnumerable<MimeMessage> messages)

@@ -1,0 +1,110 @@
+using System.Text;
+using Keypost.Core.OpenPgp;
+using Keypost.Interop.Tests.GnuPG;
+using Keypost.Interop.Tests.Postfix;
+using Keypost.Mail.Dkim;
+using Keypost.Mail.Dns;
+using Keypost.Testing;
+using Keypost.Testing.PgpMime;
+using MimeKit;
+
+namespace Keypost.Interop.Tests.AtRest;
+
+/// <summary>
+/// Issue #16, must show: a plain message relayed by a real Postfix lands in Luke's Maildir encrypted (no Subject or
+/// body in the file); gpg decrypts it and shows the real Subject and body; the original inside still carries a DKIM
+/// signature that dkimpy verifies.
+/// </summary>
+public sealed class PostfixToKeypostAtRestTests
+{
+    private const string Python = "/usr/bin/python3";
+    private const string DkimModule = "/usr/lib/python3/dist-packages/dkim/__init__.py";
+    private const string RealSubject = "Kessel run receipts";
+    private const string SecretBody = "Twelve parsecs, paid in full.";
+
+    // Verifies every DKIM-Signature of argv[1] with key records from argv[2] ("name<TAB>txt" lines) through dkimpy's
+    // dnsfunc hook (as DkimPyVerifierTests); prints "<algorithm> <True|False>".
+    private const string Script = """
+        import sys, dkim
+        records = {}
+        for line in open(sys.argv[2], encoding='ascii'):
+            name, txt = line.rstrip('\n').split('\t', 1)
+            records[name] = txt.encode('ascii')
+        def dnsfunc(name, timeout=5):
+            if isinstance(name, bytes):
+                name = name.decode('ascii')
+            return records.get(name.rstrip('.').lower())
+        message = open(sys.argv[1], 'rb').read()
+        count = sum(1 for h in dkim.DKIM(message).headers if h[0].lower() == b'dkim-signature')
+        for i in range(count):
+            v = dkim.DKIM(message)
+            try:
+                ok = v.verify(idx=i, dnsfunc=dnsfunc)
+            except dkim.ValidationError:
+                ok = False
+            print(v.signature_fields.get(b'a', b'?').decode(), ok)
+        """;
+
+    [ToolFact("postfix", "postconf", "sendmail", "gpg", Python, DkimModule, NeedsRoot = true)]
+    public async Task Plain_mail_from_postfix_is_stored_encrypted_and_gpg_and_dkimpy_read_the_original()
+    {
+        using var work = new TempDirectory("keypost-atrest-interop");
+        var dkimKeys = new DkimKeyStore(work.Combine("dkim"));
+        var han = await dkimKeys.GetOrCreateAsync("postfix.test", CancellationToken.None);
+        using var dns = new LoopbackDnsServer();
+        foreach (var key in han.All)
+        {
+            dns.Txt(key.DnsName, key.TxtRecord);
+        }
+
+        var inboundPort = FreePort.Get();
+        await using var keypost = await KeypostMailPeer.StartAsync(dns, inboundPort, deliveryPort: FreePort.Get());
+        var luke = Crafted.Key("luke@jedi.test");
+        await keypost.Server.Store.PublishAsync(KeypostMailPeer.Luke, luke.Fingerprint, luke.Certificate.ToBinary(), revoked: false, CancellationToken.None);
+        await using var postfix = await PostfixInstance.StartAsync(new PostfixOptions
+        {
+            Mailboxes = ["han"],
+            Transports = new Dictionary<string, string> { ["jedi.test"] = $"smtp:[127.0.0.1]:{inboundPort}" },
+        });
+
+        var plain = "From: Han <han@postfix.test>\r\nTo: Luke <luke@jedi.test>\r\nSubject: " + RealSubject + "\r\n"
+            + "Date: Mon, 7 Dec 2026 01:00:00 +0000\r\nMessage-ID: <kessel-1@postfix.test>\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + SecretBody + "\r\n";
+        var signed = await new DkimSigningService(dkimKeys).SignAsync(new MemoryStream(Encoding.UTF8.GetBytes(plain)), "postfix.test", CancellationToken.None);
+        // sendmail takes local text (LF); Postfix sends it as CRLF, which is what the signature covers.
+        await postfix.SendmailAsync("han@postfix.test", "luke@jedi.test", Encoding.UTF8.GetString(signed).Replace("\r\n", "\n", StringComparison.Ordinal));
+
+        var delivered = await MaildirWait.FirstMessageAsync(keypost.MaildirNew(KeypostMailPeer.Luke), TimeSpan.FromSeconds(60));
+        Assert.True(delivered is not null, $"nothing in luke's Maildir.\nKeypost queue:\n{await keypost.DescribeQueueAsync()}\nPostfix maillog:\n{postfix.ReadLog()}");
+        Assert.DoesNotContain(RealSubject, delivered, StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretBody, delivered, StringComparison.Ordinal);
+        var outer = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(delivered)));
+        Assert.Equal("[...]", outer.Subject);
+        Assert.Contains("dkim=pass", outer.Headers["Authentication-Results"], StringComparison.Ordinal);
+
+        // gpg, knowing nothing of Keypost, decrypts the RFC 3156 data part with Luke's secret key.
+        await using var gpg = new GpgHome();
+        await gpg.ImportAsync(Encoding.ASCII.GetBytes(luke.ToArmored()));
+        await using (var file = File.Create(gpg.PathOf("encrypted.asc")))
+        {
+            ((MimePart)((Multipart)outer.Body!)[1]).Content!.DecodeTo(file);
+        }
+
+        await gpg.GpgAsync("--output", gpg.PathOf("inner.eml"), "--decrypt", gpg.PathOf("encrypted.asc"));
+        var plaintext = await File.ReadAllBytesAsync(gpg.PathOf("inner.eml"));
+        var inner = MimeEntity.Load(new MemoryStream(plaintext));
+        Assert.Equal(RealSubject, inner.Headers[HeaderId.Subject]);
+        Assert.Equal("cipher", inner.ContentType.Parameters["hp"]);
+        Assert.Contains(SecretBody, Encoding.UTF8.GetString(plaintext), StringComparison.Ordinal);
+
+        // The original inside, byte for byte as Postfix sent it: its DKIM signature still verifies.
+        var original = StoredMessage.InnerOriginal(plaintext);
+        Assert.StartsWith("Received: by mx.postfix.test (Postfix", Encoding.UTF8.GetString(original), StringComparison.Ordinal);
+        await File.WriteAllBytesAsync(work.Combine("original.eml"), original);
+        await File.WriteAllTextAsync(work.Combine("zone.tsv"), string.Join("\n", han.All.Select(k => $"{k.DnsName}\t{k.TxtRecord}")) + "\n");
+        await File.WriteAllTextAsync(work.Combine("verify.py"), Script);
+        var verified = await ProcessRunner.RunAsync(Python, [work.Combine("verify.py"), work.Combine("original.eml"), work.Combine("zone.tsv")], timeout: TimeSpan.FromSeconds(30));
+        Assert.True(verified.ExitCode == 0, verified.ToString());
+        Assert.Equal(["ed25519-sha256 True", "rsa-sha256 True"], verified.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+}
