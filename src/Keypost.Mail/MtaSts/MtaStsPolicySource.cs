@@ -56,7 +56,7 @@ public sealed class MtaStsPolicySource : IDisposable
     }
 
     /// <summary>
-    /// The policy in force for <paramref name="domain"/>, or null when it publishes none. <paramref name="fetchError"/>
+    /// The policy in force for <paramref name="domain"/>, or null when it publishes none. The result's fetch error
     /// says why a published policy could not be fetched (TLS-RPT sts-policy-fetch-error / sts-policy-invalid).
     /// </summary>
     public async Task<(MtaStsPolicy? Policy, string? FetchError)> GetAsync(string domain, CancellationToken cancellationToken)
