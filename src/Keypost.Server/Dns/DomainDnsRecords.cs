@@ -40,16 +40,28 @@ public sealed class DomainDnsRecords(KeypostConfig config)
             records.Add(new PublishedDnsRecord("openpgpkey." + domain, "CNAME", host + ".", "WKD (advanced method) is served by the mail host"));
         }
 
+        // The generator (what `keypost dns-records` prints) already lists MTA-STS, TLS-RPT and TLSA when the server's
+        // configuration has them; quickstart adds only what it lacks, so no name gets two competing records.
+        void AddMissing(PublishedDnsRecord record)
+        {
+            if (!records.Any(r => string.Equals(r.Name, record.Name, StringComparison.OrdinalIgnoreCase) && r.Type == record.Type))
+            {
+                records.Add(record);
+            }
+        }
+
         // RFC 8461 §3.1 and §3.2: the TXT record announces a policy, which is fetched from https://mta-sts.DOMAIN.
-        records.Add(new PublishedDnsRecord(MtaStsHostPrefix + domain, "CNAME", host + ".", "MTA-STS policy host (the mail host serves the policy)"));
-        records.Add(new PublishedDnsRecord("_mta-sts." + domain, "TXT", $"v=STSv1; id={stsPolicyId}", "MTA-STS: senders must use verified TLS to the MX"));
-        // RFC 8460 §3: where senders report TLS failures to this domain.
+        AddMissing(new PublishedDnsRecord(MtaStsHostPrefix + domain, "CNAME", host + ".", "MTA-STS policy host (the mail host serves the policy)"));
+        AddMissing(new PublishedDnsRecord("_mta-sts." + domain, "TXT", $"v=STSv1; id={stsPolicyId}", "MTA-STS: senders must use verified TLS to the MX"));
+        // RFC 8460 §3: where senders report TLS failures to this domain. Quickstart knows an address that exists (the
+        // account it created), where the generator can only suggest tlsrpt@, so its record replaces the generator's.
+        records.RemoveAll(r => r.Type == "TXT" && string.Equals(r.Name, "_smtp._tls." + domain, StringComparison.OrdinalIgnoreCase));
         records.Add(new PublishedDnsRecord("_smtp._tls." + domain, "TXT", $"v=TLSRPTv1; rua=mailto:{reportAddress}", "TLS-RPT: where senders report TLS failures"));
         if (Tlsa() is { } tlsa)
         {
             // RFC 7672 §3.1.1 and RFC 7671 §5.1: DANE-EE(3) SPKI(1) SHA2-256(1) survives certificate renewals
             // that keep the key (Keypost's ACME client does).
-            records.Add(new PublishedDnsRecord($"_25._tcp.{host}", "TLSA", tlsa, "DANE: the SMTP server's key (only with DNSSEC)"));
+            AddMissing(new PublishedDnsRecord($"_25._tcp.{host}", "TLSA", tlsa, "DANE: the SMTP server's key (only with DNSSEC)"));
         }
 
         return records;

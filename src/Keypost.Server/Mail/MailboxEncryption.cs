@@ -79,7 +79,20 @@ public sealed class MailboxEncryption(AtRestEncryptor encryptor)
             }
 
             outside.Add(SourceHeader, key);
-            await outside.WriteToAsync(Wire, encrypted, cancellationToken);
+            // HeaderList.WriteTo ends the header block with an empty line; these fields go in front of the
+            // encryptor's own header block, so that line is dropped (RFC 5322 §2.1: one header section).
+            using (var fields = new MemoryStream())
+            {
+                await outside.WriteToAsync(Wire, fields, cancellationToken);
+                var length = (int)fields.Length;
+                var bytes = fields.GetBuffer();
+                if (length >= 2 && bytes[length - 2] == '\r' && bytes[length - 1] == '\n' && (length == 2 || (length >= 4 && bytes[length - 4] == '\r' && bytes[length - 3] == '\n')))
+                {
+                    length -= 2;
+                }
+
+                await encrypted.WriteAsync(bytes.AsMemory(0, length), cancellationToken);
+            }
             original.Position = 0;
             await encryptor.WriteEncryptedAsync(message, original, [certificate], encrypted, cancellationToken);
             encrypted.Position = 0;
