@@ -3,6 +3,7 @@ using Keypost.Client;
 using Keypost.Client.Contacts;
 using Keypost.Client.Discovery;
 using Keypost.Client.Reading;
+using Keypost.Client.Publishing;
 using Keypost.Client.Sending;
 using Keypost.Cli.ClientSide;
 using Keypost.Core.Addresses;
@@ -110,7 +111,8 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
         await story.Luke.Logs.AddWitnessAsync(CosignatureVerifier.Parse(witnessVkey), cancellationToken);
 
         await ActOneAsync(story, jedi, cancellationToken);
-        await ActTwoAsync(story, jedi, cancellationToken);
+        await ActTwoAsync(story, jedi, http, cancellationToken);
+        await ActThreeAsync(story, jedi, http, cancellationToken);
     }
 
     /// <summary>Act 1: discovery with a cosigned proof, encryption, delivery, reading.</summary>
@@ -186,7 +188,7 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
     /// the forged key and Leia's send is refused, naming the failed check. Openly (a new version in the log), Leia's
     /// software would accept it, but Luke's monitor sees a key he does not hold and raises the alert.
     /// </summary>
-    private async Task ActTwoAsync(DemoStory story, DemoDomain jedi, CancellationToken cancellationToken)
+    private async Task ActTwoAsync(DemoStory story, DemoDomain jedi, HttpClient http, CancellationToken cancellationToken)
     {
         await transcript.ActAsync("Act 2: jedi.test's operator forges Luke's key");
         var forged = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker" }).Certificate;
@@ -222,6 +224,53 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
         await transcript.CheckAsync("act2.monitor-alert", alert is not null,
             alert is not null ? "Luke's monitor raised the alert (keypost monitor exits 3):" : "Luke's monitor saw nothing wrong",
             report.Alerts.Select(a => a.ToString()).ToList());
+
+        // Alerted, Luke puts his own key back with his account's password; the forgery stays in the log's history.
+        await new KeyPublishClient(http).PublishAsync(Luke, LukePassword, story.LukeKey.Certificate, cancellationToken);
+        await jedi.Server.Transparency.SequenceAsync(cancellationToken);
+        var restored = await story.LeiaDiscovery().DiscoverAsync(Luke, cancellationToken);
+        await transcript.CheckAsync("act2.restore", restored.Usable && restored.Certificate?.Fingerprint == story.LukeKey.Fingerprint,
+            $"Luke republished his own key over HTTPS with his password; the forged version stays in the log's history. Leia's software: {restored.Explanation}");
+    }
+
+    /// <summary>
+    /// Act 3 (issue #12): Luke rotates his key from his own machine: the new key carries a transition signature by
+    /// the old one and is published with his account's password. Leia's software, holding a pin for the old key,
+    /// accepts the successor silently, and her next message is encrypted to it.
+    /// </summary>
+    private async Task ActThreeAsync(DemoStory story, DemoDomain jedi, HttpClient http, CancellationToken cancellationToken)
+    {
+        await transcript.ActAsync("Act 3: Luke rotates his key");
+        var old = story.LukeKey;
+        var next = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker", Passphrase = LukePassword });
+        var certified = KeyLifecycle.CertifySuccessor(old.Unlock(LukePassword), next.Certificate, Luke, DateTimeOffset.UtcNow);
+        await new KeyPublishClient(http).PublishAsync(Luke, LukePassword, certified, cancellationToken);
+        await jedi.Server.Transparency.SequenceAsync(cancellationToken);
+        story.LukeKey = next;
+        await transcript.OkAsync("act3.rotate", $"Luke made a new key {next.Fingerprint}, certified it with his old key {old.Fingerprint} and published it over HTTPS with his password; jedi.test logged it");
+
+        var found = await story.LeiaDiscovery().DiscoverAsync(Luke, cancellationToken);
+        var silent = found.Usable && found.Certificate?.Fingerprint == next.Fingerprint && found.Pin?.Outcome == PinOutcome.Rotated;
+        await transcript.CheckAsync("act3.lookup", silent, $"Leia's software found Luke's new key: {found.Explanation}");
+        if (!silent)
+        {
+            return;
+        }
+
+        const string Later = "New key, same Luke";
+        var sent = await story.LeiaSender().SendAsync(new OutgoingMessage(Leia.ToString(), [Luke.ToString()], Later, "Got your new key."), cancellationToken);
+        await transcript.CheckAsync("act3.send", sent.Mode == SendMode.Encrypt, $"Leia wrote \"{Later}\" without being asked anything; it was encrypted to Luke's new key");
+        await transcript.WaitingAsync("waiting for the second message to reach jedi.test");
+        if (await WaitForMailAsync(jedi.MaildirOf(Luke), 2, TimeSpan.FromSeconds(60), cancellationToken) is null)
+        {
+            await transcript.FailAsync("act3.read", "the second message did not reach Luke's mailbox");
+            return;
+        }
+
+        var inbox = await story.LukeReader().ListAsync(MailReader.Inbox, null, cancellationToken);
+        var read = inbox.Messages.FirstOrDefault(m => m.Result?.Subject == Later);
+        await transcript.CheckAsync("act3.read", read is not null && read.Result!.Signature.IsValid,
+            read is not null ? $"Luke read \"{Later}\" with his new key, signed by {read.Result!.Signature.SignerAddress}" : "Luke could not read the message with his new key");
     }
 
     private static async Task<string?> WaitForMailAsync(string maildir, int count, TimeSpan patience, CancellationToken cancellationToken)

@@ -21,7 +21,8 @@ public sealed class DemoStory(string root, HttpClient http, LocalCertificateAuth
     public const string LukePassword = "luke-demo-password";
     public const string LeiaPassword = "leia-demo-password";
 
-    public SecretKey LukeKey { get; } = lukeKey;
+    /// <summary>Luke's current key: Act 3 replaces it with its successor.</summary>
+    public SecretKey LukeKey { get; set; } = lukeKey;
 
     public SecretKey LeiaKey { get; } = leiaKey;
 

@@ -100,7 +100,8 @@ public sealed class CliTests
         [
             "setup.servers", "setup.publish", "setup.logged",
             "act1.lookup", "act1.send", "act1.delivered", "act1.no-plaintext", "act1.read", "act1.monitor",
-            "act2.swap", "act2.refused", "act2.logged", "act2.monitor-alert",
+            "act2.swap", "act2.refused", "act2.logged", "act2.monitor-alert", "act2.restore",
+            "act3.rotate", "act3.lookup", "act3.send", "act3.read",
         ];
         foreach (var id in expected)
         {
