@@ -7,7 +7,7 @@ namespace Keypost.Core.OpenPgp.Streaming;
 /// The body of a SEIPD v1 packet (RFC 4880 §5.13): AES in CFB-128 mode with a zero IV over a random prefix, the
 /// plaintext and the MDC packet (§5.14), SHA-1 over all of it. The AES and SHA-1 are .NET's (OpenSSL, AES-NI).
 /// </summary>
-internal sealed class CfbMdcWriter : Stream
+internal sealed class CfbMdcWriter : WriteOnlyStream
 {
     private const int BlockSize = 16;
     private const int BufferSize = 1 << 16;
@@ -42,22 +42,6 @@ internal sealed class CfbMdcWriter : Stream
         Write(prefix);
     }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -74,17 +58,9 @@ internal sealed class CfbMdcWriter : Stream
         }
     }
 
-    public override void WriteByte(byte value) => Write([value]);
-
     public override void Flush()
     {
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

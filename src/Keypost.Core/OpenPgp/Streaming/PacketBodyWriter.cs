@@ -6,7 +6,7 @@ namespace Keypost.Core.OpenPgp.Streaming;
 /// Writes one OpenPGP packet of unknown length as it streams: new-format header (RFC 4880 §4.2), the body in
 /// partial chunks of 64 KiB and a last chunk with a definite length, so nothing is held beyond one chunk.
 /// </summary>
-internal sealed class PacketBodyWriter : Stream
+internal sealed class PacketBodyWriter : WriteOnlyStream
 {
     // RFC 4880 §4.2.2.4: a partial length is a power of two (0xE0 + exponent) and the first is at least 512.
     private const int ChunkExponent = 16;
@@ -24,22 +24,6 @@ internal sealed class PacketBodyWriter : Stream
         // RFC 4880 §4.2: bit 7 always one, bit 6 one for the new format, then the tag.
         output.WriteByte((byte)(0xC0 | tag));
     }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -60,17 +44,9 @@ internal sealed class PacketBodyWriter : Stream
         }
     }
 
-    public override void WriteByte(byte value) => Write([value]);
-
     public override void Flush()
     {
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
