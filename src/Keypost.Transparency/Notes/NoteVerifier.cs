@@ -1,4 +1,4 @@
-using Org.BouncyCastle.Math.EC.Rfc8032;
+using Keypost.Transparency.Vrf;
 
 namespace Keypost.Transparency.Notes;
 
@@ -42,8 +42,8 @@ public sealed class NoteVerifier
                 continue;
             }
 
-            if (signature.Signature.Length != Ed25519.SignatureSize
-                || !Ed25519.Verify(signature.Signature, 0, PublicKey, 0, message, 0, message.Length))
+            if (signature.Signature.Length != 64
+                || !Ed25519Sodium.VerifySignature(signature.Signature, message, PublicKey))
             {
                 throw new NoteFormatException($"the signature by {Name} does not verify");
             }

@@ -42,6 +42,16 @@ internal static partial class Ed25519Sodium
     public static bool Subtract(Span<byte> result, ReadOnlySpan<byte> p, ReadOnlySpan<byte> q) =>
         crypto_core_ed25519_sub(result, p, q) == 0;
 
+    /// <summary>
+    /// RFC 8032 §5.1.7 Ed25519 verification of a detached 64-byte signature. libsodium's is about four times faster
+    /// than BouncyCastle's managed one, and a lookup verifies a checkpoint signature and each witness cosignature, so
+    /// it is most of a lookup's cost beside the ECVRF. It is also stricter (a non-canonical S or a small-order key
+    /// fails), which only refuses signatures no RFC 8032 signer makes.
+    /// </summary>
+    public static bool VerifySignature(ReadOnlySpan<byte> signature, ReadOnlySpan<byte> message, ReadOnlySpan<byte> publicKey) =>
+        signature.Length == 64 && publicKey.Length == 32
+        && crypto_sign_verify_detached(signature, message, (ulong)message.Length, publicKey) == 0;
+
     /// <summary>A 64-byte little-endian integer reduced mod L.</summary>
     public static void ReduceScalar(Span<byte> result, ReadOnlySpan<byte> wide) => crypto_core_ed25519_scalar_reduce(result, wide);
 
@@ -53,6 +63,9 @@ internal static partial class Ed25519Sodium
 
     [LibraryImport(Library)]
     private static partial int sodium_init();
+
+    [LibraryImport(Library)]
+    private static partial int crypto_sign_verify_detached(ReadOnlySpan<byte> sig, ReadOnlySpan<byte> m, ulong mlen, ReadOnlySpan<byte> pk);
 
     [LibraryImport(Library)]
     private static partial int crypto_scalarmult_ed25519_base_noclamp(Span<byte> q, ReadOnlySpan<byte> n);

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using Keypost.Transparency.Notes;
-using Org.BouncyCastle.Math.EC.Rfc8032;
+using Keypost.Transparency.Vrf;
 
 namespace Keypost.Transparency.Witness;
 
@@ -49,7 +49,7 @@ public sealed class CosignatureVerifier
             }
 
             var message = CosignatureV1.Message(checkpointText, (long)timestamp);
-            if (Ed25519.Verify(signature.Signature, 8, PublicKey, 0, message, 0, message.Length))
+            if (Ed25519Sodium.VerifySignature(signature.Signature.AsSpan(8), message, PublicKey))
             {
                 return (long)timestamp;
             }
