@@ -211,6 +211,22 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
         }
     }
 
+    /// <summary>
+    /// Every certificate currently served with its key data, one row at a time (the expiry reminders read them all;
+    /// a list would hold the whole directory in memory).
+    /// </summary>
+    public async IAsyncEnumerable<(string Address, string Fingerprint, bool Revoked, byte[] Data)> StreamCurrentDataAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT address, fingerprint, revoked, data FROM certificates WHERE state = 'current' ORDER BY domain, address";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return (reader.GetString(0), reader.GetString(1), reader.GetInt64(2) != 0, (byte[])reader[3]);
+        }
+    }
+
     /// <summary>Every certificate ever published for the address, oldest first.</summary>
     public Task<IReadOnlyList<PublishedCertificate>> HistoryAsync(EmailAddress address, CancellationToken cancellationToken) =>
         QueryAsync("WHERE address = $1 ORDER BY id", cancellationToken, address.Canonical);

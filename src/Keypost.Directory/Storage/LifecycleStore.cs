@@ -95,6 +95,18 @@ public sealed class LifecycleStore(DirectoryDatabase database)
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Whether the reminder <paramref name="days"/> before expiry went out for this key.</summary>
+    public async Task<bool> WasReminderSentAsync(string address, string fingerprint, int days, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM expiry_reminders WHERE address = $1 AND fingerprint = $2 AND days = $3";
+        command.Parameters.AddWithValue("$1", address);
+        command.Parameters.AddWithValue("$2", fingerprint);
+        command.Parameters.AddWithValue("$3", days);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
     /// <summary>Records that the reminder <paramref name="days"/> before expiry went out; false when it already had.</summary>
     public async Task<bool> RecordReminderAsync(string address, string fingerprint, int days, DateTimeOffset now, CancellationToken cancellationToken)
     {

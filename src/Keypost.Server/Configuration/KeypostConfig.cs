@@ -42,6 +42,9 @@ public sealed class KeypostConfig
 
     public TransparencyConfig Transparency { get; set; } = new();
 
+    /// <summary>Expiry reminders and other lifecycle work the server does for its users.</summary>
+    public LifecycleConfig Lifecycle { get; set; } = new();
+
     public AcmeConfig Acme { get; set; } = new();
 
     /// <summary>

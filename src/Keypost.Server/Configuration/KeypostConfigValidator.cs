@@ -136,6 +136,16 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
             errors.Add("transparency.monitorIntervalSeconds: must be 0 (off) or more");
         }
 
+        if (config.Lifecycle.ExpiryReminderIntervalSeconds < 0)
+        {
+            errors.Add("lifecycle.expiryReminderIntervalSeconds: must be 0 (off) or more");
+        }
+
+        if (config.Lifecycle.ExpiryReminderDays.Count == 0 || config.Lifecycle.ExpiryReminderDays.Any(d => d <= 0))
+        {
+            errors.Add("lifecycle.expiryReminderDays: must list one or more positive numbers of days");
+        }
+
         if (config.Mail.DeliveryPort is < 1 or > 65535)
         {
             errors.Add($"mail.deliveryPort: {config.Mail.DeliveryPort} is not a TCP port");

@@ -218,6 +218,18 @@ public sealed class KeypostServer : IAsyncDisposable
                 sp.GetRequiredService<ILogger<Monitoring.OwnerMonitorService>>()));
         }
 
+        if (config.Lifecycle.ExpiryReminderIntervalSeconds > 0)
+        {
+            services.AddHostedService(sp => new Monitoring.ExpiryReminderService(
+                new Directory.Lifecycle.ExpiryReminderPlanner(parts.Store, config.Lifecycle.ExpiryReminderDays),
+                new Directory.Storage.LifecycleStore(parts.Store.Database),
+                () => parts.Mail,
+                config.Hostname,
+                TimeSpan.FromSeconds(config.Lifecycle.ExpiryReminderIntervalSeconds),
+                TimeProvider.System,
+                sp.GetRequiredService<ILogger<Monitoring.ExpiryReminderService>>()));
+        }
+
         // Start order: delivery, HTTP, SMTP, IMAP; a stop runs backwards, so delivery keeps going while SMTP drains.
         if (config.Mail.Enabled)
         {

@@ -4,7 +4,6 @@ using Keypost.Mail.Queue;
 using Keypost.Server.Mail;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using MimeKit;
 
 namespace Keypost.Server.Monitoring;
 
@@ -79,15 +78,8 @@ public sealed class OwnerMonitorService(BindingHistoryMonitor monitor, Func<Mail
 
     private async Task QueueAsync(MessageQueue queue, IReadOnlyList<BindingAlert> alerts, CancellationToken cancellationToken)
     {
-        var message = OwnerAlertMail.Compose(hostname, alerts, clock.GetUtcNow());
-        using var buffer = new MemoryStream();
-        var format = FormatOptions.Default.Clone();
-        format.NewLineFormat = NewLineFormat.Dos;
-        await message.WriteToAsync(format, buffer, cancellationToken);
-        buffer.Position = 0;
         var owner = EmailAddress.Parse(alerts[0].Address);
-        // A null reverse-path, as for a DSN (RFC 5321 §4.5.5): an undeliverable alert must not bounce into a loop.
-        var id = await queue.EnqueueAsync(new QueueEnvelope(null, [owner], SmtpUtf8: owner.IsInternational), buffer, cancellationToken);
+        var id = await OwnerMailQueue.QueueAsync(queue, OwnerAlertMail.Compose(hostname, alerts, clock.GetUtcNow()), owner, cancellationToken);
         logger.LogInformation("key alert for {Address} queued as {QueueId}", owner, id);
     }
 }
