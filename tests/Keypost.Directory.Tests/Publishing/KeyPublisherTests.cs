@@ -53,6 +53,28 @@ public sealed class KeyPublisherTests : IAsyncLifetime, IClassFixture<FloodedCer
     }
 
     [Fact]
+    public async Task A_revocation_signed_by_another_key_is_refused_and_the_directory_is_unchanged()
+    {
+        var primary = TestKeys.Ed25519();
+        var ring = TestKeys.Build(primary, TestKeys.X25519(), "Luke <luke@jedi.test>");
+        await _publisher.PublishAsync(ring.GetEncoded(), null, CancellationToken.None);
+        var before = await _store.HistoryAsync(Luke, CancellationToken.None);
+
+        // Issue #12 bad input: someone else's key signs a revocation of Luke's key, which would stop every sender
+        // from encrypting to him. Refused with its reason; no new version, so nothing reaches the log.
+        var forged = TestKeys.Revoke(ring, TestKeys.Ed25519());
+        var refused = await Assert.ThrowsAsync<OpenPgpException>(() => _publisher.PublishAsync(forged.GetEncoded(), null, CancellationToken.None));
+        Assert.Contains("not signed by the key itself", refused.Message, StringComparison.Ordinal);
+        var after = await _store.HistoryAsync(Luke, CancellationToken.None);
+        Assert.Equal(before.Select(c => c.Id), after.Select(c => c.Id));
+        Assert.False(after[^1].Revoked);
+
+        // The same revocation made by Luke's own key is taken.
+        await _publisher.PublishAsync(TestKeys.Revoke(ring, primary).GetEncoded(), null, CancellationToken.None);
+        Assert.True((await _store.FindCurrentAsync(Luke, CancellationToken.None))!.Revoked);
+    }
+
+    [Fact]
     public async Task Flooded_certificate_is_served_without_third_party_certifications()
     {
         await _publisher.PublishAsync(_flooded.Binary, null, CancellationToken.None);
