@@ -89,6 +89,29 @@ public sealed class ClientSession : IDisposable
         return key.Unlock(key.IsProtected ? Secret(passphraseFile, "KEYPOST_PASSPHRASE", "key passphrase") : "");
     }
 
+    /// <summary>
+    /// The secret keys <c>keypost key rotate</c> kept beside the current one (secret-key.FINGERPRINT.asc), unlocked
+    /// with the same passphrase, so mail encrypted to an earlier key still reads after a rotation.
+    /// </summary>
+    public IReadOnlyList<UnlockedSecretKey> UnlockEarlierKeys(string? passphraseFile)
+    {
+        var earlier = new List<UnlockedSecretKey>();
+        foreach (var path in System.IO.Directory.EnumerateFiles(Profile.Home, "secret-key.*.asc").Order(StringComparer.Ordinal))
+        {
+            var key = SecretKey.Parse(File.ReadAllText(path));
+            try
+            {
+                earlier.Add(key.Unlock(key.IsProtected ? Secret(passphraseFile, "KEYPOST_PASSPHRASE", "key passphrase") : ""));
+            }
+            catch (OpenPgpException e)
+            {
+                throw new CliException($"the earlier key in {path} does not unlock with this passphrase: {e.Message}");
+            }
+        }
+
+        return earlier;
+    }
+
     private static string Secret(string? file, string variable, string what) =>
         file is not null ? File.ReadLines(file).FirstOrDefault() ?? ""
         : Environment.GetEnvironmentVariable(variable) ?? throw new CliException($"give the {what} in ${variable} or with a file option");

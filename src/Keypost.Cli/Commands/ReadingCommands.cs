@@ -45,6 +45,7 @@ public static class ReadingCommands
             var key = session.UnlockKey(result.GetValue(passphrase));
             var reader = new MailReader(key, session.Server(result.GetValue(password)), signers)
             {
+                EarlierKeys = session.UnlockEarlierKeys(result.GetValue(passphrase)),
                 Cache = result.GetValue(noCache) ? null : new ReadCache(session.Profile.ReadCachePath, key),
             };
             var name = result.GetValue(folder)!;
@@ -105,7 +106,7 @@ public static class ReadingCommands
             // The key is unlocked (S2K, and the OpenPGP code's first use) while the message is fetched.
             var unlock = Task.Run(() => session.UnlockKey(result.GetValue(passphrase)), cancellationToken);
             var (fetched, location) = await Translate(() => new MailReader(null, server, signers).FetchAsync(name, uid, validity, new StderrProgress(), cancellationToken));
-            var message = await new MailReader(await unlock, server, signers) { SenderProofs = session.SenderProofs }.EvaluateAsync(fetched, location, -1, mayLookUp: false, cancellationToken);
+            var message = await new MailReader(await unlock, server, signers) { SenderProofs = session.SenderProofs, EarlierKeys = session.UnlockEarlierKeys(result.GetValue(passphrase)) }.EvaluateAsync(fetched, location, -1, mayLookUp: false, cancellationToken);
             if (result.GetValue(json))
             {
                 var document = CliJson.Document("message");

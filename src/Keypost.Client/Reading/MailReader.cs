@@ -21,6 +21,9 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
     /// <summary>Where listing keeps what it found, so the next listing need not fetch and decrypt again.</summary>
     public ReadCache? Cache { get; init; }
 
+    /// <summary>Earlier secret keys of the reader (kept after a rotation): mail encrypted to them still decrypts.</summary>
+    public IReadOnlyList<UnlockedSecretKey> EarlierKeys { get; init; } = [];
+
     /// <summary>Checks the sender's key proof a message may carry (no lookup); null leaves it unchecked.</summary>
     public SenderKeyProofChecker? SenderProofs { get; init; }
 
@@ -217,7 +220,7 @@ public sealed class MailReader(UnlockedSecretKey? reader, MailServerConnection s
         {
             var read = await new PgpMimeReader(maxMessageBytes).ReadAsync(
                 message,
-                [reader ?? throw new InvalidOperationException("this reader was made without a secret key (folders and moves only)")],
+                [reader ?? throw new InvalidOperationException("this reader was made without a secret key (folders and moves only)"), .. EarlierKeys],
                 (keyId, from, ct) => signers.FindAsync(keyId, from, mayLookUp, ct),
                 cancellationToken);
             var (state, explanation) = Judge(read);

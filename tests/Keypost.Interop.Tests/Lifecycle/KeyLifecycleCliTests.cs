@@ -58,6 +58,9 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
         await SealAsync();
         Assert.Contains("pinned on first use", (await Run("leia", "lookup", "luke@jedi.test")).StandardOutput, StringComparison.Ordinal);
         await AssertMonitorOkAsync(version: 1);
+        var toFirstKey = await Run("leia", "send", "--to", "luke@jedi.test", "--subject", "before rotation", "--body", "to the first key");
+        Assert.True(toFirstKey.ExitCode == 0, toFirstKey.ToString());
+        await WaitForInboxAsync("luke", 1);
 
         // 1. Rotation with a transition signature: Leia's send goes out without a question.
         var rotated = await Run("luke", "key", "rotate");
@@ -65,6 +68,10 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
         var second = (await _jedi.Server.Store.FindCurrentAsync(Luke, CancellationToken.None))!;
         Assert.NotEqual(first.Fingerprint, second.Fingerprint);
         Assert.True(KeyLifecycle.IsSuccessorOf(Certificate.Parse(second.Data), Certificate.Parse(first.Data), Luke));
+        // Mail encrypted to the first key still reads: the rotation kept its secret key beside the new one.
+        var old = await Run("luke", "read", "1");
+        Assert.True(old.ExitCode == 0, old.ToString());
+        Assert.Contains("to the first key", old.StandardOutput, StringComparison.Ordinal);
         await SealAsync();
         var lookup = await Run("leia", "lookup", "luke@jedi.test");
         Assert.True(lookup.ExitCode == 0, lookup.ToString());
@@ -130,6 +137,21 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
         var monitor = await Run("luke", "monitor");
         Assert.True(monitor.ExitCode == 0, monitor.ToString());
         Assert.Contains($"is version {version} with your key", monitor.StandardOutput, StringComparison.Ordinal);
+    }
+
+    private async Task WaitForInboxAsync(string who, int count)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var inbox = await Run(who, "inbox", "--json", "--no-lookup");
+            if (inbox.ExitCode == 0 && System.Text.Json.JsonDocument.Parse(inbox.StandardOutput).RootElement.GetProperty("messages").GetArrayLength() >= count)
+            {
+                return;
+            }
+
+            await Task.Delay(500, deadline.Token);
+        }
     }
 
     private Task SealAsync() => _jedi.Server.Transparency!.SequenceAsync(CancellationToken.None);
