@@ -113,6 +113,7 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
         await ActOneAsync(story, jedi, cancellationToken);
         await ActTwoAsync(story, jedi, http, cancellationToken);
         await ActThreeAsync(story, jedi, http, cancellationToken);
+        await ActFourAsync(story, jedi, dns, jediAddress, ports, ca, cancellationToken);
     }
 
     /// <summary>Act 1: discovery with a cosigned proof, encryption, delivery, reading.</summary>
@@ -271,6 +272,72 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
         var read = inbox.Messages.FirstOrDefault(m => m.Result?.Subject == Later);
         await transcript.CheckAsync("act3.read", read is not null && read.Result!.Signature.IsValid,
             read is not null ? $"Luke read \"{Later}\" with his new key, signed by {read.Result!.Signature.SignerAddress}" : "Luke could not read the message with his new key");
+    }
+
+    /// <summary>
+    /// Act 4 (issue #16): an outside mail server that knows nothing of OpenPGP (tatooine.test, plain SMTP from its
+    /// own address, SPF only) sends Luke a message in the clear. jedi.test encrypts it to Luke's key on arrival, so
+    /// the Maildir holds neither its body nor its Subject; Luke reads it decrypted, the original inside.
+    /// </summary>
+    private async Task ActFourAsync(DemoStory story, DemoDomain jedi, LoopbackDnsServer dns, IPAddress jediAddress, DemoPorts ports, LocalCertificateAuthority ca, CancellationToken cancellationToken)
+    {
+        await transcript.ActAsync("Act 4: a legacy sender writes to Luke in the clear");
+        const string LegacySubject = "Power converters at Tosche Station";
+        const string LegacyBody = "Luke, come home before dark. The vaporators need you. - Owen";
+        var outside = IPAddress.Parse("127.0.0.13");
+        // RFC 7208: tatooine.test's SPF names its one mail server; it has no DKIM and no DMARC, like many small senders.
+        dns.Txt("tatooine.test", "v=spf1 ip4:127.0.0.13 -all");
+        var message = new MimeKit.MimeMessage();
+        message.From.Add(new MimeKit.MailboxAddress("Owen Lars", "owen@tatooine.test"));
+        message.To.Add(new MimeKit.MailboxAddress("Luke Skywalker", Luke.ToString()));
+        message.Subject = LegacySubject;
+        message.Body = new MimeKit.TextPart("plain") { Text = LegacyBody };
+        using (var smtp = new MailKit.Net.Smtp.SmtpClient { LocalDomain = "mail.tatooine.test", LocalEndPoint = new IPEndPoint(outside, 0) })
+        {
+            // Like most MTAs it takes STARTTLS when offered; it connects by address (the demo's DNS is not the
+            // system's), so it checks the chain to the demo's CA and not the name.
+            smtp.ServerCertificateValidationCallback = (_, certificate, _, _) => certificate is not null && IssuedBy(certificate, ca.Certificate);
+            await smtp.ConnectAsync(jediAddress.ToString(), ports.Smtp, MailKit.Security.SecureSocketOptions.StartTls, cancellationToken);
+            await smtp.SendAsync(message, cancellationToken);
+            await smtp.DisconnectAsync(true, cancellationToken);
+        }
+
+        await transcript.OkAsync("act4.send", $"tatooine.test's mail server ({outside}, no OpenPGP, no DKIM) sent \"{LegacySubject}\" to {Luke} in the clear over SMTP");
+        await transcript.WaitingAsync("waiting for jedi.test to store it");
+        var stored = await WaitForMailAsync(jedi.MaildirOf(Luke), 3, TimeSpan.FromSeconds(60), cancellationToken);
+        if (stored is null)
+        {
+            await transcript.FailAsync("act4.stored", "the message did not reach Luke's mailbox at jedi.test");
+            return;
+        }
+
+        var storedText = await File.ReadAllTextAsync(stored, cancellationToken);
+        var storedMessage = await MimeKit.MimeMessage.LoadAsync(stored, cancellationToken);
+        var encrypted = storedMessage.Body?.ContentType.IsMimeType("multipart", "encrypted") == true;
+        var leaked = storedText.Contains(LegacyBody, StringComparison.Ordinal) || storedText.Contains(LegacySubject, StringComparison.Ordinal);
+        await transcript.CheckAsync("act4.stored", encrypted && !leaked,
+            encrypted && !leaked
+                ? "jedi.test encrypted it to Luke's key on arrival: the mailbox file holds neither the body nor the Subject"
+                : "the message is stored readable on the server",
+            ObserverView(storedMessage).Select(line => "| " + line).ToList());
+
+        var inbox = await story.LukeReader().ListAsync(MailReader.Inbox, null, cancellationToken);
+        var read = inbox.Messages.FirstOrDefault(m => m.Result?.Subject == LegacySubject);
+        await transcript.CheckAsync("act4.read", read is not null && read.Text.Contains(LegacyBody, StringComparison.Ordinal),
+            read is not null
+                ? $"Luke read it on his machine: Subject: {read.Result!.DisplaySubject} (the original message, byte for byte, is inside)"
+                : "Luke could not read the message stored at rest",
+            read is not null ? [DisplayText.Escape(read.Text.Trim())] : []);
+    }
+
+    private static bool IssuedBy(System.Security.Cryptography.X509Certificates.X509Certificate certificate, System.Security.Cryptography.X509Certificates.X509Certificate2 authority)
+    {
+        using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+        chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+        using var leaf = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(leaf);
     }
 
     private static async Task<string?> WaitForMailAsync(string maildir, int count, TimeSpan patience, CancellationToken cancellationToken)

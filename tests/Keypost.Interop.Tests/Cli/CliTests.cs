@@ -102,6 +102,7 @@ public sealed class CliTests
             "act1.lookup", "act1.send", "act1.delivered", "act1.no-plaintext", "act1.read", "act1.monitor",
             "act2.swap", "act2.refused", "act2.logged", "act2.monitor-alert", "act2.restore",
             "act3.rotate", "act3.lookup", "act3.send", "act3.read",
+            "act4.send", "act4.stored", "act4.read",
         ];
         foreach (var id in expected)
         {
@@ -119,6 +120,8 @@ public sealed class CliTests
         Assert.Contains("signed by leia@rebel.test", Text("act1.read"), StringComparison.Ordinal);
         Assert.Contains("certificate differs from the logged one", Text("act2.refused"), StringComparison.Ordinal);
         Assert.Contains("ALERT version 2", Text("act2.monitor-alert"), StringComparison.Ordinal);
+        Assert.Contains("neither the body nor the Subject", Text("act4.stored"), StringComparison.Ordinal);
+        Assert.Contains("Subject: Power converters at Tosche Station", Text("act4.read"), StringComparison.Ordinal);
         // Waits go to stderr, never into the JSON on stdout.
         Assert.Contains("waiting for", demo.StandardError, StringComparison.Ordinal);
     }
