@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.Wkd;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Keypost.Client.Discovery;
 
@@ -12,8 +13,14 @@ namespace Keypost.Client.Discovery;
 /// is an answer, not a reason to try elsewhere). HTTPS only, a size cap, and only a certificate that carries
 /// the address is kept, minimised to it.
 /// </summary>
-public sealed class WkdClient(HttpClient http, TimeProvider? clock = null, TimeSpan? cacheLifetime = null)
+public sealed class WkdClient(HttpClient http, TimeProvider? clock = null, TimeSpan? cacheLifetime = null, int cacheEntries = WkdClient.DefaultCacheEntries) : IDisposable
 {
+    /// <summary>
+    /// Most answers kept at once. The gateway looks up every recipient of every message it encrypts, for as long as
+    /// it runs: an unbounded cache would grow with every address ever written to.
+    /// </summary>
+    public const int DefaultCacheEntries = 10_000;
+
     /// <summary>Largest answer read; a directory has no reason to send more for one address.</summary>
     public const int MaxResponseBytes = 256 * 1024;
 
@@ -22,7 +29,9 @@ public sealed class WkdClient(HttpClient http, TimeProvider? clock = null, TimeS
 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly TimeSpan _cacheLifetime = cacheLifetime ?? DefaultCacheLifetime;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (WkdLookupResult Result, DateTimeOffset Expires)> _cache = new(StringComparer.Ordinal);
+    // Microsoft.Extensions.Caching.Memory bounds and evicts; freshness is judged with this client's TimeProvider, so
+    // an entry's own expiry is kept beside its answer.
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, cacheEntries) });
 
     /// <summary>
     /// The address's key, from the cache while it is fresh. Only answers are cached: a failure (timeout, TLS,
@@ -31,7 +40,7 @@ public sealed class WkdClient(HttpClient http, TimeProvider? clock = null, TimeS
     public async Task<WkdLookupResult> LookupAsync(EmailAddress address, CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
-        if (_cache.TryGetValue(address.Canonical, out var cached) && cached.Expires > now)
+        if (_cache.TryGetValue(address.Canonical, out CachedAnswer? cached) && cached!.Expires > now)
         {
             return cached.Result;
         }
@@ -39,11 +48,15 @@ public sealed class WkdClient(HttpClient http, TimeProvider? clock = null, TimeS
         var result = await LookupUncachedAsync(address, cancellationToken);
         if (_cacheLifetime > TimeSpan.Zero)
         {
-            _cache[address.Canonical] = (result, now + _cacheLifetime);
+            _cache.Set(address.Canonical, new CachedAnswer(result, now + _cacheLifetime), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _cacheLifetime });
         }
 
         return result;
     }
+
+    public void Dispose() => _cache.Dispose();
+
+    private sealed record CachedAnswer(WkdLookupResult Result, DateTimeOffset Expires);
 
     private async Task<WkdLookupResult> LookupUncachedAsync(EmailAddress address, CancellationToken cancellationToken)
     {
