@@ -41,6 +41,10 @@ public sealed class ClientSession : IDisposable
     /// <summary>Publishes the user's own certificate to their domain over HTTPS with the mail password.</summary>
     public Keypost.Client.Publishing.KeyPublishClient Publisher => new(_http);
 
+    /// <summary>The account's device endpoints, authenticated with the mail password.</summary>
+    public Keypost.Client.Devices.DeviceClient Devices(string password) =>
+        new(_http, Core.Addresses.EmailAddress.Parse(Profile.Address), password);
+
     /// <summary>The mail password from a file or $KEYPOST_PASSWORD; null when neither is given.</summary>
     public static string? TryMailPassword(string? file) =>
         file is not null ? File.ReadLines(file).FirstOrDefault() ?? "" : Environment.GetEnvironmentVariable("KEYPOST_PASSWORD");
