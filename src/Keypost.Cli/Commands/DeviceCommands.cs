@@ -328,6 +328,13 @@ public static class DeviceCommands
             throw new CliException($"the key package does not carry {me}'s published encryption key; not installed");
         }
 
+        if (found.Log?.Binding is { } binding)
+        {
+            // The device starts watching the address at the version it has just verified against the log: the
+            // versions before it joined are its owner's history, not news to it (`keypost monitor`).
+            await session.Logs.SaveMonitoredVersionAsync(me.Canonical, binding.Version, cancellationToken);
+        }
+
         return installed;
     }
 
