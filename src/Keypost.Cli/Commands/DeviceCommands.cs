@@ -195,9 +195,18 @@ public static class DeviceCommands
                 throw new CliException($"device {device.Id} of {me} is already removed");
             }
 
-            var pass = ClientSession.Passphrase(result.GetValue(passphrase));
             var now = DateTimeOffset.UtcNow;
-            var roster = DeviceKeys.Roster(secret.Certificate, now).Where(e => !e.StartsWith(device.Id + " ", StringComparison.Ordinal)).ToList();
+            var entryPrefix = device.Id + " ";
+            if (device.State == "pending" && !DeviceKeys.Roster(secret.Certificate, now).Any(e => e.StartsWith(entryPrefix, StringComparison.Ordinal)))
+            {
+                // Never approved: it holds no key, so withdrawing the request is all there is to do.
+                await DeviceCall(() => devices.RemoveAsync(device.Id, cancellationToken));
+                await Console.Out.WriteLineAsync($"device request {device.Id} ({DisplayText.Escape(device.Name)}) of {me} withdrawn; it was never approved, so the key is unchanged");
+                return 0;
+            }
+
+            var pass = ClientSession.Passphrase(result.GetValue(passphrase));
+            var roster = DeviceKeys.Roster(secret.Certificate, now).Where(e => !e.StartsWith(entryPrefix, StringComparison.Ordinal)).ToList();
 
             // Publish first: until the new subkey is out, nothing else changes. The removed device never gets it.
             secret = Unlocking(() => DeviceKeys.ReplaceEncryptionSubkey(secret, pass, roster, now));

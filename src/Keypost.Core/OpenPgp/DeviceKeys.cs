@@ -207,7 +207,8 @@ public static class DeviceKeys
         return generator.GenerateCertification(primary, subkey);
     }
 
-    private static PgpSignatureSubpacketVector BindingSubpackets(PgpPublicKey primary, long? expiry, IReadOnlyList<string> devices, DateTime created)
+    /// <summary>An encryption subkey's binding subpackets: flags, expiry and the device roster.</summary>
+    internal static PgpSignatureSubpacketVector BindingSubpackets(PgpPublicKey primary, long? expiry, IReadOnlyList<string> devices, DateTime created)
     {
         var hashed = new PgpSignatureSubpacketGenerator();
         hashed.SetSignatureCreationTime(false, created);

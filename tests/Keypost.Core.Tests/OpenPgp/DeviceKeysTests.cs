@@ -66,6 +66,20 @@ public sealed class DeviceKeysTests
         Assert.Equal("hello both", await RoundTripAsync(withRoster.Certificate, replaced.Unlock("laptop")));
     }
 
+    [Fact]
+    public void Renewal_keeps_the_device_roster_and_a_device_key_cannot_sign()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var first = DeviceKeys.WithRoster(new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { Passphrase = "laptop" }), "laptop", ["AAAA 1111"], now);
+        var extended = KeyLifecycle.Extend(first, "laptop", TimeSpan.FromDays(1000), now.AddSeconds(1));
+        Assert.Equal(["AAAA 1111"], DeviceKeys.Roster(extended.Certificate, now));
+        Assert.True(extended.Certificate.EncryptionSubkeys(now)[0].ExpiresAt > now.AddDays(900));
+
+        var phone = DeviceKeys.ImportOnDevice(DeviceKeys.ExportForDevice(first, "laptop"), "phone");
+        var error = Assert.Throws<OpenPgpException>(() => phone.Unlock("phone").SigningKey);
+        Assert.Contains("cannot sign", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<string> RoundTripAsync(Certificate recipient, UnlockedSecretKey reader)
     {
         using var ciphertext = new MemoryStream();
