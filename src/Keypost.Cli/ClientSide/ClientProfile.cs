@@ -57,6 +57,14 @@ public sealed class ClientProfile
     [JsonIgnore]
     public string SecretKeyPath => Path.Combine(Home, "secret-key.asc");
 
+    /// <summary>On a device added with `client add-device`: its request id and the key package it installed.</summary>
+    [JsonIgnore]
+    public string DevicePath => Path.Combine(Home, "device.json");
+
+    /// <summary>On such a device: its own transport key, to which the first device encrypts the key package.</summary>
+    [JsonIgnore]
+    public string DeviceKeyPath => Path.Combine(Home, "device-key.asc");
+
     [JsonIgnore]
     public string PinsPath => Path.Combine(Home, "pins.db");
 

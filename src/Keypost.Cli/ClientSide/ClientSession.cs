@@ -30,6 +30,7 @@ public sealed class ClientSession : IDisposable
         Policy = new SendPolicy(profile.Policies, profile.DefaultPolicy);
         // The per-domain policy also decides a domain without a transparency log: require refuses it.
         var logStore = new LogStore(Path.Combine(profile.Home, "logs.db"), TimeProvider.System);
+        Logs = logStore;
         var logs = new LogChecker(_http, logStore, TimeProvider.System);
         OwnerMonitor = new Keypost.Client.Monitoring.OwnerMonitor(_http, logStore, TimeProvider.System);
         SenderProofs = new Keypost.Client.Reading.SenderKeyProofChecker(logStore, TimeProvider.System);
@@ -40,6 +41,10 @@ public sealed class ClientSession : IDisposable
 
     /// <summary>Publishes the user's own certificate to their domain over HTTPS with the mail password.</summary>
     public Keypost.Client.Publishing.KeyPublishClient Publisher => new(_http);
+
+    /// <summary>The account's device endpoints, authenticated with the mail password.</summary>
+    public Keypost.Client.Devices.DeviceClient Devices(string password) =>
+        new(_http, Core.Addresses.EmailAddress.Parse(Profile.Address), password);
 
     /// <summary>The mail password from a file or $KEYPOST_PASSWORD; null when neither is given.</summary>
     public static string? TryMailPassword(string? file) =>
@@ -52,6 +57,9 @@ public sealed class ClientSession : IDisposable
     public static string Passphrase(string? file) => Secret(file, "KEYPOST_PASSPHRASE", "key passphrase");
 
     public Keypost.Client.Monitoring.OwnerMonitor OwnerMonitor { get; }
+
+    /// <summary>The log keys, checkpoints and monitored versions this profile holds.</summary>
+    public LogStore Logs { get; }
 
     public PinStore Pins { get; }
 

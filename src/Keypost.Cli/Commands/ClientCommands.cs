@@ -102,7 +102,13 @@ public static class ClientCommands
             await Console.Out.WriteLineAsync($"profile for {email} in {profile.Home}; key {secret.Fingerprint} published for {email}");
             return 0;
         }));
-        return new Command("client", "Set up this machine's Keypost client.") { command, Witness() };
+        var client = new Command("client", "Set up this machine's Keypost client; add, approve, list and remove your devices.") { command, Witness() };
+        foreach (var device in DeviceCommands.Create())
+        {
+            client.Subcommands.Add(device);
+        }
+
+        return client;
     }
 
     // `keypost monitor`: your own address in your domain's log, against the key this profile holds (issue #11).

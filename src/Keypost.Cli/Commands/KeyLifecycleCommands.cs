@@ -101,7 +101,7 @@ public static class KeyLifecycleCommands
         return command;
     }
 
-    private static async Task PublishAsync(ClientSession session, EmailAddress address, string? passwordFile, Certificate certificate, CancellationToken cancellationToken)
+    internal static async Task PublishAsync(ClientSession session, EmailAddress address, string? passwordFile, Certificate certificate, CancellationToken cancellationToken)
     {
         try
         {
@@ -117,7 +117,7 @@ public static class KeyLifecycleCommands
         }
     }
 
-    private static async Task WriteSecretAsync(string path, SecretKey key, CancellationToken cancellationToken)
+    internal static async Task WriteSecretAsync(string path, SecretKey key, CancellationToken cancellationToken)
     {
         var temporary = path + ".new";
         await using (var stream = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))

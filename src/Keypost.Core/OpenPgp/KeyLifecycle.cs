@@ -124,11 +124,13 @@ public static class KeyLifecycle
 
         var ring = secret.Ring;
         ring = PgpSecretKeyRing.InsertSecretKey(ring, PgpSecretKey.ReplacePublicKey(ring.GetSecretKey(), primary));
+        // The device roster (DeviceKeys) stays on the renewed bindings.
+        var roster = DeviceKeys.Roster(certificate, now);
         foreach (var subkey in certificate.Subkeys.Where(s => s.HasValidBinding && !s.IsRevoked && s.CanEncrypt))
         {
             var generator = new PgpSignatureGenerator(unlocked.SigningKey.PublicKeyPacket.Algorithm, OpenPgpProfile.SignatureHash);
             generator.InitSign(PgpSignature.SubkeyBinding, unlocked.SigningKey, new SecureRandom());
-            generator.SetHashedSubpackets(KeyGenerator.SubkeySubpackets(primary, expirySeconds, Seconds(now)));
+            generator.SetHashedSubpackets(DeviceKeys.BindingSubpackets(primary, expirySeconds, roster, Seconds(now)));
             var bound = PgpPublicKey.AddCertification(subkey.Key, generator.GenerateCertification(primary, subkey.Key));
             var secretSubkey = ring.GetSecretKey(subkey.Key.KeyId);
             ring = PgpSecretKeyRing.InsertSecretKey(ring, PgpSecretKey.ReplacePublicKey(secretSubkey, bound));

@@ -67,6 +67,16 @@ internal static class PacketScanner
         return tags;
     }
 
+    /// <summary>The size in bytes (header and body) of the first packet of <paramref name="data"/>.</summary>
+    public static int FirstPacketSize(byte[] data)
+    {
+        var header = At(data, 0, 0);
+        var (bodyLength, headerLength) = (header & 0x40) != 0
+            ? NewFormatLength(data, 0)
+            : OldFormatLength(data, 0, header & 0x03);
+        return checked((int)(headerLength + bodyLength));
+    }
+
     private static (long Length, int HeaderLength) NewFormatLength(byte[] data, int offset)
     {
         // RFC 4880 §4.2.2.

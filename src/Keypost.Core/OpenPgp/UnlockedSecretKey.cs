@@ -18,7 +18,7 @@ public sealed class UnlockedSecretKey
     /// <summary>The primary key, which certifies and signs.</summary>
     public PgpPrivateKey SigningKey =>
         FindPrivateKey(Certificate.KeyId)
-        ?? throw new OpenPgpException(OpenPgpError.Malformed, "the secret key has no primary secret material");
+        ?? throw new OpenPgpException(OpenPgpError.SecretKeyMaterial, $"this secret key does not hold the primary key of {Certificate.Fingerprint}, which signs: a device added with 'keypost client add-device' reads mail but cannot sign (docs/lifecycle.md)");
 
     /// <summary>The private key with <paramref name="keyId"/> (e.g. from a PKESK packet), if this key holds it.</summary>
     public PgpPrivateKey? FindPrivateKey(ulong keyId) =>

@@ -23,7 +23,7 @@ public sealed class PublishEndpoint(DirectoryStore store, KeyPublisher publisher
 {
     public const string Path = "/keypost/v1/publish";
     private static readonly EventId PublishEvent = new(4201, "KeyPublish");
-    private readonly string _decoyHash = new PasswordHasher().Hash(Guid.NewGuid().ToString());
+    private readonly BasicAccountAuthenticator _authenticator = new(store, hashGate);
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
     public void Map(IEndpointRouteBuilder routes) =>
@@ -37,11 +37,10 @@ public sealed class PublishEndpoint(DirectoryStore store, KeyPublisher publisher
             return;
         }
 
-        var address = await AuthenticateAsync(context, cancellationToken);
+        var address = await _authenticator.AuthenticateAsync(context, cancellationToken);
         if (address is null)
         {
-            // RFC 7617 §2: the challenge names the scheme, realm and the charset of the credentials.
-            context.Response.Headers.WWWAuthenticate = "Basic realm=\"keypost\", charset=\"UTF-8\"";
+            context.Response.Headers.WWWAuthenticate = BasicAccountAuthenticator.Challenge;
             await ProblemWriter.WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", "publishing needs the account's address and mail password (HTTP Basic)");
             return;
         }
@@ -87,35 +86,5 @@ public sealed class PublishEndpoint(DirectoryStore store, KeyPublisher publisher
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = json.Length;
         await context.Response.Body.WriteAsync(json, cancellationToken);
-    }
-
-    private async Task<EmailAddress?> AuthenticateAsync(HttpContext context, CancellationToken cancellationToken)
-    {
-        var header = context.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        string credentials;
-        try
-        {
-            credentials = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-
-        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || !EmailAddress.TryParse(credentials[..colon], out var address, out _))
-        {
-            return null;
-        }
-
-        // Unknown accounts cost as much as wrong passwords, so timing does not tell which addresses exist.
-        var hash = await store.GetPasswordHashAsync(address!, cancellationToken);
-        var matches = await hashGate.VerifyAsync(credentials[(colon + 1)..], hash ?? _decoyHash, cancellationToken);
-        return hash is not null && matches ? address : null;
     }
 }

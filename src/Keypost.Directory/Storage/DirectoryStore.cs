@@ -104,6 +104,8 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(connection, transaction, "UPDATE certificates SET state = 'withdrawn', ended_at = $2 WHERE address = $1 AND state = 'current'", cancellationToken, address.Canonical, Now());
         var removed = await ExecuteAsync(connection, transaction, "UPDATE accounts SET password_hash = NULL WHERE address = $1", cancellationToken, address.Canonical);
+        // Its devices' key packages go with it (docs/lifecycle.md, "Several devices").
+        await ExecuteAsync(connection, transaction, "UPDATE devices SET state = 'removed', package = NULL, updated_at = $2 WHERE address = $1 AND state != 'removed'", cancellationToken, address.Canonical, Now());
         await transaction.CommitAsync(cancellationToken);
         return removed > 0;
     }

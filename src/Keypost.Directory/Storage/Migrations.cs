@@ -130,6 +130,25 @@ internal static class Migrations
         """
         ALTER TABLE accounts ADD COLUMN encrypt_at_rest INTEGER NOT NULL DEFAULT 1;
         """,
+
+        // 7: several devices per account (docs/lifecycle.md): a device's request (its transport certificate, public),
+        //    its state, and the key package the first device left for it, encrypted to that device (the server cannot
+        //    read it). A removed device's package is deleted with its removal.
+        """
+        CREATE TABLE devices (
+            id              TEXT PRIMARY KEY,
+            address         TEXT NOT NULL REFERENCES accounts(address),
+            name            TEXT NOT NULL,
+            fingerprint     TEXT NOT NULL,
+            certificate     BLOB NOT NULL,
+            state           TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'removed')),
+            package         BLOB,
+            package_version INTEGER NOT NULL DEFAULT 0,
+            created_at      TEXT NOT NULL,
+            updated_at      TEXT NOT NULL
+        );
+        CREATE INDEX devices_address ON devices(address);
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -95,6 +95,7 @@ internal sealed class HttpService(
             new Directory.Publishing.KeyPublisher(store, new Core.OpenPgp.CertificatePolicy(), TimeProvider.System),
             _hashGate,
             loggers.CreateLogger("Keypost.Directory.Publishing")).Map(app);
+        new Directory.Devices.DeviceEndpoints(store, _hashGate, TimeProvider.System, loggers.CreateLogger("Keypost.Directory.Devices")).Map(app);
         MapMtaStsPolicy(app);
         app.MapGet(HealthPath, health.WriteAsync);
         app.MapGet(AcmeChallenges.PathPrefix + "{token}", (string token) => parts.Challenges.Find(token) is { } answer

@@ -109,7 +109,7 @@ public sealed class GpgWksClientTests
             timeout: TimeSpan.FromSeconds(90));
 
     // dirmngr reads /etc/hosts and the system CA bundle: both are bind-mounted in a mount namespace of its own.
-    private static Task<ProcessResult> InNamespaceAsync(GpgHome home, string hosts, string bundle, string program, params string[] arguments)
+    internal static Task<ProcessResult> InNamespaceAsync(GpgHome home, string hosts, string bundle, string program, params string[] arguments)
     {
         const string Script = """
             mount --bind "$1" /etc/hosts && mount --bind "$2" /etc/ssl/certs/ca-certificates.crt || exit 97
