@@ -15,6 +15,7 @@ work="$(mktemp -d /tmp/keypost-bench-atrest.XXXXXX)"
 port=18225
 cleanup() {
   [ -n "${keypost_pid:-}" ] && kill "$keypost_pid" 2>/dev/null || true
+  [ -n "${dns_pid:-}" ] && kill "$dns_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -26,6 +27,25 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
   -addext "subjectAltName=DNS:mail.jedi.test" -keyout tls.key -out tls.crt 2>/dev/null
 "${keypost[@]}" key generate --address luke@jedi.test --name "Luke" --out luke >/dev/null
 echo "a long enough password" > password
+
+# A DNS server answering NXDOMAIN to every question (RFC 1035 §4.1.1, RCODE 3): the SPF, DKIM and DMARC lookups of
+# x.test end at once, as they would for a sender domain without records, instead of timing out against no server.
+python3 - <<'PY' &
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 18253))
+while True:
+    query, peer = s.recvfrom(512)
+    if len(query) < 12:
+        continue
+    # Same ID, QR=1, opcode and RD copied, RA=1, RCODE=3; the one question echoed (name labels, type, class).
+    end = 12
+    while end < len(query) and query[end] != 0:
+        end += 1 + query[end]
+    flags = bytes([0x80 | (query[2] & 0x79), 0x83])
+    s.sendto(query[:2] + flags + b"\0\1\0\0\0\0\0\0" + query[12:end + 5], peer)
+PY
+dns_pid=$!
 
 delivered() { find "$1" -path '*Maildir/new/*' -type f 2>/dev/null | wc -l; }
 kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$keypost_pid/status"; }
@@ -79,7 +99,8 @@ JSON
   send 0.004 "$count" "$sessions"
   while [ "$(delivered data)" -lt $((count + 2)) ]; do sleep 0.1; done
   end=$(date +%s.%N)
-  local encrypted; encrypted=$(grep -l "^Subject: \[\.\.\.\]" data/mail/jedi.test/luke/Maildir/new/* | wc -l)
+  # grep finds nothing with encryption off; that is a count of 0, not a failure of the run.
+  local encrypted; encrypted=$({ grep -l "^Subject: \[\.\.\.\]" data/mail/jedi.test/luke/Maildir/new/* || true; } | wc -l)
   awk -v m="$mode" -v s="$size_mib" -v i="$idle" -v p="$peak" -v c="$count" -v a="$start" -v b="$end" -v e="$encrypted" 'BEGIN {
     printf "encryption at rest %-3s: %d MiB message: idle RSS %d MiB, peak %d MiB (+%d MiB); %d x 4 KiB delivered in %.1f s = %.0f msg/s; %d stored encrypted\n",
       m, s, i / 1024, p / 1024, (p - i) / 1024, c, b - a, c / (b - a), e }'
