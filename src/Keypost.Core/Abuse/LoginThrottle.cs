@@ -46,6 +46,19 @@ public sealed class LoginThrottle
         }
     }
 
+    /// <summary>Addresses blocked now (a gauge for the metrics endpoint).</summary>
+    public int BlockedAddresses
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            lock (_lock)
+            {
+                return _addresses.Values.Count(e => e.BlockedUntil > now);
+            }
+        }
+    }
+
     /// <summary>When <paramref name="address"/> is blocked, how long it still is; otherwise null.</summary>
     public TimeSpan? BlockedFor(IPAddress address)
     {

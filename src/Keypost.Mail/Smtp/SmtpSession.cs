@@ -453,6 +453,7 @@ internal sealed class SmtpSession
         var address = _connection.RemoteAddress.IsIPv4MappedToIPv6 ? _connection.RemoteAddress.MapToIPv4() : _connection.RemoteAddress;
         if (_context.LoginThrottle.BlockedFor(address) is not null)
         {
+            Options.Metrics?.LoginRefused("smtp");
             _connection.Write(new SmtpReply(454, "4.7.0", "Temporary authentication failure: too many failed authentications, try again later"));
             _connection.Write(new SmtpReply(421, "4.7.0", Options.HostName + " Error: too many failed authentications"));
             return false;
@@ -473,6 +474,7 @@ internal sealed class SmtpSession
 
         _authFailures++;
         var verdict = _context.LoginThrottle.RecordFailure(address, outcome.UserName);
+        Options.Metrics?.LoginFailure("smtp", verdict.AddressBlocked);
         Logger.LogInformation(
             MailLogEvents.SmtpAuthFailed,
             "SMTP {Listener} AUTH failed from {Peer}: {AddressFailures} failures from this address, {AccountFailures} for this user; answering after {DelayMs} ms{Blocked}",

@@ -94,10 +94,13 @@ public sealed class MailHost : IAsyncDisposable
             store,
             new PasswordHashGate(mail.MaxConcurrentPasswordHashes > 0 ? mail.MaxConcurrentPasswordHashes : null),
             submissionAddresses.Select(a => a.Canonical).ToHashSet(StringComparer.Ordinal));
-        // One throttle for every login protocol of the host, so failures count across SMTP sessions (and IMAP later).
+        // One throttle for every login protocol of the host, so failures count across SMTP and IMAP sessions alike:
+        // guessing on IMAP also slows and blocks the address on submission. The one DirectoryMailAccounts above
+        // holds the one PasswordHashGate, so both protocols share the bound on concurrent Argon2id hashes too.
         var throttle = new LoginThrottle(
             new LoginThrottleOptions { AddressBlockThreshold = mail.LoginFailuresBeforeBlock, BlockDuration = TimeSpan.FromSeconds(mail.LoginBlockSeconds) },
             TimeProvider.System);
+        metrics?.ObserveLoginThrottle(throttle);
         var dns = new MailDnsResolver(new MailDnsResolverOptions
         {
             NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList(),
@@ -177,6 +180,7 @@ public sealed class MailHost : IAsyncDisposable
                     MaxMessageSize = mail.MaxMessageSize,
                     SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
                     MaxSessionsPerAddress = mail.MaxSmtpSessionsPerAddress,
+                    ConnectionsPerMinutePerAddress = mail.SmtpConnectionsPerMinutePerAddress,
                     LoginThrottle = throttle,
                     LoggerFactory = loggers,
                     Metrics = metrics,
@@ -196,6 +200,9 @@ public sealed class MailHost : IAsyncDisposable
                     MaxMessageSize = mail.MaxMessageSize,
                     MaxSessions = mail.MaxImapSessions,
                     MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
+                    MaxSessionsPerAddress = mail.MaxImapSessionsPerAddress,
+                    ConnectionsPerMinutePerAddress = mail.ImapConnectionsPerMinutePerAddress,
+                    LoginThrottle = throttle,
                     LoggerFactory = loggers,
                     Metrics = metrics is null ? null : new ImapMetricsAdapter(metrics),
                     AppendFilter = new AppendEncryption(atRestKeys, new AtRestEncryptor()),
