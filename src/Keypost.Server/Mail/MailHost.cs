@@ -68,6 +68,8 @@ public sealed class MailHost : IAsyncDisposable
 
     private MtaStsPolicySource? MtaStsSource { get; init; }
 
+    private MtaStsPolicyCache? MtaStsCache { get; init; }
+
     /// <summary>The SMTP listener; null when no SMTP endpoint is configured.</summary>
     public SmtpListener? Smtp => _listener;
 
@@ -106,7 +108,9 @@ public sealed class MailHost : IAsyncDisposable
             NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList(),
             TrustAuthenticatedData = mail.DnssecValidatingResolver,
         });
-        var mtaSts = mail.MtaSts ? new MtaStsPolicySource(dns, new MtaStsOptions { LoggerFactory = loggers }) : null;
+        // RFC 8461 §5.1: fetched policies outlive a restart, in the data directory beside the other state.
+        var mtaStsCache = mail.MtaSts ? await MtaStsPolicyCache.OpenAsync(Path.Combine(config.DataDirectory, "mta-sts-cache.db"), cancellationToken) : null;
+        var mtaSts = mail.MtaSts ? new MtaStsPolicySource(dns, new MtaStsOptions { LoggerFactory = loggers, Cache = mtaStsCache }) : null;
         var tlsReports = mail.TlsReports ? new TlsReportCollector(TimeProvider.System) : null;
         MessageQueue? queue = null;
         try
@@ -209,11 +213,16 @@ public sealed class MailHost : IAsyncDisposable
                 },
                 accounts,
                 maildirs);
-            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp, wks) { TlsReportSender = reportSender, MtaStsSource = mtaSts };
+            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp, wks) { TlsReportSender = reportSender, MtaStsSource = mtaSts, MtaStsCache = mtaStsCache };
         }
         catch
         {
             mtaSts?.Dispose();
+            if (mtaStsCache is not null)
+            {
+                await mtaStsCache.DisposeAsync();
+            }
+
             queue?.Dispose();
             if (reloadable is null)
             {
@@ -238,6 +247,11 @@ public sealed class MailHost : IAsyncDisposable
         _worker.Dispose();
         TlsReportSender?.Dispose();
         MtaStsSource?.Dispose();
+        if (MtaStsCache is not null)
+        {
+            await MtaStsCache.DisposeAsync();
+        }
+
         _queue.Dispose();
         _certificate?.Dispose();
         _ownedHttp?.Dispose();
