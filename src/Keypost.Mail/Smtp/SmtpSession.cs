@@ -255,6 +255,12 @@ internal sealed class SmtpSession
             lines.Add("STARTTLS");
         }
 
+        // RFC 8689 §3: REQUIRETLS is offered only once the session is protected by TLS.
+        if (_connection.IsSecure)
+        {
+            lines.Add("REQUIRETLS");
+        }
+
         // RFC 8314 §3 and RFC 4954 §4: passwords only ever travel inside TLS.
         if (_endpoint.Kind == SmtpListenerKind.Submission && _connection.IsSecure && _account is null)
         {
@@ -281,7 +287,7 @@ internal sealed class SmtpSession
             return Reject(new SmtpReply(530, "5.7.0", "Authentication required"));
         }
 
-        var (transaction, reply) = _rules.CheckSender(argument, _extended, _account);
+        var (transaction, reply) = _rules.CheckSender(argument, _extended, _account, _connection.IsSecure);
         _transaction = transaction;
         return reply.IsError ? Reject(reply) : Reply(reply);
     }

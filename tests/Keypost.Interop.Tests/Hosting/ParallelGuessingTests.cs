@@ -179,7 +179,7 @@ public sealed partial class ParallelGuessingTests(ITestOutputHelper output)
                 var greeting = await client.ReadLineAsync(stop);
                 if (greeting is null || !greeting.StartsWith("* OK", StringComparison.Ordinal))
                 {
-                    Record(from, "imap", greeting?.StartsWith("* BYE Too many failed logins", StringComparison.Ordinal) == true ? "refused" : "other");
+                    Record(from, "imap", greeting?.StartsWith("* BYE Too many failed logins", StringComparison.Ordinal) == true ? "refused" : greeting?.StartsWith("* BYE Too many connections", StringComparison.Ordinal) == true ? "rate" : "other");
                     await Task.Delay(100, stop);
                     continue;
                 }
