@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Keypost.Core.Abuse;
 using Keypost.Net;
 using Keypost.Imap.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,7 @@ public sealed class ImapListener : IAsyncDisposable
 {
     private readonly ImapSessionContext _context;
     private readonly TcpAcceptor _acceptor;
+    private readonly ConnectionLimiter _connections;
 
     public ImapListener(ImapListenerOptions options, IMailAccounts accounts, IMailStore store)
     {
@@ -22,12 +24,22 @@ public sealed class ImapListener : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(accounts);
         ArgumentNullException.ThrowIfNull(store);
         Validate(options);
-        _context = new ImapSessionContext(options, accounts, store, new AccountSessionLimiter(options.MaxSessionsPerAccount), options.LoggerFactory.CreateLogger("Keypost.Imap"));
+        var throttle = options.LoginThrottle ?? new LoginThrottle(new LoginThrottleOptions { BaseDelay = options.AuthFailureDelay, MaxDelay = TimeSpan.FromTicks(Math.Max(options.AuthFailureDelay.Ticks * 16, 0)) }, options.TimeProvider);
+        _connections = new ConnectionLimiter(options.MaxSessionsPerAddress, options.ConnectionsPerMinutePerAddress, options.TimeProvider);
+        _context = new ImapSessionContext(options, accounts, store, new AccountSessionLimiter(options.MaxSessionsPerAccount), throttle, options.LoggerFactory.CreateLogger("Keypost.Imap"));
+        _context.Logger.LogInformation(
+            ImapLogEvents.ImapLoginLimits,
+            "IMAP limits: {MaxSessions} sessions, {PerAddress} per address, {PerMinute} new per address per minute (0: no limit); {AuthFailures} failed logins per session; an address is blocked {BlockSeconds} s after {BlockAfter} failed logins in {WindowSeconds} s; failure delay {BaseDelay} s doubling to {MaxDelay} s",
+            options.MaxSessions, options.MaxSessionsPerAddress, options.ConnectionsPerMinutePerAddress, options.MaxAuthFailures, throttle.Options.BlockDuration.TotalSeconds,
+            throttle.Options.AddressBlockThreshold, throttle.Options.Window.TotalSeconds, throttle.Options.BaseDelay.TotalSeconds, throttle.Options.MaxDelay.TotalSeconds);
         _acceptor = new TcpAcceptor(options.Endpoints.Select(e => e.EndPoint).ToList(), (socket, index, ct) => RunSessionAsync(socket, options.Endpoints[index], ct));
     }
 
     /// <summary>The bound addresses, in the order of the configured endpoints (useful with port 0).</summary>
     public IReadOnlyList<IPEndPoint> LocalEndPoints => _acceptor.LocalEndPoints;
+
+    /// <summary>The per-address connection limits and what they refused so far.</summary>
+    public ConnectionLimiter Connections => _connections;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -60,23 +72,75 @@ public sealed class ImapListener : IAsyncDisposable
     private async Task RunConnectionAsync(Socket client, ImapEndpoint endpoint, CancellationToken cancellationToken)
     {
         await using var connection = new ImapConnection(client);
+        var address = connection.RemoteAddress.IsIPv4MappedToIPv6 ? connection.RemoteAddress.MapToIPv4() : connection.RemoteAddress;
+        var admission = _connections.TryEnter(address);
+        try
+        {
+            var refusal = RefusalOf(address, admission);
+            if (refusal is not null)
+            {
+                await RefuseAsync(connection, refusal, cancellationToken);
+                return;
+            }
+
+            await new ImapSession(_context, endpoint, connection).RunAsync(cancellationToken);
+        }
+        finally
+        {
+            if (admission == ConnectionAdmission.Admitted)
+            {
+                _connections.Leave(address);
+            }
+        }
+    }
+
+    // The text of the BYE that refuses a new connection, or null to serve it.
+    private string? RefusalOf(System.Net.IPAddress address, ConnectionAdmission admission)
+    {
+        var metrics = _context.Options.Metrics;
         if (_acceptor.ActiveSessions > _context.Options.MaxSessions)
         {
-            try
-            {
-                // RFC 9051 §7.1.5: BYE as the greeting refuses the connection.
-                connection.WriteLine("* BYE Too many connections, try again later");
-                await connection.FlushAsync(cancellationToken);
-            }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
-            {
-                // Refusing anyway.
-            }
-
-            return;
+            metrics?.ConnectionRefused("total");
+            return "Too many connections, try again later";
         }
 
-        await new ImapSession(_context, endpoint, connection).RunAsync(cancellationToken);
+        if (admission == ConnectionAdmission.TooManyOpen)
+        {
+            metrics?.ConnectionRefused("per_address");
+            _context.Logger.LogWarning(ImapLogEvents.ImapTooManyConnections, "IMAP refused a connection from {Peer}: {Limit} sessions open from it already ({Refused} refused so far for this)", address, _context.Options.MaxSessionsPerAddress, _connections.RefusedTooMany);
+            return "Too many connections from your address, try again later";
+        }
+
+        if (admission == ConnectionAdmission.TooFast)
+        {
+            metrics?.ConnectionRefused("rate");
+            _context.Logger.LogWarning(ImapLogEvents.ImapConnectionRate, "IMAP refused a connection from {Peer}: more than {Limit} connections from it this minute ({Refused} refused so far for this)", address, _context.Options.ConnectionsPerMinutePerAddress, _connections.RefusedTooFast);
+            return "Too many connections from your address, slow down";
+        }
+
+        // Every IMAP session can log in, so an address blocked for failed logins gets nothing until the block ends.
+        if (_context.LoginThrottle.BlockedFor(address) is { } blockedFor)
+        {
+            metrics?.ConnectionRefused("login_block");
+            _context.Logger.LogInformation(ImapLogEvents.ImapAddressBlocked, "IMAP refused a connection from {Peer}: blocked for failed logins for {Seconds} s more", address, (long)blockedFor.TotalSeconds);
+            return "Too many failed logins from your address, try again later";
+        }
+
+        return null;
+    }
+
+    private static async Task RefuseAsync(ImapConnection connection, string text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // RFC 9051 §7.1.5: BYE as the greeting refuses the connection.
+            connection.WriteLine("* BYE " + text);
+            await connection.FlushAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            // Refusing anyway.
+        }
     }
 
     private static void Validate(ImapListenerOptions options)
@@ -92,7 +156,8 @@ public sealed class ImapListener : IAsyncDisposable
         }
 
         if (options.MaxMessageSize <= 0 || options.MaxMessageSize > int.MaxValue - 1024 || options.MaxCommandOctets < 1024
-            || options.MaxErrors <= 0 || options.MaxAuthFailures <= 0 || options.MaxSessions <= 0 || options.MaxSessionsPerAccount <= 0)
+            || options.MaxErrors <= 0 || options.MaxAuthFailures <= 0 || options.MaxSessions <= 0 || options.MaxSessionsPerAccount <= 0
+            || options.MaxSessionsPerAddress <= 0 || options.ConnectionsPerMinutePerAddress < 0)
         {
             throw new ArgumentException("limits must be positive (and a message below 2 GiB)", nameof(options));
         }

@@ -49,6 +49,20 @@ public sealed class ImapListenerOptions
     /// <summary>Pause before answering a failed login, to slow password guessing.</summary>
     public TimeSpan AuthFailureDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Failed logins counted per client address and per account across sessions and protocols; pass the host's one
+    /// instance (shared with SMTP AUTH). Null makes one for this listener from <see cref="AuthFailureDelay"/>.
+    /// </summary>
+    public Keypost.Core.Abuse.LoginThrottle? LoginThrottle { get; init; }
+
+    /// <summary>Concurrent sessions from one client address; more get BYE as the greeting.</summary>
+    public int MaxSessionsPerAddress { get; init; } = 20;
+
+    /// <summary>New connections one client address may open per minute, refused ones included; more get BYE. 0: no limit.</summary>
+    public int ConnectionsPerMinutePerAddress { get; init; }
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>Concurrent sessions over all endpoints; more get BYE at once.</summary>
     public int MaxSessions { get; init; } = 1000;
 

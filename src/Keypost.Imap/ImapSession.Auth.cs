@@ -97,15 +97,30 @@ internal sealed partial class ImapSession
             return "NO [PRIVACYREQUIRED] Use STARTTLS first";
         }
 
+        // RFC 5530 §3 UNAVAILABLE: a temporary refusal; a blocked address costs no password hash.
+        var address = _connection.RemoteAddress.IsIPv4MappedToIPv6 ? _connection.RemoteAddress.MapToIPv4() : _connection.RemoteAddress;
+        if (_context.LoginThrottle.BlockedFor(address) is not null)
+        {
+            Options.Metrics?.LoginRefused();
+            _connection.WriteLine("* BYE Too many failed logins from your address, try again later");
+            _done = true;
+            return "NO [UNAVAILABLE] Too many failed logins from your address, try again later";
+        }
+
         var account = await _context.Accounts.AuthenticateAsync(user, password, cancellationToken);
         _context.Options.Metrics?.ImapLogin(account is not null);
         if (account is null)
         {
+            var verdict = _context.LoginThrottle.RecordFailure(address, user);
+            Options.Metrics?.LoginFailure(verdict.AddressBlocked);
             // The name tried is at Debug only: a mistyped password line can hold a password.
-            _context.Logger.LogInformation(ImapLogEvents.ImapLogin, "IMAP login from {Peer}: failed", _connection.RemoteAddress);
+            _context.Logger.LogInformation(
+                ImapLogEvents.ImapAuthFailed,
+                "IMAP login from {Peer}: failed; {AddressFailures} failures from this address, {AccountFailures} for this user; answering after {DelayMs} ms{Blocked}",
+                address, verdict.AddressFailures, verdict.AccountFailures, (long)verdict.Delay.TotalMilliseconds, verdict.AddressBlocked ? "; address now blocked" : "");
             _context.Logger.LogDebug(ImapLogEvents.ImapLogin, "IMAP login from {Peer} failed for {User}", _connection.RemoteAddress, user);
-            await Task.Delay(Options.AuthFailureDelay, cancellationToken);
-            if (++_authFailures >= Options.MaxAuthFailures)
+            await Task.Delay(verdict.Delay, Options.TimeProvider, cancellationToken);
+            if (verdict.AddressBlocked || ++_authFailures >= Options.MaxAuthFailures)
             {
                 _connection.WriteLine("* BYE Too many failed logins");
                 _done = true;
@@ -114,6 +129,7 @@ internal sealed partial class ImapSession
             return "NO [AUTHENTICATIONFAILED] Invalid credentials";
         }
 
+        _context.LoginThrottle.RecordSuccess(user);
         if (!_context.Sessions.TryEnter(account))
         {
             // RFC 5530 §3: LIMIT, a resource the account has used up.

@@ -1,7 +1,8 @@
+using Keypost.Core.Abuse;
 using Microsoft.Extensions.Logging;
 using Keypost.Store;
 
 namespace Keypost.Imap;
 
 /// <summary>What every session of one listener shares.</summary>
-internal sealed record ImapSessionContext(ImapListenerOptions Options, IMailAccounts Accounts, IMailStore Store, AccountSessionLimiter Sessions, ILogger Logger);
+internal sealed record ImapSessionContext(ImapListenerOptions Options, IMailAccounts Accounts, IMailStore Store, AccountSessionLimiter Sessions, LoginThrottle LoginThrottle, ILogger Logger);

@@ -45,6 +45,8 @@ public sealed class ImapHostileConcurrencyTests(ITestOutputHelper output)
             Endpoints = o.Endpoints,
             AuthFailureDelay = o.AuthFailureDelay,
             MaxSessionsPerAccount = HostileSessions + WellBehavedSessions + 10,
+            // Every session comes from 127.0.0.1 here: this test is about hostile commands, not connection counts.
+            MaxSessionsPerAddress = HostileSessions + WellBehavedSessions + 10,
         });
         for (var i = 0; i < 5; i++)
         {

@@ -18,9 +18,10 @@ public sealed class RawImapClient : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
-    public static async Task<RawImapClient> ConnectAsync(IPEndPoint endPoint, bool tls)
+    /// <param name="from">A loopback source address to connect from (another "client"); null: the system's choice.</param>
+    public static async Task<RawImapClient> ConnectAsync(IPEndPoint endPoint, bool tls, IPAddress? from = null)
     {
-        var tcp = new TcpClient();
+        var tcp = from is null ? new TcpClient() : new TcpClient(new IPEndPoint(from, 0));
         await tcp.ConnectAsync(endPoint);
         var client = new RawImapClient(tcp);
         if (tls)

@@ -3,7 +3,7 @@ using System.Net;
 namespace Keypost.Core.Abuse;
 
 /// <summary>
-/// Failed logins counted per client address and per account across sessions (SMTP AUTH now, IMAP LOGIN later:
+/// Failed logins counted per client address and per account across sessions (SMTP AUTH and IMAP LOGIN/AUTHENTICATE:
 /// one instance shared by every listener of a host). Each failure is answered after a pause that doubles with the
 /// failures of the address or the account, whichever is more; an address that fails too often is blocked for a
 /// while and is refused without a password check. An account is never blocked, only slowed on failure, so a
@@ -42,6 +42,19 @@ public sealed class LoginThrottle
             lock (_lock)
             {
                 return _addresses.Count + _accounts.Count;
+            }
+        }
+    }
+
+    /// <summary>Addresses blocked now (a gauge for the metrics endpoint).</summary>
+    public int BlockedAddresses
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            lock (_lock)
+            {
+                return _addresses.Values.Count(e => e.BlockedUntil > now);
             }
         }
     }

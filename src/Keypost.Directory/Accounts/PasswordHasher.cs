@@ -8,7 +8,8 @@ namespace Keypost.Directory.Accounts;
 
 /// <summary>
 /// Account passwords as Argon2id (RFC 9106) hashes in the PHC string format
-/// (<c>$argon2id$v=19$m=19456,t=2,p=1$salt$hash</c>), computed by BouncyCastle. The defaults are OWASP's
+/// (<c>$argon2id$v=19$m=19456,t=2,p=1$salt$hash</c>), computed by libsodium (see <see cref="Argon2idSodium"/>; by
+/// BouncyCastle for parameters libsodium cannot do, e.g. more than one lane). The defaults are OWASP's
 /// minimum for Argon2id; the parameters travel in the string, so they can be raised without a migration.
 /// </summary>
 public sealed class PasswordHasher(int memoryKiB = 19456, int iterations = 2, int parallelism = 1)
@@ -40,6 +41,17 @@ public sealed class PasswordHasher(int memoryKiB = 19456, int iterations = 2, in
     }
 
     private static byte[] Derive(string password, byte[] salt, int memory, int iterations, int parallelism, int length)
+    {
+        if (Argon2idSodium.Supports(salt.Length, parallelism, memory, iterations, length))
+        {
+            return Argon2idSodium.Derive(Encoding.UTF8.GetBytes(password), salt, memory, iterations, length);
+        }
+
+        return DeriveManaged(password, salt, memory, iterations, parallelism, length);
+    }
+
+    /// <summary>BouncyCastle's Argon2id: any parameters, at the cost of the whole memory in managed objects.</summary>
+    internal static byte[] DeriveManaged(string password, byte[] salt, int memory, int iterations, int parallelism, int length)
     {
         var parameters = new Argon2Parameters.Builder(Argon2Parameters.Argon2id)
             .WithVersion(Argon2Parameters.Version13)

@@ -11,4 +11,13 @@ public interface IImapMetrics
     void ImapSessionEnded();
 
     void ImapLogin(bool success);
+
+    /// <summary>A connection refused at the greeting; <paramref name="limit"/> is total, per_address, rate or login_block.</summary>
+    void ConnectionRefused(string limit);
+
+    /// <summary>A failed login counted by the login throttle; <paramref name="blocked"/> when it blocked the address.</summary>
+    void LoginFailure(bool blocked);
+
+    /// <summary>A login refused without a password check because its address is blocked.</summary>
+    void LoginRefused();
 }

@@ -164,7 +164,57 @@ public sealed class DeliveryWorker : IDisposable
         }
 
         var policy = await policies.ResolveAsync(domain, route, cancellationToken).ConfigureAwait(false);
-        await using var session = new RemoteSession(route, policy, options);
+        // RFC 8689: messages sent with REQUIRETLS, messages marked "TLS-Required: No" and the rest each go over a
+        // connection of their own, since each asks something different of the host and its certificate.
+        var byDemand = new Dictionary<TlsDemand, List<DeliveryItem>>();
+        foreach (var item in items)
+        {
+            TlsDemand demand;
+            try
+            {
+                demand = await DemandOfAsync(item.Message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (FileNotFoundException)
+            {
+                logger.LogInformation(MailLogEvents.DeliveryAttempt, "Delivery {QueueId}: removed from the queue while being delivered", item.Message.Id);
+                continue;
+            }
+
+            if (!byDemand.TryGetValue(demand, out var list))
+            {
+                byDemand[demand] = list = [];
+            }
+
+            list.Add(item);
+        }
+
+        foreach (var (demand, demanding) in byDemand)
+        {
+            // RFC 8689 §5: "TLS-Required: No" asks that the domain's MTA-STS and DANE policies be ignored; STARTTLS
+            // is still used whenever offered.
+            var effective = demand == TlsDemand.PolicyIgnored ? TransportPolicy.None(domain) : policy;
+            await using var session = new RemoteSession(route, effective, options, requireTls: demand == TlsDemand.RequireTls, offerRequireTls: demand == TlsDemand.OfferRequireTls);
+            await SendAllAsync(session, demanding, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // RFC 8689 §4.1: REQUIRETLS in MAIL FROM wins, and the TLS-Required header field is then ignored.
+    private async Task<TlsDemand> DemandOfAsync(QueuedMessage message, CancellationToken cancellationToken)
+    {
+        if (message.RequireTls)
+        {
+            // RFC 8689 §4.2.1 binds messages with a return path; a (redacted) DSN of a REQUIRETLS message asks for
+            // REQUIRETLS where the next hop offers it but is not held back where it does not (§4.2.2).
+            return message.ReversePath is null ? TlsDemand.OfferRequireTls : TlsDemand.RequireTls;
+        }
+
+        await using var data = queue.OpenData(message.Id);
+        var headers = await HeaderList.LoadAsync(ParserOptions.Default, data, cancellationToken).ConfigureAwait(false);
+        return headers["TLS-Required"]?.Trim().Equals("No", StringComparison.OrdinalIgnoreCase) == true ? TlsDemand.PolicyIgnored : TlsDemand.Policy;
+    }
+
+    private async Task SendAllAsync(RemoteSession session, IReadOnlyList<DeliveryItem> items, CancellationToken cancellationToken)
+    {
         foreach (var item in items)
         {
             IReadOnlyList<DeliveryResult> results;
@@ -263,7 +313,9 @@ public sealed class DeliveryWorker : IDisposable
         await report.WriteToAsync(format, buffer, cancellationToken).ConfigureAwait(false);
         buffer.Position = 0;
         // RFC 5321 §4.5.5: a DSN is sent with a null reverse-path, so it can never cause another DSN.
-        var envelope = new QueueEnvelope(null, [reversePath], SmtpUtf8: reversePath.IsInternational);
+        // RFC 8689 §4.2.2: the DSN of a REQUIRETLS message carries only the original's header section (as every DSN
+        // of ours does, RET=HDRS) and is itself tagged, so it asks for REQUIRETLS on its way back.
+        var envelope = new QueueEnvelope(null, [reversePath], SmtpUtf8: reversePath.IsInternational, RequireTls: original.RequireTls);
         var id = await queue.EnqueueAsync(envelope, buffer, cancellationToken).ConfigureAwait(false);
         logger.LogInformation(MailLogEvents.Bounced, "Delivery {QueueId}: {Failures} recipients failed; DSN queued as {DsnQueueId}", original.Id, failures.Count, id);
     }

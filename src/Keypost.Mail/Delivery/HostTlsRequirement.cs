@@ -17,4 +17,10 @@ internal enum HostTlsRequirement
 
     /// <summary>RFC 8461 §4: the host is named in an MTA-STS policy: STARTTLS and a valid Web PKI certificate.</summary>
     MtaSts,
+
+    /// <summary>
+    /// RFC 8689 §4.2.1: a REQUIRETLS message to a host without DANE: STARTTLS and a Web PKI certificate valid for the
+    /// MX name (RFC 6125), whatever the domain publishes. Nothing to report in TLS-RPT: no policy asked for it.
+    /// </summary>
+    Pkix,
 }

@@ -34,9 +34,18 @@ internal sealed class RemoteSession : IAsyncDisposable
     private string currentHost = "";
     private string? tlsFailure;
     private string? tlsFailureType;
+    private readonly bool requireTls;
 
-    public RemoteSession(DeliveryRoute route, TransportPolicy policy, DeliveryOptions options)
+    /// <param name="requireTls">
+    /// RFC 8689 §4.2.1: the messages were sent with REQUIRETLS: every host needs STARTTLS, a certificate authenticated
+    /// by DANE or valid for the MX name, and REQUIRETLS in its EHLO after TLS (passed on in MAIL FROM); a host that
+    /// fails any of it is skipped and, when none is left, the recipients fail with 5.7.30 rather than wait for a
+    /// clear-text path.
+    /// </param>
+    /// <param name="offerRequireTls">Pass REQUIRETLS on in MAIL FROM when the host offers it, without requiring it (a redacted DSN of a REQUIRETLS message).</param>
+    public RemoteSession(DeliveryRoute route, TransportPolicy policy, DeliveryOptions options, bool requireTls = false, bool offerRequireTls = false)
     {
+        this.requireTls = requireTls;
         this.route = route;
         this.policy = policy;
         this.options = options;
@@ -45,6 +54,8 @@ internal sealed class RemoteSession : IAsyncDisposable
         client.Timeout = (int)options.CommandTimeout.TotalMilliseconds;
         client.CheckCertificateRevocation = false;
         client.ServerCertificateValidationCallback = ValidateCertificate;
+        // MailKit adds REQUIRETLS to MAIL FROM when the server advertised it.
+        client.RequireTLS = requireTls || offerRequireTls;
     }
 
     /// <summary>The connection's TLS was authenticated by DANE or MTA-STS (RFC 8689 §4.2.1 asks this for REQUIRETLS).</summary>
@@ -54,7 +65,9 @@ internal sealed class RemoteSession : IAsyncDisposable
     {
         if (!await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false))
         {
-            return item.Recipients.Select(r => DeliveryResult.Temporary(r.Index, connectStatus, connectError!)).ToList();
+            return item.Recipients.Select(r => connectStatus.StartsWith('5')
+                ? DeliveryResult.Permanent(r.Index, connectStatus, "REQUIRETLS: " + connectError!, null)
+                : DeliveryResult.Temporary(r.Index, connectStatus, connectError!)).ToList();
         }
 
         var remote = "dns; " + host;
@@ -141,7 +154,13 @@ internal sealed class RemoteSession : IAsyncDisposable
         {
             current = policy.For(name);
             currentHost = name;
-            var stsTesting = current.Requirement == HostTlsRequirement.MtaSts && policy.MtaSts?.Mode == MtaStsMode.Testing;
+            // RFC 8689 §4.2.1: REQUIRETLS wants an authenticated certificate whatever the domain's policy asks.
+            var stsTesting = current.Requirement == HostTlsRequirement.MtaSts && policy.MtaSts?.Mode == MtaStsMode.Testing && !requireTls;
+            if (requireTls && current.Requirement is HostTlsRequirement.Opportunistic or HostTlsRequirement.DaneUnusable)
+            {
+                current = new HostTlsPolicy(HostTlsRequirement.Pkix, current.Tlsa);
+            }
+
             if (current.Requirement == HostTlsRequirement.MtaSts && !policy.MtaSts!.AllowsMx(name))
             {
                 // RFC 8461 §4.1: an MX host the policy does not name is not a valid candidate.
@@ -164,7 +183,7 @@ internal sealed class RemoteSession : IAsyncDisposable
                 continue;
             }
 
-            var required = current.Requirement is HostTlsRequirement.Dane or HostTlsRequirement.DaneUnusable
+            var required = current.Requirement is HostTlsRequirement.Dane or HostTlsRequirement.DaneUnusable or HostTlsRequirement.Pkix
                            || (current.Requirement == HostTlsRequirement.MtaSts && !stsTesting);
             tlsFailure = null;
             tlsFailureType = null;
@@ -185,6 +204,15 @@ internal sealed class RemoteSession : IAsyncDisposable
                 else if (current.Requirement != HostTlsRequirement.Opportunistic)
                 {
                     Report(name, address, null, null);
+                }
+
+                if (requireTls && !client.Capabilities.HasFlag(SmtpCapabilities.RequireTLS))
+                {
+                    // RFC 8689 §4.2.1: the EHLO after TLS must offer REQUIRETLS, or the next hop could relay in clear.
+                    await QuitAsync(cancellationToken).ConfigureAwait(false);
+                    errors.Add($"{name} [{address}]: does not offer REQUIRETLS after STARTTLS");
+                    policyRefused = true;
+                    continue;
                 }
 
                 Authenticated = client.IsSecure && tlsFailure is null && current.Requirement is HostTlsRequirement.Dane or HostTlsRequirement.MtaSts;
@@ -223,8 +251,10 @@ internal sealed class RemoteSession : IAsyncDisposable
             }
         }
 
-        // RFC 3463: X.7.10 "encryption needed" when a policy refused a host; X.4.1 when nobody answered.
-        connectStatus = policyRefused ? "4.7.10" : "4.4.1";
+        // RFC 3463: X.7.10 "encryption needed" when a policy refused a host; X.4.1 when nobody answered. RFC 8689
+        // §4.2.1: a REQUIRETLS message no host could take under its conditions is returned with 5.7.30, not kept
+        // waiting for a path that might turn out to be in clear.
+        connectStatus = policyRefused ? (requireTls ? "5.7.30" : "4.7.10") : "4.4.1";
         connectError = errors.Count > 0 ? "cannot connect: " + string.Join("; ", errors) : "no mail exchanger to connect to";
         return false;
     }
@@ -252,6 +282,15 @@ internal sealed class RemoteSession : IAsyncDisposable
                 }
 
                 return tlsFailure is null;
+            case HostTlsRequirement.Pkix:
+                tlsFailure = pkix.Check(leaf, chain, errors, target);
+                tlsFailureType = tlsFailure is null ? null : "certificate-not-trusted";
+                if (tlsFailure is not null)
+                {
+                    tlsFailure = "REQUIRETLS: " + tlsFailure;
+                }
+
+                return tlsFailure is null;
             case HostTlsRequirement.MtaSts:
                 tlsFailure = pkix.Check(leaf, chain, errors, target);
                 tlsFailureType = tlsFailure is null ? null
@@ -264,7 +303,7 @@ internal sealed class RemoteSession : IAsyncDisposable
                 }
 
                 // In testing mode the failure is only reported (RFC 8461 §5).
-                return tlsFailure is null || policy.MtaSts?.Mode == MtaStsMode.Testing;
+                return tlsFailure is null || (policy.MtaSts?.Mode == MtaStsMode.Testing && !requireTls);
             default:
                 return true;
         }
@@ -274,12 +313,13 @@ internal sealed class RemoteSession : IAsyncDisposable
     {
         HostTlsRequirement.Dane or HostTlsRequirement.DaneUnusable => $"DANE (TLSA for {policy.Domain}'s MX)",
         HostTlsRequirement.MtaSts => $"the MTA-STS policy of {policy.Domain}",
+        HostTlsRequirement.Pkix => "REQUIRETLS (RFC 8689)",
         _ => "policy",
     };
 
     private void Report(string mx, IPAddress address, string? resultType, string? reason)
     {
-        if (options.TlsReports is not { } reports)
+        if (options.TlsReports is not { } reports || current.Requirement == HostTlsRequirement.Pkix)
         {
             return;
         }
@@ -292,6 +332,18 @@ internal sealed class RemoteSession : IAsyncDisposable
             _ => ("no-policy-found", []),
         };
         reports.Record(new TlsSessionOutcome(policy.Domain, type, strings, mx, address.ToString(), resultType, reason));
+    }
+
+    private async Task QuitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or SmtpCommandException)
+        {
+            await DropAsync().ConfigureAwait(false);
+        }
     }
 
     private async Task ResetAsync(CancellationToken cancellationToken)

@@ -18,6 +18,7 @@ public static class MailLogEvents
     public static readonly EventId SmtpAuthFailed = new(1021, "SmtpAuthFailed");
     public static readonly EventId SmtpAddressBlocked = new(1022, "SmtpAddressBlocked");
     public static readonly EventId SmtpTooManyConnections = new(1023, "SmtpTooManyConnections");
+    public static readonly EventId SmtpConnectionRate = new(1024, "SmtpConnectionRate");
     public static readonly EventId Queued = new(2001, "Queued");
     public static readonly EventId DeliveryAttempt = new(2002, "DeliveryAttempt");
     public static readonly EventId DeliveryPassFailed = new(2003, "DeliveryPassFailed");

@@ -22,6 +22,9 @@ public sealed class MailMetrics : IDisposable
     private readonly Counter<long> _imapLogins;
     private readonly Counter<long> _deliveries;
     private readonly Histogram<double> _storeDuration;
+    private readonly Counter<long> _connectionsRefused;
+    private readonly Counter<long> _loginFailures;
+    private readonly Counter<long> _loginsRefused;
 
     /// <param name="meterFactory">The host's factory (so the meter is disposed with the host); null makes a meter of its own.</param>
     public MailMetrics(IMeterFactory? meterFactory = null)
@@ -34,12 +37,34 @@ public sealed class MailMetrics : IDisposable
         _imapActiveSessions = _meter.CreateUpDownCounter<long>("keypost.imap.active_sessions", "{session}", "IMAP connections open now");
         _imapLogins = _meter.CreateCounter<long>("keypost.imap.logins", "{login}", "IMAP logins by result");
         _deliveries = _meter.CreateCounter<long>("keypost.delivery.attempts", "{recipient}", "Delivery attempts per recipient by result");
+        _connectionsRefused = _meter.CreateCounter<long>("keypost.abuse.connections_refused", "{connection}", "Connections refused by a limit, by protocol and limit (total, per_address, rate, login_block)");
+        _loginFailures = _meter.CreateCounter<long>("keypost.abuse.login_failures", "{login}", "Failed logins counted by the login throttle, by protocol");
+        _loginsRefused = _meter.CreateCounter<long>("keypost.abuse.logins_refused", "{login}", "Login attempts refused without a password check because the address is blocked, by protocol");
         _storeDuration = _meter.CreateHistogram<double>("keypost.store.write.duration", "s", "Time to store one message durably in a mailbox");
     }
 
     /// <summary>Reports the queue's depth (messages not yet final) whenever the meter is read.</summary>
     public void ObserveQueueDepth(Func<long> depth) =>
         _meter.CreateObservableGauge("keypost.queue.depth", depth, "{message}", "Messages in the delivery queue");
+
+    /// <summary>Reports how many client addresses the login throttle blocks now whenever the meter is read.</summary>
+    public void ObserveLoginThrottle(Keypost.Core.Abuse.LoginThrottle throttle)
+    {
+        ArgumentNullException.ThrowIfNull(throttle);
+        _meter.CreateObservableGauge("keypost.abuse.blocked_addresses", () => (long)throttle.BlockedAddresses, "{address}", "Client addresses blocked now for failed logins");
+    }
+
+    /// <summary>A connection refused at the greeting; <paramref name="limit"/> is total, per_address, rate or login_block.</summary>
+    public void ConnectionRefused(string protocol, string limit) =>
+        _connectionsRefused.Add(1, new KeyValuePair<string, object?>("protocol", protocol), new KeyValuePair<string, object?>("limit", limit));
+
+    /// <summary>A failed login counted by the throttle; <paramref name="blocked"/> when it blocked the address.</summary>
+    public void LoginFailure(string protocol, bool blocked) =>
+        _loginFailures.Add(1, new KeyValuePair<string, object?>("protocol", protocol), new KeyValuePair<string, object?>("blocked", blocked ? "yes" : "no"));
+
+    /// <summary>A login refused unchecked because its address is blocked.</summary>
+    public void LoginRefused(string protocol) =>
+        _loginsRefused.Add(1, new KeyValuePair<string, object?>("protocol", protocol));
 
     public void SmtpSessionStarted(string listener)
     {

@@ -15,6 +15,12 @@ public sealed class MtaStsOptions
     /// <summary>Roots trusted besides the system's (a private CA); null: the system's only.</summary>
     public X509Certificate2Collection? ExtraTrustedRoots { get; init; }
 
+    /// <summary>
+    /// Where fetched policies are kept across restarts (RFC 8461 §5.1); null keeps them in memory only. The caller
+    /// opens and disposes it.
+    /// </summary>
+    public MtaStsPolicyCache? Cache { get; init; }
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;

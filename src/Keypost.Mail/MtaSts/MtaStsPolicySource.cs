@@ -15,7 +15,7 @@ namespace Keypost.Mail.MtaSts;
 /// Finds a recipient domain's MTA-STS policy (RFC 8461 §3): the <c>_mta-sts</c> TXT record's id, then the policy
 /// over HTTPS from <c>https://mta-sts.&lt;domain&gt;/.well-known/mta-sts.txt</c>, cached for its max_age. A cached
 /// policy outlives a vanished TXT record or a failed fetch (§5.1), so an attacker who blocks either cannot turn
-/// enforcement off. The cache lives in memory for the life of the process.
+/// enforcement off. With <see cref="MtaStsOptions.Cache"/> the cache is also on disk and read back after a restart.
 /// </summary>
 public sealed class MtaStsPolicySource : IDisposable
 {
@@ -28,6 +28,9 @@ public sealed class MtaStsPolicySource : IDisposable
     private readonly HttpClient http;
     private readonly int httpsPort;
     private readonly ConcurrentDictionary<string, (MtaStsPolicy Policy, DateTimeOffset Expires)> cache = new(StringComparer.OrdinalIgnoreCase);
+    private readonly MtaStsPolicyCache? store;
+    private readonly SemaphoreSlim loading = new(1, 1);
+    private volatile bool loaded;
 
     public MtaStsPolicySource(IMailDnsResolver dns, MtaStsOptions options)
     {
@@ -36,6 +39,7 @@ public sealed class MtaStsPolicySource : IDisposable
         time = options.TimeProvider;
         logger = options.LoggerFactory.CreateLogger("Keypost.Mail.MtaSts");
         httpsPort = options.HttpsPort;
+        store = options.Cache;
         var pkix = new PkixValidator(options.ExtraTrustedRoots);
         var handler = new SocketsHttpHandler
         {
@@ -61,6 +65,7 @@ public sealed class MtaStsPolicySource : IDisposable
     /// </summary>
     public async Task<(MtaStsPolicy? Policy, string? FetchError)> GetAsync(string domain, CancellationToken cancellationToken)
     {
+        await LoadStoredAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var cached = cache.TryGetValue(domain, out var entry) && entry.Expires > now ? entry.Policy : null;
         var txt = await dns.GetTxtAsync("_mta-sts." + domain, cancellationToken).ConfigureAwait(false);
@@ -80,13 +85,60 @@ public sealed class MtaStsPolicySource : IDisposable
         }
 
         // RFC 8461 §5.1: the cached policy is replaced only by a valid new one.
-        cache[domain] = (policy, now + (policy.MaxAge < MtaStsPolicy.LongestMaxAge ? policy.MaxAge : MtaStsPolicy.LongestMaxAge));
+        var expires = now + (policy.MaxAge < MtaStsPolicy.LongestMaxAge ? policy.MaxAge : MtaStsPolicy.LongestMaxAge);
+        cache[domain] = (policy, expires);
+        if (store is not null)
+        {
+            try
+            {
+                await store.SaveAsync(domain, policy, expires, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException e)
+            {
+                // The policy is in force in memory; only its survival across a restart is lost.
+                logger.LogError(e, "MTA-STS policy of {Domain} could not be saved to the cache file; it holds until the next restart only", domain);
+            }
+        }
+
         logger.LogInformation("MTA-STS policy of {Domain}: mode {Mode}, mx {Mx}, max_age {MaxAge} s (id {PolicyId})",
             domain, policy.Mode, string.Join(" ", policy.MxPatterns), (long)policy.MaxAge.TotalSeconds, id);
         return (policy, null);
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        http.Dispose();
+        loading.Dispose();
+    }
+
+    // RFC 8461 §5.1: the policies cached before a restart are read once, before the first lookup.
+    private async Task LoadStoredAsync(CancellationToken cancellationToken)
+    {
+        if (store is null || loaded)
+        {
+            return;
+        }
+
+        await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!loaded)
+            {
+                var stored = await store.LoadAsync(time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                foreach (var (domain, entry) in stored)
+                {
+                    cache.TryAdd(domain, entry);
+                }
+
+                logger.LogInformation("MTA-STS: {Count} cached policies still in force read back", stored.Count);
+                loaded = true;
+            }
+        }
+        finally
+        {
+            loading.Release();
+        }
+    }
 
     private async Task<(MtaStsPolicy? Policy, string? Error)> FetchAsync(string domain, string id, CancellationToken cancellationToken)
     {

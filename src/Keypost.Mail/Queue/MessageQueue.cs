@@ -102,7 +102,7 @@ public sealed class MessageQueue : IDisposable
                 throw new ArgumentException("a delivery folder is ASCII letters and digits only", nameof(envelope));
             }
 
-            var message = new QueuedMessage(id, envelope.ReversePath, envelope.SmtpUtf8, envelope.EightBitMime, size, now, recipients) { Folder = envelope.Folder };
+            var message = new QueuedMessage(id, envelope.ReversePath, envelope.SmtpUtf8, envelope.EightBitMime, size, now, recipients) { Folder = envelope.Folder, RequireTls = envelope.RequireTls };
             // Not cancellable past this point: a half-finished commit is rolled back by SQLite anyway.
             await committer.CommitAsync(message).ConfigureAwait(false);
         }

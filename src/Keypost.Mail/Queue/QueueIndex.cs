@@ -55,7 +55,13 @@ internal sealed class QueueIndex : IDisposable
                 PRIMARY KEY (message_id, idx));
             CREATE INDEX IF NOT EXISTS recipients_due ON recipients(state, next_attempt);
             """);
-        // Added after the first release: a queue written before it gains the column (NULL: INBOX).
+        // Added after the first release: a queue written before them gains the columns (folder NULL: INBOX;
+        // require_tls 0: messages queued before REQUIRETLS existed were not tagged).
+        if (!HasColumn(connection, "messages", "require_tls"))
+        {
+            Execute(connection, "ALTER TABLE messages ADD COLUMN require_tls INTEGER NOT NULL DEFAULT 0;");
+        }
+
         if (!HasColumn(connection, "messages", "folder"))
         {
             Execute(connection, "ALTER TABLE messages ADD COLUMN folder TEXT NULL;");
@@ -86,7 +92,7 @@ internal sealed class QueueIndex : IDisposable
 
     private void Insert(SqliteTransaction tx, QueuedMessage message)
     {
-        using (var cmd = Command(tx, "INSERT INTO messages (id, reverse_path, smtp_utf8, eight_bit, size, created, folder) VALUES ($id, $rp, $u8, $8b, $size, $created, $folder)"))
+        using (var cmd = Command(tx, "INSERT INTO messages (id, reverse_path, smtp_utf8, eight_bit, size, created, folder, require_tls) VALUES ($id, $rp, $u8, $8b, $size, $created, $folder, $rt)"))
         {
             cmd.Parameters.AddWithValue("$id", message.Id);
             cmd.Parameters.AddWithValue("$rp", (object?)message.ReversePath?.ToString() ?? DBNull.Value);
@@ -95,6 +101,7 @@ internal sealed class QueueIndex : IDisposable
             cmd.Parameters.AddWithValue("$size", message.Size);
             cmd.Parameters.AddWithValue("$created", message.Created.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("$folder", (object?)message.Folder ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$rt", message.RequireTls);
             cmd.ExecuteNonQuery();
         }
 
@@ -115,7 +122,7 @@ internal sealed class QueueIndex : IDisposable
     /// <summary>Messages with at least one active recipient due at <paramref name="now"/>, oldest first.</summary>
     public Task<IReadOnlyList<QueuedMessage>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         QueryMessagesAsync(
-            $"SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder FROM messages WHERE id IN (SELECT message_id FROM recipients WHERE state IN {ActiveStates} AND next_attempt <= $now) ORDER BY created LIMIT $limit",
+            $"SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder, require_tls FROM messages WHERE id IN (SELECT message_id FROM recipients WHERE state IN {ActiveStates} AND next_attempt <= $now) ORDER BY created LIMIT $limit",
             cmd =>
             {
                 cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
@@ -134,7 +141,7 @@ internal sealed class QueueIndex : IDisposable
         while (true)
         {
             var page = await QueryMessagesAsync(
-                "SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder FROM messages "
+                "SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder, require_tls FROM messages "
                 + "WHERE created > $created OR (created = $created AND id > $id) ORDER BY created, id LIMIT $limit",
                 cmd =>
                 {
@@ -158,11 +165,11 @@ internal sealed class QueueIndex : IDisposable
     }
 
     public Task<IReadOnlyList<QueuedMessage>> GetAllAsync(CancellationToken cancellationToken) =>
-        QueryMessagesAsync("SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder FROM messages ORDER BY created", _ => { }, cancellationToken);
+        QueryMessagesAsync("SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder, require_tls FROM messages ORDER BY created", _ => { }, cancellationToken);
 
     public async Task<QueuedMessage?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        var list = await QueryMessagesAsync("SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder FROM messages WHERE id = $id", c => c.Parameters.AddWithValue("$id", id), cancellationToken).ConfigureAwait(false);
+        var list = await QueryMessagesAsync("SELECT id, reverse_path, smtp_utf8, eight_bit, size, created, folder, require_tls FROM messages WHERE id = $id", c => c.Parameters.AddWithValue("$id", id), cancellationToken).ConfigureAwait(false);
         return list.Count > 0 ? list[0] : null;
     }
 
@@ -297,7 +304,7 @@ internal sealed class QueueIndex : IDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var rows = new List<(string Id, string? Rp, bool U8, bool B8, long Size, long Created, string? Folder)>();
+            var rows = new List<(string Id, string? Rp, bool U8, bool B8, long Size, long Created, string? Folder, bool RequireTls)>();
             using (var cmd = Command(null, sql))
             {
                 bind(cmd);
@@ -305,7 +312,7 @@ internal sealed class QueueIndex : IDisposable
                 while (reader.Read())
                 {
                     rows.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetBoolean(2),
-                        reader.GetBoolean(3), reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+                        reader.GetBoolean(3), reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetBoolean(7)));
                 }
             }
 
@@ -316,7 +323,7 @@ internal sealed class QueueIndex : IDisposable
                 row.B8,
                 row.Size,
                 DateTimeOffset.FromUnixTimeMilliseconds(row.Created),
-                ReadRecipients(row.Id)) { Folder = row.Folder }).ToList();
+                ReadRecipients(row.Id)) { Folder = row.Folder, RequireTls = row.RequireTls }).ToList();
         }
         finally
         {

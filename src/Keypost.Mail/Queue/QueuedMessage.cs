@@ -14,4 +14,7 @@ public sealed record QueuedMessage(
 {
     /// <summary>The folder local delivery files the message into (intake's choice, e.g. Junk); null for INBOX.</summary>
     public string? Folder { get; init; }
+
+    /// <summary>RFC 8689: sent with REQUIRETLS, so it leaves only over authenticated TLS to a next hop that offers REQUIRETLS.</summary>
+    public bool RequireTls { get; init; }
 }

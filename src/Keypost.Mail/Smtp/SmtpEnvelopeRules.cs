@@ -9,7 +9,7 @@ namespace Keypost.Mail.Smtp;
 /// </summary>
 internal sealed class SmtpEnvelopeRules(SmtpSessionContext context, SmtpListenerKind kind)
 {
-    public (SmtpTransaction? Transaction, SmtpReply Reply) CheckSender(string argument, bool extended, EmailAddress? account)
+    public (SmtpTransaction? Transaction, SmtpReply Reply) CheckSender(string argument, bool extended, EmailAddress? account, bool secure)
     {
         var path = SmtpPathParser.Parse(argument, "FROM:", allowNull: true);
         switch (path.Status)
@@ -23,14 +23,22 @@ internal sealed class SmtpEnvelopeRules(SmtpSessionContext context, SmtpListener
 
         var smtpUtf8 = false;
         var eightBit = false;
+        var requireTls = false;
         foreach (var (key, value) in path.Parameters)
         {
+            if (key == "REQUIRETLS" && extended && !secure)
+            {
+                // RFC 8689 §4.1 (and RFC 3463 X.7.10, encryption needed): REQUIRETLS is taken only over TLS.
+                return (null, new SmtpReply(530, "5.7.10", "REQUIRETLS needed: the session is not protected by TLS"));
+            }
+
             // RFC 5321 §4.1.1.2: parameters exist only for extensions announced by EHLO.
             var error = !extended ? "parameters need EHLO" : key switch
             {
                 "SIZE" => CheckSize(value),
                 "BODY" => value?.ToUpperInvariant() is "7BIT" or "8BITMIME" ? null : "BODY must be 7BIT or 8BITMIME",
                 "SMTPUTF8" => value is null ? null : "SMTPUTF8 takes no value",
+                "REQUIRETLS" => value is null ? null : "REQUIRETLS takes no value",
                 _ => "unsupported parameter " + key,
             };
             if (error == "size")
@@ -45,6 +53,7 @@ internal sealed class SmtpEnvelopeRules(SmtpSessionContext context, SmtpListener
             }
 
             smtpUtf8 |= key == "SMTPUTF8";
+            requireTls |= key == "REQUIRETLS";
             eightBit |= key == "BODY" && value!.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase);
         }
 
@@ -67,7 +76,7 @@ internal sealed class SmtpEnvelopeRules(SmtpSessionContext context, SmtpListener
             }
         }
 
-        return (new SmtpTransaction(path.Address, smtpUtf8, eightBit), new SmtpReply(250, "2.1.0", "Ok"));
+        return (new SmtpTransaction(path.Address, smtpUtf8, eightBit, requireTls), new SmtpReply(250, "2.1.0", "Ok"));
     }
 
     public async Task<SmtpReply> CheckRecipientAsync(string argument, SmtpTransaction transaction, CancellationToken cancellationToken)

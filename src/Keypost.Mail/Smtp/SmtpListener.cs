@@ -19,8 +19,7 @@ public sealed class SmtpListener : IAsyncDisposable
     private readonly TcpAcceptor _acceptor;
     private readonly CancellationTokenSource _draining = new();
     private readonly ILogger _logger;
-    private readonly Dictionary<IPAddress, int> _perAddress = [];
-    private readonly Lock _perAddressLock = new();
+    private readonly ConnectionLimiter _connections;
 
     public SmtpListener(SmtpListenerOptions options, IMailAccounts accounts, IMessageAcceptor acceptor)
     {
@@ -30,12 +29,13 @@ public sealed class SmtpListener : IAsyncDisposable
         Validate(options);
         _logger = options.LoggerFactory.CreateLogger("Keypost.Mail.Smtp");
         var throttle = options.LoginThrottle ?? new LoginThrottle(new LoginThrottleOptions { BaseDelay = options.AuthFailureDelay, MaxDelay = TimeSpan.FromTicks(Math.Max(options.AuthFailureDelay.Ticks * 16, 0)) }, options.TimeProvider);
+        _connections = new ConnectionLimiter(options.MaxSessionsPerAddress, options.ConnectionsPerMinutePerAddress, options.TimeProvider);
         _context = new SmtpSessionContext(
             options, accounts, acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute), throttle, _logger, _draining.Token);
         _logger.LogInformation(
             MailLogEvents.SmtpLoginLimits,
-            "SMTP limits: {MaxSessions} sessions, {PerAddress} per address; {AuthFailures} failed AUTH per session; an address is blocked {BlockSeconds} s after {BlockAfter} failed logins in {WindowSeconds} s; failure delay {BaseDelay} s doubling to {MaxDelay} s",
-            options.MaxSessions, options.MaxSessionsPerAddress, options.MaxAuthFailures, throttle.Options.BlockDuration.TotalSeconds, throttle.Options.AddressBlockThreshold,
+            "SMTP limits: {MaxSessions} sessions, {PerAddress} per address, {PerMinute} new per address per minute (0: no limit); {AuthFailures} failed AUTH per session; an address is blocked {BlockSeconds} s after {BlockAfter} failed logins in {WindowSeconds} s; failure delay {BaseDelay} s doubling to {MaxDelay} s",
+            options.MaxSessions, options.MaxSessionsPerAddress, options.ConnectionsPerMinutePerAddress, options.MaxAuthFailures, throttle.Options.BlockDuration.TotalSeconds, throttle.Options.AddressBlockThreshold,
             throttle.Options.Window.TotalSeconds, throttle.Options.BaseDelay.TotalSeconds, throttle.Options.MaxDelay.TotalSeconds);
         _acceptor = new TcpAcceptor(options.Endpoints.Select(e => e.EndPoint).ToList(), (socket, index, ct) => RunSessionAsync(socket, options.Endpoints[index], ct));
     }
@@ -51,6 +51,9 @@ public sealed class SmtpListener : IAsyncDisposable
 
     /// <summary>Stops accepting, ends open sessions and waits for them (as long as the token allows).</summary>
     public Task StopAsync(CancellationToken cancellationToken) => _acceptor.StopAsync(cancellationToken);
+
+    /// <summary>The per-address connection limits and what they refused so far.</summary>
+    public ConnectionLimiter Connections => _connections;
 
     /// <summary>Sessions open now.</summary>
     public int ActiveSessions => _acceptor.ActiveSessions;
@@ -112,20 +115,30 @@ public sealed class SmtpListener : IAsyncDisposable
     {
         await using var connection = new SmtpConnection(client);
         var address = connection.RemoteAddress.IsIPv4MappedToIPv6 ? connection.RemoteAddress.MapToIPv4() : connection.RemoteAddress;
-        var fromAddress = Enter(address);
+        var admission = _connections.TryEnter(address);
         try
         {
             // RFC 5321 §3.8 / §4.2.5: 421 at the greeting says "not now" and closes; the client retries later.
             if (_acceptor.ActiveSessions > _context.Options.MaxSessions)
             {
+                _context.Options.Metrics?.ConnectionRefused("smtp", "total");
                 await RefuseAsync(connection, "4.7.0", "too many connections", cancellationToken);
                 return;
             }
 
-            if (fromAddress > _context.Options.MaxSessionsPerAddress)
+            if (admission == ConnectionAdmission.TooManyOpen)
             {
-                _logger.LogWarning(MailLogEvents.SmtpTooManyConnections, "SMTP refused a connection from {Peer}: {Sessions} sessions open from it, limit {Limit}", address, fromAddress - 1, _context.Options.MaxSessionsPerAddress);
+                _logger.LogWarning(MailLogEvents.SmtpTooManyConnections, "SMTP refused a connection from {Peer}: {Limit} sessions open from it already ({Refused} refused so far for this)", address, _context.Options.MaxSessionsPerAddress, _connections.RefusedTooMany);
+                _context.Options.Metrics?.ConnectionRefused("smtp", "per_address");
                 await RefuseAsync(connection, "4.7.0", "too many connections from your address", cancellationToken);
+                return;
+            }
+
+            if (admission == ConnectionAdmission.TooFast)
+            {
+                _logger.LogWarning(MailLogEvents.SmtpConnectionRate, "SMTP refused a connection from {Peer}: more than {Limit} connections from it this minute ({Refused} refused so far for this)", address, _context.Options.ConnectionsPerMinutePerAddress, _connections.RefusedTooFast);
+                _context.Options.Metrics?.ConnectionRefused("smtp", "rate");
+                await RefuseAsync(connection, "4.7.0", "too many connections from your address, slow down", cancellationToken);
                 return;
             }
 
@@ -133,6 +146,7 @@ public sealed class SmtpListener : IAsyncDisposable
             // (port 25) offers no AUTH, so a shared outbound relay there is not cut off from delivering mail.
             if (endpoint.Kind == SmtpListenerKind.Submission && _context.LoginThrottle.BlockedFor(address) is { } blockedFor)
             {
+                _context.Options.Metrics?.ConnectionRefused("smtp", "login_block");
                 _logger.LogInformation(MailLogEvents.SmtpAddressBlocked, "SMTP refused a submission connection from {Peer}: blocked for failed logins for {Seconds} s more", address, (long)blockedFor.TotalSeconds);
                 await RefuseAsync(connection, "4.7.0", "too many failed authentications, try again later", cancellationToken);
                 return;
@@ -142,7 +156,11 @@ public sealed class SmtpListener : IAsyncDisposable
         }
         finally
         {
-            Leave(address);
+            if (admission == ConnectionAdmission.Admitted)
+            {
+                _connections.Leave(address);
+            }
+
             // Issue #13: the client reads the final reply (221, or a 5xx/421 that ends the session) before we close.
             await connection.LingerAsync(_context.Options.CloseLinger, 1024 * 1024, cancellationToken);
         }
@@ -158,33 +176,6 @@ public sealed class SmtpListener : IAsyncDisposable
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
         {
             // Refusing anyway.
-        }
-    }
-
-    private int Enter(IPAddress address)
-    {
-        lock (_perAddressLock)
-        {
-            var count = _perAddress.GetValueOrDefault(address) + 1;
-            _perAddress[address] = count;
-            return count;
-        }
-    }
-
-    private void Leave(IPAddress address)
-    {
-        lock (_perAddressLock)
-        {
-            // Entries go when their last session does, so the table holds only addresses connected now.
-            var count = _perAddress.GetValueOrDefault(address) - 1;
-            if (count <= 0)
-            {
-                _perAddress.Remove(address);
-            }
-            else
-            {
-                _perAddress[address] = count;
-            }
         }
     }
 
@@ -215,7 +206,8 @@ public sealed class SmtpListener : IAsyncDisposable
         }
 
         if (options.MaxMessageSize <= 0 || options.MaxRecipients <= 0 || options.MaxErrors <= 0
-            || options.MaxAuthFailures <= 0 || options.MaxSessions <= 0 || options.MaxSessionsPerAddress <= 0 || options.SubmissionMessagesPerMinute <= 0)
+            || options.MaxAuthFailures <= 0 || options.MaxSessions <= 0 || options.MaxSessionsPerAddress <= 0 || options.SubmissionMessagesPerMinute <= 0
+            || options.ConnectionsPerMinutePerAddress < 0)
         {
             throw new ArgumentException("limits must be positive", nameof(options));
         }

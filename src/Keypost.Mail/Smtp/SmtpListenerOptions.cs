@@ -65,6 +65,12 @@ public sealed class SmtpListenerOptions
     /// <summary>Concurrent sessions from one client address (Postfix: smtpd_client_connection_count_limit); more get 421.</summary>
     public int MaxSessionsPerAddress { get; init; } = 20;
 
+    /// <summary>
+    /// New connections one client address may open per minute, refused ones included (Postfix:
+    /// smtpd_client_connection_rate_limit); more get 421 4.7.0. 0: no limit.
+    /// </summary>
+    public int ConnectionsPerMinutePerAddress { get; init; }
+
 
     /// <summary>How long a closing session keeps reading (and dropping) input so the client gets the last reply.</summary>
     public TimeSpan CloseLinger { get; init; } = TimeSpan.FromSeconds(2);

@@ -255,6 +255,12 @@ internal sealed class SmtpSession
             lines.Add("STARTTLS");
         }
 
+        // RFC 8689 §3: REQUIRETLS is offered only once the session is protected by TLS.
+        if (_connection.IsSecure)
+        {
+            lines.Add("REQUIRETLS");
+        }
+
         // RFC 8314 §3 and RFC 4954 §4: passwords only ever travel inside TLS.
         if (_endpoint.Kind == SmtpListenerKind.Submission && _connection.IsSecure && _account is null)
         {
@@ -281,7 +287,7 @@ internal sealed class SmtpSession
             return Reject(new SmtpReply(530, "5.7.0", "Authentication required"));
         }
 
-        var (transaction, reply) = _rules.CheckSender(argument, _extended, _account);
+        var (transaction, reply) = _rules.CheckSender(argument, _extended, _account, _connection.IsSecure);
         _transaction = transaction;
         return reply.IsError ? Reject(reply) : Reply(reply);
     }
@@ -453,6 +459,7 @@ internal sealed class SmtpSession
         var address = _connection.RemoteAddress.IsIPv4MappedToIPv6 ? _connection.RemoteAddress.MapToIPv4() : _connection.RemoteAddress;
         if (_context.LoginThrottle.BlockedFor(address) is not null)
         {
+            Options.Metrics?.LoginRefused("smtp");
             _connection.Write(new SmtpReply(454, "4.7.0", "Temporary authentication failure: too many failed authentications, try again later"));
             _connection.Write(new SmtpReply(421, "4.7.0", Options.HostName + " Error: too many failed authentications"));
             return false;
@@ -473,6 +480,7 @@ internal sealed class SmtpSession
 
         _authFailures++;
         var verdict = _context.LoginThrottle.RecordFailure(address, outcome.UserName);
+        Options.Metrics?.LoginFailure("smtp", verdict.AddressBlocked);
         Logger.LogInformation(
             MailLogEvents.SmtpAuthFailed,
             "SMTP {Listener} AUTH failed from {Peer}: {AddressFailures} failures from this address, {AccountFailures} for this user; answering after {DelayMs} ms{Blocked}",

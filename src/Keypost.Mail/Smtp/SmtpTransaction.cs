@@ -3,7 +3,7 @@ using Keypost.Core.Addresses;
 namespace Keypost.Mail.Smtp;
 
 /// <summary>The envelope being built between MAIL and the end of DATA (RFC 5321 §3.3).</summary>
-internal sealed class SmtpTransaction(EmailAddress? reversePath, bool smtpUtf8, bool eightBitMime)
+internal sealed class SmtpTransaction(EmailAddress? reversePath, bool smtpUtf8, bool eightBitMime, bool requireTls = false)
 {
     private readonly List<EmailAddress> _recipients = [];
 
@@ -19,5 +19,5 @@ internal sealed class SmtpTransaction(EmailAddress? reversePath, bool smtpUtf8, 
         }
     }
 
-    public SmtpEnvelope ToEnvelope() => new(reversePath, _recipients.ToArray(), smtpUtf8, eightBitMime);
+    public SmtpEnvelope ToEnvelope() => new(reversePath, _recipients.ToArray(), smtpUtf8, eightBitMime, requireTls);
 }

@@ -122,6 +122,17 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
         Positive(errors, "mail.maxImapSessions", config.Mail.MaxImapSessions);
         Positive(errors, "mail.maxImapSessionsPerAccount", config.Mail.MaxImapSessionsPerAccount);
         Positive(errors, "mail.maxSmtpSessionsPerAddress", config.Mail.MaxSmtpSessionsPerAddress);
+        Positive(errors, "mail.maxImapSessionsPerAddress", config.Mail.MaxImapSessionsPerAddress);
+        if (config.Mail.SmtpConnectionsPerMinutePerAddress < 0)
+        {
+            errors.Add("mail.smtpConnectionsPerMinutePerAddress must be 0 (no limit) or more");
+        }
+
+        if (config.Mail.ImapConnectionsPerMinutePerAddress < 0)
+        {
+            errors.Add("mail.imapConnectionsPerMinutePerAddress must be 0 (no limit) or more");
+        }
+
         Positive(errors, "mail.loginFailuresBeforeBlock", config.Mail.LoginFailuresBeforeBlock);
         Positive(errors, "mail.loginBlockSeconds", config.Mail.LoginBlockSeconds);
         if (config.Mail.MaxConcurrentPasswordHashes < 0)

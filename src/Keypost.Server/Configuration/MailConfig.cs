@@ -36,6 +36,18 @@ public sealed class MailConfig
     /// <summary>SMTP sessions one client address may hold at once (Postfix: smtpd_client_connection_count_limit).</summary>
     public int MaxSmtpSessionsPerAddress { get; set; } = 20;
 
+    /// <summary>
+    /// New SMTP connections one client address may open per minute, refused ones included (Postfix:
+    /// smtpd_client_connection_rate_limit); more get 421 4.7.0. 0: no limit.
+    /// </summary>
+    public int SmtpConnectionsPerMinutePerAddress { get; set; } = 120;
+
+    /// <summary>IMAP sessions one client address may hold at once; more get BYE as the greeting.</summary>
+    public int MaxImapSessionsPerAddress { get; set; } = 20;
+
+    /// <summary>New IMAP connections one client address may open per minute, refused ones included; more get BYE. 0: no limit.</summary>
+    public int ImapConnectionsPerMinutePerAddress { get; set; } = 120;
+
     /// <summary>Failed logins from one address, over all sessions, before it is blocked for a while.</summary>
     public int LoginFailuresBeforeBlock { get; set; } = 10;
 

@@ -11,4 +11,10 @@ internal sealed class ImapMetricsAdapter(MailMetrics metrics) : IImapMetrics
     public void ImapSessionEnded() => metrics.ImapSessionEnded();
 
     public void ImapLogin(bool success) => metrics.ImapLogin(success);
+
+    public void ConnectionRefused(string limit) => metrics.ConnectionRefused("imap", limit);
+
+    public void LoginFailure(bool blocked) => metrics.LoginFailure("imap", blocked);
+
+    public void LoginRefused() => metrics.LoginRefused("imap");
 }

@@ -68,6 +68,8 @@ public sealed class MailHost : IAsyncDisposable
 
     private MtaStsPolicySource? MtaStsSource { get; init; }
 
+    private MtaStsPolicyCache? MtaStsCache { get; init; }
+
     /// <summary>The SMTP listener; null when no SMTP endpoint is configured.</summary>
     public SmtpListener? Smtp => _listener;
 
@@ -94,16 +96,21 @@ public sealed class MailHost : IAsyncDisposable
             store,
             new PasswordHashGate(mail.MaxConcurrentPasswordHashes > 0 ? mail.MaxConcurrentPasswordHashes : null),
             submissionAddresses.Select(a => a.Canonical).ToHashSet(StringComparer.Ordinal));
-        // One throttle for every login protocol of the host, so failures count across SMTP sessions (and IMAP later).
+        // One throttle for every login protocol of the host, so failures count across SMTP and IMAP sessions alike:
+        // guessing on IMAP also slows and blocks the address on submission. The one DirectoryMailAccounts above
+        // holds the one PasswordHashGate, so both protocols share the bound on concurrent Argon2id hashes too.
         var throttle = new LoginThrottle(
             new LoginThrottleOptions { AddressBlockThreshold = mail.LoginFailuresBeforeBlock, BlockDuration = TimeSpan.FromSeconds(mail.LoginBlockSeconds) },
             TimeProvider.System);
+        metrics?.ObserveLoginThrottle(throttle);
         var dns = new MailDnsResolver(new MailDnsResolverOptions
         {
             NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList(),
             TrustAuthenticatedData = mail.DnssecValidatingResolver,
         });
-        var mtaSts = mail.MtaSts ? new MtaStsPolicySource(dns, new MtaStsOptions { LoggerFactory = loggers }) : null;
+        // RFC 8461 §5.1: fetched policies outlive a restart, in the data directory beside the other state.
+        var mtaStsCache = mail.MtaSts ? await MtaStsPolicyCache.OpenAsync(Path.Combine(config.DataDirectory, "mta-sts-cache.db"), cancellationToken) : null;
+        var mtaSts = mail.MtaSts ? new MtaStsPolicySource(dns, new MtaStsOptions { LoggerFactory = loggers, Cache = mtaStsCache }) : null;
         var tlsReports = mail.TlsReports ? new TlsReportCollector(TimeProvider.System) : null;
         MessageQueue? queue = null;
         try
@@ -177,6 +184,7 @@ public sealed class MailHost : IAsyncDisposable
                     MaxMessageSize = mail.MaxMessageSize,
                     SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
                     MaxSessionsPerAddress = mail.MaxSmtpSessionsPerAddress,
+                    ConnectionsPerMinutePerAddress = mail.SmtpConnectionsPerMinutePerAddress,
                     LoginThrottle = throttle,
                     LoggerFactory = loggers,
                     Metrics = metrics,
@@ -196,17 +204,25 @@ public sealed class MailHost : IAsyncDisposable
                     MaxMessageSize = mail.MaxMessageSize,
                     MaxSessions = mail.MaxImapSessions,
                     MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
+                    MaxSessionsPerAddress = mail.MaxImapSessionsPerAddress,
+                    ConnectionsPerMinutePerAddress = mail.ImapConnectionsPerMinutePerAddress,
+                    LoginThrottle = throttle,
                     LoggerFactory = loggers,
                     Metrics = metrics is null ? null : new ImapMetricsAdapter(metrics),
                     AppendFilter = new AppendEncryption(atRestKeys, new AtRestEncryptor()),
                 },
                 accounts,
                 maildirs);
-            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp, wks) { TlsReportSender = reportSender, MtaStsSource = mtaSts };
+            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp, wks) { TlsReportSender = reportSender, MtaStsSource = mtaSts, MtaStsCache = mtaStsCache };
         }
         catch
         {
             mtaSts?.Dispose();
+            if (mtaStsCache is not null)
+            {
+                await mtaStsCache.DisposeAsync();
+            }
+
             queue?.Dispose();
             if (reloadable is null)
             {
@@ -231,6 +247,11 @@ public sealed class MailHost : IAsyncDisposable
         _worker.Dispose();
         TlsReportSender?.Dispose();
         MtaStsSource?.Dispose();
+        if (MtaStsCache is not null)
+        {
+            await MtaStsCache.DisposeAsync();
+        }
+
         _queue.Dispose();
         _certificate?.Dispose();
         _ownedHttp?.Dispose();

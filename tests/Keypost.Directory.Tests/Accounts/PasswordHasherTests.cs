@@ -39,4 +39,26 @@ public sealed class PasswordHasherTests
         Assert.Contains("m=19456,t=2,p=1", strong, StringComparison.Ordinal);
         Assert.True(PasswordHasher.Verify("pw", strong));
     }
+
+    [Theory]
+    [InlineData("correct horse battery staple", 19456, 2, 32)]
+    [InlineData("", 64, 3, 16)]
+    [InlineData("pässwörd with UTF-8", 1024, 1, 64)]
+    public void Libsodium_and_bouncycastle_compute_the_same_argon2id(string password, int memoryKiB, int iterations, int length)
+    {
+        // Two independent implementations of RFC 9106 agreeing on the same inputs: stored hashes made by either verify with the other.
+        var salt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        var sodium = Argon2idSodium.Derive(System.Text.Encoding.UTF8.GetBytes(password), salt, memoryKiB, iterations, length);
+        var managed = PasswordHasher.DeriveManaged(password, salt, memoryKiB, iterations, 1, length);
+        Assert.Equal(Convert.ToHexString(managed), Convert.ToHexString(sodium));
+    }
+
+    [Fact]
+    public void A_hash_with_several_lanes_is_still_verified_by_bouncycastle()
+    {
+        var hash = new PasswordHasher(memoryKiB: 256, iterations: 1, parallelism: 2).Hash("two lanes");
+        Assert.Contains(",p=2$", hash, StringComparison.Ordinal);
+        Assert.True(PasswordHasher.Verify("two lanes", hash));
+        Assert.False(PasswordHasher.Verify("two lane", hash));
+    }
 }

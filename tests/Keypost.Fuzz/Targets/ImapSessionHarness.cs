@@ -61,6 +61,11 @@ internal sealed class ImapSessionHarness : IDisposable
         }
     }
 
+    // Fuzz input may fail logins over and over: never slow or block the harness's one client address.
+    private readonly Keypost.Core.Abuse.LoginThrottle _noThrottle = new(
+        new Keypost.Core.Abuse.LoginThrottleOptions { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero, AddressBlockThreshold = int.MaxValue },
+        TimeProvider.System);
+
     private void Session(string root, string prefix, byte[] input)
     {
         var options = new ImapListenerOptions
@@ -71,7 +76,7 @@ internal sealed class ImapSessionHarness : IDisposable
             MaxMessageSize = 1024 * 1024,
         };
         using var store = new MaildirStore(root);
-        var context = new ImapSessionContext(options, _accounts, store, new AccountSessionLimiter(options.MaxSessionsPerAccount), _logger);
+        var context = new ImapSessionContext(options, _accounts, store, new AccountSessionLimiter(options.MaxSessionsPerAccount), _noThrottle, _logger);
         var endpoint = new ImapEndpoint(new IPEndPoint(IPAddress.Loopback, 0), ImapTlsMode.StartTls);
         var script = new MemoryStream();
         script.Write(Encoding.ASCII.GetBytes("L LOGIN " + Luke + " " + Password + "\r\nS SELECT INBOX\r\n" + prefix));

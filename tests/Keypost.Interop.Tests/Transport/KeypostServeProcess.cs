@@ -21,6 +21,9 @@ public sealed class KeypostServeProcess(string configPath, IPEndPoint probe, IRe
 
     public int Starts { get; private set; }
 
+    /// <summary>The running server's process id (for /proc/PID/status), or null when it is not running.</summary>
+    public int? ProcessId => _process is { HasExited: false } running ? running.Id : null;
+
     /// <summary>The last lines the server wrote (stdout and stderr), for failure messages.</summary>
     public string RecentOutput => string.Join('\n', _output);
 

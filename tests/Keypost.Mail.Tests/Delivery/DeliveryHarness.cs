@@ -97,6 +97,10 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         return Queue.EnqueueAsync(envelope, new MemoryStream(Encoding.UTF8.GetBytes(Message(from ?? "mailer-daemon@rebel.test", to[0], subject))), CancellationToken.None);
     }
 
+    /// <summary>Queues <paramref name="message"/> as given, under <paramref name="envelope"/>.</summary>
+    public Task<string> EnqueueRawAsync(QueueEnvelope envelope, string message) =>
+        Queue.EnqueueAsync(envelope, new MemoryStream(Encoding.UTF8.GetBytes(message)), CancellationToken.None);
+
     /// <summary>Points mx.<paramref name="domain"/> at the scripted peer.</summary>
     public void RouteToPeer(string domain)
     {

@@ -188,6 +188,29 @@ public sealed class TransportSecurityTests
     }
 
     [ToolFact(ValidatingResolver.Unbound)]
+    public async Task TlsRequiredNoIgnoresAnMtaStsEnforcePolicyBehindAMitmCertificate()
+    {
+        // RFC 8689 §5: the sender asked that the recipient's policy be ignored for this message; STARTTLS still used.
+        using var ca = new TestCertificateAuthority();
+        using var attacker = TestCertificate.Create("mx.sts.test");
+        await using var peer = new ScriptedSmtpPeer(attacker);
+        await using var sts = await StsSetupAsync(ca, peer.Port, Policy);
+        await using var h = await DeliveryHarness.CreateAsync(peer, sts.Transport);
+        var relaxed = await h.EnqueueRawAsync(
+            new Keypost.Mail.Queue.QueueEnvelope(Keypost.Core.Addresses.EmailAddress.Parse(Leia), [Keypost.Core.Addresses.EmailAddress.Parse(Lando)]),
+            "TLS-Required: No\r\n" + DeliveryHarness.Message(Leia, Lando, "relaxed"));
+        var held = await h.EnqueueAsync(Leia, "held", Lando);
+
+        await h.Worker.RunOnceAsync(CancellationToken.None);
+
+        var delivered = Assert.Single(peer.Messages);
+        Assert.True(delivered.Tls);
+        Assert.Contains("Subject: relaxed", delivered.Data, StringComparison.Ordinal);
+        Assert.Null(await h.Queue.GetAsync(relaxed, CancellationToken.None)); // delivered, so no longer queued
+        Assert.Equal(RecipientState.Deferred, Assert.Single((await h.Queue.GetAsync(held, CancellationToken.None))!.Recipients).State);
+    }
+
+    [ToolFact(ValidatingResolver.Unbound)]
     public async Task MtaStsEnforceDomainBehindAStartTlsStrippingProxyIsRefused()
     {
         using var ca = new TestCertificateAuthority();

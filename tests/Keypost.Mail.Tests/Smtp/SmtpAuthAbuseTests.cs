@@ -135,4 +135,32 @@ public sealed class SmtpAuthAbuseTests
         await using var elsewhere = await SmtpTestClient.ConnectAsync(server.Inbound, from: OtherClient);
         Assert.StartsWith("220 ", await elsewhere.ReadReplyAsync());
     }
+
+    [Fact]
+    public async Task Connections_over_the_per_minute_rate_of_an_address_get_421()
+    {
+        await using var server = await SmtpTestServer.StartAsync(o => new Keypost.Mail.Smtp.SmtpListenerOptions
+        {
+            HostName = o.HostName,
+            Certificate = o.Certificate,
+            Endpoints = o.Endpoints,
+            AuthFailureDelay = TimeSpan.Zero,
+            ConnectionsPerMinutePerAddress = 3,
+        });
+        for (var i = 0; i < 3; i++)
+        {
+            await using var client = await SmtpTestClient.ConnectAsync(server.Inbound);
+            Assert.StartsWith("220 ", await client.ReadReplyAsync());
+            Assert.StartsWith("221 ", await client.CommandAsync("QUIT"));
+        }
+
+        await using (var fourth = await SmtpTestClient.ConnectAsync(server.Inbound))
+        {
+            Assert.StartsWith("421 4.7.0", await fourth.ReadReplyAsync());
+        }
+
+        Assert.Equal(1, server.Listener.Connections.RefusedTooFast);
+        await using var elsewhere = await SmtpTestClient.ConnectAsync(server.Inbound, from: OtherClient);
+        Assert.StartsWith("220 ", await elsewhere.ReadReplyAsync());
+    }
 }

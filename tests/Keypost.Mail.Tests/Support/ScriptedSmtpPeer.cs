@@ -56,6 +56,9 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
 
     public bool DropMidData { get; set; }
 
+    /// <summary>Advertise REQUIRETLS (RFC 8689) in the EHLO reply after STARTTLS.</summary>
+    public bool OfferRequireTls { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) == 1)
@@ -135,6 +138,12 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
                     if (certificate is not null && !tls)
                     {
                         ext.Add("250-STARTTLS");
+                    }
+
+                    if (OfferRequireTls && tls)
+                    {
+                        // RFC 8689 §3: offered only inside TLS.
+                        ext.Add("250-REQUIRETLS");
                     }
 
                     ext.Add("250 SIZE 10000000");
