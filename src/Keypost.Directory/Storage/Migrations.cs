@@ -130,6 +130,13 @@ internal static class Migrations
         """
         ALTER TABLE accounts ADD COLUMN encrypt_at_rest INTEGER NOT NULL DEFAULT 1;
         """,
+
+        // 7: the channel each certificate row came through (PublicationChannel: 'operator', 'account', 'wks'), so the
+        //    server's owner monitor can tell the owner's own publications from the operator's. A row written by
+        //    anything that does not say (older rows, an SQL write) is the operator's.
+        """
+        ALTER TABLE certificates ADD COLUMN channel TEXT NOT NULL DEFAULT 'operator' CHECK (channel IN ('operator', 'account', 'wks'));
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)
