@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using Keypost.Core.Addresses;
 using Keypost.Directory.Storage;
 using Keypost.Directory.Transparency;
@@ -97,40 +98,53 @@ public static class WitnessLoad
     private static void Monitor(int bindings, int days)
     {
         const string Owner = "luke@jedi.test";
-        var log = new KeyTransparencyLog(new NoteSigner(LogLocation.Origin("jedi.test"), NoteSigner.GeneratePrivateKey()), EcVrfP256.GenerateSecretKey());
+        // A new domain's log: Ed25519 VRF and history chains, as DirectoryTransparency makes it.
+        var log = new KeyTransparencyLog(new NoteSigner(LogLocation.Origin("jedi.test"), NoteSigner.GeneratePrivateKey()),
+            VrfSuite.Ed25519, KtVrf.GenerateSecretKey(VrfSuite.Ed25519), history: true);
         var others = new StagedBindingBatch(log, bindings);
         others.StageAll();
-        log.Stage(Owner, new Binding(1, new byte[20], new byte[32], false));
+        var records = new List<HistoryRecord> { new(1, 0, new byte[20], new byte[32], false) };
+        var chain = BindingHistory.Start();
+        log.Stage(Owner, new Binding(1, records[0].Fingerprint, records[0].CertificateHash, false) { History = chain });
+        chain = BindingHistory.Next(chain, records[0]);
         var start = DateTimeOffset.UtcNow.AddDays(-days);
         log.Seal(start);
 
         long daily = 0;
         var largest = 0;
         var held = log.Size;
+        var judged = 1L;
         var random = new Random(11);
         for (var day = 1; day <= days; day++)
         {
             // A live domain: some other addresses change every day; the owner's key changes once, mid-period.
             for (var k = 0; k < 20; k++)
             {
-                log.Stage($"user{random.Next(bindings)}@jedi.test", new Binding(day + 1, new byte[20], new byte[32], false));
+                log.Stage($"user{random.Next(bindings)}@jedi.test", new Binding(day + 1, new byte[20], new byte[32], false) { History = new byte[32] });
             }
 
             if (day == days / 2)
             {
-                log.Stage(Owner, new Binding(2, new byte[20], new byte[32], false));
+                var record = new HistoryRecord(2, log.Size, RandomNumberGenerator.GetBytes(20), new byte[32], false);
+                log.Stage(Owner, new Binding(2, record.Fingerprint, record.CertificateHash, false) { History = chain });
+                chain = BindingHistory.Next(chain, record);
+                records.Add(record);
             }
 
             log.Seal(start.AddDays(day));
+            // A daily check: the lookup (consistency from yesterday) and the history from the version judged last.
             var proof = log.Prove(Owner, held)!;
-            daily += proof.Length;
-            largest = Math.Max(largest, proof.Length);
+            var history = HistoryAnswerCodec.Encode(records[(int)(judged - 1)..]);
+            daily += proof.Length + history.Length;
+            largest = Math.Max(largest, proof.Length + history.Length);
             held = log.Size;
+            judged = records.Count;
         }
 
-        var once = log.Prove(Owner, 1)!.Length;
+        var onceProof = log.Prove(Owner, 1)!.Length;
+        var onceHistory = HistoryAnswerCodec.Encode(records).Length;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"monitor, 1 address among {bindings:N0} bindings, {days} daily epochs: checking daily {daily:N0} B in all (largest {largest:N0} B), checking once at the end {once:N0} B"));
+            $"monitor, 1 address among {bindings:N0} bindings, {days} daily epochs: checking daily {daily:N0} B in all (largest {largest:N0} B), checking once at the end {onceProof + onceHistory:N0} B (lookup {onceProof:N0} + history {onceHistory:N0})"));
     }
 
     /// <summary>The domain's other bindings, prepared on every core (the VRF is the costly part).</summary>
@@ -139,7 +153,7 @@ public static class WitnessLoad
         public void StageAll()
         {
             var prepared = new StagedBinding[count];
-            Parallel.For(0, count, i => prepared[i] = log.Prepare($"user{i}@jedi.test", new Binding(1, new byte[20], new byte[32], false)));
+            Parallel.For(0, count, i => prepared[i] = log.Prepare($"user{i}@jedi.test", new Binding(1, new byte[20], new byte[32], false) { History = BindingHistory.Start() }));
             foreach (var staged in prepared)
             {
                 log.Stage(staged);

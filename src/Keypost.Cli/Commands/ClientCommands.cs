@@ -121,10 +121,17 @@ public static class ClientCommands
             using var session = new ClientSession(ClientProfile.Load(result.GetValue(home)));
             var address = EmailAddress.Parse(session.Profile.Address);
             var own = SecretKey.Parse(await File.ReadAllTextAsync(session.Profile.SecretKeyPath, cancellationToken)).Fingerprint;
+            // The keys this profile made: the current one and those `key rotate` kept beside it (secret-key.<FP>.asc).
+            var made = new List<string> { own };
+            foreach (var file in System.IO.Directory.EnumerateFiles(session.Profile.Home, "secret-key.*.asc"))
+            {
+                made.Add(SecretKey.Parse(await File.ReadAllTextAsync(file, cancellationToken)).Fingerprint);
+            }
+
             MonitorReport report;
             try
             {
-                report = await session.OwnerMonitor.CheckAsync(address, [own], cancellationToken);
+                report = await session.OwnerMonitor.CheckAsync(address, made, cancellationToken);
             }
             catch (Keypost.Transparency.Lookup.LookupException e)
             {

@@ -66,6 +66,8 @@ public static class KeyLifecycleCommands
             var address = EmailAddress.Parse(session.Profile.Address);
             var unlocked = session.UnlockKey(result.GetValue(passphrase));
             var revoked = KeyLifecycle.Revoke(unlocked, result.GetValue(reason), superseded: false, DateTimeOffset.UtcNow);
+            // Recorded before publishing: `keypost monitor` alerts on any revocation of this address this profile did not make.
+            await session.OwnerMonitor.RecordOwnRevocationAsync(address, revoked.Fingerprint, cancellationToken);
             await PublishAsync(session, address, result.GetValue(password), revoked, cancellationToken);
             await File.WriteAllTextAsync(Path.Combine(session.Profile.Home, "certificate.asc"), revoked.ToArmored(), cancellationToken);
             await Console.Out.WriteLineAsync($"key {revoked.Fingerprint} revoked; the revocation is published for {address}");

@@ -80,6 +80,61 @@ public sealed class LogStore(string path, TimeProvider clock)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The owner's address's history as the last clean monitor check verified it: the version judged and the history
+    /// chain through the version before it (so the next check re-proves that version too); null when never checked
+    /// against a log with history chains.
+    /// </summary>
+    public async Task<(long Version, byte[] ChainBefore)?> MonitoredHistoryAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, chain FROM monitored_history WHERE address = $a";
+        command.Parameters.AddWithValue("$a", address);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetInt64(0), (byte[])reader[1]) : null;
+    }
+
+    public async Task SaveMonitoredHistoryAsync(string address, long version, byte[] chainBefore, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO monitored_history(address, version, chain) VALUES ($a, $v, $c) ON CONFLICT(address) DO UPDATE SET version = $v, chain = $c";
+        command.Parameters.AddWithValue("$a", address);
+        command.Parameters.AddWithValue("$v", version);
+        command.Parameters.AddWithValue("$c", chainBefore);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Records that the owner revoked his key <paramref name="fingerprint"/> himself (`keypost key revoke`).</summary>
+    public async Task RecordOwnRevocationAsync(string address, string fingerprint, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT OR IGNORE INTO own_revocations(address, fingerprint, revoked_at) VALUES ($a, $f, $t)";
+        command.Parameters.AddWithValue("$a", address);
+        command.Parameters.AddWithValue("$f", fingerprint.ToUpperInvariant());
+        command.Parameters.AddWithValue("$t", clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The fingerprints (upper-case hex) of the keys the owner revoked himself.</summary>
+    public async Task<IReadOnlySet<string>> OwnRevocationsAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT fingerprint FROM own_revocations WHERE address = $a";
+        command.Parameters.AddWithValue("$a", address);
+        var result = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
+    }
+
     /// <summary>The witnesses this client trusts, in name order.</summary>
     public async Task<IReadOnlyList<CosignatureVerifier>> WitnessesAsync(CancellationToken cancellationToken)
     {
@@ -109,6 +164,9 @@ public sealed class LogStore(string path, TimeProvider clock)
                 first_seen TEXT NOT NULL, updated TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS witnesses (name TEXT PRIMARY KEY, vkey TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS monitored (address TEXT PRIMARY KEY, version INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS monitored_history (address TEXT PRIMARY KEY, version INTEGER NOT NULL, chain BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS own_revocations (
+                address TEXT NOT NULL, fingerprint TEXT NOT NULL, revoked_at TEXT NOT NULL, PRIMARY KEY (address, fingerprint));
             """;
         await schema.ExecuteNonQueryAsync(cancellationToken);
         return connection;

@@ -15,8 +15,12 @@ namespace Keypost.Directory.Monitoring;
 /// </summary>
 public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyList<IOwnChangeRule> rules, TimeProvider clock)
 {
-    /// <summary>The rules of this version: the enrollment (first use) and the owner's own keys.</summary>
-    public static IReadOnlyList<IOwnChangeRule> DefaultRules { get; } = [new EnrollmentRule(), new KnownKeyRule()];
+    /// <summary>
+    /// The rules of this version: the enrollment (first use), the owner's own keys, a rotation certified by one of
+    /// them, and the owner's own channels (the authenticated publish endpoint, a WKS confirmation).
+    /// </summary>
+    public static IReadOnlyList<IOwnChangeRule> DefaultRules { get; } =
+        [new EnrollmentRule(), new KnownKeyRule(), new TransitionSignatureRule(), new AccountChannelRule(), new WksConfirmationRule()];
 
     /// <summary>Every address with logged versions not yet judged, with what the rules found; nothing is stored.</summary>
     public async Task<IReadOnlyList<HistoryCheck>> CheckAsync(CancellationToken cancellationToken)
@@ -42,12 +46,14 @@ public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyL
         foreach (var (address, logged, judged, ownKeys) in pending)
         {
             var owner = new OwnerKeys(address, judged, ownKeys.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            await LoadOwnerCertificatesAsync(connection, owner, cancellationToken);
             var alerts = new List<BindingAlert>();
             foreach (var version in await VersionsAsync(connection, address, judged, logged, cancellationToken))
             {
                 if (rules.Select(r => r.Explain(version, owner)).FirstOrDefault(r => r is not null) is not null)
                 {
                     owner.Fingerprints.Add(version.Fingerprint);
+                    owner.Certificates[version.Fingerprint] = version.Certificate;
                 }
                 else
                 {
@@ -80,6 +86,28 @@ public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyL
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>The newest stored certificate of each key the owner made (for the rules that check his signatures).</summary>
+    private static async Task LoadOwnerCertificatesAsync(SqliteConnection connection, OwnerKeys owner, CancellationToken cancellationToken)
+    {
+        if (owner.Fingerprints.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT fingerprint, data FROM certificates WHERE address = $1 ORDER BY id";
+        command.Parameters.AddWithValue("$1", owner.Address);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var fingerprint = reader.GetString(0);
+            if (owner.Fingerprints.Contains(fingerprint))
+            {
+                owner.Certificates[fingerprint] = (byte[])reader[1];
+            }
+        }
+    }
+
     /// <summary>
     /// Versions above <paramref name="after"/> up to <paramref name="upTo"/>. Version n is the address's n-th
     /// certificate row, as the sequencer counts; its epoch is the first epoch that logged it or a later row of the
@@ -89,8 +117,8 @@ public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyL
     {
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT c.id, c.fingerprint, c.revoked, c.data, c.published_at,
-                   (SELECT MIN(b.epoch) FROM kt_bindings b WHERE b.domain = c.domain AND b.address = c.address AND b.certificate_id >= c.id)
+            SELECT c.id, c.fingerprint, c.revoked, c.data, c.published_at, c.channel,
+                   (SELECT MIN(b.epoch) FROM kt_bindings b WHERE b.domain = c.domain AND b.address = c.address AND b.certificate_id >= c.id) AS epoch
             FROM certificates c WHERE c.address = $1 ORDER BY c.id LIMIT $2 OFFSET $3
             """;
         command.Parameters.AddWithValue("$1", address);
@@ -102,13 +130,13 @@ public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyL
         while (await reader.ReadAsync(cancellationToken))
         {
             number++;
-            if (reader.IsDBNull(5))
+            if (reader.IsDBNull(6))
             {
                 break;
             }
 
-            versions.Add(new BindingVersion(address, number, reader.GetInt64(5), reader.GetInt64(0), reader.GetString(1),
-                reader.GetInt64(2) != 0, (byte[])reader[3], reader.GetString(4)));
+            versions.Add(new BindingVersion(address, number, reader.GetInt64(6), reader.GetInt64(0), reader.GetString(1),
+                reader.GetInt64(2) != 0, (byte[])reader[3], reader.GetString(4), DirectoryStore.ParseChannel(reader.GetString(5))));
         }
 
         return versions;

@@ -10,4 +10,10 @@ public sealed class OwnerKeys(string address, long version, IEnumerable<string> 
 
     /// <summary>Fingerprints (upper-case hex) of the keys the owner made, as the rules found them.</summary>
     public HashSet<string> Fingerprints { get; } = new(fingerprints, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The newest certificate the directory holds for each of <see cref="Fingerprints"/> (as the monitor read it,
+    /// or a version a rule claimed during this run), for rules that check a signature by one of the owner's keys.
+    /// </summary>
+    public Dictionary<string, byte[]> Certificates { get; } = new(StringComparer.OrdinalIgnoreCase);
 }

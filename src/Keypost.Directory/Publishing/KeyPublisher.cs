@@ -16,7 +16,12 @@ public sealed class KeyPublisher(DirectoryStore store, CertificatePolicy policy,
     /// </summary>
     public const int MaxInputBytes = 8 * 1024 * 1024;
 
-    public async Task<IReadOnlyList<Publication>> PublishAsync(byte[] data, EmailAddress? onlyAddress, CancellationToken cancellationToken)
+    /// <summary>Publishes as the operator (<see cref="PublicationChannel.Operator"/>).</summary>
+    public Task<IReadOnlyList<Publication>> PublishAsync(byte[] data, EmailAddress? onlyAddress, CancellationToken cancellationToken) =>
+        PublishAsync(data, onlyAddress, PublicationChannel.Operator, cancellationToken);
+
+    /// <summary>Publishes, recording the <paramref name="channel"/> the certificate came through with each row.</summary>
+    public async Task<IReadOnlyList<Publication>> PublishAsync(byte[] data, EmailAddress? onlyAddress, PublicationChannel channel, CancellationToken cancellationToken)
     {
         var certificate = Certificate.Parse(data, MaxInputBytes);
         if (KeyLifecycle.HasForeignRevocation(certificate))
@@ -77,7 +82,7 @@ public sealed class KeyPublisher(DirectoryStore store, CertificatePolicy policy,
 
         foreach (var publication in prepared)
         {
-            await store.PublishAsync(publication.Address, publication.Fingerprint, publication.Data, publication.Revoked, cancellationToken);
+            await store.PublishAsync(publication.Address, publication.Fingerprint, publication.Data, publication.Revoked, channel, cancellationToken);
         }
 
         return prepared;

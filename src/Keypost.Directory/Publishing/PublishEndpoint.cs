@@ -66,7 +66,7 @@ public sealed class PublishEndpoint(DirectoryStore store, KeyPublisher publisher
         IReadOnlyList<Publication> published;
         try
         {
-            published = await publisher.PublishAsync(body, address, cancellationToken);
+            published = await publisher.PublishAsync(body, address, PublicationChannel.Account, cancellationToken);
         }
         catch (Exception e) when (e is OpenPgpException or DirectoryException)
         {

@@ -114,7 +114,14 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
     /// Makes <paramref name="data"/> the address's current certificate in one transaction: the previous
     /// current one becomes history.
     /// </summary>
-    public async Task<long> PublishAsync(EmailAddress address, string fingerprint, byte[] data, bool revoked, CancellationToken cancellationToken)
+    public Task<long> PublishAsync(EmailAddress address, string fingerprint, byte[] data, bool revoked, CancellationToken cancellationToken) =>
+        PublishAsync(address, fingerprint, data, revoked, PublicationChannel.Operator, cancellationToken);
+
+    /// <summary>
+    /// As above, recording the <paramref name="channel"/> the certificate came through (the owner monitor's
+    /// evidence of who made the change).
+    /// </summary>
+    public async Task<long> PublishAsync(EmailAddress address, string fingerprint, byte[] data, bool revoked, PublicationChannel channel, CancellationToken cancellationToken)
     {
         await using var connection = await database.ConnectAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
@@ -124,7 +131,7 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
         await ExecuteAsync(
             connection,
             transaction,
-            "INSERT INTO certificates(address, domain, wkd_hash, fingerprint, data, state, revoked, published_at) VALUES ($1, $2, $3, $4, $5, 'current', $6, $7)",
+            "INSERT INTO certificates(address, domain, wkd_hash, fingerprint, data, state, revoked, published_at, channel) VALUES ($1, $2, $3, $4, $5, 'current', $6, $7, $8)",
             cancellationToken,
             address.Canonical,
             address.Domain,
@@ -132,11 +139,28 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
             fingerprint,
             data,
             revoked ? 1 : 0,
-            now);
+            now,
+            ChannelName(channel));
         var id = (long)(await ScalarAsync(connection, "SELECT last_insert_rowid()", cancellationToken, transaction: transaction))!;
         await transaction.CommitAsync(cancellationToken);
         return id;
     }
+
+    /// <summary>The stored name of a channel (<c>certificates.channel</c>).</summary>
+    public static string ChannelName(PublicationChannel channel) => channel switch
+    {
+        PublicationChannel.Account => "account",
+        PublicationChannel.Wks => "wks",
+        _ => "operator",
+    };
+
+    /// <summary>The channel a stored name stands for; anything unknown is the operator's.</summary>
+    public static PublicationChannel ParseChannel(string name) => name switch
+    {
+        "account" => PublicationChannel.Account,
+        "wks" => PublicationChannel.Wks,
+        _ => PublicationChannel.Operator,
+    };
 
     /// <summary>The current certificate of an address, if any.</summary>
     public async Task<PublishedCertificate?> FindCurrentAsync(EmailAddress address, CancellationToken cancellationToken)

@@ -149,6 +149,21 @@ internal static class Migrations
         );
         CREATE INDEX devices_address ON devices(address);
         """,
+
+        // 8: the channel each certificate row came through (PublicationChannel: 'operator', 'account', 'wks'), so the
+        //    server's owner monitor can tell the owner's own publications from the operator's. A row written by
+        //    anything that does not say (older rows, an SQL write) is the operator's.
+        """
+        ALTER TABLE certificates ADD COLUMN channel TEXT NOT NULL DEFAULT 'operator' CHECK (channel IN ('operator', 'account', 'wks'));
+        """,
+
+        // 9: history chains (docs/transparency.md, "History chain"). A log made from now on commits each binding
+        //    together with the hash chain of its address's earlier versions (kt_keys.history = 1, entry format 3);
+        //    kt_bindings.history is that chain through the previous version. Older logs keep 0 and NULL for life.
+        """
+        ALTER TABLE kt_keys ADD COLUMN history INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE kt_bindings ADD COLUMN history BLOB;
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

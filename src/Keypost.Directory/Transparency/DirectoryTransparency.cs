@@ -47,16 +47,21 @@ public sealed class DirectoryTransparency
         var domains = new Dictionary<string, DomainLog>(StringComparer.OrdinalIgnoreCase);
         foreach (var domain in await directory.ListDomainsAsync(cancellationToken))
         {
-            var (logKey, suite, vrfKey) = await store.EnsureKeysAsync(domain, cancellationToken);
-            var log = new KeyTransparencyLog(new NoteSigner(OriginFor(domain), logKey), suite, vrfKey);
+            var (logKey, suite, vrfKey, history) = await store.EnsureKeysAsync(domain, cancellationToken);
+            var log = new KeyTransparencyLog(new NoteSigner(OriginFor(domain), logKey), suite, vrfKey, history);
             var state = new DomainLog(log);
             foreach (var (entry, bindings) in await store.LoadEpochsAsync(domain, cancellationToken))
             {
                 log.Restore(bindings.Select(b => b.Binding), entry);
+                var epochNumber = log.Size - 1;
                 foreach (var (certificateId, staged) in bindings)
                 {
                     state.Versions[staged.Address] = staged.Binding.Version;
                     state.LastCertificateId = Math.Max(state.LastCertificateId, certificateId);
+                    if (staged.Binding.History is { } previous)
+                    {
+                        state.Chains[staged.Address] = BindingHistory.Next(previous, Record(staged.Binding, epochNumber));
+                    }
                 }
 
                 state.LastEpoch = EpochEntry.TryDecode(entry)!.Time;
@@ -132,14 +137,25 @@ public sealed class DirectoryTransparency
 
                 var certificateIds = new Dictionary<string, long>(StringComparer.Ordinal);
                 var versions = new Dictionary<string, long>(state.Versions, StringComparer.Ordinal);
+                var chains = new Dictionary<string, byte[]>(StringComparer.Ordinal);
                 var bindings = new List<(string Address, Binding Binding)>(rows.Count);
+                var sealing = state.Log.Size;
                 foreach (var row in rows)
                 {
                     var version = versions.GetValueOrDefault(row.Address) + 1;
                     versions[row.Address] = version;
                     certificateIds[row.Address] = row.Id;
                     // The binding: the fingerprint and SHA-256 of exactly the bytes WKD serves for this row.
-                    bindings.Add((row.Address, new Binding(version, Convert.FromHexString(row.Fingerprint), SHA256.HashData(row.Data), row.Revoked)));
+                    var binding = new Binding(version, Convert.FromHexString(row.Fingerprint), SHA256.HashData(row.Data), row.Revoked);
+                    if (state.Log.History)
+                    {
+                        // Every row is a link of the chain, also one replaced before this epoch is sealed.
+                        var previous = chains.GetValueOrDefault(row.Address) ?? state.Chains.GetValueOrDefault(row.Address) ?? BindingHistory.Start();
+                        binding = binding with { History = previous };
+                        chains[row.Address] = BindingHistory.Next(previous, Record(binding, sealing));
+                    }
+
+                    bindings.Add((row.Address, binding));
                 }
 
                 // The VRF is most of an append's cost: prepare on every core, then stage in publication order (a later
@@ -172,6 +188,11 @@ public sealed class DirectoryTransparency
                     state.Versions[address] = version;
                 }
 
+                foreach (var (address, chain) in chains)
+                {
+                    state.Chains[address] = chain;
+                }
+
                 state.LastCertificateId = rows.Count > 0 ? rows[^1].Id : state.LastCertificateId;
                 state.LastEpoch = now;
                 sealedCount++;
@@ -187,6 +208,24 @@ public sealed class DirectoryTransparency
             _sequencing.Release();
         }
     }
+
+    /// <summary>
+    /// The history records of <paramref name="address"/>'s versions above <paramref name="afterVersion"/> (at most
+    /// <see cref="HistoryAnswerCodec.MaxRecords"/>), for a monitor to hash forward; null when the domain's log has no
+    /// history chains (a log made before them) or is not hosted.
+    /// </summary>
+    public async Task<IReadOnlyList<HistoryRecord>?> HistoryAsync(string domain, string address, long afterVersion, CancellationToken cancellationToken)
+    {
+        if (!_domains.TryGetValue(domain, out var state) || !state.Log.History)
+        {
+            return null;
+        }
+
+        return await _store.HistoryAsync(domain, address, afterVersion, HistoryAnswerCodec.MaxRecords, cancellationToken);
+    }
+
+    private static HistoryRecord Record(Binding binding, long epoch) =>
+        new(binding.Version, epoch, binding.Fingerprint, binding.CertificateHash, binding.Revoked);
 
     /// <summary>Submits the domain's newest checkpoint to its witnesses and keeps what they cosigned for a restart.</summary>
     private async Task CosignAsync(string domain, DomainLog state, CancellationToken cancellationToken)
@@ -210,6 +249,9 @@ public sealed class DirectoryTransparency
         public KeyTransparencyLog Log { get; } = log;
 
         public Dictionary<string, long> Versions { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Per address, the history chain through its newest logged version (logs with history chains).</summary>
+        public Dictionary<string, byte[]> Chains { get; } = new(StringComparer.Ordinal);
 
         public long LastCertificateId { get; set; }
 

@@ -14,7 +14,8 @@ namespace Keypost.Directory.Transparency;
 /// <summary>
 /// Serves each domain's log beside its WKD, by the advanced method (Host openpgpkey.D, path names D) and the direct
 /// method (Host D): log/checkpoint, log/vkey, and log/tile/... as C2SP tlog-tiles, and log/lookup/HASH[?l=LOCAL][&amp;from=SIZE]
-/// with the binary lookup proof of docs/transparency.md. Errors are RFC 9457 problem details.
+/// with the binary lookup proof of docs/transparency.md, and log/history/HASH[?l=LOCAL][&amp;since=VERSION] with the
+/// history answer a monitor hashes forward. Errors are RFC 9457 problem details.
 /// </summary>
 public sealed class TransparencyEndpoints(DirectoryStore store, DirectoryTransparency transparency)
 {
@@ -31,6 +32,7 @@ public sealed class TransparencyEndpoints(DirectoryStore store, DirectoryTranspa
             Route(routes, log + "/tile/{**path}", advanced, TileAsync, rateLimited: false);
             // A lookup answers as much as a WKD request does, so it shares WKD's per-client limit.
             Route(routes, log + "/lookup/{hash}", advanced, LookupAsync, rateLimited: true);
+            Route(routes, log + "/history/{hash}", advanced, HistoryAsync, rateLimited: true);
         }
     }
 
@@ -90,20 +92,66 @@ public sealed class TransparencyEndpoints(DirectoryStore store, DirectoryTranspa
 
     private async Task LookupAsync(HttpContext context, string domain, KeyTransparencyLog log)
     {
-        var hash = context.Request.RouteValues["hash"] as string ?? "";
-        if (!ZBase32.IsWkdHash(hash))
-        {
-            await ProblemWriter.WriteAsync(context, StatusCodes.Status400BadRequest, "Malformed WKD hash",
-                "The last path segment must be 32 z-base-32 characters (draft-koch-openpgp-webkey-service §3.1).");
-            return;
-        }
-
         long from = 0;
         var fromText = context.Request.Query["from"].ToString();
         if (fromText.Length > 0 && !long.TryParse(fromText, NumberStyles.None, CultureInfo.InvariantCulture, out from))
         {
             await ProblemWriter.WriteAsync(context, StatusCodes.Status400BadRequest, "Malformed size", "from must be a tree size in decimal.");
             return;
+        }
+
+        if (await ResolveAddressAsync(context, domain) is not { } address)
+        {
+            return;
+        }
+
+        var proof = log.Prove(address, from);
+        context.Response.Headers.CacheControl = "no-store";
+        await WriteAsync(context, LookupProofCodec.MediaType, proof!);
+    }
+
+    /// <summary>
+    /// The records of the address's versions above <c>since</c> (default 0), at most
+    /// <see cref="HistoryAnswerCodec.MaxRecords"/>: what a monitor hashes forward to the chain the newest binding
+    /// commits to. Asked like a lookup (WKD hash and l=), so it reveals what a lookup and WKD already do, plus the
+    /// fingerprints of the address's earlier keys.
+    /// </summary>
+    private async Task HistoryAsync(HttpContext context, string domain, KeyTransparencyLog log)
+    {
+        long since = 0;
+        var sinceText = context.Request.Query["since"].ToString();
+        if (sinceText.Length > 0 && !long.TryParse(sinceText, NumberStyles.None, CultureInfo.InvariantCulture, out since))
+        {
+            await ProblemWriter.WriteAsync(context, StatusCodes.Status400BadRequest, "Malformed version", "since must be a binding version in decimal.");
+            return;
+        }
+
+        if (!log.History)
+        {
+            await ProblemWriter.WriteAsync(context, StatusCodes.Status404NotFound, "No history chains",
+                "This log was made before history chains; its monitors check the newest binding and its version counter.");
+            return;
+        }
+
+        if (await ResolveAddressAsync(context, domain) is not { } address)
+        {
+            return;
+        }
+
+        var records = await transparency.HistoryAsync(domain, address, since, context.RequestAborted) ?? [];
+        context.Response.Headers.CacheControl = "no-store";
+        await WriteAsync(context, HistoryAnswerCodec.MediaType, HistoryAnswerCodec.Encode(records));
+    }
+
+    /// <summary>The address a lookup or history request names (WKD hash, and l= when sent); null after writing the problem.</summary>
+    private async Task<string?> ResolveAddressAsync(HttpContext context, string domain)
+    {
+        var hash = context.Request.RouteValues["hash"] as string ?? "";
+        if (!ZBase32.IsWkdHash(hash))
+        {
+            await ProblemWriter.WriteAsync(context, StatusCodes.Status400BadRequest, "Malformed WKD hash",
+                "The last path segment must be 32 z-base-32 characters (draft-koch-openpgp-webkey-service §3.1).");
+            return null;
         }
 
         string address;
@@ -115,7 +163,7 @@ public sealed class TransparencyEndpoints(DirectoryStore store, DirectoryTranspa
             {
                 await ProblemWriter.WriteAsync(context, StatusCodes.Status400BadRequest, "Hash and local part differ",
                     "The l parameter does not hash to the WKD hash in the path.");
-                return;
+                return null;
             }
 
             address = parsed!.Canonical;
@@ -127,15 +175,13 @@ public sealed class TransparencyEndpoints(DirectoryStore store, DirectoryTranspa
             {
                 await ProblemWriter.WriteAsync(context, StatusCodes.Status404NotFound, "Unknown hash",
                     "No key is published under this hash; send ?l=<local part> for a proof of absence.");
-                return;
+                return null;
             }
 
             address = addresses[0];
         }
 
-        var proof = log.Prove(address, from);
-        context.Response.Headers.CacheControl = "no-store";
-        await WriteAsync(context, LookupProofCodec.MediaType, proof!);
+        return address;
     }
 
     private static async Task WriteAsync(HttpContext context, string contentType, byte[] bytes)

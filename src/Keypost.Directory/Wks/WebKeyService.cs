@@ -275,7 +275,7 @@ public sealed class WebKeyService
         IReadOnlyList<Publication> published;
         try
         {
-            published = await _publisher.PublishAsync(request.Certificate, claimed, cancellationToken);
+            published = await _publisher.PublishAsync(request.Certificate, claimed, PublicationChannel.Wks, cancellationToken);
         }
         catch (Exception e) when (e is OpenPgpException or DirectoryException)
         {

@@ -34,9 +34,19 @@ public sealed class KeyTransparencyLog
     }
 
     public KeyTransparencyLog(NoteSigner signer, VrfSuite suite, ReadOnlySpan<byte> vrfSecretKey)
+        : this(signer, suite, vrfSecretKey, history: false)
+    {
+    }
+
+    /// <summary>
+    /// A log of <paramref name="suite"/>; with <paramref name="history"/>, every binding carries the chain of its
+    /// address's history (<see cref="BindingHistory"/>) and entries are format 3. Fixed for the log's life.
+    /// </summary>
+    public KeyTransparencyLog(NoteSigner signer, VrfSuite suite, ReadOnlySpan<byte> vrfSecretKey, bool history)
     {
         _signer = signer;
         Suite = suite;
+        History = history;
         _vrfSecretKey = vrfSecretKey.ToArray();
         VrfPublicKey = KtVrf.PublicKey(suite, vrfSecretKey);
         _proofLength = KtVrf.ProofLength(suite);
@@ -44,6 +54,9 @@ public sealed class KeyTransparencyLog
 
     /// <summary>The VRF suite keying this log's map, recorded in every entry.</summary>
     public VrfSuite Suite { get; }
+
+    /// <summary>Whether this log's commitments carry history chains (entry format 3, lookup proof version 3).</summary>
+    public bool History { get; }
 
     /// <summary>The checkpoint origin, which is also the log key's name.</summary>
     public string Origin => _signer.Name;
@@ -102,6 +115,11 @@ public sealed class KeyTransparencyLog
     {
         var vrfProof = KtVrf.Prove(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address));
         var mapKey = KtVrf.MapKey(Suite, vrfProof)!;
+        if (History != binding.History is not null)
+        {
+            throw new ArgumentException(History ? "a binding of a log with history chains carries its history" : "this log has no history chains", nameof(binding));
+        }
+
         var opening = BindingCommitment.NewOpening();
         return new StagedBinding(address, binding, vrfProof, mapKey, opening, BindingCommitment.Compute(opening, address, binding));
     }
@@ -129,7 +147,7 @@ public sealed class KeyTransparencyLog
                 _current[staged.Address] = PackedBinding.Pack(staged);
             }
 
-            var entry = new EpochEntry(_hashes.Size, time, _map.Root(), VrfPublicKey, Suite);
+            var entry = new EpochEntry(_hashes.Size, time, _map.Root(), VrfPublicKey, Suite, History);
             var encoded = entry.Encode();
             var nodes = _hashes.Append(MerkleHash.Leaf(encoded));
             _entries.Add(encoded);
@@ -203,7 +221,7 @@ public sealed class KeyTransparencyLog
             }
 
             var entry = EpochEntry.TryDecode(encodedEntry) ?? throw new InvalidOperationException("a stored epoch entry does not decode");
-            if (entry.Suite != Suite || !entry.VrfPublicKey.AsSpan().SequenceEqual(VrfPublicKey))
+            if (entry.Suite != Suite || entry.History != History || !entry.VrfPublicKey.AsSpan().SequenceEqual(VrfPublicKey))
             {
                 throw new InvalidOperationException($"stored epoch {entry.Epoch} was logged under another VRF key or suite ({entry.Suite}) than this log's ({Suite})");
             }
@@ -256,7 +274,7 @@ public sealed class KeyTransparencyLog
             {
                 vrfProof = PackedBinding.VrfProof(packed, _proofLength);
                 mapProof = _map.Prove(PackedBinding.MapKey(packed, _proofLength));
-                binding = PackedBinding.Binding(packed, _proofLength);
+                binding = PackedBinding.Binding(packed, _proofLength, History ? BindingHistory.Length : 0);
                 opening = PackedBinding.Opening(packed, _proofLength);
             }
             else
@@ -269,7 +287,7 @@ public sealed class KeyTransparencyLog
             var from = consistencyFrom > 0 && consistencyFrom < size ? consistencyFrom : 0;
             var proof = new LookupProof(vrfProof, mapProof, binding, opening, _entries[^1],
                 MerkleProofs.Inclusion(_hashes, size - 1, size), from,
-                from > 0 ? MerkleProofs.Consistency(_hashes, from, size) : [], Encoding.UTF8.GetBytes(_checkpoint), Suite);
+                from > 0 ? MerkleProofs.Consistency(_hashes, from, size) : [], Encoding.UTF8.GetBytes(_checkpoint), Suite, History);
             return LookupProofCodec.Encode(proof);
         }
     }
@@ -299,7 +317,8 @@ public sealed class KeyTransparencyLog
     private void CheckShape(StagedBinding staged)
     {
         if (staged.VrfProof.Length != _proofLength || staged.MapKey.Length != KtVrf.MapKeyLength
-            || staged.Opening.Length != BindingCommitment.OpeningLength || staged.Binding.CertificateHash.Length != 32)
+            || staged.Opening.Length != BindingCommitment.OpeningLength || staged.Binding.CertificateHash.Length != 32
+            || (History ? staged.Binding.History is not { Length: BindingHistory.Length } : staged.Binding.History is not null))
         {
             throw new ArgumentException($"a binding of {staged.Address} does not fit a {Suite} log (VRF proof, map key, opening or hash length)", nameof(staged));
         }

@@ -44,4 +44,7 @@ public enum LookupCheck
 
     /// <summary>The checkpoint is not cosigned by enough of the witnesses the client trusts.</summary>
     WitnessQuorum,
+
+    /// <summary>The history records do not hash forward to the chain the proven binding commits to.</summary>
+    History,
 }

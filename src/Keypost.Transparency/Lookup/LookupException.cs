@@ -21,6 +21,7 @@ public sealed class LookupException(LookupCheck check, string message) : Excepti
         LookupCheck.CertificateMismatch => "certificate differs from the logged one",
         LookupCheck.Revoked => "revoked in the log",
         LookupCheck.WitnessQuorum => "witness quorum",
+        LookupCheck.History => "history chain",
         _ => check.ToString(),
     };
 }

@@ -7,7 +7,8 @@ namespace Keypost.Transparency.Lookup;
 /// Everything a client needs to check one address's newest binding in one answer: the VRF proof of the map key, the
 /// prefix-tree proof, the binding and its opening when present, the log entry of the newest epoch with its inclusion
 /// proof, an optional consistency proof from a size the client named, and the signed checkpoint. <see cref="Suite"/>
-/// is the VRF suite of the proof (it must be the logged entry's).
+/// is the VRF suite of the proof (it must be the logged entry's); <see cref="History"/> marks a proof of a log with
+/// history chains (version 3: the binding carries <see cref="Binding.History"/>, the entry is format 3).
 /// </summary>
 public sealed record LookupProof(
     byte[] VrfProof,
@@ -19,4 +20,5 @@ public sealed record LookupProof(
     long ConsistencyFrom,
     IReadOnlyList<byte[]> Consistency,
     byte[] Checkpoint,
-    VrfSuite Suite = VrfSuite.P256);
+    VrfSuite Suite = VrfSuite.P256,
+    bool History = false);

@@ -14,6 +14,9 @@ public static class LookupProofCodec
     private const byte Version = 1;
     private const byte SuiteVersion = 2;
 
+    // Version 3: a log with history chains (any suite): as version 2, the binding followed by its history (32).
+    private const byte HistoryVersion = 3;
+
     public static byte[] Encode(LookupProof proof)
     {
         using var stream = new MemoryStream();
@@ -23,13 +26,13 @@ public static class LookupProofCodec
         }
 
         stream.Write(Magic);
-        if (proof.Suite == VrfSuite.P256)
+        if (proof.Suite == VrfSuite.P256 && !proof.History)
         {
             stream.WriteByte(Version);
         }
         else
         {
-            stream.WriteByte(SuiteVersion);
+            stream.WriteByte(proof.History ? HistoryVersion : SuiteVersion);
             stream.WriteByte((byte)((ushort)proof.Suite >> 8));
             stream.WriteByte((byte)proof.Suite);
         }
@@ -72,6 +75,16 @@ public static class LookupProofCodec
                 stream.Write(binding.Fingerprint);
                 stream.Write(binding.CertificateHash);
                 stream.Write(proof.Opening ?? throw new ArgumentException("a presence proof carries its opening"));
+                if (proof.History != binding.History is not null)
+                {
+                    throw new ArgumentException("a binding carries a history chain exactly in a log with history chains");
+                }
+
+                if (binding.History is not null)
+                {
+                    stream.Write(binding.History);
+                }
+
                 break;
         }
 
@@ -99,12 +112,13 @@ public static class LookupProofCodec
         var suite = format switch
         {
             Version => VrfSuite.P256,
-            SuiteVersion => (VrfSuite)reader.UInt16(),
+            SuiteVersion or HistoryVersion => (VrfSuite)reader.UInt16(),
             _ => throw Malformed("unknown lookup proof version"),
         };
 
         // Version 2 never names P-256: one proof, one encoding.
-        if (!KtVrf.IsKnown(suite) || (suite == VrfSuite.P256 && format != Version))
+        var history = format == HistoryVersion;
+        if (!KtVrf.IsKnown(suite) || (suite == VrfSuite.P256 && format == SuiteVersion))
         {
             throw Malformed($"unknown VRF suite {(ushort)suite}");
         }
@@ -156,10 +170,13 @@ public static class LookupProofCodec
             var fingerprint = reader.Take(fingerprintLength).ToArray();
             var certificateHash = reader.Take(32).ToArray();
             opening = reader.Take(BindingCommitment.OpeningLength).ToArray();
-            binding = new Binding(version, fingerprint, certificateHash, revoked == 1);
+            binding = new Binding(version, fingerprint, certificateHash, revoked == 1)
+            {
+                History = history ? reader.Take(BindingHistory.Length).ToArray() : null,
+            };
         }
 
-        var entry = reader.Take(EpochEntry.EncodedLength(suite)).ToArray();
+        var entry = reader.Take(EpochEntry.EncodedLength(suite, history)).ToArray();
         var inclusion = ReadHashes(ref reader);
         var from = reader.Int64();
         var consistency = ReadHashes(ref reader);
@@ -176,7 +193,7 @@ public static class LookupProofCodec
         }
 
         return new LookupProof(vrf, new MapProof(siblings, (MapProofEnd)end, otherKey, otherValue), binding, opening, entry,
-            inclusion, from, consistency, checkpoint, suite);
+            inclusion, from, consistency, checkpoint, suite, history);
     }
 
     private static List<byte[]> ReadHashes(ref Reader reader)

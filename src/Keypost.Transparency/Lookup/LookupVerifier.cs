@@ -89,7 +89,7 @@ public sealed class LookupVerifier
 
         // 3. The epoch: the newest one under the checkpoint, and in it.
         var entry = EpochEntry.TryDecode(proof.Entry) ?? throw new LookupException(LookupCheck.Malformed, "bad epoch entry");
-        if (entry.Suite != proof.Suite)
+        if (entry.Suite != proof.Suite || entry.History != proof.History)
         {
             throw new LookupException(LookupCheck.Malformed, $"a {proof.Suite} VRF proof for an epoch logged with {entry.Suite}");
         }

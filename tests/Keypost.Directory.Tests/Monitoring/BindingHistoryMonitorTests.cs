@@ -1,4 +1,6 @@
 using Keypost.Core.Addresses;
+using Keypost.Core.OpenPgp;
+using Keypost.Directory.Publishing;
 using Keypost.Directory.Monitoring;
 using Keypost.Directory.Storage;
 using Keypost.Directory.Transparency;
@@ -94,6 +96,59 @@ public sealed class BindingHistoryMonitorTests : IAsyncLifetime
         await _transparency.SequenceAsync(CancellationToken.None);
         var alert = Assert.Single(await RunAsync());
         Assert.Equal((2L, "FFFF", 1L), (alert.Version, alert.Fingerprint, alert.Epoch));
+    }
+
+    [Fact]
+    public async Task The_owners_channel_and_a_WKS_confirmation_are_his_own_the_operators_key_is_an_alert_and_taking_the_address_back_is_his_own()
+    {
+        await PublishAsync(Luke, "AAAA");
+        Assert.Empty(await RunAsync());
+
+        // A new key through the account's authenticated channel, then one confirmed by WKS: both his own.
+        await _store.PublishAsync(Luke, "BBBB", [0x98, 0x42], revoked: false, PublicationChannel.Account, CancellationToken.None);
+        await _store.PublishAsync(Luke, "CCCC", [0x98, 0x43], revoked: false, PublicationChannel.Wks, CancellationToken.None);
+        await _transparency.SequenceAsync(CancellationToken.None);
+        Assert.Empty(await RunAsync());
+
+        // The operator's key (the default channel, as `keypost directory publish` and an SQL write) still alerts.
+        await PublishAsync(Luke, "FFFF");
+        Assert.Equal("FFFF", Assert.Single(await RunAsync()).Fingerprint);
+
+        // Luke takes the address back through his channel: his own change, no alert.
+        await _store.PublishAsync(Luke, "CCCC", [0x98, 0x43], revoked: false, PublicationChannel.Account, CancellationToken.None);
+        await _transparency.SequenceAsync(CancellationToken.None);
+        Assert.Empty(await RunAsync());
+    }
+
+    [Fact]
+    public async Task A_rotation_certified_by_the_owners_key_is_his_own_even_published_by_the_operator_a_key_certified_by_a_forgery_is_not()
+    {
+        var generator = new KeyGenerator();
+        var publisher = new KeyPublisher(_store, new CertificatePolicy(), TimeProvider.System);
+        var old = generator.Generate(new KeyGenerationRequest(Luke));
+        await publisher.PublishAsync(old.Certificate.ToBinary(), null, CancellationToken.None);
+        await _transparency.SequenceAsync(CancellationToken.None);
+        Assert.Empty(await RunAsync());
+
+        // `keypost key rotate`'s certificate, handed to the operator: the transition signature is the owner's.
+        var next = generator.Generate(new KeyGenerationRequest(Luke));
+        var certified = KeyLifecycle.CertifySuccessor(old.Unlock(""), next.Certificate, Luke, DateTimeOffset.UtcNow);
+        await publisher.PublishAsync(certified.ToBinary(), null, CancellationToken.None);
+        await _transparency.SequenceAsync(CancellationToken.None);
+        Assert.Empty(await RunAsync());
+
+        // Without the transition signature the same kind of key is the operator's: an alert.
+        var forged = generator.Generate(new KeyGenerationRequest(Luke));
+        await publisher.PublishAsync(forged.Certificate.ToBinary(), null, CancellationToken.None);
+        await _transparency.SequenceAsync(CancellationToken.None);
+        Assert.Equal(forged.Fingerprint, Assert.Single(await RunAsync()).Fingerprint);
+
+        // The forged key certifying the next forgery proves nothing: the forged key is not one Luke made.
+        var second = generator.Generate(new KeyGenerationRequest(Luke));
+        var chained = KeyLifecycle.CertifySuccessor(forged.Unlock(""), second.Certificate, Luke, DateTimeOffset.UtcNow);
+        await publisher.PublishAsync(chained.ToBinary(), null, CancellationToken.None);
+        await _transparency.SequenceAsync(CancellationToken.None);
+        Assert.Equal(second.Fingerprint, Assert.Single(await RunAsync()).Fingerprint);
     }
 
     [Fact]

@@ -113,6 +113,42 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
         var second = await VerifyServedAsync(reopened, Luke, first.Checkpoint);
         Assert.Equal(VrfSuite.P256, second.Epoch.Suite);
         Assert.Equal(2, second.Binding!.Version);
+
+        // Made before history chains, it stays without them (format 1, no history answer) for life.
+        Assert.False(second.Epoch.History);
+        Assert.Null(second.Binding.History);
+        Assert.Null(await reopened.HistoryAsync("jedi.test", Luke.Canonical, 0, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_new_log_chains_every_version_across_restarts_and_batches_and_its_history_answer_verifies()
+    {
+        await PublishAsync(Luke);
+        var transparency = await OpenAsync();
+        await transparency.SequenceAsync(CancellationToken.None);
+        Assert.True(transparency.Log("jedi.test")!.History);
+
+        // Versions 2 and 3 in one epoch after a restart, version 4 after another: the chain survives both.
+        var reopened = await OpenAsync();
+        var replaced = await PublishAsync(Luke);
+        await PublishAsync(Luke);
+        await reopened.SequenceAsync(CancellationToken.None);
+        reopened = await OpenAsync();
+        await PublishAsync(Luke);
+        await reopened.SequenceAsync(CancellationToken.None);
+
+        var newest = await VerifyServedAsync(reopened, Luke);
+        Assert.True(newest.Epoch.History);
+        Assert.Equal(4, newest.Binding!.Version);
+        var records = (await reopened.HistoryAsync("jedi.test", Luke.Canonical, 0, CancellationToken.None))!;
+        Assert.Equal([1L, 2, 3, 4], records.Select(r => r.Version));
+        Assert.Equal([0L, 1, 1, 2], records.Select(r => r.Epoch));
+        Assert.Equal(replaced.Fingerprint, Convert.ToHexString(records[1].Fingerprint));
+        Keypost.Transparency.Lookup.HistoryVerifier.Verify(Keypost.Transparency.Map.BindingHistory.Start(), 0, records, newest.Binding);
+
+        // From a version already verified, only what came after.
+        var tail = (await reopened.HistoryAsync("jedi.test", Luke.Canonical, 2, CancellationToken.None))!;
+        Assert.Equal([3L, 4], tail.Select(r => r.Version));
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Keypost.Fuzz.Targets;
 
 /// <summary>
 /// The transparency decoders a client or witness runs on what a server or a message sends (issue #11): the lookup
-/// proof, the message key proof, signed checkpoints with cosignatures, add-checkpoint bodies and epoch entries.
+/// proof, the message key proof, signed checkpoints with cosignatures, add-checkpoint bodies, epoch entries and
+/// history answers (checked against the newest binding of a fixed log with history chains).
 /// The first byte picks the decoder (seeds carry it); inputs that decode are verified with fixed keys, so the
 /// seeds reach the deep checks. Refusals are <see cref="LookupException"/> and <see cref="NoteFormatException"/>;
 /// anything else, or a strict codec that does not re-encode to its input, is a finding.
@@ -40,7 +41,7 @@ internal static class TransparencyDecodersTarget
         var rest = input.AsSpan(1);
         try
         {
-            switch (input[0] % 5)
+            switch (input[0] % 6)
             {
                 case 0:
                     LookupProofCodec.Decode(rest).RoundTrips(rest);
@@ -74,6 +75,15 @@ internal static class TransparencyDecodersTarget
                     }
 
                     break;
+                case 5:
+                    var records = HistoryAnswerCodec.Decode(rest);
+                    if (!HistoryAnswerCodec.Encode(records).AsSpan().SequenceEqual(rest))
+                    {
+                        throw new FuzzFindingException("a history answer does not re-encode to its input");
+                    }
+
+                    HistoryVerifier.Verify(BindingHistory.Start(), 0, records, ChainedNewest.Value);
+                    break;
                 default:
                     if (EpochEntry.TryDecode(rest) is { } entry && !entry.Encode().AsSpan().SequenceEqual(rest))
                     {
@@ -87,6 +97,37 @@ internal static class TransparencyDecodersTarget
         {
             // Refused the way it is meant to be.
         }
+    }
+
+    private static readonly Lazy<(KeyTransparencyLog Log, List<HistoryRecord> Records)> Chained = new(MakeChainedLog);
+
+    private static readonly Lazy<Binding> ChainedNewest = new(() =>
+        new LookupVerifier(Verifier, Signer.Name).Verify(Address, Chained.Value.Log.Prove(Address)!, null, Now).Binding!);
+
+    /// <summary>A log with history chains (P-256, the fixed keys): Luke's versions 1 and 2 in one epoch, 3 in the next.</summary>
+    private static (KeyTransparencyLog, List<HistoryRecord>) MakeChainedLog()
+    {
+        var log = new KeyTransparencyLog(Signer, Keypost.Transparency.Vrf.VrfSuite.P256, VrfKey, history: true);
+        var records = new List<HistoryRecord>
+        {
+            new(1, 0, [0x01, 0x02], SHA256.HashData("v1"u8), false),
+            new(2, 0, [0x03], SHA256.HashData("v2"u8), true),
+            new(3, 1, [0x04, 0x05, 0x06], SHA256.HashData("v3"u8), false),
+        };
+        var chain = BindingHistory.Start();
+        foreach (var record in records)
+        {
+            if (record.Epoch > 0 && log.Size == 0)
+            {
+                log.Seal(Now.AddHours(-1));
+            }
+
+            log.Stage(Address, new Binding(record.Version, record.Fingerprint, record.CertificateHash, record.Revoked) { History = chain });
+            chain = BindingHistory.Next(chain, record);
+        }
+
+        log.Seal(Now.AddMinutes(-10));
+        return (log, records);
     }
 
     private static void RoundTrips(this LookupProof proof, ReadOnlySpan<byte> input)
@@ -125,6 +166,10 @@ internal static class TransparencyDecodersTarget
             ["add-checkpoint"] = [3, .. Encoding.UTF8.GetBytes(log.WitnessRequest(1)!.Format())],
             ["add-checkpoint-from-0"] = [3, .. Encoding.UTF8.GetBytes(log.WitnessRequest(0)!.Format())],
             ["epoch-entry"] = [4, .. LookupProofCodec.Decode(lookup).Entry],
+            ["lookup-history-chain"] = [0, .. Chained.Value.Log.Prove(Address)!],
+            ["epoch-entry-history"] = [4, .. LookupProofCodec.Decode(Chained.Value.Log.Prove(Address)!).Entry],
+            ["history-answer"] = [5, .. HistoryAnswerCodec.Encode(Chained.Value.Records)],
+            ["history-answer-tail"] = [5, .. HistoryAnswerCodec.Encode(Chained.Value.Records[1..])],
         };
     }
 }

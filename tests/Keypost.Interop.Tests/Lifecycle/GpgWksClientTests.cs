@@ -1,6 +1,9 @@
 using System.Net;
 using Keypost.Core.Addresses;
+using Keypost.Core.OpenPgp;
 using Keypost.Directory.Accounts;
+using Keypost.Directory.Monitoring;
+using Keypost.Directory.Publishing;
 using Keypost.Interop.Tests.GnuPG;
 using Keypost.Interop.Tests.Postfix;
 using Keypost.Server.Configuration;
@@ -32,6 +35,11 @@ public sealed class GpgWksClientTests
         await File.WriteAllTextAsync(hosts, "127.0.0.1 localhost\n127.0.0.31 openpgpkey.jedi.test jedi.test\n");
         var bundle = directory.Combine("ca-bundle.crt");
 
+        // An older key of Luke's, enrolled by the operator (version 1), so the WKS publication is a change (version 2).
+        var operatorPublisher = new KeyPublisher(server.Store, new CertificatePolicy(), TimeProvider.System);
+        var older = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("luke@jedi.test")));
+        await operatorPublisher.PublishAsync(older.Certificate.ToBinary(), null, CancellationToken.None);
+
         await using var luke = new GpgHome();
         var fingerprint = await luke.QuickGenKeyAsync("Luke Skywalker <luke@jedi.test>", "future-default", "default");
 
@@ -45,7 +53,7 @@ public sealed class GpgWksClientTests
 
         var sent = await CurlSendAsync(smtp, "luke@jedi.test", Submission, request);
         Assert.True(sent.ExitCode == 0, sent.ToString());
-        Assert.Null(await server.Store.FindCurrentAsync(EmailAddress.Parse("luke@jedi.test"), CancellationToken.None));
+        Assert.Equal(older.Fingerprint, (await server.Store.FindCurrentAsync(EmailAddress.Parse("luke@jedi.test"), CancellationToken.None))!.Fingerprint);
 
         // 2. The confirmation request, delivered to Luke's own mailbox.
         var inbox = Path.Combine(new MaildirStore(Path.Combine(directory.Combine("data"), "mail")).GetMaildirPath(EmailAddress.Parse("luke@jedi.test")), "new");
@@ -71,7 +79,12 @@ public sealed class GpgWksClientTests
         var replayed = await CurlSendAsync(smtp, "luke@jedi.test", Submission, response);
         Assert.NotEqual(0, replayed.ExitCode);
         Assert.Contains("already used", replayed.StandardError, StringComparison.Ordinal);
-        Assert.Single(await server.Store.HistoryAsync(EmailAddress.Parse("luke@jedi.test"), CancellationToken.None));
+        Assert.Equal(2, (await server.Store.HistoryAsync(EmailAddress.Parse("luke@jedi.test"), CancellationToken.None)).Count);
+
+        // Issue #12: the server's owner monitor takes the confirmed publication as Luke's own change (no alert).
+        await server.Transparency.SequenceAsync(CancellationToken.None);
+        var monitor = new BindingHistoryMonitor(server.Store.Database, BindingHistoryMonitor.DefaultRules, TimeProvider.System);
+        Assert.Empty(await ServerMonitorAlertsAsync(monitor));
 
         // 5. Anyone's gpg now finds the key by WKD.
         await using var leia = new GpgHome();
@@ -79,6 +92,25 @@ public sealed class GpgWksClientTests
         Assert.True(located.ExitCode == 0, located.ToString());
         var listing = await leia.GpgAsync("--with-colons", "--list-keys", "luke@jedi.test");
         Assert.Equal(fingerprint, Colons.Fingerprints(listing.StandardOutput)[0]);
+
+        // 6. A key the operator publishes for Luke (`keypost directory publish`'s path) is still an alert.
+        var forged = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("luke@jedi.test")));
+        await operatorPublisher.PublishAsync(forged.Certificate.ToBinary(), null, CancellationToken.None);
+        await server.Transparency.SequenceAsync(CancellationToken.None);
+        Assert.Equal(forged.Fingerprint, Assert.Single(await ServerMonitorAlertsAsync(monitor)).Fingerprint);
+    }
+
+    /// <summary>One run of the server's owner monitor as the scheduled service makes it: judge, then keep what was judged.</summary>
+    internal static async Task<IReadOnlyList<BindingAlert>> ServerMonitorAlertsAsync(BindingHistoryMonitor monitor)
+    {
+        var alerts = new List<BindingAlert>();
+        foreach (var check in await monitor.CheckAsync(CancellationToken.None))
+        {
+            alerts.AddRange(check.Alerts);
+            await monitor.CommitAsync(check, CancellationToken.None);
+        }
+
+        return alerts;
     }
 
     internal static async Task<KeypostServer> StartAsync(TempDirectory directory, IPAddress address)

@@ -2,6 +2,8 @@ using System.Net;
 using Keypost.Cli.Demo;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
+using Keypost.Directory.Monitoring;
+using Keypost.Directory.Publishing;
 using Keypost.Mail.Dns;
 using Keypost.Server.Tls;
 using Keypost.Testing;
@@ -107,6 +109,18 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
         Assert.Equal(0, (await Run("leia", "send", "--to", "luke@jedi.test", "--subject", "after renewal", "--body", "b")).ExitCode);
         await AssertMonitorOkAsync(version: 4);
 
+        // The operator's own key for Luke (`keypost directory publish`'s path) is still an alert to the server's
+        // monitor; Luke takes the address back by publishing his key again through his channel: his own change.
+        var forged = new KeyGenerator().Generate(new KeyGenerationRequest(Luke));
+        await new KeyPublisher(_jedi.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(forged.Certificate.ToBinary(), null, CancellationToken.None);
+        await SealAsync();
+        Assert.Equal(forged.Fingerprint, Assert.Single(await ServerMonitorAlertsAsync()).Fingerprint);
+        var retaken = await Run("luke", "key", "extend", "--expires", "1000");
+        Assert.True(retaken.ExitCode == 0, retaken.ToString());
+        Assert.Equal(third.Fingerprint, (await _jedi.Server.Store.FindCurrentAsync(Luke, CancellationToken.None))!.Fingerprint);
+        await SealAsync();
+        Assert.Empty(await ServerMonitorAlertsAsync());
+
         // 4. Revocation: WKD serves the revoked certificate; Leia never encrypts to it, and says why.
         var revoked = await Run("luke", "key", "revoke", "--reason", "laptop stolen");
         Assert.True(revoked.ExitCode == 0, revoked.ToString());
@@ -117,7 +131,8 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
         Assert.Equal(1, afterRevoke.ExitCode);
         // The log's revoked binding stops it first; without a log, discovery's own check says REVOKED.
         Assert.Contains("revoked", afterRevoke.StandardError, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(5, (await _jedi.Server.Store.HistoryAsync(Luke, CancellationToken.None)).Count);
+        Assert.Equal(7, (await _jedi.Server.Store.HistoryAsync(Luke, CancellationToken.None)).Count);
+        Assert.Empty(await ServerMonitorAlertsAsync());
     }
 
     [Fact]
@@ -137,6 +152,8 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
         var monitor = await Run("luke", "monitor");
         Assert.True(monitor.ExitCode == 0, monitor.ToString());
         Assert.Contains($"is version {version} with your key", monitor.StandardOutput, StringComparison.Ordinal);
+        // Issue #12: the server's scheduled monitor takes the same change as the owner's own (no alert mail).
+        Assert.Empty(await ServerMonitorAlertsAsync());
     }
 
     private async Task WaitForInboxAsync(string who, int count)
@@ -153,6 +170,9 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
             await Task.Delay(500, deadline.Token);
         }
     }
+
+    private Task<IReadOnlyList<BindingAlert>> ServerMonitorAlertsAsync() =>
+        GpgWksClientTests.ServerMonitorAlertsAsync(new BindingHistoryMonitor(_jedi.Server.Store.Database, BindingHistoryMonitor.DefaultRules, TimeProvider.System));
 
     private Task SealAsync() => _jedi.Server.Transparency!.SequenceAsync(CancellationToken.None);
 

@@ -80,6 +80,59 @@ public sealed class ServerOwnerMonitorTests : IAsyncLifetime
         Assert.Single(InboxFiles());
     }
 
+    [Fact]
+    public async Task Lukes_monitor_names_every_version_since_his_last_check_a_forgery_put_back_within_one_epoch_and_a_revocation_he_did_not_make()
+    {
+        var store = _server.Server.Store;
+        var luke = _generator.Generate(new KeyGenerationRequest(Luke));
+        var publisher = new KeyPublisher(store, new CertificatePolicy(), TimeProvider.System);
+        await publisher.PublishAsync(luke.Certificate.ToBinary(), null, CancellationToken.None);
+        await _server.Server.Transparency.SequenceAsync(CancellationToken.None);
+        var monitor = new OwnerMonitor(_http, new LogStore(_client.Combine("logs.db"), TimeProvider.System), TimeProvider.System);
+        Assert.Empty((await monitor.CheckAsync(Luke, [luke.Fingerprint], CancellationToken.None)).Alerts);
+
+        // A write to the database marks Luke's own key revoked (no revocation signature, no `keypost key revoke`).
+        var current = (await store.FindCurrentAsync(Luke, CancellationToken.None))!;
+        await store.PublishAsync(Luke, luke.Fingerprint, current.Data, revoked: true, CancellationToken.None);
+        await _server.Server.Transparency.SequenceAsync(CancellationToken.None);
+        var revocation = Assert.Single((await monitor.CheckAsync(Luke, [luke.Fingerprint], CancellationToken.None)).Alerts);
+        Assert.Equal((2L, luke.Fingerprint), (revocation.Version, revocation.Fingerprint), new FingerprintComparer());
+        Assert.Contains("a revocation of your key that you did not make", revocation.Reason, StringComparison.Ordinal);
+
+        // Had his profile made it (as `keypost key revoke` records), the same version is his own: a clean check.
+        await monitor.RecordOwnRevocationAsync(Luke, luke.Fingerprint, CancellationToken.None);
+        Assert.Empty((await monitor.CheckAsync(Luke, [luke.Fingerprint], CancellationToken.None)).Alerts);
+
+        // The operator logs a forged key and puts Luke's back before the epoch is sealed: the newest binding is
+        // Luke's, but the history names the forged version, its epoch and its fingerprint.
+        var next = _generator.Generate(new KeyGenerationRequest(Luke));
+        await publisher.PublishAsync(next.Certificate.ToBinary(), null, CancellationToken.None);
+        await _server.Server.Transparency.SequenceAsync(CancellationToken.None);
+        Assert.Empty((await monitor.CheckAsync(Luke, [luke.Fingerprint, next.Fingerprint], CancellationToken.None)).Alerts);
+        var forged = _generator.Generate(new KeyGenerationRequest(Luke)).Certificate;
+        await publisher.PublishAsync(forged.ToBinary(), null, CancellationToken.None);
+        await publisher.PublishAsync(next.Certificate.ToBinary(), null, CancellationToken.None);
+        await _server.Server.Transparency.SequenceAsync(CancellationToken.None);
+        var report = await monitor.CheckAsync(Luke, [luke.Fingerprint, next.Fingerprint], CancellationToken.None);
+        Assert.Equal(5, report.Version);
+        var alert = Assert.Single(report.Alerts);
+        Assert.Equal((4L, report.Epoch, forged.Fingerprint), (alert.Version, alert.Epoch, alert.Fingerprint), new FingerprintComparer());
+        Assert.Contains("a key you do not hold", alert.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>Compares (version, epoch?, fingerprint) tuples with the fingerprint case-insensitive.</summary>
+    private sealed class FingerprintComparer : IEqualityComparer<(long, string)>, IEqualityComparer<(long, long, string)>
+    {
+        public bool Equals((long, string) x, (long, string) y) => x.Item1 == y.Item1 && string.Equals(x.Item2, y.Item2, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode((long, string) obj) => obj.Item1.GetHashCode();
+
+        public bool Equals((long, long, string) x, (long, long, string) y) =>
+            x.Item1 == y.Item1 && x.Item2 == y.Item2 && string.Equals(x.Item3, y.Item3, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode((long, long, string) obj) => obj.Item1.GetHashCode();
+    }
+
     private IReadOnlyList<string> InboxFiles()
     {
         var maildir = new MaildirStore(_server.Config.MailDirectory).GetMaildirPath(Luke);
