@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net.Sockets;
 using Keypost.Core.Addresses;
 using Keypost.Store.Maildir;
 using Microsoft.Extensions.Logging;
@@ -18,14 +17,11 @@ namespace Keypost.Store.Postgres;
 public sealed class PostgresMailStore : IMailStore, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<long, PostgresMailbox> _mailboxes = new();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ILogger _logger;
-    private Task _listening = Task.CompletedTask;
+    private PostgresListener? _listener;
 
-    private PostgresMailStore(NpgsqlDataSource dataSource, ILogger logger)
+    private PostgresMailStore(NpgsqlDataSource dataSource)
     {
         DataSource = dataSource;
-        _logger = logger;
     }
 
     internal NpgsqlDataSource DataSource { get; }
@@ -35,10 +31,10 @@ public sealed class PostgresMailStore : IMailStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await PostgresMigrations.ApplyAsync(dataSource, MailStoreSchema.Part, MailStoreSchema.Steps, cancellationToken).ConfigureAwait(false);
-        var store = new PostgresMailStore(dataSource, logger ?? NullLogger.Instance);
+        var store = new PostgresMailStore(dataSource);
         // Listening before the first read: a change committed after a session's read is then never missed.
-        var connection = await store.ListenAsync(cancellationToken).ConfigureAwait(false);
-        store._listening = store.ListenLoopAsync(connection, store._stop.Token);
+        store._listener = await PostgresListener.StartAsync(
+            dataSource, MailStoreSchema.Channel, store.OnNotification, store.CatchUpAsync, logger ?? NullLogger.Instance, cancellationToken).ConfigureAwait(false);
         return store;
     }
 
@@ -88,9 +84,10 @@ public sealed class PostgresMailStore : IMailStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _listening.ConfigureAwait(false);
-        _stop.Dispose();
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     internal PostgresMailbox Get(long id) => _mailboxes.GetOrAdd(id, i => new PostgresMailbox(this, i));
@@ -135,69 +132,7 @@ public sealed class PostgresMailStore : IMailStore, IAsyncDisposable
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<NpgsqlConnection> ListenAsync(CancellationToken cancellationToken)
-    {
-        var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            connection.Notification += (_, e) => OnNotification(e.Payload);
-            await using var listen = new NpgsqlCommand("LISTEN " + MailStoreSchema.Channel, connection);
-            await listen.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task ListenLoopAsync(NpgsqlConnection? connection, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (connection is null)
-                {
-                    connection = await ListenAsync(cancellationToken).ConfigureAwait(false);
-                    // Notifications sent while we were away are lost: read where each open mailbox is now.
-                    await CatchUpAsync(cancellationToken).ConfigureAwait(false);
-                    _logger.LogInformation("Listening for mailbox changes again");
-                }
-
-                await connection.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e) when (e is NpgsqlException or IOException or SocketException or InvalidOperationException)
-            {
-                _logger.LogWarning(e, "Lost the connection that listens for other nodes' mailbox changes; reconnecting");
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                    connection = null;
-                }
-
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-
-        if (connection is not null)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
+    // After a reconnect of the listener: notifications sent meanwhile are lost, so read where each open mailbox is.
     private async Task CatchUpAsync(CancellationToken cancellationToken)
     {
         var ids = _mailboxes.Keys.ToArray();

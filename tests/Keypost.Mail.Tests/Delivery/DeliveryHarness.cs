@@ -118,7 +118,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         await Peer.DisposeAsync();
         try
         {
-            Directory.Delete(Queue.Directory, recursive: true);
+            Directory.Delete(Queue.Directory!, recursive: true);
         }
         catch (IOException)
         {
