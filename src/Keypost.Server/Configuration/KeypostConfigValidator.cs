@@ -199,6 +199,11 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
         {
             errors.Add("storage.connectionString: only with storage.kind \"postgres\"");
         }
+
+        if (storage.QueueLeaseSeconds < 1)
+        {
+            errors.Add("storage.queueLeaseSeconds: must be more than 0");
+        }
     }
 
     private static void Listen(List<string> errors, string path, List<string> addresses)

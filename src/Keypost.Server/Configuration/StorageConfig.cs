@@ -16,6 +16,12 @@ public sealed class StorageConfig
     /// <summary>An Npgsql connection string (<c>Host=...;Database=...;Username=...</c>); required with kind "postgres".</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// With "postgres": how long a node's claim on a queued message lasts, in seconds. A node that dies mid-delivery
+    /// holds its messages this long; keep it above one delivery attempt with its SMTP timeouts (docs/postgres.md).
+    /// </summary>
+    public int QueueLeaseSeconds { get; set; } = 600;
+
     [JsonIgnore]
     public bool IsPostgres => Kind == Postgres;
 }

@@ -123,7 +123,10 @@ public sealed class MailHost : IAsyncDisposable
             {
                 // Several nodes share this database: the queue (claims with a lease) and the mailboxes (docs/postgres.md).
                 dataSource = new NpgsqlDataSourceBuilder(config.Storage.ConnectionString).UseLoggerFactory(loggers).Build();
-                queue = await MessageQueue.OpenPostgresAsync(dataSource, new MessageQueueOptions { LoggerFactory = loggers }, cancellationToken);
+                queue = await MessageQueue.OpenPostgresAsync(
+                    dataSource,
+                    new MessageQueueOptions { LoggerFactory = loggers, LeaseDuration = TimeSpan.FromSeconds(config.Storage.QueueLeaseSeconds) },
+                    cancellationToken);
                 mailStore = await PostgresMailStore.OpenAsync(dataSource, loggers.CreateLogger("Keypost.Store"), cancellationToken);
             }
             else

@@ -107,6 +107,7 @@ public sealed class KeypostConfigLoadTests : IDisposable
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "mysql" } }""", "storage.kind: 'mysql' is neither \"sqlite\" nor \"postgres\"")]
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres" } }""", "storage.connectionString: required with storage.kind \"postgres\"")]
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres", "connectionString": "Hots=db;Database=k" } }""", "storage.connectionString: not a PostgreSQL connection string")]
+    [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres", "connectionString": "Host=db", "queueLeaseSeconds": 0 } }""", "storage.queueLeaseSeconds: must be more than 0")]
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "connectionString": "Host=db" } }""", "storage.connectionString: only with storage.kind \"postgres\"")]
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres", "connectionString": "Host=db", "pool": 3 } }""", "storage.pool: unknown key")]
     public void A_wrong_key_or_value_is_named_by_its_JSON_path(string json, string expected)
