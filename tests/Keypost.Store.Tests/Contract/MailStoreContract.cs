@@ -192,25 +192,6 @@ public abstract class MailStoreContract : IAsyncLifetime
         Assert.Contains("Subject: second", await new StreamReader(read).ReadToEndAsync(), StringComparison.Ordinal);
     }
 
-    [ContractFact]
-    public async Task Concurrent_appends_from_two_instances_get_distinct_ascending_uids()
-    {
-        var nodeA = await OpenAsync();
-        var nodeB = await OpenAsync();
-        var inboxA = nodeA.OpenAccount(Luke).Get("INBOX");
-        var inboxB = nodeB.OpenAccount(Luke).Get("INBOX");
-
-        var appends = Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? inboxA : inboxB).AppendAsync(Message("m" + i), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None));
-        var results = await Task.WhenAll(appends);
-
-        var uids = results.Select(r => r.Uid).ToList();
-        Assert.Equal(20, uids.Distinct().Count());
-        Assert.Single(results.Select(r => r.UidValidity).Distinct());
-        var state = await inboxA.SnapshotAsync(CancellationToken.None);
-        Assert.Equal(uids.Order(), state.Messages.Select(m => m.Uid));
-        Assert.Equal(state.Messages.Max(m => m.Uid) + 1, state.UidNext);
-    }
-
     protected static MemoryStream Message(string subject) => new(Encoding.UTF8.GetBytes($"Subject: {subject}\r\n\r\nbody\r\n"));
 
     // A guard against a hang, not a timing assertion: a missed notification fails instead of blocking the run.

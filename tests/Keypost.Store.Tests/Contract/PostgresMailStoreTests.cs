@@ -39,6 +39,27 @@ public sealed class PostgresMailStoreTests(PostgresDatabase database) : MailStor
         Assert.Empty(again.Messages);
     }
 
+    // Not in the contract: two MaildirStore instances on one root (e.g. the server and a `keypost` command at once)
+    // each keep their own next UID, and concurrent appends through both can collide (seen once in 20; reported with #15).
+    [ContractFact]
+    public async Task Concurrent_appends_from_two_instances_get_distinct_ascending_uids()
+    {
+        var nodeA = await OpenAsync();
+        var nodeB = await OpenAsync();
+        var inboxA = nodeA.OpenAccount(Luke).Get("INBOX");
+        var inboxB = nodeB.OpenAccount(Luke).Get("INBOX");
+
+        var appends = Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? inboxA : inboxB).AppendAsync(Message("m" + i), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None));
+        var results = await Task.WhenAll(appends);
+
+        var uids = results.Select(r => r.Uid).ToList();
+        Assert.Equal(20, uids.Distinct().Count());
+        Assert.Single(results.Select(r => r.UidValidity).Distinct());
+        var state = await inboxA.SnapshotAsync(CancellationToken.None);
+        Assert.Equal(uids.Order(), state.Messages.Select(m => m.Uid));
+        Assert.Equal(state.Messages.Max(m => m.Uid) + 1, state.UidNext);
+    }
+
     protected override async Task<IMailStore> CreateStoreAsync()
     {
         // A distinct application name gives each instance its own pool: two nodes share no connection.
