@@ -73,6 +73,14 @@ public static class QueueCommands
     private static Task<int> WithQueueAsync(string? configPath, Func<MessageQueue, Task<int>> body) => CliAction.RunAsync(async () =>
     {
         var settings = KeypostConfig.Load(ConfigOption.Resolve(configPath));
+        if (settings.Storage.IsPostgres)
+        {
+            // The queue every node shares (docs/postgres.md): the same commands, on the database.
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(settings.Storage.ConnectionString!);
+            using var shared = await MessageQueue.OpenPostgresAsync(dataSource);
+            return await body(shared);
+        }
+
         using var queue = await MessageQueue.OpenAsync(settings.QueueDirectory);
         return await body(queue);
     });

@@ -58,7 +58,12 @@ public static class UserCommands
             }
 
             var certificate = Keypost.Core.OpenPgp.Certificate.Parse(published.Data);
-            var folders = new Keypost.Store.Maildir.MaildirStore(settings.MailDirectory).OpenAccount(email);
+            await using var dataSource = settings.Storage.IsPostgres ? Npgsql.NpgsqlDataSource.Create(settings.Storage.ConnectionString!) : null;
+            var mailStore = dataSource is null
+                ? (Keypost.Store.IMailStore)new Keypost.Store.Maildir.MaildirStore(settings.MailDirectory)
+                : await Keypost.Store.Postgres.PostgresMailStore.OpenAsync(dataSource, null, cancellationToken);
+            await using var closeStore = mailStore as IAsyncDisposable;
+            var folders = mailStore.OpenAccount(email);
             var name = result.GetValue(folder)!;
             if (!folders.Exists(name))
             {

@@ -23,6 +23,13 @@ public sealed class MessageQueueOptions
     /// <summary>Group commit: at most this many messages per commit (1 turns grouping off).</summary>
     public int GroupCommitMaxMessages { get; init; } = 64;
 
+    /// <summary>
+    /// On PostgreSQL: how long a node's claim on a message lasts. A node that dies mid-delivery holds the message this
+    /// long; one that is slower than this may see another node deliver it too (a duplicate, never a loss). Longer
+    /// than one delivery attempt with its SMTP timeouts.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Where the one line per queued message goes.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
@@ -32,6 +39,11 @@ public sealed class MessageQueueOptions
         if (GroupCommitWindow < TimeSpan.Zero || GroupCommitWindow > TimeSpan.FromMilliseconds(100))
         {
             throw new ArgumentOutOfRangeException(nameof(GroupCommitWindow), GroupCommitWindow, "the group commit window must be 0 to 100 ms");
+        }
+
+        if (LeaseDuration < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "a delivery lease lasts at least a second");
         }
 
         if (GroupCommitMaxMessages is < 1 or > 10_000)

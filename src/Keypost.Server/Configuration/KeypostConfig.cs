@@ -47,6 +47,9 @@ public sealed class KeypostConfig
 
     public AcmeConfig Acme { get; set; } = new();
 
+    /// <summary>SQLite and Maildir under dataDirectory (the default), or PostgreSQL for several nodes.</summary>
+    public StorageConfig Storage { get; set; } = new();
+
     /// <summary>
     /// Reads the file through Microsoft.Extensions.Configuration, refuses unknown keys and values of the wrong
     /// type, binds, resolves relative paths and validates; every problem is named by its JSON path.

@@ -177,6 +177,7 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
             errors.Add("drainSeconds: must be 0 or more");
         }
 
+        Storage(errors, config.Storage);
         if (config.Log.Format is not ("text" or "json"))
         {
             errors.Add($"log.format: '{config.Log.Format}' is neither \"text\" nor \"json\"");
@@ -188,6 +189,42 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
         }
 
         return errors;
+    }
+
+    private static void Storage(List<string> errors, StorageConfig storage)
+    {
+        if (storage.Kind is not (StorageConfig.Sqlite or StorageConfig.Postgres))
+        {
+            errors.Add($"storage.kind: '{storage.Kind}' is neither \"sqlite\" nor \"postgres\"");
+        }
+        else if (storage.IsPostgres)
+        {
+            if (string.IsNullOrWhiteSpace(storage.ConnectionString))
+            {
+                errors.Add("storage.connectionString: required with storage.kind \"postgres\"");
+            }
+            else
+            {
+                try
+                {
+                    _ = new Npgsql.NpgsqlConnectionStringBuilder(storage.ConnectionString);
+                }
+                catch (ArgumentException e)
+                {
+                    // The message names the bad keyword; the string itself may carry a password, so it is not repeated.
+                    errors.Add($"storage.connectionString: not a PostgreSQL connection string ({e.Message})");
+                }
+            }
+        }
+        else if (storage.ConnectionString is not null)
+        {
+            errors.Add("storage.connectionString: only with storage.kind \"postgres\"");
+        }
+
+        if (storage.QueueLeaseSeconds < 1)
+        {
+            errors.Add("storage.queueLeaseSeconds: must be more than 0");
+        }
     }
 
     private static void Listen(List<string> errors, string path, List<string> addresses)

@@ -13,7 +13,9 @@ using Keypost.Mail.Dns;
 using Keypost.Mail.MtaSts;
 using Keypost.Mail.TlsRpt;
 using Keypost.Imap;
+using Keypost.Store;
 using Keypost.Store.Maildir;
+using Keypost.Store.Postgres;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Configuration;
@@ -24,6 +26,7 @@ using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Directory.Wks;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Keypost.Server.Mail;
 
@@ -70,6 +73,12 @@ public sealed class MailHost : IAsyncDisposable
 
     private MtaStsPolicyCache? MtaStsCache { get; init; }
 
+    /// <summary>The mailboxes delivery writes and IMAP reads: Maildir, or PostgreSQL with storage.kind "postgres".</summary>
+    public IMailStore MailStore { get; private init; } = null!;
+
+    // storage.kind "postgres": the pool the queue and the mail store share, and the store's listener to stop.
+    private NpgsqlDataSource? DataSource { get; init; }
+
     /// <summary>The SMTP listener; null when no SMTP endpoint is configured.</summary>
     public SmtpListener? Smtp => _listener;
 
@@ -113,13 +122,29 @@ public sealed class MailHost : IAsyncDisposable
         var mtaSts = mail.MtaSts ? new MtaStsPolicySource(dns, new MtaStsOptions { LoggerFactory = loggers, Cache = mtaStsCache }) : null;
         var tlsReports = mail.TlsReports ? new TlsReportCollector(TimeProvider.System) : null;
         MessageQueue? queue = null;
+        NpgsqlDataSource? dataSource = null;
+        IMailStore? mailStore = null;
         try
         {
-            queue = await MessageQueue.OpenAsync(config.QueueDirectory, new MessageQueueOptions { LoggerFactory = loggers }, cancellationToken);
+            if (config.Storage.IsPostgres)
+            {
+                // Several nodes share this database: the queue (claims with a lease) and the mailboxes (docs/postgres.md).
+                dataSource = new NpgsqlDataSourceBuilder(config.Storage.ConnectionString).UseLoggerFactory(loggers).Build();
+                queue = await MessageQueue.OpenPostgresAsync(
+                    dataSource,
+                    new MessageQueueOptions { LoggerFactory = loggers, LeaseDuration = TimeSpan.FromSeconds(config.Storage.QueueLeaseSeconds) },
+                    cancellationToken);
+                mailStore = await PostgresMailStore.OpenAsync(dataSource, loggers.CreateLogger("Keypost.Store"), cancellationToken);
+            }
+            else
+            {
+                queue = await MessageQueue.OpenAsync(config.QueueDirectory, new MessageQueueOptions { LoggerFactory = loggers }, cancellationToken);
+                mailStore = new MaildirStore(config.MailDirectory);
+            }
+
             var opened = queue;
             metrics?.ObserveQueueDepth(() => opened.Depth);
-            var maildirs = new MaildirStore(config.MailDirectory);
-            var worker = new DeliveryWorker(queue, maildirs, accounts, dns, new DeliveryOptions
+            var worker = new DeliveryWorker(queue, mailStore, accounts, dns, new DeliveryOptions
             {
                 LocalDomain = config.Hostname,
                 SmtpPort = mail.DeliveryPort,
@@ -212,8 +237,11 @@ public sealed class MailHost : IAsyncDisposable
                     AppendFilter = new AppendEncryption(atRestKeys, new AtRestEncryptor()),
                 },
                 accounts,
-                maildirs);
-            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp, wks) { TlsReportSender = reportSender, MtaStsSource = mtaSts, MtaStsCache = mtaStsCache };
+                mailStore);
+            return new MailHost(queue, worker, listener, imap, reloadable is null ? initial : null, ownedHttp, wks)
+            {
+                TlsReportSender = reportSender, MtaStsSource = mtaSts, MtaStsCache = mtaStsCache, MailStore = mailStore, DataSource = dataSource,
+            };
         }
         catch
         {
@@ -224,6 +252,12 @@ public sealed class MailHost : IAsyncDisposable
             }
 
             queue?.Dispose();
+            await DisposeStoreAsync(mailStore);
+            if (dataSource is not null)
+            {
+                await dataSource.DisposeAsync();
+            }
+
             if (reloadable is null)
             {
                 initial.Dispose();
@@ -253,8 +287,27 @@ public sealed class MailHost : IAsyncDisposable
         }
 
         _queue.Dispose();
+        await DisposeStoreAsync(MailStore);
+        if (DataSource is not null)
+        {
+            await DataSource.DisposeAsync();
+        }
+
         _certificate?.Dispose();
         _ownedHttp?.Dispose();
+    }
+
+    private static async ValueTask DisposeStoreAsync(IMailStore? store)
+    {
+        switch (store)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync();
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
     }
 
     // WKD answers are small and a submission waits for them: a short timeout, redirects kept on HTTPS by WkdClient.

@@ -29,15 +29,24 @@ internal sealed record IndexedHeaders(string? Subject, string? From, string? To,
     /// <summary>Reads the header block only (the body is never read); null when the file is gone.</summary>
     public static IndexedHeaders? Read(string path)
     {
-        HeaderList headers;
         try
         {
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
-            headers = HeaderList.Load(file);
+            return Read(file);
         }
         catch (FileNotFoundException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Reads the header block at the start of <paramref name="message"/> (the body is not read).</summary>
+    public static IndexedHeaders Read(Stream message)
+    {
+        HeaderList headers;
+        try
+        {
+            headers = HeaderList.Load(message);
         }
         catch (FormatException)
         {

@@ -122,7 +122,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         await Peer.DisposeAsync();
         try
         {
-            Directory.Delete(Queue.Directory, recursive: true);
+            Directory.Delete(Queue.Directory!, recursive: true);
         }
         catch (IOException)
         {

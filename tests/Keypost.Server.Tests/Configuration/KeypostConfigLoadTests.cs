@@ -44,6 +44,17 @@ public sealed class KeypostConfigLoadTests : IDisposable
     }
 
     [Fact]
+    public void Storage_is_sqlite_by_default_and_postgres_when_asked()
+    {
+        var byDefault = Load("""{ "domains": [ { "name": "jedi.test" } ] }""");
+        var postgres = Load("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres", "connectionString": "Host=db.jedi.test;Database=keypost;Username=keypost" } }""");
+
+        Assert.Equal((StorageConfig.Sqlite, null, false), (byDefault.Storage.Kind, byDefault.Storage.ConnectionString, byDefault.Storage.IsPostgres));
+        Assert.True(postgres.Storage.IsPostgres);
+        Assert.Equal("Host=db.jedi.test;Database=keypost;Username=keypost", postgres.Storage.ConnectionString);
+    }
+
+    [Fact]
     public void A_list_in_the_file_replaces_the_default_list_instead_of_adding_to_it()
     {
         var config = Load("""{ "domains": [ { "name": "jedi.test" } ], "mail": { "retryIntervalSeconds": [1, 2] } }""");
@@ -93,6 +104,12 @@ public sealed class KeypostConfigLoadTests : IDisposable
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "log": { "level": "Chatty" } }""", "log.level: 'Chatty' is not one of")]
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "metrics": { "listen": ["9100"] } }""", "metrics.listen[0]: '9100' is not an address")]
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "drainSeconds": -1 }""", "drainSeconds: must be 0 or more")]
+    [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "mysql" } }""", "storage.kind: 'mysql' is neither \"sqlite\" nor \"postgres\"")]
+    [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres" } }""", "storage.connectionString: required with storage.kind \"postgres\"")]
+    [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres", "connectionString": "Hots=db;Database=k" } }""", "storage.connectionString: not a PostgreSQL connection string")]
+    [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres", "connectionString": "Host=db", "queueLeaseSeconds": 0 } }""", "storage.queueLeaseSeconds: must be more than 0")]
+    [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "connectionString": "Host=db" } }""", "storage.connectionString: only with storage.kind \"postgres\"")]
+    [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres", "connectionString": "Host=db", "pool": 3 } }""", "storage.pool: unknown key")]
     public void A_wrong_key_or_value_is_named_by_its_JSON_path(string json, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => Load(json));

@@ -1,0 +1,131 @@
+using Keypost.Store;
+
+namespace Keypost.Mail.Queue;
+
+/// <summary>
+/// The single-node queue: <c>queue.db</c> (SQLite index) and <c>data/&lt;id&gt;.eml</c> (the message exactly as
+/// received) under one directory. A data file is written and fsynced before its record commits, so a crash leaves
+/// at most an orphan file, which a later open removes.
+/// </summary>
+internal sealed class FileQueueStorage : IQueueStorage
+{
+    private const string DataExtension = ".eml";
+
+    private readonly QueueIndex _index;
+    private readonly string _dataDirectory;
+
+    private FileQueueStorage(string directory, QueueIndex index)
+    {
+        Directory = directory;
+        _index = index;
+        _dataDirectory = Path.Combine(directory, "data");
+    }
+
+    public string Directory { get; }
+
+    public bool Shared => false;
+
+    public static FileQueueStorage Open(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        DurableFiles.CreateDirectoryDurably(Path.Combine(full, "data"));
+        var storage = new FileQueueStorage(full, QueueIndex.Open(Path.Combine(full, "queue.db")));
+        // The database and its WAL may have just been created: make their names durable too.
+        DurableFiles.SyncDirectory(full);
+        return storage;
+    }
+
+    public async Task<long> CountAsync(CancellationToken cancellationToken) =>
+        (await _index.GetIdsAsync(cancellationToken).ConfigureAwait(false)).Count;
+
+    public Task<long> WriteDataAsync(string id, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
+        DurableFiles.WriteNewFileAsync(DataPath(id), write, cancellationToken);
+
+    // One batch of the group commit: the new names made durable by one directory fsync, then one transaction.
+    public async Task CommitAsync(IReadOnlyList<QueuedMessage> batch)
+    {
+        DurableFiles.SyncDirectory(_dataDirectory);
+        await _index.InsertAsync(batch, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    public void DiscardData(string id) => TryDelete(DataPath(id));
+
+    public Stream OpenData(string id) =>
+        new FileStream(DataPath(id), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous);
+
+    public Task<IReadOnlyList<QueuedMessage>> GetAllAsync(CancellationToken cancellationToken) => _index.GetAllAsync(cancellationToken);
+
+    public IAsyncEnumerable<QueuedMessage> StreamAllAsync(CancellationToken cancellationToken) => _index.StreamAllAsync(cancellationToken);
+
+    public Task<QueuedMessage?> GetAsync(string id, CancellationToken cancellationToken) => _index.GetAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<QueuedMessage>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        _index.GetDueAsync(now, limit, cancellationToken);
+
+    public Task<DateTimeOffset?> GetNextDueAsync(CancellationToken cancellationToken) => _index.GetNextDueAsync(cancellationToken);
+
+    public async Task<bool> RecordAsync(string id, IEnumerable<RecipientOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var done = await _index.RecordAsync(id, outcomes, cancellationToken).ConfigureAwait(false);
+        if (done)
+        {
+            DiscardData(id);
+        }
+
+        return done;
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        if (!await _index.DeleteAsync(id, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        DiscardData(id);
+        return true;
+    }
+
+    public Task<int> MakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken) => _index.MakeDueAsync(now, cancellationToken);
+
+    public async Task<int> RemoveOrphansAsync(TimeSpan minimumAge, CancellationToken cancellationToken)
+    {
+        var ids = await _index.GetIdsAsync(cancellationToken).ConfigureAwait(false);
+        var cutoff = DateTime.UtcNow - minimumAge;
+        var removed = 0;
+        foreach (var file in System.IO.Directory.EnumerateFiles(_dataDirectory))
+        {
+            var id = Path.GetFileNameWithoutExtension(file);
+            if (ids.Contains(id) || File.GetLastWriteTimeUtc(file) > cutoff)
+            {
+                continue;
+            }
+
+            TryDelete(file);
+            removed++;
+        }
+
+        if (removed > 0)
+        {
+            DurableFiles.SyncDirectory(_dataDirectory);
+        }
+
+        return removed;
+    }
+
+    public void Dispose() => _index.Dispose();
+
+    private string DataPath(string id) => Path.Combine(_dataDirectory, id + DataExtension);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Removed again by the next orphan sweep.
+        }
+    }
+}
