@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Keypost.Client.Publishing;
 using Keypost.Core.Addresses;
 using Keypost.Core.Wkd;
 
@@ -81,17 +82,7 @@ public sealed class DeviceClient(HttpClient http, EmailAddress address, string p
             return;
         }
 
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        string detail;
-        try
-        {
-            // RFC 9457: the problem's detail says why.
-            detail = JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString() ?? body;
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            detail = body.Length > 200 ? body[..200] : body;
-        }
+        var detail = await ProblemDetail.ReadAsync(response, cancellationToken);
 
         throw new DeviceException($"{address.Domain} ({(int)response.StatusCode}): {detail}") { Status = (int)response.StatusCode };
     }

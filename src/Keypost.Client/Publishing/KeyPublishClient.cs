@@ -32,17 +32,7 @@ public sealed class KeyPublishClient(HttpClient http)
             return;
         }
 
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        string detail;
-        try
-        {
-            // RFC 9457: the problem's detail says why.
-            detail = JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString() ?? body;
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            detail = body.Length > 200 ? body[..200] : body;
-        }
+        var detail = await ProblemDetail.ReadAsync(response, cancellationToken);
 
         throw new KeyPublishException($"{address.Domain} refused the key ({(int)response.StatusCode}): {detail}");
     }
