@@ -2,6 +2,7 @@ using System.Text;
 using Keypost.Core.OpenPgp;
 using Keypost.Interop.Tests.GnuPG;
 using Keypost.Interop.Tests.Postfix;
+using Keypost.Interop.Tests.Transport;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;
 using Keypost.Testing;
@@ -17,35 +18,11 @@ namespace Keypost.Interop.Tests.AtRest;
 /// </summary>
 public sealed class PostfixToKeypostAtRestTests
 {
-    private const string Python = "/usr/bin/python3";
     private const string DkimModule = "/usr/lib/python3/dist-packages/dkim/__init__.py";
     private const string RealSubject = "Kessel run receipts";
     private const string SecretBody = "Twelve parsecs, paid in full.";
 
-    // Verifies every DKIM-Signature of argv[1] with key records from argv[2] ("name<TAB>txt" lines) through dkimpy's
-    // dnsfunc hook (as DkimPyVerifierTests); prints "<algorithm> <True|False>".
-    private const string Script = """
-        import sys, dkim
-        records = {}
-        for line in open(sys.argv[2], encoding='ascii'):
-            name, txt = line.rstrip('\n').split('\t', 1)
-            records[name] = txt.encode('ascii')
-        def dnsfunc(name, timeout=5):
-            if isinstance(name, bytes):
-                name = name.decode('ascii')
-            return records.get(name.rstrip('.').lower())
-        message = open(sys.argv[1], 'rb').read()
-        count = sum(1 for h in dkim.DKIM(message).headers if h[0].lower() == b'dkim-signature')
-        for i in range(count):
-            v = dkim.DKIM(message)
-            try:
-                ok = v.verify(idx=i, dnsfunc=dnsfunc)
-            except dkim.ValidationError:
-                ok = False
-            print(v.signature_fields.get(b'a', b'?').decode(), ok)
-        """;
-
-    [ToolFact("postfix", "postconf", "sendmail", "gpg", Python, DkimModule, NeedsRoot = true)]
+    [ToolFact("postfix", "postconf", "sendmail", "gpg", DkimPy.Python, DkimModule, NeedsRoot = true)]
     public async Task Plain_mail_from_postfix_is_stored_encrypted_and_gpg_and_dkimpy_read_the_original()
     {
         using var work = new TempDirectory("keypost-atrest-interop");
@@ -101,10 +78,7 @@ public sealed class PostfixToKeypostAtRestTests
         var original = StoredMessage.InnerOriginal(plaintext);
         Assert.StartsWith("Received: by mx.postfix.test (Postfix", Encoding.UTF8.GetString(original), StringComparison.Ordinal);
         await File.WriteAllBytesAsync(work.Combine("original.eml"), original);
-        await File.WriteAllTextAsync(work.Combine("zone.tsv"), string.Join("\n", han.All.Select(k => $"{k.DnsName}\t{k.TxtRecord}")) + "\n");
-        await File.WriteAllTextAsync(work.Combine("verify.py"), Script);
-        var verified = await ProcessRunner.RunAsync(Python, [work.Combine("verify.py"), work.Combine("original.eml"), work.Combine("zone.tsv")], timeout: TimeSpan.FromSeconds(30));
-        Assert.True(verified.ExitCode == 0, verified.ToString());
-        Assert.Equal(["ed25519-sha256 True", "rsa-sha256 True"], verified.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var verified = await DkimPy.VerifyAsync(work.Combine("original.eml"), han, work.Path);
+        Assert.Equal(["ed25519-sha256 postfix.test True", "rsa-sha256 postfix.test True"], verified);
     }
 }
