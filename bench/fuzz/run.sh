@@ -32,7 +32,9 @@ if [ "${KEYPOST_FUZZ_REBUILD:-0}" = 1 ] || [ ! -f "$build/.instrumented" ]; then
   dotnet publish "$root/tests/Keypost.Fuzz/Keypost.Fuzz.csproj" -c Release -o "$build" --nologo -v q
   # MimeKit too: the MIME-heavy targets need feedback from its parser, and an input it refuses would otherwise
   # reach no instrumented code at all (AFL++ then aborts with "No instrumentation detected").
-  for assembly in Keypost.Core Keypost.Mail Keypost.Directory MimeKit; do
+  # Every Keypost part a harness reaches: IMAP and the store became their own assemblies (Keypost.Imap,
+  # Keypost.Store) and the proof decoders live in Keypost.Transparency; an assembly left out gives no feedback.
+  for assembly in Keypost.Core Keypost.Net Keypost.Mail Keypost.Store Keypost.Imap Keypost.Directory Keypost.Transparency MimeKit; do
     "$tools/sharpfuzz" "$build/$assembly.dll" >/dev/null
   done
   touch "$build/.instrumented"
