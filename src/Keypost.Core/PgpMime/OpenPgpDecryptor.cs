@@ -53,7 +53,7 @@ internal static class OpenPgpDecryptor
                 RecipientKeyIds = recipientIds,
             };
         }
-        catch (Exception e) when (e is IOException or PgpException or CryptoException or InvalidOperationException)
+        catch (Exception e) when (MalformedPackets.Is(e))
         {
             throw new OpenPgpException(OpenPgpError.Malformed, "the decrypted message is malformed: " + e.Message, e);
         }
@@ -100,7 +100,7 @@ internal static class OpenPgpDecryptor
                 RecipientKeyIds = opened.RecipientKeyIds,
             };
         }
-        catch (Exception e) when (e is IOException or PgpException or CryptoException or InvalidOperationException)
+        catch (Exception e) when (MalformedPackets.Is(e))
         {
             throw new OpenPgpException(OpenPgpError.Malformed, "the decrypted message is malformed: " + e.Message, e);
         }
@@ -120,7 +120,7 @@ internal static class OpenPgpDecryptor
             return next as PgpEncryptedDataList
                 ?? throw new OpenPgpException(OpenPgpError.NotOpenPgp, "the data is not an encrypted OpenPGP message");
         }
-        catch (Exception e) when (e is IOException or PgpException)
+        catch (Exception e) when (MalformedPackets.Is(e))
         {
             // ArmoredInputStream reports a bad CRC-24 (RFC 4880 §6.1) as an IOException.
             throw new OpenPgpException(OpenPgpError.Malformed, "the encrypted data is malformed: " + e.Message, e);

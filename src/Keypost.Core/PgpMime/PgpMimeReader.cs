@@ -267,7 +267,7 @@ public sealed class PgpMimeReader
             var factory = new PgpObjectFactory(PgpUtilities.GetDecoderStream(decoded));
             return factory.NextPgpObject() is PgpSignatureList { Count: 1 } list ? list[0] : null;
         }
-        catch (Exception e) when (e is IOException or PgpException)
+        catch (Exception e) when (MalformedPackets.Is(e))
         {
             return null;
         }

@@ -52,6 +52,18 @@ public sealed class PgpMimeAttackTests
         Assert.Equal(OpenPgpError.IntegrityCheckFailed, refused.Error);
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0xC3, 0x02, 0x03, 0x09 })] // a symmetric-key session key packet of version 3
+    [InlineData(new byte[] { 0xCE, 0x01, 0x49 })] // a public-subkey packet of version 73
+    public void A_packet_of_an_unknown_version_is_malformed_data_not_a_crash(byte[] binary)
+    {
+        // Found by AFL++ (issue #20, corpus pgpmime-reader/crash-ce6104f84b3018f0 and three more): BouncyCastle's
+        // UnsupportedPacketVersionException is neither an IOException nor a PgpException and escaped the reader.
+        var refused = Read(Crafted.PgpMime(binary));
+
+        Assert.Equal(OpenPgpError.Malformed, refused.Error);
+    }
+
     // RFC 9580 section 4.2: old and new packet headers with definite lengths (all the composer writes).
     private static (int Tag, int HeaderLength, int BodyLength) PacketHeader(byte[] data, int offset)
     {

@@ -60,7 +60,7 @@ internal static class SeipdDecryptor
                 }
             }
         }
-        catch (Exception e) when (e is IOException or PgpException)
+        catch (Exception e) when (MalformedPackets.Is(e))
         {
             throw new OpenPgpException(OpenPgpError.Malformed, "the encrypted data is malformed: " + e.Message, e);
         }

@@ -156,7 +156,7 @@ public sealed class StreamingOpenPgp
                 Cipher = opened.Algorithm.ToString(),
             };
         }
-        catch (Exception e) when (e is IOException or PgpException or CryptoException or InvalidOperationException)
+        catch (Exception e) when (MalformedPackets.Is(e))
         {
             throw new OpenPgpException(OpenPgpError.Malformed, "the decrypted message is malformed: " + e.Message, e);
         }
