@@ -108,13 +108,30 @@ public sealed class KeyTransparencyLog
     }
 
     /// <summary>
-    /// Computes a binding's VRF proof, map key, opening and commitment without touching the log (thread-safe, so a
-    /// batch can be prepared on several cores; the VRF is the costly part of an append).
+    /// Computes a binding's VRF output, map key, opening and commitment without touching the log (thread-safe, so a
+    /// batch can be prepared on several cores; the VRF is the costly part of an append). An address already in the
+    /// map keeps its VRF proof (the input is the address alone, so the output never changes). A new address gets
+    /// only the VRF output (<see cref="KtVrf.Evaluate"/>); its first lookup finishes the proof.
     /// </summary>
     public StagedBinding Prepare(string address, Binding binding)
     {
-        var vrfProof = KtVrf.Prove(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address));
-        var mapKey = KtVrf.MapKey(Suite, vrfProof)!;
+        byte[]? vrfProof = null;
+        byte[]? mapKey = null;
+        lock (_gate)
+        {
+            if (_current.TryGetValue(address, out var packed))
+            {
+                vrfProof = PackedBinding.VrfProof(packed, _proofLength);
+                mapKey = PackedBinding.MapKey(packed, _proofLength);
+            }
+        }
+
+        if (vrfProof is null || mapKey is null)
+        {
+            vrfProof = KtVrf.Evaluate(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address));
+            mapKey = KtVrf.MapKey(Suite, vrfProof)!;
+        }
+
         if (History != binding.History is not null)
         {
             throw new ArgumentException(History ? "a binding of a log with history chains carries its history" : "this log has no history chains", nameof(binding));
@@ -243,13 +260,19 @@ public sealed class KeyTransparencyLog
     /// </summary>
     public byte[]? Prove(string address, long consistencyFrom = 0)
     {
-        // An address without a binding needs a fresh VRF proof: computed outside the lock, it holds up no one.
+        // An address without a binding needs a fresh VRF proof, and one appended since its last lookup needs its proof
+        // finished (Prepare): both computed outside the lock, they hold up no one.
         byte[]? absentProof = null;
+        byte[]? finished = null;
         lock (_gate)
         {
-            if (!_current.ContainsKey(address))
+            if (!_current.TryGetValue(address, out var current))
             {
                 absentProof = [];
+            }
+            else if (!KtVrf.IsFinished(Suite, current.AsSpan(0, _proofLength)))
+            {
+                finished = PackedBinding.VrfProof(current, _proofLength);
             }
         }
 
@@ -257,9 +280,25 @@ public sealed class KeyTransparencyLog
         {
             absentProof = KtVrf.Prove(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address));
         }
+        else if (finished is not null)
+        {
+            finished = KtVrf.Finish(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address), finished);
+        }
 
         lock (_gate)
         {
+            if (_current.TryGetValue(address, out var unfinished) && !KtVrf.IsFinished(Suite, unfinished.AsSpan(0, _proofLength)))
+            {
+                if (finished is null)
+                {
+                    // Sealed between the two locks from a binding prepared before this address's proof was finished.
+                    finished = KtVrf.Finish(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address), PackedBinding.VrfProof(unfinished, _proofLength));
+                }
+
+                // One address has one proof (RFC 9381's nonce is deterministic): kept, so it is finished only once.
+                finished.CopyTo(unfinished, 0);
+            }
+
             if (_checkpoint is null)
             {
                 return null;

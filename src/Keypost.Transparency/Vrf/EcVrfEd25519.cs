@@ -52,7 +52,37 @@ public static class EcVrfEd25519
     /// ECVRF_prove with the public key the caller already holds (<see cref="PublicKey"/> of the same secret key),
     /// which saves a base-point multiplication per proof; empty to compute it.
     /// </summary>
-    internal static byte[] Prove(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha)
+    internal static byte[] Prove(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha) =>
+        Run(secretKey, knownPublicKey, alpha, knownGamma: default, finish: true);
+
+    /// <summary>
+    /// RFC 9381 §5.1 steps 1-4 only: Gamma = x·H, which alone fixes the VRF output (§5.2 hashes nothing else). The
+    /// result is a proof with c and s left zero (<see cref="IsUnfinished"/>): enough for the map key at append time,
+    /// and <see cref="Finish"/> makes it whole when a lookup first needs it. This halves an append's VRF cost (one
+    /// variable-base multiplication instead of two, and no base-point one).
+    /// </summary>
+    internal static byte[] Evaluate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha) =>
+        Run(secretKey, knownPublicKey, alpha, knownGamma: default, finish: false);
+
+    /// <summary>
+    /// RFC 9381 §5.1 steps 5-8 for a proof <see cref="Evaluate"/> began: the same bytes <see cref="Prove(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>
+    /// gives (the nonce is deterministic, §5.4.2.2). Gamma is taken as is: a Gamma that is not x·H makes a proof
+    /// that fails verification, it cannot make one that passes.
+    /// </summary>
+    internal static byte[] Finish(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> alpha, ReadOnlySpan<byte> unfinished)
+    {
+        if (unfinished.Length != ProofLength)
+        {
+            throw new ArgumentException("an ECVRF-EDWARDS25519 proof has 80 bytes", nameof(unfinished));
+        }
+
+        return Run(secretKey, publicKey, alpha, unfinished[..32], finish: true);
+    }
+
+    /// <summary>Whether c and s are still zero: a proof from <see cref="Evaluate"/>, never one an honest prover sends.</summary>
+    internal static bool IsUnfinished(ReadOnlySpan<byte> proof) => proof.Length == ProofLength && !proof[32..].ContainsAnyExcept((byte)0);
+
+    private static byte[] Run(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha, ReadOnlySpan<byte> knownGamma, bool finish)
     {
         Span<byte> x = stackalloc byte[32];
         Span<byte> nonceKey = stackalloc byte[32];
@@ -81,6 +111,20 @@ public static class EcVrfEd25519
 
             var pi = new byte[ProofLength];
             var gamma = pi.AsSpan(0, 32);
+            if (knownGamma.Length == 32)
+            {
+                knownGamma.CopyTo(gamma);
+            }
+            else if (!Ed25519Sodium.Multiply(gamma, x, h))
+            {
+                throw new CryptographicException("ECVRF prove: Gamma is the identity");
+            }
+
+            if (!finish)
+            {
+                return pi;
+            }
+
             // RFC 9381 §5.4.2.2: k = SHA-512(nonce key || h_string) mod q.
             using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA512))
             {
@@ -90,7 +134,7 @@ public static class EcVrfEd25519
             }
 
             Ed25519Sodium.ReduceScalar(k, wide);
-            if (!Ed25519Sodium.Multiply(gamma, x, h) || !Ed25519Sodium.MultiplyBase(u, k) || !Ed25519Sodium.Multiply(v, k, h))
+            if (!Ed25519Sodium.MultiplyBase(u, k) || !Ed25519Sodium.Multiply(v, k, h))
             {
                 throw new CryptographicException("ECVRF prove: a product is the identity");
             }

@@ -59,6 +59,24 @@ public static class KtVrf
         _ => Prove(suite, secretKey, alpha),
     };
 
+    /// <summary>
+    /// What an append needs: a proof that fixes the VRF output (so <see cref="MapKey"/> works) but, for Ed25519, may
+    /// lack its challenge and response (<see cref="EcVrfEd25519.Evaluate"/>); <see cref="Finish"/> completes it
+    /// before it leaves the server. P-256 proofs come whole.
+    /// </summary>
+    public static byte[] Evaluate(VrfSuite suite, ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> alpha) => suite switch
+    {
+        VrfSuite.Ed25519 => EcVrfEd25519.Evaluate(secretKey, publicKey, alpha),
+        _ => Prove(suite, secretKey, alpha),
+    };
+
+    /// <summary>Whether <paramref name="proof"/> (from <see cref="Evaluate"/>) is whole, ready to send.</summary>
+    public static bool IsFinished(VrfSuite suite, ReadOnlySpan<byte> proof) => suite != VrfSuite.Ed25519 || !EcVrfEd25519.IsUnfinished(proof);
+
+    /// <summary>The whole proof for a proof from <see cref="Evaluate"/>; a whole one is returned as is.</summary>
+    public static byte[] Finish(VrfSuite suite, ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> alpha, byte[] proof) =>
+        IsFinished(suite, proof) ? proof : EcVrfEd25519.Finish(secretKey, publicKey, alpha, proof);
+
     /// <summary>The map key a proof gives (without verifying it), or null when the proof is malformed.</summary>
     public static byte[]? MapKey(VrfSuite suite, ReadOnlySpan<byte> proof) => Truncate(suite switch
     {

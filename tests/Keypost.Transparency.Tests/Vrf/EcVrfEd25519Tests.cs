@@ -27,6 +27,41 @@ public sealed class EcVrfEd25519Tests
         Assert.Equal(Hex("beta")[..32], KtVrf.Verify(VrfSuite.Ed25519, Hex("pk"), Hex("alpha"), pi));
     }
 
+    [Theory]
+    [MemberData(nameof(Vectors))]
+    public void An_append_evaluates_the_output_only_and_a_lookup_finishes_the_very_proof_of_the_RFC(int index)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(TestData.Path("vrf", "ecvrf-edwards25519-sha512-tai.json")));
+        var v = json.RootElement.GetProperty("vectors")[index];
+        byte[] Hex(string name) => Convert.FromHexString(v.GetProperty(name).GetString()!);
+
+        var unfinished = KtVrf.Evaluate(VrfSuite.Ed25519, Hex("sk"), Hex("pk"), Hex("alpha"));
+
+        // Gamma, hence the output and the map key, is already the RFC's; c and s are not there yet.
+        Assert.Equal(Hex("pi")[..32], unfinished[..32]);
+        Assert.Equal(Hex("beta"), EcVrfEd25519.ProofToHash(unfinished));
+        Assert.False(KtVrf.IsFinished(VrfSuite.Ed25519, unfinished));
+        Assert.Null(EcVrfEd25519.Verify(Hex("pk"), Hex("alpha"), unfinished));
+        var finished = KtVrf.Finish(VrfSuite.Ed25519, Hex("sk"), Hex("pk"), Hex("alpha"), unfinished);
+        Assert.Equal(Convert.ToHexStringLower(Hex("pi")), Convert.ToHexStringLower(finished));
+        Assert.True(KtVrf.IsFinished(VrfSuite.Ed25519, finished));
+        Assert.Same(finished, KtVrf.Finish(VrfSuite.Ed25519, Hex("sk"), Hex("pk"), Hex("alpha"), finished));
+    }
+
+    [Fact]
+    public void A_forged_gamma_finishes_into_a_proof_that_does_not_verify()
+    {
+        var sk = EcVrfEd25519.GenerateSecretKey();
+        var pk = EcVrfEd25519.PublicKey(sk);
+        var forged = KtVrf.Evaluate(VrfSuite.Ed25519, sk, pk, "leia@jedi.test"u8);
+
+        // Leia's Gamma put in Luke's row (a database edit): the finished proof must not pass for Luke.
+        var finished = KtVrf.Finish(VrfSuite.Ed25519, sk, pk, "luke@jedi.test"u8, forged);
+
+        Assert.Null(EcVrfEd25519.Verify(pk, "luke@jedi.test"u8, finished));
+        Assert.NotNull(EcVrfEd25519.Verify(pk, "luke@jedi.test"u8, EcVrfEd25519.Prove(sk, "luke@jedi.test"u8)));
+    }
+
     [Fact]
     public void A_proof_does_not_verify_for_another_input_key_or_a_flipped_bit()
     {
