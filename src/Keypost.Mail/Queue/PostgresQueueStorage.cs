@@ -12,6 +12,8 @@ namespace Keypost.Mail.Queue;
 /// transaction (with synchronous_commit on, so the commit is on disk before SMTP answers 250). A node takes due
 /// messages with <c>SELECT ... FOR UPDATE SKIP LOCKED</c> and marks them leased to itself until a time on the
 /// database's clock: other nodes skip them, and a node that dies mid-delivery loses them when the lease runs out.
+/// While a delivery lasts, the node renews its claims every third of a lease, so a slow delivery (RFC 5321 §4.5.3.2
+/// lets one DATA phase take 10 minutes) is not started a second time by another node.
 /// </summary>
 internal sealed class PostgresQueueStorage : IQueueStorage
 {
@@ -56,12 +58,18 @@ internal sealed class PostgresQueueStorage : IQueueStorage
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeSpan _lease;
     private readonly ConcurrentDictionary<string, byte[]> _written = new(StringComparer.Ordinal);
+    // The messages this node has claimed and not yet recorded, with when it claimed them (this node's clock).
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _held = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ILogger _logger;
     private PostgresListener? _listener;
+    private Task? _renewal;
 
-    private PostgresQueueStorage(NpgsqlDataSource dataSource, TimeSpan lease)
+    private PostgresQueueStorage(NpgsqlDataSource dataSource, TimeSpan lease, ILogger logger)
     {
         _dataSource = dataSource;
         _lease = lease;
+        _logger = logger;
         // Names this node in the lease column: readable in psql, unique per open queue.
         NodeId = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     }
@@ -78,7 +86,7 @@ internal sealed class PostgresQueueStorage : IQueueStorage
         NpgsqlDataSource dataSource, TimeSpan lease, Action<string> enqueued, ILogger logger, CancellationToken cancellationToken)
     {
         await PostgresMigrations.ApplyAsync(dataSource, Part, Steps, cancellationToken).ConfigureAwait(false);
-        var storage = new PostgresQueueStorage(dataSource, lease);
+        var storage = new PostgresQueueStorage(dataSource, lease, logger);
         storage._listener = await PostgresListener.StartAsync(
             dataSource,
             Channel,
@@ -91,8 +99,15 @@ internal sealed class PostgresQueueStorage : IQueueStorage
             },
             logger,
             cancellationToken).ConfigureAwait(false);
+        storage._renewal = storage.RenewLeasesAsync(storage._stopping.Token);
         return storage;
     }
+
+    /// <summary>
+    /// How long a claim is renewed at most: a delivery stuck longer than six leases (an hour by default) is left to
+    /// another node rather than held by this one for as long as it lives.
+    /// </summary>
+    private TimeSpan MaximumHold => _lease * 6;
 
     public async Task<long> CountAsync(CancellationToken cancellationToken)
     {
@@ -205,7 +220,19 @@ internal sealed class PostgresQueueStorage : IQueueStorage
     public async Task<QueuedMessage?> GetAsync(string id, CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT {MessageColumns} FROM queue_message m WHERE m.id = $1", [id], cancellationToken).ConfigureAwait(false)).FirstOrDefault();
 
-    public Task<IReadOnlyList<QueuedMessage>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<QueuedMessage>> GetDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimDueAsync(now, limit, cancellationToken).ConfigureAwait(false);
+        var since = DateTimeOffset.UtcNow;
+        foreach (var message in claimed)
+        {
+            _held[message.Id] = since;
+        }
+
+        return claimed;
+    }
+
+    private Task<IReadOnlyList<QueuedMessage>> ClaimDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         // SKIP LOCKED: two nodes claiming at once each take different rows instead of waiting on each other; the lease
         // keeps the claim after this statement's transaction ends, on the database's clock (nodes' clocks may differ).
         QueryAsync(
@@ -270,6 +297,7 @@ internal sealed class PostgresQueueStorage : IQueueStorage
         finish.Parameters.Add(new NpgsqlParameter { Value = NodeId });
         var done = (long)(await finish.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0;
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _held.TryRemove(id, out _);
         return done;
     }
 
@@ -277,7 +305,9 @@ internal sealed class PostgresQueueStorage : IQueueStorage
     {
         await using var command = _dataSource.CreateCommand("DELETE FROM queue_message WHERE id = $1");
         command.Parameters.Add(new NpgsqlParameter { Value = id });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        var deleted = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        _held.TryRemove(id, out _);
+        return deleted;
     }
 
     public async Task<int> MakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -292,8 +322,71 @@ internal sealed class PostgresQueueStorage : IQueueStorage
 
     public void Dispose()
     {
-        // IDisposable, as the file queue is: the listener's stop is short (it cancels one wait).
+        // IDisposable, as the file queue is: both stops are short (each cancels one wait). Claims still held run out
+        // with their lease, and another node takes those messages.
+        _stopping.Cancel();
+        _renewal?.GetAwaiter().GetResult();
+        _stopping.Dispose();
         _listener?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    private async Task RenewLeasesAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_lease / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await RenewAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed: renewal ends with the node.
+        }
+    }
+
+    private async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var renew = new List<string>();
+        foreach (var (id, since) in _held)
+        {
+            if (now - since <= MaximumHold)
+            {
+                renew.Add(id);
+            }
+            else if (_held.TryRemove(id, out _))
+            {
+                _logger.LogWarning("delivery of queued message {QueueId} has held its claim for {Minutes:N0} minutes; no longer renewed, another node may take it over",
+                    id, (now - since).TotalMinutes);
+            }
+        }
+
+        if (renew.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var command = _dataSource.CreateCommand(
+                "UPDATE queue_message SET lease_until = now() + $3::interval WHERE lease_owner = $1 AND id = ANY($2)");
+            command.Parameters.Add(new NpgsqlParameter { Value = NodeId });
+            command.Parameters.Add(new NpgsqlParameter { Value = renew.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = _lease });
+            var renewed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (renewed < renew.Count)
+            {
+                // Recorded meanwhile (normal), or the lease ran out before this renewal and another node took the
+                // message: then it may be delivered twice, which the queue's at-least-once promise allows.
+                _logger.LogDebug("renewed {Renewed} of {Held} delivery claims", renewed, renew.Count);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            _logger.LogWarning(e, "renewing {Count} delivery claims failed; retrying in {Interval}", renew.Count, _lease / 3);
+        }
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)

@@ -115,6 +115,36 @@ public sealed class PostgresQueueTests(PostgresDatabase database) : IClassFixtur
     }
 
     [PostgresFact]
+    public async Task A_node_still_delivering_renews_its_lease_so_no_other_node_starts_the_same_delivery()
+    {
+        var working = await OpenAsync("working", lease: TimeSpan.FromSeconds(2));
+        var other = await OpenAsync("other");
+        var id = await working.EnqueueAsync(Envelope(), new MemoryStream(Body), CancellationToken.None);
+        Assert.Equal(id, Assert.Single(await working.GetDueAsync(10, CancellationToken.None)).Id);
+
+        // Three leases long, the delivery goes on (no outcome recorded): renewed every third of a lease, the claim holds.
+        var until = DateTimeOffset.UtcNow.AddSeconds(6);
+        while (DateTimeOffset.UtcNow < until)
+        {
+            Assert.Empty(await other.GetDueAsync(10, CancellationToken.None));
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+
+        // The node stops before recording: renewals stop with it, the lease runs out and the other node takes over.
+        working.Dispose();
+        _opened.Remove(working);
+        IReadOnlyList<QueuedMessage> taken = [];
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (taken.Count == 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250), guard.Token);
+            taken = await other.GetDueAsync(10, CancellationToken.None);
+        }
+
+        Assert.Equal(id, Assert.Single(taken).Id);
+    }
+
+    [PostgresFact]
     public async Task A_deferral_ends_the_claim_so_any_node_may_retry_when_due()
     {
         var nodeA = await OpenAsync("a");
