@@ -37,7 +37,7 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
 
         using var sending = new CancellationTokenSource(SendingBudget);
         var senders = Enumerable.Range(0, Senders)
-            .Select(i => Task.Run(() => SendAllAsync(served.EndPoint, tokens.Where((_, n) => n % Senders == i).ToList(), acknowledged, () => Interlocked.Increment(ref failedAttempts), sending.Token)))
+            .Select(i => Task.Run(() => SendAllAsync([served.EndPoint], tokens.Where((_, n) => n % Senders == i).ToList(), acknowledged, () => Interlocked.Increment(ref failedAttempts), sending.Token)))
             .ToArray();
 
         // Kill at acknowledged counts spread over the run (so every kill lands mid-traffic), at a random moment near each.
@@ -81,10 +81,15 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
         }
     }
 
-    // One sender: its share of the tokens in order, each retried (new connection) until the server says 250.
-    private static async Task SendAllAsync(IPEndPoint server, List<string> tokens, ConcurrentDictionary<string, byte> acknowledged, Action failed, CancellationToken cancellationToken)
+    /// <summary>
+    /// One sender: its share of the tokens in order, each retried (new connection) until a server says 250. With
+    /// several servers (MX hosts of equal preference), a failed attempt moves on to the next, as RFC 5321 §5.1 has a
+    /// client do.
+    /// </summary>
+    internal static async Task SendAllAsync(IReadOnlyList<IPEndPoint> servers, List<string> tokens, ConcurrentDictionary<string, byte> acknowledged, Action failed, CancellationToken cancellationToken)
     {
         SmtpWire? wire = null;
+        var next = 0;
         try
         {
             foreach (var token in tokens)
@@ -95,7 +100,7 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
                     {
                         if (wire is null)
                         {
-                            wire = await SmtpWire.ConnectAsync(server, cancellationToken);
+                            wire = await SmtpWire.ConnectAsync(servers[next++ % servers.Count], cancellationToken);
                             await wire.CommandAsync("EHLO sender.rebel.test", cancellationToken);
                         }
 
@@ -140,9 +145,9 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
         }
     }
 
-    private static string Head(string text) => text.Length <= 4000 ? text : text[..4000] + "...";
+    internal static string Head(string text) => text.Length <= 4000 ? text : text[..4000] + "...";
 
-    private static string Message(string token) =>
+    internal static string Message(string token) =>
         $"From: Leia Organa <leia@rebel.test>\r\nTo: <luke@jedi.test>\r\nSubject: crash test\r\nMessage-ID: <{token}@rebel.test>\r\n\r\ntoken {token}\r\n";
 
     // Waits (bounded) until every expected token is in the Maildir; returns how many copies of each token arrived.
@@ -173,5 +178,5 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
     }
 
     [GeneratedRegex(@"^token ([0-9a-f]{32})\r?$", RegexOptions.Multiline)]
-    private static partial Regex Token();
+    internal static partial Regex Token();
 }
