@@ -35,13 +35,15 @@ dnsmasq --keep-in-foreground --port="$dns_port" --listen-address=127.0.0.1 --bin
   --log-facility=- 2>dnsmasq.log &
 dns_pid=$!
 
-# --- Keypost: inbound listener only, for jedi.test, luke has a mailbox.
+# --- Keypost: inbound listener only, for jedi.test, luke has a mailbox. The per-address connection limits (on by
+# default against guessing and floods) are off: every load client here is 127.0.0.1.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=mail.jedi.test \
   -addext "subjectAltName=DNS:mail.jedi.test" -keyout tls.key -out tls.crt 2>/dev/null
 cat > keypost.json <<JSON
 { "dataDirectory": "data", "hostname": "mail.jedi.test", "domains": [ { "name": "jedi.test" } ],
   "mail": { "inbound": ["127.0.0.1:$keypost_port"], "certificateFile": "tls.crt", "keyFile": "tls.key",
-            "dnsServers": ["127.0.0.1:$dns_port"] } }
+            "dnsServers": ["127.0.0.1:$dns_port"],
+            "smtpConnectionsPerMinutePerAddress": 0, "maxSmtpSessionsPerAddress": 1000, "imapConnectionsPerMinutePerAddress": 0 } }
 JSON
 echo "a long enough password" > password
 "${keypost[@]}" user add luke@jedi.test --config keypost.json --password-file password >/dev/null
