@@ -1,14 +1,18 @@
+using Keypost.Testing.Postgres;
 namespace Keypost.Imap.Tests.Conformance;
 
 /// <summary>RFC 9051 §6.3 (authenticated state): the RFC's mailbox examples replayed on the wire.</summary>
-public sealed class Rfc9051MailboxExampleTests
+public abstract class Rfc9051MailboxExampleTests
 {
+    /// <summary>A fresh server over the store this suite runs on.</summary>
+    protected abstract Task<ImapTestServer> StartAsync();
+
     // RFC 9051 §6.3.2: "A142 SELECT INBOX" -> "* 172 EXISTS", "* OK [UIDVALIDITY n]", "* OK [UIDNEXT n]", "* FLAGS (...)",
     // "* OK [PERMANENTFLAGS (...)]", "* LIST () "/" INBOX", "A142 OK [READ-WRITE] SELECT completed".
-    [Fact]
+    [ContractFact]
     public async Task Select_example_response_set()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 3);
         await using var client = await ConformanceSession.LoggedInAsync(server);
         Assert.Equal("e OK ENABLE completed", (await client.CommandAsync("e", "ENABLE IMAP4rev2"))[^1]);
@@ -28,10 +32,10 @@ public sealed class Rfc9051MailboxExampleTests
 
     // RFC 9051 §6.3.2: a failed SELECT leaves no mailbox selected; with IMAP4rev2 a SELECT while a mailbox is selected
     // first reports "* OK [CLOSED]" (§7.1).
-    [Fact]
+    [ContractFact]
     public async Task Select_of_a_missing_mailbox_deselects_and_reselect_reports_closed()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 1);
         await using var client = await ConformanceSession.LoggedInAsync(server);
         await client.CommandAsync("e", "ENABLE IMAP4rev2");
@@ -49,10 +53,10 @@ public sealed class Rfc9051MailboxExampleTests
 
     // RFC 9051 §6.3.3: "A932 EXAMINE blurdybloop" -> ... "* OK [PERMANENTFLAGS ()] No permanent flags permitted",
     // "A932 OK [READ-ONLY] EXAMINE completed"; nothing may change the mailbox, not even \Seen (§6.4.5).
-    [Fact]
+    [ContractFact]
     public async Task Examine_is_read_only()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 2);
         await using var client = await ConformanceSession.LoggedInAsync(server);
 
@@ -72,10 +76,10 @@ public sealed class Rfc9051MailboxExampleTests
 
     // RFC 9051 §6.3.4: "A003 CREATE owatagusiam/" then "A004 CREATE owatagusiam/blurdybloop" -> OK (a trailing delimiter
     // is dropped); creating an existing name fails with [ALREADYEXISTS] (§7.1).
-    [Fact]
+    [ContractFact]
     public async Task Create_example_with_trailing_delimiter_and_alreadyexists()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await ConformanceSession.LoggedInAsync(server);
 
         var parent = await client.CommandAsync("A003", "CREATE owatagusiam.");
@@ -94,10 +98,10 @@ public sealed class Rfc9051MailboxExampleTests
     }
 
     // RFC 9051 §6.3.4: creating "foo/bar/zap" SHOULD create the superior names foo and foo/bar that are missing.
-    [Fact]
+    [ContractFact]
     public async Task Create_makes_missing_superior_names()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await ConformanceSession.LoggedInAsync(server);
 
         Assert.Equal(["a OK CREATE completed"], await client.CommandAsync("a", "CREATE foo.bar.zap"));
@@ -110,10 +114,10 @@ public sealed class Rfc9051MailboxExampleTests
 
     // RFC 9051 §6.3.5 (second example): DELETE foo leaves foo.bar; "LIST "" %" then shows foo as \Noselect.
     // DELETE of INBOX is an error ([CANNOT]); of a missing mailbox, [NONEXISTENT].
-    [Fact]
+    [ContractFact]
     public async Task Delete_example_keeps_inferiors_and_refuses_inbox()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await ConformanceSession.LoggedInAsync(server);
         await client.CommandAsync("c1", "CREATE blurdybloop");
         await client.CommandAsync("c2", "CREATE foo");
@@ -137,10 +141,10 @@ public sealed class Rfc9051MailboxExampleTests
 
     // RFC 9051 §6.3.6: RENAME blurdybloop sarasoop; RENAME foo zowie renames foo/bar to zowie/bar too.
     // A missing source is [NONEXISTENT], an existing target [ALREADYEXISTS] (§7.1).
-    [Fact]
+    [ContractFact]
     public async Task Rename_example_moves_inferiors()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await ConformanceSession.LoggedInAsync(server);
         await client.CommandAsync("c1", "CREATE blurdybloop");
         await client.CommandAsync("c2", "CREATE foo");
@@ -164,10 +168,10 @@ public sealed class Rfc9051MailboxExampleTests
 
     // RFC 9051 §6.3.9: "A101 LIST "" """ -> "* LIST (\Noselect) "/" """; '%' stops at the delimiter, '*' does not;
     // the reference is prefixed to the pattern; INBOX matches case-insensitively.
-    [Fact]
+    [ContractFact]
     public async Task List_examples()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await ConformanceSession.LoggedInAsync(server);
         await client.CommandAsync("c1", "CREATE Mail");
         await client.CommandAsync("c2", "CREATE Mail.foo");
@@ -185,10 +189,10 @@ public sealed class Rfc9051MailboxExampleTests
     }
 
     // RFC 9051 §6.3.11: "A042 STATUS blurdybloop (UIDNEXT MESSAGES)" -> "* STATUS blurdybloop (MESSAGES 231 UIDNEXT 44292)".
-    [Fact]
+    [ContractFact]
     public async Task Status_example_and_missing_mailbox()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 3);
         await using var client = await ConformanceSession.LoggedInAsync(server);
 
@@ -221,10 +225,10 @@ public sealed class Rfc9051MailboxExampleTests
 
     // RFC 9051 §6.3.12: "A003 APPEND saved-messages (\Seen) {326}" -> "+ Ready for literal data", the message,
     // "A003 OK APPEND completed" (with [APPENDUID v uid], RFC 4315); a missing mailbox gets NO [TRYCREATE].
-    [Fact]
+    [ContractFact]
     public async Task Append_example_with_a_synchronizing_literal()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await ConformanceSession.LoggedInAsync(server);
         await client.CommandAsync("c", "CREATE saved-messages");
 
@@ -246,10 +250,10 @@ public sealed class Rfc9051MailboxExampleTests
     }
 
     // RFC 9051 §6.3.12: appending to the selected mailbox SHOULD produce the normal new-message response (EXISTS).
-    [Fact]
+    [ContractFact]
     public async Task Append_to_the_selected_mailbox_reports_exists()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 2);
         await using var client = await ConformanceSession.SelectedAsync(server);
 
@@ -263,10 +267,10 @@ public sealed class Rfc9051MailboxExampleTests
     }
 
     // RFC 9051 §6.3.12: the message must be a literal; a quoted string in its place is a syntax error.
-    [Fact]
+    [ContractFact]
     public async Task Append_without_a_literal_is_bad()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await ConformanceSession.LoggedInAsync(server);
 
         var lines = await client.CommandAsync("A003", "APPEND INBOX \"Subject: x\"");
@@ -276,10 +280,10 @@ public sealed class Rfc9051MailboxExampleTests
     }
 
     // RFC 9051 §6.3.13: "A002 IDLE" -> "+ idling", new mail -> "* 4 EXISTS", "DONE" -> "A002 OK IDLE terminated".
-    [Fact]
+    [ContractFact]
     public async Task Idle_example()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 3);
         await using var client = await ConformanceSession.SelectedAsync(server);
 
@@ -293,31 +297,5 @@ public sealed class Rfc9051MailboxExampleTests
         Assert.StartsWith("+ ", continuation);
         Assert.Equal("* 4 EXISTS", exists);
         Assert.Equal(["A002 OK IDLE terminated"], done);
-    }
-
-    // Issue #19: a message another program (a foreign MDA, a restore script) drops into new/ reaches a session in
-    // IDLE through inotify, with no polling interval to wait for.
-    [Fact]
-    public async Task Idle_reports_a_file_another_program_dropped_into_new()
-    {
-        await using var server = await ImapTestServer.StartAsync();
-        await ConformanceSession.DeliverAsync(server, 3);
-        await using var client = await ConformanceSession.SelectedAsync(server);
-
-        await client.SendAsync("A002 IDLE\r\n");
-        var continuation = await client.ReadLineAsync();
-        // The Maildir protocol as any other program follows it: write in tmp/, then rename into new/.
-        var tmp = Path.Combine(server.LukeMaildir, "tmp", "1700000000.M1P1.elsewhere");
-        await File.WriteAllTextAsync(tmp, TestMail.Simple("Dropped in"));
-        File.Move(tmp, Path.Combine(server.LukeMaildir, "new", "1700000000.M1P1.elsewhere"));
-        var exists = await client.ReadLineAsync();
-        await client.SendAsync("DONE\r\n");
-        var done = await client.ReadUntilTaggedAsync("A002");
-        var fetch = await client.CommandAsync("A003", "FETCH 4 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
-
-        Assert.StartsWith("+ ", continuation);
-        Assert.Equal("* 4 EXISTS", exists);
-        Assert.Equal(["A002 OK IDLE terminated"], done);
-        Assert.Contains(fetch, l => l.Contains("Subject: Dropped in", StringComparison.Ordinal));
     }
 }

@@ -1,15 +1,19 @@
+using Keypost.Testing.Postgres;
 using System.Text.RegularExpressions;
 
 namespace Keypost.Imap.Tests.Conformance;
 
 /// <summary>RFC 9051 §6.4 (selected state): the RFC's examples replayed on the wire.</summary>
-public sealed class Rfc9051SelectedExampleTests
+public abstract class Rfc9051SelectedExampleTests
 {
+    /// <summary>A fresh server over the store this suite runs on.</summary>
+    protected abstract Task<ImapTestServer> StartAsync();
+
     // RFC 9051 §6.4.1: "A341 CLOSE" -> "A341 OK CLOSE completed": \Deleted messages are removed silently (no EXPUNGE).
-    [Fact]
+    [ContractFact]
     public async Task Close_expunges_silently()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 3);
         await using var client = await ConformanceSession.SelectedAsync(server);
         await client.CommandAsync("a", "STORE 2 +FLAGS.SILENT (\\Deleted)");
@@ -24,10 +28,10 @@ public sealed class Rfc9051SelectedExampleTests
     }
 
     // RFC 9051 §6.4.2: "A342 UNSELECT" -> "A342 OK Unselect completed": like CLOSE but nothing is expunged.
-    [Fact]
+    [ContractFact]
     public async Task Unselect_keeps_deleted_messages()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 3);
         await using var client = await ConformanceSession.SelectedAsync(server);
         await client.CommandAsync("a", "STORE 2 +FLAGS.SILENT (\\Deleted)");
@@ -46,10 +50,10 @@ public sealed class Rfc9051SelectedExampleTests
     // RFC 9051 §6.4.3 and §7.5.1: with messages 3, 4, 7 and 11 \Deleted, "A202 EXPUNGE" -> "* 3 EXPUNGE", "* 3 EXPUNGE",
     // "* 5 EXPUNGE", "* 8 EXPUNGE": each response renumbers the rest. Any order the server picks must, applied one by one,
     // remove exactly those four messages.
-    [Fact]
+    [ContractFact]
     public async Task Expunge_example_renumbers_after_each_response()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 11);
         await using var client = await ConformanceSession.SelectedAsync(server);
         Assert.Equal(["a OK STORE completed"], await client.CommandAsync("a", "STORE 3:4,7,11 +FLAGS.SILENT (\\Deleted)"));
@@ -68,10 +72,10 @@ public sealed class Rfc9051SelectedExampleTests
     }
 
     // RFC 9051 §6.4.3: EXPUNGE on a mailbox opened with EXAMINE fails: nothing may change it.
-    [Fact]
+    [ContractFact]
     public async Task Expunge_in_a_read_only_mailbox_is_refused()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 1);
         await using var client = await ConformanceSession.LoggedInAsync(server);
         await client.CommandAsync("a", "EXAMINE INBOX");
@@ -83,10 +87,10 @@ public sealed class Rfc9051SelectedExampleTests
     }
 
     // RFC 9051 §6.4.9: "UID EXPUNGE 3000:3002" removes only \Deleted messages whose UIDs are in the set.
-    [Fact]
+    [ContractFact]
     public async Task Uid_expunge_removes_only_the_named_uids()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 4);
         await using var client = await ConformanceSession.SelectedAsync(server);
         await client.CommandAsync("a", "STORE 1:4 +FLAGS.SILENT (\\Deleted)");
@@ -111,10 +115,10 @@ public sealed class Rfc9051SelectedExampleTests
     // RFC 9051 §6.4.4: "A282 SEARCH RETURN (MIN COUNT) FLAGGED SINCE 1-Feb-1994 NOT FROM "Smith"" ->
     // "* ESEARCH (TAG "A282") MIN 2 COUNT 3"; "A283 SEARCH RETURN () FLAGGED ..." -> "* ESEARCH (TAG "A283") ALL 2,10:11";
     // "A284 SEARCH TEXT "string not in mailbox"" -> "* ESEARCH (TAG "A284")".
-    [Fact]
+    [ContractFact]
     public async Task Search_examples_with_esearch()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await SearchableAsync(server);
         await client.CommandAsync("e", "ENABLE IMAP4rev2");
 
@@ -131,10 +135,10 @@ public sealed class Rfc9051SelectedExampleTests
 
     // RFC 9051 §6.4.4: "A285 SEARCH CHARSET UTF-8 TEXT {12}" (a literal search key) and "A286 SEARCH CHARSET WHOIS ..." ->
     // "A286 NO [BADCHARSET (UTF-8)] ..."; an unknown search key is a syntax error.
-    [Fact]
+    [ContractFact]
     public async Task Search_with_a_literal_an_unknown_charset_and_bad_syntax()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await SearchableAsync(server);
 
         await client.SendAsync("A285 SEARCH CHARSET UTF-8 TEXT {6}\r\n");
@@ -152,10 +156,10 @@ public sealed class Rfc9051SelectedExampleTests
 
     // RFC 9051 §6.4.5: "A654 FETCH 2:4 (FLAGS BODY[HEADER.FIELDS (DATE FROM)])" -> "* 2 FETCH ....", "* 3 FETCH ....",
     // "* 4 FETCH ....", "A654 OK FETCH completed". BODY[...] (not .PEEK) sets \Seen, which FLAGS then shows.
-    [Fact]
+    [ContractFact]
     public async Task Fetch_example_header_fields_and_flags()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 5);
         await using var client = await ConformanceSession.SelectedAsync(server);
         const string headers = "From: Leia Organa <leia@rebel.test>\r\nDate: Mon, 02 Nov 2026 10:00:00 +0000\r\n\r\n";
@@ -176,10 +180,10 @@ public sealed class Rfc9051SelectedExampleTests
     }
 
     // RFC 9051 §6.4.5 / §7.5.2: UID, RFC822.SIZE and INTERNALDATE answer in their documented forms.
-    [Fact]
+    [ContractFact]
     public async Task Fetch_uid_size_and_internaldate()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         var message = TestMail.Simple("Sized");
         await server.DeliverAsync(message);
         await using var client = await ConformanceSession.SelectedAsync(server);
@@ -191,10 +195,10 @@ public sealed class Rfc9051SelectedExampleTests
     }
 
     // RFC 9051 §6.4.5 and §9: a malformed FETCH (no items, unknown item, sequence number 0) is BAD.
-    [Fact]
+    [ContractFact]
     public async Task Fetch_syntax_errors_are_bad()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 1);
         await using var client = await ConformanceSession.SelectedAsync(server);
 
@@ -209,10 +213,10 @@ public sealed class Rfc9051SelectedExampleTests
 
     // RFC 9051 §6.4.6 (flags are a set; their order is the server's): "A003 STORE 2:4 +FLAGS (\Deleted)" -> "* 2 FETCH (FLAGS (\Deleted \Seen))" for 2, 3 and 4, then
     // "A003 OK STORE completed"; with .SILENT no FETCH is sent.
-    [Fact]
+    [ContractFact]
     public async Task Store_example_and_silent()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 5);
         await using var client = await ConformanceSession.SelectedAsync(server);
         await client.CommandAsync("s", "STORE 2:4 FLAGS.SILENT (\\Seen)");
@@ -234,10 +238,10 @@ public sealed class Rfc9051SelectedExampleTests
     }
 
     // RFC 9051 §6.4.6: an unknown data item name is a syntax error.
-    [Fact]
+    [ContractFact]
     public async Task Store_with_an_unknown_item_is_bad()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 1);
         await using var client = await ConformanceSession.SelectedAsync(server);
 
@@ -249,10 +253,10 @@ public sealed class Rfc9051SelectedExampleTests
 
     // RFC 9051 §6.4.7: "A003 COPY 2:4 MEETING" -> "A003 OK COPY completed" ([COPYUID v 2:4 1:3], RFC 4315 §3);
     // a missing destination is NO [TRYCREATE].
-    [Fact]
+    [ContractFact]
     public async Task Copy_example_and_trycreate()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 5);
         await using var client = await ConformanceSession.SelectedAsync(server);
         await client.CommandAsync("c", "CREATE MEETING");
@@ -273,10 +277,10 @@ public sealed class Rfc9051SelectedExampleTests
 
     // RFC 9051 §6.4.8 (RFC 6851 §4.6): "a UID MOVE 42:69 foo" -> "* OK [COPYUID 432432 42:69 1202:1229]",
     // "* 22 EXPUNGE" ..., "a OK Done".
-    [Fact]
+    [ContractFact]
     public async Task Move_example_reports_copyuid_then_expunges()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 5);
         await using var client = await ConformanceSession.SelectedAsync(server);
         await client.CommandAsync("c", "CREATE foo");
@@ -297,10 +301,10 @@ public sealed class Rfc9051SelectedExampleTests
 
     // RFC 9051 §6.4.9: "A999 UID FETCH 4827313:4828442 FLAGS" -> "* 23 FETCH (FLAGS (\Seen) UID 4827313)": sequence numbers
     // in the response, the UID always included; UID SEARCH answers with UIDs; "n:*" always includes the last message.
-    [Fact]
+    [ContractFact]
     public async Task Uid_commands_answer_with_uids()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await ConformanceSession.DeliverAsync(server, 4);
         await using var client = await ConformanceSession.SelectedAsync(server);
         // Expunge message 1 so UIDs and sequence numbers differ by one.
@@ -327,10 +331,10 @@ public sealed class Rfc9051SelectedExampleTests
     }
 
     // RFC 9051 §6.4: selected-state commands outside the selected state are BAD (§7.1.5: not valid in this state).
-    [Fact]
+    [ContractFact]
     public async Task Selected_state_commands_without_a_selected_mailbox_are_bad()
     {
-        await using var server = await ImapTestServer.StartAsync();
+        await using var server = await StartAsync();
         await using var client = await ConformanceSession.LoggedInAsync(server);
 
         foreach (var command in new[] { "FETCH 1 FLAGS", "STORE 1 +FLAGS (\\Seen)", "EXPUNGE", "CLOSE", "UNSELECT", "SEARCH ALL", "COPY 1 Trash", "MOVE 1 Trash", "UID FETCH 1 FLAGS" })

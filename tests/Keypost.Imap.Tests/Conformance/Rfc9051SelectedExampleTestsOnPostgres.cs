@@ -1,0 +1,10 @@
+using Keypost.Testing.Postgres;
+
+namespace Keypost.Imap.Tests.Conformance;
+
+/// <summary>RFC 9051 §6.4's examples over the PostgreSQL store (issue #15: the same suites on both).</summary>
+[OnPostgres]
+public sealed class Rfc9051SelectedExampleTestsOnPostgres : Rfc9051SelectedExampleTests
+{
+    protected override Task<ImapTestServer> StartAsync() => ImapTestServer.StartOnPostgresAsync();
+}
