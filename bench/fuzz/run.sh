@@ -45,8 +45,10 @@ rm -rf "$findings"
 mkdir -p "$findings"
 # The .NET binary is not instrumented the way afl-fuzz checks for (SharpFuzz reports coverage at run time);
 # core dumps are not AFL++'s concern here; the UI is a log line instead.
+# The fork server gets 5 minutes to start: after a crash AFL++ restarts the harness, and an instrumented .NET
+# start on a loaded 2-core machine took longer than 60 s once (smtp-session lost its fork server at 1,033 s).
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 \
-  AFL_NO_UI=1 AFL_FORKSRV_INIT_TMOUT=60000 AFL_MAP_SIZE=65536
+  AFL_NO_UI=1 AFL_FORKSRV_INIT_TMOUT=300000 AFL_MAP_SIZE=65536
 nice -n 19 afl-fuzz -i "$corpus" -o "$findings" -t 10000 -m none -V "$seconds" -- "$build/Keypost.Fuzz" "$target" \
   > "$findings/afl.log" 2>&1 || { tail -30 "$findings/afl.log" >&2; exit 1; }
 
