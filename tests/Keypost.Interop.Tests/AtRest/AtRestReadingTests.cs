@@ -4,6 +4,7 @@ using Keypost.Core.Addresses;
 using Keypost.Interop.Tests.GnuPG;
 using Keypost.Interop.Tests.Postfix;
 using Keypost.Interop.Tests.Reading;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using Keypost.Testing.PgpMime;
 using MailKit.Net.Smtp;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Keypost.Interop.Tests.Transport;
+using Keypost.Testing.Mail;
 using Xunit.Abstractions;
 
 namespace Keypost.Interop.Tests.Hosting;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Keypost.Interop.Tests.Transport;
+using Keypost.Testing.Mail;
 
 namespace Keypost.Interop.Tests.Hosting;
 

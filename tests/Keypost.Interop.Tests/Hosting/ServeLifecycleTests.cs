@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Hosting;

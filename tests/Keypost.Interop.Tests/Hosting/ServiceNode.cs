@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Keypost.Interop.Tests.Transport;
-using Keypost.Mail.Dns;
+using Keypost.LocalServe;
 using Keypost.Server.Configuration;
-using Keypost.Server.Tls;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Hosting;

@@ -1,11 +1,10 @@
 using System.Net;
 using Keypost.Core.Addresses;
 using Keypost.Directory.Accounts;
+using Keypost.LocalServe;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
-using Keypost.Server.Tls;
 using Keypost.Testing;
-using Keypost.Mail.Dns;
 
 namespace Keypost.Interop.Tests.Postfix;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Keypost.LocalServe;
 using Keypost.Testing;
-using Keypost.Mail.Dns;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Keypost.Client.Reading;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using Keypost.Testing.PgpMime;
 

@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Keypost.Mail.Smtp;
+using Keypost.Testing.Beds;
+using Keypost.Testing.Mail;
 using Xunit.Abstractions;
 
 namespace Keypost.Interop.Tests.Transport;

@@ -1,10 +1,9 @@
 using System.Net;
 using Keypost.Core.Addresses;
+using Keypost.LocalServe;
 using Keypost.Mail.Dkim;
 using Keypost.Store.Maildir;
 using Keypost.Server.Configuration;
-using Keypost.Server.Tls;
-using Keypost.Mail.Dns;
 
 namespace Keypost.Interop.Tests.Transport;
 

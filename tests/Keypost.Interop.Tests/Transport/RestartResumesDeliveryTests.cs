@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Keypost.LocalServe;
 using Keypost.Mail.Queue;
-using Keypost.Server.Tls;
 using Keypost.Testing;
-using Keypost.Mail.Dns;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;

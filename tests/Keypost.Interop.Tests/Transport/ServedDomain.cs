@@ -1,9 +1,9 @@
 using System.Net;
+using Keypost.LocalServe;
 using Keypost.Mail.Smtp;
 using Keypost.Server.Configuration;
-using Keypost.Server.Tls;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
-using Keypost.Mail.Dns;
 
 namespace Keypost.Interop.Tests.Transport;
 

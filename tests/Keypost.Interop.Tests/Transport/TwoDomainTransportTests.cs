@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Keypost.Mail.Dkim;
+using Keypost.Testing.Mail;
 using Keypost.Testing;
 using MailKit.Net.Smtp;
 using MailKit.Security;

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using Keypost.Server.Tls;
+using Keypost.LocalServe;
 using Keypost.Testing;
-using Keypost.Mail.Dns;
 
 namespace Keypost.Interop.Tests.Transport;
 

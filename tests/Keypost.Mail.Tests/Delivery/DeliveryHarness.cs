@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Keypost.Core.Addresses;
+using Keypost.LocalServe;
 using Keypost.Mail.Delivery;
 using Keypost.Mail.Dns;
 using Keypost.Mail.MtaSts;
@@ -74,7 +75,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     {
         // Starts at the real now: messages carry dates the DSN and Received lines print.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var dir = Directory.CreateTempSubdirectory("keypost-queue-").FullName;
+        var dir = System.IO.Directory.CreateTempSubdirectory("keypost-queue-").FullName;
         var queue = await MessageQueue.OpenAsync(dir, new MessageQueueOptions { TimeProvider = clock });
         return new DeliveryHarness(queue, new ScriptedSmtpPeer(offerStartTls), clock);
     }
@@ -83,7 +84,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     public static async Task<DeliveryHarness> CreateAsync(ScriptedSmtpPeer peer, TransportSetup transport)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var dir = Directory.CreateTempSubdirectory("keypost-queue-").FullName;
+        var dir = System.IO.Directory.CreateTempSubdirectory("keypost-queue-").FullName;
         var queue = await MessageQueue.OpenAsync(dir, new MessageQueueOptions { TimeProvider = clock });
         return new DeliveryHarness(queue, peer, clock, transport);
     }
@@ -122,7 +123,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         await Peer.DisposeAsync();
         try
         {
-            Directory.Delete(Queue.Directory!, recursive: true);
+            System.IO.Directory.Delete(Queue.Directory!, recursive: true);
         }
         catch (IOException)
         {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Keypost.Interop.Tests.Transport;
+namespace Keypost.Testing.Mail;
 
 /// <summary>
 /// A plain-text SMTP client on a raw socket, to see the server's exact replies (a library client hides or

@@ -1,0 +1,51 @@
+using System.Net;
+using System.Text.Json;
+using Keypost.Core.Addresses;
+using Keypost.LocalServe;
+using Keypost.Server.Configuration;
+using Keypost.Store.Maildir;
+
+namespace Keypost.Testing.Beds;
+
+/// <summary>
+/// A bed domain run as an operator runs it: `keypost serve --config FILE` in a child process (see
+/// <see cref="TestBed.ServeAsync"/>), which a test can kill, terminate and start again.
+/// </summary>
+public sealed class ServedDomain(LocalDomainOptions options, KeypostConfig config, string configPath, KeypostServeProcess server) : IAsyncDisposable
+{
+    public LocalDomainOptions Options { get; } = options;
+
+    public KeypostConfig Config { get; } = config;
+
+    public string ConfigPath { get; } = configPath;
+
+    public KeypostServeProcess Server { get; } = server;
+
+    public IPEndPoint? Inbound => Config.Mail.Inbound.Count == 0 ? null : IPEndPoint.Parse(Config.Mail.Inbound[0]);
+
+    public IPEndPoint? Submission => Config.Mail.Submission.Count == 0 ? null : IPEndPoint.Parse(Config.Mail.Submission[0]);
+
+    public string MaildirOf(string address) => new MaildirStore(Config.MailDirectory).GetMaildirPath(EmailAddress.Parse(address));
+
+    /// <summary>The JSON log lines so far (with <c>log.format</c> json), parsed; lines that are not one JSON object are skipped.</summary>
+    public IReadOnlyList<JsonElement> LogEntries()
+    {
+        var entries = new List<JsonElement>();
+        foreach (var line in Server.JsonLog)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                entries.Add(document.RootElement.Clone());
+            }
+            catch (JsonException)
+            {
+                // Not a log line (a partial write, another program's output).
+            }
+        }
+
+        return entries;
+    }
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}
