@@ -31,12 +31,11 @@ public sealed class LocalDomain : IAsyncDisposable
 
     public KeypostServer Server { get; private set; }
 
-    /// <summary>The inbound SMTP listener, when the domain has one.</summary>
-    public IPEndPoint? Inbound => Listener(Config.Mail.Inbound);
+    public IPEndPoint Inbound => Listener(Config, Config.Mail.Inbound, "inbound SMTP");
 
-    public IPEndPoint? Submission => Listener(Config.Mail.Submission);
+    public IPEndPoint Submission => Listener(Config, Config.Mail.Submission, "submission");
 
-    public IPEndPoint? Imaps => Listener(Config.Mail.ImapTls);
+    public IPEndPoint Imaps => Listener(Config, Config.Mail.ImapTls, "IMAPS");
 
     public static async Task<LocalDomain> StartAsync(
         LocalDomainOptions options, LocalCertificateAuthority ca, LoopbackDnsServer dns, string root, CancellationToken cancellationToken)
@@ -91,6 +90,7 @@ public sealed class LocalDomain : IAsyncDisposable
                 ? new HttpConfig { Listen = [$"{address}:{Port(https, address)}"], CertificateFile = certificate, KeyFile = key }
                 : new HttpConfig(),
             RateLimit = new RateLimitConfig { RequestsPerMinute = 0 },
+            Metrics = new MetricsConfig { Listen = Listen(Port(options.MetricsPort, address), address) },
             Transparency = new TransparencyConfig { Witnesses = [.. options.Witnesses] },
             Mail = new MailConfig
             {
@@ -137,11 +137,23 @@ public sealed class LocalDomain : IAsyncDisposable
 
     public string MaildirOf(EmailAddress address) => new MaildirStore(Config.MailDirectory).GetMaildirPath(address);
 
+    /// <summary>Every queued recipient's state and last error, one a line (for a failure message or a demo's note).</summary>
+    public async Task<string> DescribeQueueAsync(CancellationToken cancellationToken)
+    {
+        var messages = Server.Mail is { } mail ? await mail.Queue.ListAsync(cancellationToken) : [];
+        return messages.Count == 0
+            ? $"({Name} queue empty)"
+            : string.Join('\n', messages.SelectMany(m => m.Recipients.Select(r => $"{m.Id} {r.Address} {r.State} attempts={r.Attempts} {r.LastError}")));
+    }
+
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 
     private static int? Port(int? port, IPAddress address) => port == 0 ? LocalPorts.Free([address]) : port;
 
     private static List<string> Listen(int? port, IPAddress address) => port is { } p ? [$"{address}:{p}"] : [];
 
-    private static IPEndPoint? Listener(List<string> listen) => listen.Count == 0 ? null : IPEndPoint.Parse(listen[0]);
+    /// <summary>The first address of a listener the domain was configured with.</summary>
+    public static IPEndPoint Listener(KeypostConfig config, IReadOnlyList<string> listen, string what) => listen.Count > 0
+        ? IPEndPoint.Parse(listen[0])
+        : throw new InvalidOperationException($"{config.Domains[0].Name} has no {what} listener");
 }

@@ -28,6 +28,9 @@ public sealed record LocalDomainOptions
     /// <summary>Port 993's role: IMAP over implicit TLS.</summary>
     public int? ImapsPort { get; init; }
 
+    /// <summary>The operator's /healthz and /metrics listener (plain HTTP).</summary>
+    public int? MetricsPort { get; init; }
+
     /// <summary>Where outbound delivery connects on the MX hosts; the inbound port when not set (every bed domain receives on one number).</summary>
     public int? DeliveryPort { get; init; }
 
@@ -48,4 +51,11 @@ public sealed record LocalDomainOptions
     public Action<KeypostConfig>? Configure { get; init; }
 
     public string MailHost => HostName ?? "mail." + Name;
+
+    /// <summary>These options with <paramref name="configure"/> applied after whatever they configure already.</summary>
+    public LocalDomainOptions Then(Action<KeypostConfig> configure)
+    {
+        var before = Configure;
+        return this with { Configure = config => { before?.Invoke(config); configure(config); } };
+    }
 }

@@ -9,6 +9,7 @@ using Keypost.LocalServe;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
 using Keypost.Server.Tls;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Hosting;

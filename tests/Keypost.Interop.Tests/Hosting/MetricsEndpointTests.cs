@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Keypost.Interop.Tests.Transport;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -25,13 +26,14 @@ public sealed partial class MetricsEndpointTests
         var peerEndPoint = new IPEndPoint(IPAddress.Parse(PeerIp), FreePort.Get(IPAddress.Parse(PeerIp)));
         await using var peer = new RefusingMxPeer(peerEndPoint);
         var submission = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
-        await using var node = await ServiceNode.StartAsync(c =>
+        await using var bed = TestBed.Create("keypost-service");
+        var node = await bed.ServeAsync(TestBed.Operated.Then(c =>
         {
             c.Mail.Submission = [submission.ToString()];
             c.Mail.DeliveryPort = peerEndPoint.Port;
             c.Mail.RetryIntervalSeconds = [1];
-        });
-        node.Dns.Mx("rebel.test", 10, "mx.rebel.test").A("mx.rebel.test", PeerIp);
+        }));
+        bed.Dns.Mx("rebel.test", 10, "mx.rebel.test").A("mx.rebel.test", PeerIp);
         using var http = new HttpClient { BaseAddress = new Uri($"http://{node.Metrics}") };
 
         var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
@@ -93,7 +95,7 @@ public sealed partial class MetricsEndpointTests
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(submission, timeout.Token);
         await client.ConnectAsync(socket, "mx.jedi.test", submission.Port, SecureSocketOptions.StartTls, timeout.Token);
-        await client.AuthenticateAsync(new SaslMechanismPlain("luke@jedi.test", ServiceNode.LukePassword), timeout.Token);
+        await client.AuthenticateAsync(new SaslMechanismPlain("luke@jedi.test", TestBed.LukePassword), timeout.Token);
         for (var i = 0; i < count; i++)
         {
             var message = new MimeMessage();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Keypost.LocalServe;
 using Keypost.Mail.Queue;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -15,7 +16,7 @@ namespace Keypost.Interop.Tests.Transport;
 /// </summary>
 public sealed class RestartResumesDeliveryTests
 {
-    private const string LeiaPassword = "help-me-obi-wan";
+    private const string LeiaPassword = TestBed.LeiaPassword;
     private const string PeerIp = "127.0.0.12";
 
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(40);
@@ -23,31 +24,18 @@ public sealed class RestartResumesDeliveryTests
     [Fact]
     public async Task A_deferred_message_survives_a_restart_and_is_delivered_once_the_peer_accepts()
     {
-        using var directory = new TempDirectory("keypost-restart");
-        using var dns = new LoopbackDnsServer();
         var peerEndPoint = new IPEndPoint(IPAddress.Parse(PeerIp), FreePort.Get(IPAddress.Parse(PeerIp)));
         await using var peer = new RefusingMxPeer(peerEndPoint);
-        dns.Mx("jedi.test", 10, "mx.jedi.test").A("mx.jedi.test", PeerIp);
-
-        var submission = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
-        Server.Configuration.KeypostConfig config;
-        using (var ca = LocalCertificateAuthority.Create("Keypost transport CA"))
-        {
-            config = NodeConfig.Create(directory.Path, "rebel.test", ca, dns.EndPoint);
-        }
-
-        config.Mail.Submission = [submission.ToString()];
-        config.Mail.DeliveryPort = peerEndPoint.Port;
-        config.Mail.RetryIntervalSeconds = [1];
-        await using var rebel = await MailNode.StartAsync(config);
-        await rebel.AddAccountAsync("leia@rebel.test", LeiaPassword);
+        await using var bed = TestBed.Create("keypost-restart");
+        bed.Dns.Mx("jedi.test", 10, "mx.jedi.test").A("mx.jedi.test", PeerIp);
+        var rebel = await bed.StartAsync(TestBed.Rebel with { SubmissionPort = 0, DeliveryPort = peerEndPoint.Port });
         var token = Guid.NewGuid().ToString("N");
 
-        await SubmitAsync(submission, token);
+        await SubmitAsync(rebel.Submission, token);
 
         // Deferred at least once by the peer, and recorded so in the queue.
         Assert.True(await PollAsync(async () => peer.Refusals >= 1 && (await QueuedAsync(rebel)).Any(r => r.Attempts >= 1)), "the peer was never asked");
-        await rebel.RestartAsync();
+        await rebel.RestartAsync(CancellationToken.None);
         var afterRestart = Assert.Single(await QueuedAsync(rebel));
         Assert.Equal("luke@jedi.test", afterRestart.Address.ToString());
         Assert.False(afterRestart.IsFinal);
@@ -63,7 +51,7 @@ public sealed class RestartResumesDeliveryTests
         Assert.Contains("DKIM-Signature:", delivered, StringComparison.Ordinal);
     }
 
-    private static async Task<List<QueuedRecipient>> QueuedAsync(MailNode node) =>
+    private static async Task<List<QueuedRecipient>> QueuedAsync(LocalDomain node) =>
         (await node.Server.Mail!.Queue.ListAsync(CancellationToken.None)).SelectMany(m => m.Recipients).ToList();
 
     private static async Task<bool> PollAsync(Func<Task<bool>> condition)

@@ -21,9 +21,14 @@ public sealed class ServedDomain(LocalDomainOptions options, KeypostConfig confi
 
     public KeypostServeProcess Server { get; } = server;
 
-    public IPEndPoint? Inbound => Config.Mail.Inbound.Count == 0 ? null : IPEndPoint.Parse(Config.Mail.Inbound[0]);
+    public IPEndPoint Inbound => LocalDomain.Listener(Config, Config.Mail.Inbound, "inbound SMTP");
 
-    public IPEndPoint? Submission => Config.Mail.Submission.Count == 0 ? null : IPEndPoint.Parse(Config.Mail.Submission[0]);
+    public IPEndPoint Submission => LocalDomain.Listener(Config, Config.Mail.Submission, "submission");
+
+    public IPEndPoint Metrics => LocalDomain.Listener(Config, Config.Metrics.Listen, "metrics");
+
+    /// <summary>The configuration's directory (the domain's own folder in the bed).</summary>
+    public string Directory => Path.GetDirectoryName(ConfigPath)!;
 
     public string MaildirOf(string address) => new MaildirStore(Config.MailDirectory).GetMaildirPath(EmailAddress.Parse(address));
 

@@ -47,6 +47,23 @@ public sealed class TestBed : IAsyncDisposable
         Accounts = new Dictionary<string, string> { ["leia@rebel.test"] = LeiaPassword },
     };
 
+    /// <summary>
+    /// <see cref="Jedi"/> as an operator runs it (host mx.jedi.test): inbound SMTP, the /healthz and /metrics
+    /// listener, a 3-second drain and the JSON log; nothing in DNS, so SPF and DMARC lookups end at once.
+    /// </summary>
+    public static LocalDomainOptions Operated { get; } = Jedi with
+    {
+        HostName = "mx.jedi.test",
+        InboundPort = 0,
+        MetricsPort = 0,
+        PublishDns = false,
+        Configure = config =>
+        {
+            config.DrainSeconds = 3;
+            config.Log.Format = "json";
+        },
+    };
+
     public static TestBed Create(string name = "keypost-bed")
     {
         var directory = new TempDirectory(name);
