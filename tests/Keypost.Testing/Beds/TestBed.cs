@@ -48,6 +48,12 @@ public sealed class TestBed : IAsyncDisposable
     };
 
     /// <summary>
+    /// <see cref="Jedi"/> alone on 127.0.0.1 with inbound SMTP, submission and IMAPS on free ports and nothing in DNS
+    /// (SPF and DMARC lookups end at once): a mail node to put messages into and read them back from.
+    /// </summary>
+    public static LocalDomainOptions Alone { get; } = Jedi with { InboundPort = 0, SubmissionPort = 0, ImapsPort = 0, PublishDns = false };
+
+    /// <summary>
     /// <see cref="Jedi"/> as an operator runs it (host mx.jedi.test): inbound SMTP, the /healthz and /metrics
     /// listener, a 3-second drain and the JSON log; nothing in DNS, so SPF and DMARC lookups end at once.
     /// </summary>

@@ -81,6 +81,27 @@ public sealed class SmtpWire : IAsyncDisposable
         return await ReadReplyAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// DATA with <paramref name="data"/> byte for byte (line endings as they are, only dot-stuffed, RFC 5321
+    /// §4.5.2); returns the final reply, or the refusal of DATA.
+    /// </summary>
+    public async Task<string> DataExactAsync(byte[] data, CancellationToken cancellationToken)
+    {
+        var go = await CommandAsync("DATA", cancellationToken);
+        if (!go.StartsWith("354", StringComparison.Ordinal))
+        {
+            return go;
+        }
+
+        var text = Encoding.Latin1.GetString(data);
+        var stuffed = (text.StartsWith('.') ? "." : "") + text.Replace("\r\n.", "\r\n..", StringComparison.Ordinal);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ReplyTimeout);
+        await _stream.WriteAsync(Encoding.Latin1.GetBytes(stuffed + (stuffed.EndsWith("\r\n", StringComparison.Ordinal) ? "" : "\r\n") + ".\r\n"), timeout.Token);
+        await _stream.FlushAsync(timeout.Token);
+        return await ReadReplyAsync(cancellationToken);
+    }
+
     /// <summary>MAIL, RCPT and DATA for one recipient; returns the first non-success reply or the final one.</summary>
     public async Task<string> SendAsync(string from, string to, string message, CancellationToken cancellationToken)
     {
