@@ -22,6 +22,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Keypost.Cli.Demo;
 
 /// <summary>
+/// In charge of `keypost demo`: the whole story told on one machine, act by act.
 /// The whole story on one machine: two domains, each a real `keypost serve` on its own loopback address, a witness,
 /// a DNS server, a throw-away CA. Act 1: Leia's software finds Luke's key by WKD with a proof from jedi.test's log
 /// cosigned by the witness, encrypts and signs, submits; the servers carry ciphertext; Luke fetches by IMAP and

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Keypost.Interop.Tests.Transport;
 using Keypost.Testing.Beds;
+using Keypost.Testing.Mail;
 using Keypost.Testing;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -24,7 +25,8 @@ public sealed partial class MetricsEndpointTests
     public async Task Metrics_show_the_queue_depth_moving_and_deliveries_by_result()
     {
         var peerEndPoint = new IPEndPoint(IPAddress.Parse(PeerIp), FreePort.Get(IPAddress.Parse(PeerIp)));
-        await using var peer = new RefusingMxPeer(peerEndPoint);
+        // RFC 5321 §4.2.2: 451, a temporary local problem; the sender must try again later.
+        await using var peer = new ScriptedSmtpPeer(peerEndPoint, offerStartTls: false) { RcptReply = _ => "451 4.3.0 Try again later" };
         var submission = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
         await using var bed = TestBed.Create("keypost-service");
         var node = await bed.ServeAsync(TestBed.Operated.Then(c =>
@@ -44,7 +46,7 @@ public sealed partial class MetricsEndpointTests
         await SubmitAsync(submission, Messages);
         Assert.True(await PollAsync(async () => QueueDepth(await ScrapeAsync(http)) == Messages && peer.Refusals >= Messages), "the queue depth never showed the deferred messages");
 
-        peer.Accepting = true;
+        peer.RcptReply = _ => null;
         Assert.True(await PollAsync(async () => QueueDepth(await ScrapeAsync(http)) == 0), "the queue depth never went back to 0");
         var text = await ScrapeAsync(http);
         Assert.True(Counter(text, "keypost_delivery_attempts_total", "result=\"deferred\"") >= Messages, text);

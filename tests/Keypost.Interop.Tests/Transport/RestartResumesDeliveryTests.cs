@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Keypost.LocalServe;
 using Keypost.Mail.Queue;
 using Keypost.Testing.Beds;
+using Keypost.Testing.Mail;
 using Keypost.Testing;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -25,7 +26,8 @@ public sealed class RestartResumesDeliveryTests
     public async Task A_deferred_message_survives_a_restart_and_is_delivered_once_the_peer_accepts()
     {
         var peerEndPoint = new IPEndPoint(IPAddress.Parse(PeerIp), FreePort.Get(IPAddress.Parse(PeerIp)));
-        await using var peer = new RefusingMxPeer(peerEndPoint);
+        // RFC 5321 §4.2.2: 451, a temporary local problem; the sender must try again later.
+        await using var peer = new ScriptedSmtpPeer(peerEndPoint, offerStartTls: false) { RcptReply = _ => "451 4.3.0 Try again later" };
         await using var bed = TestBed.Create("keypost-restart");
         bed.Dns.Mx("jedi.test", 10, "mx.jedi.test").A("mx.jedi.test", PeerIp);
         var rebel = await bed.StartAsync(TestBed.Rebel with { SubmissionPort = 0, DeliveryPort = peerEndPoint.Port });
@@ -44,9 +46,9 @@ public sealed class RestartResumesDeliveryTests
 
         // The restarted server keeps retrying on schedule; once the peer accepts, the message goes and leaves the queue.
         Assert.True(await PollAsync(() => Task.FromResult(peer.Refusals > refusalsBefore)), "no retry after the restart");
-        peer.Accepting = true;
+        peer.RcptReply = _ => null;
         Assert.True(await PollAsync(async () => !peer.Messages.IsEmpty && (await QueuedAsync(rebel)).Count == 0), "not delivered after the peer accepted");
-        var delivered = Assert.Single(peer.Messages);
+        var delivered = Assert.Single(peer.Messages).Data;
         Assert.Contains("token " + token, delivered, StringComparison.Ordinal);
         Assert.Contains("DKIM-Signature:", delivered, StringComparison.Ordinal);
     }

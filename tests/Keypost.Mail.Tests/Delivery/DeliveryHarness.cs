@@ -10,6 +10,7 @@ using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Mail.Tests.Support;
+using Keypost.Testing.Mail;
 using Keypost.Testing;
 using MimeKit;
 using Microsoft.Extensions.Time.Testing;
@@ -39,7 +40,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
             MtaSts = new MtaStsPolicySource(resolver, new MtaStsOptions { HttpsPort = stsPort, ExtraTrustedRoots = transport.TrustedRoots, TimeProvider = clock, FetchTimeout = TimeSpan.FromSeconds(20) });
         }
 
-        Worker = new DeliveryWorker(Queue, Maildir, new FakeAccounts(["jedi.test"], ["luke@jedi.test"]), resolver, new DeliveryOptions
+        Worker = new DeliveryWorker(Queue, Maildir, new FakeMailAccounts("jedi.test").Add("luke@jedi.test", "use-the-force"), resolver, new DeliveryOptions
         {
             LocalDomain = "mx.rebel.test",
             SmtpPort = transport?.SmtpPort ?? peer.Port,
