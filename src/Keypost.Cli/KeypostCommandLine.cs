@@ -3,7 +3,9 @@ using Keypost.Cli.Commands;
 
 namespace Keypost.Cli;
 
-/// <summary>The `keypost` command tree.</summary>
+/// <summary>
+/// In charge of the `keypost` command line: every verb, its options and the exit code of a run. The `keypost` command tree.
+/// </summary>
 public static class KeypostCommandLine
 {
     public static async Task<int> RunAsync(string[] args)

@@ -3,7 +3,9 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Keypost.Client;
 
-/// <summary>Where the user's own mail server is and how to log in to it.</summary>
+/// <summary>
+/// In charge of what a user's software knows of its own mail server: where to submit and fetch, as whom, trusting which CA. Where the user's own mail server is and how to log in to it.
+/// </summary>
 public sealed record MailServerConnection(string Host, int SubmissionPort, int ImapPort, string UserName, string Password, X509Certificate2? TrustedCa = null)
 {
     /// <summary>Validates the server's certificate against the system store, or only against <see cref="TrustedCa"/> when given.</summary>

@@ -9,6 +9,7 @@ using Keypost.Store;
 namespace Keypost.Imap;
 
 /// <summary>
+/// In charge of IMAP4rev2: listening, sessions and commands, over the store.
 /// The IMAP4rev2 server (RFC 9051, with the IMAP4rev1 behaviour clients rely on) over the accounts' Maildirs in
 /// an <see cref="IMailStore"/>. Start with <see cref="StartAsync"/>, stop with <see cref="StopAsync"/> or by disposing.
 /// </summary>

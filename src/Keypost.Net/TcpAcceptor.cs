@@ -5,6 +5,7 @@ using System.Net.Sockets;
 namespace Keypost.Net;
 
 /// <summary>
+/// In charge of the listeners' sockets: accepting connections and buffered line I/O.
 /// The socket side every Keypost protocol listener shares: bind each endpoint, accept in a loop, run one session
 /// task per connection, and on stop close the listening sockets and wait for the sessions. The protocol decides
 /// what a session does, including refusing it when <see cref="ActiveSessions"/> is over its limit.

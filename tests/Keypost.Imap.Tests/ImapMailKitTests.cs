@@ -23,7 +23,7 @@ public sealed class ImapMailKitTests
         Assert.Equal("Trash", client.GetFolder(SpecialFolder.Trash)!.FullName);
         Assert.Equal("Junk", client.GetFolder(SpecialFolder.Junk)!.FullName);
         Assert.Equal("Drafts", client.GetFolder(SpecialFolder.Drafts)!.FullName);
-        Assert.True(Directory.Exists(Path.Combine(server.LukeMaildir, ".Sent", "cur")));
+        Assert.True(System.IO.Directory.Exists(Path.Combine(server.LukeMaildir, ".Sent", "cur")));
     }
 
     [Fact]
@@ -94,8 +94,8 @@ public sealed class ImapMailKitTests
         Assert.Equal("DEATH STAR", System.Text.Encoding.ASCII.GetString(((MimePart)message.Attachments.Single()).Content!.Open().ReadAllBytesForTest()));
         var after = await inbox.FetchAsync([summaries[1].UniqueId], MessageSummaryItems.Flags);
         Assert.False(after[0].Flags!.Value.HasFlag(MessageFlags.Seen));
-        Assert.Equal(2, Directory.GetFiles(Path.Combine(server.LukeMaildir, "cur"), "*:2,").Length);
-        Assert.Empty(Directory.GetFiles(Path.Combine(server.LukeMaildir, "new")));
+        Assert.Equal(2, System.IO.Directory.GetFiles(Path.Combine(server.LukeMaildir, "cur"), "*:2,").Length);
+        Assert.Empty(System.IO.Directory.GetFiles(Path.Combine(server.LukeMaildir, "new")));
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class ImapMailKitTests
         await inbox.RemoveFlagsAsync(0, MessageFlags.Answered, true);
         await inbox.SetFlagsAsync(0, MessageFlags.Flagged | MessageFlags.Draft | MessageFlags.Seen, true);
 
-        Assert.EndsWith(":2,DFS", Directory.GetFiles(Path.Combine(server.LukeMaildir, "cur")).Single(), StringComparison.Ordinal);
+        Assert.EndsWith(":2,DFS", System.IO.Directory.GetFiles(Path.Combine(server.LukeMaildir, "cur")).Single(), StringComparison.Ordinal);
         await inbox.CloseAsync();
         await inbox.OpenAsync(FolderAccess.ReadOnly);
         var flags = (await inbox.FetchAsync(0, -1, MessageSummaryItems.Flags))[0].Flags!.Value;
@@ -198,7 +198,7 @@ public sealed class ImapMailKitTests
         Assert.Equal("Draft", summary.Envelope!.Subject);
         Assert.Equal(MessageFlags.Draft | MessageFlags.Seen, summary.Flags!.Value);
         Assert.Equal(date.UtcDateTime, summary.InternalDate!.Value.UtcDateTime);
-        Assert.Single(Directory.GetFiles(Path.Combine(server.LukeMaildir, ".Drafts", "cur"), "*:2,DS"));
+        Assert.Single(System.IO.Directory.GetFiles(Path.Combine(server.LukeMaildir, ".Drafts", "cur"), "*:2,DS"));
     }
 
     [Fact]
@@ -292,9 +292,9 @@ public sealed class ImapMailKitTests
         Assert.Contains("Work", names);
         Assert.Contains("Work.Rebellion", names);
         Assert.DoesNotContain("Projects", names);
-        Assert.True(Directory.Exists(Path.Combine(server.LukeMaildir, ".Work.Rebellion", "cur")));
+        Assert.True(System.IO.Directory.Exists(Path.Combine(server.LukeMaildir, ".Work.Rebellion", "cur")));
         await client.GetFolder("Work.Rebellion").DeleteAsync();
-        Assert.False(Directory.Exists(Path.Combine(server.LukeMaildir, ".Work.Rebellion")));
+        Assert.False(System.IO.Directory.Exists(Path.Combine(server.LukeMaildir, ".Work.Rebellion")));
         Assert.NotNull(sub);
     }
 }

@@ -114,7 +114,7 @@ public sealed class ImapRawProtocolTests
         var appended = await client.ReadUntilTaggedAsync("b");
 
         Assert.Matches(@"^b OK \[APPENDUID \d+ 1\]", appended[^1]);
-        Assert.Single(Directory.GetFiles(Path.Combine(server.LukeMaildir, "cur"), "*:2,F"));
+        Assert.Single(System.IO.Directory.GetFiles(Path.Combine(server.LukeMaildir, "cur"), "*:2,F"));
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class ImapRawProtocolTests
         Assert.Contains("BODY[TEXT]<0> {8}\r\npreamble", text, StringComparison.Ordinal);
         Assert.Contains("FLAGS (\\Seen)", text, StringComparison.Ordinal);
         Assert.StartsWith("b OK", part[^1]);
-        Assert.Single(Directory.GetFiles(Path.Combine(server.LukeMaildir, "cur"), "*:2,S"));
+        Assert.Single(System.IO.Directory.GetFiles(Path.Combine(server.LukeMaildir, "cur"), "*:2,S"));
     }
 
     [Fact]

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Keypost.LocalServe;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
-using Keypost.Server.Tls;
 using Keypost.Testing;
 
 namespace Keypost.Server.Tests;

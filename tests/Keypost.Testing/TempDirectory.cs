@@ -5,7 +5,7 @@ public sealed class TempDirectory : IDisposable
 {
     public TempDirectory(string prefix = "keypost-test")
     {
-        Path = Directory.CreateTempSubdirectory(prefix + "-").FullName;
+        Path = System.IO.Directory.CreateTempSubdirectory(prefix + "-").FullName;
     }
 
     public string Path { get; }
@@ -16,7 +16,7 @@ public sealed class TempDirectory : IDisposable
     {
         try
         {
-            Directory.Delete(Path, recursive: true);
+            System.IO.Directory.Delete(Path, recursive: true);
         }
         catch (IOException)
         {

@@ -10,7 +10,9 @@ using Keypost.Server.Configuration;
 
 namespace Keypost.Cli.ClientSide;
 
-/// <summary>The user's services built from their profile: discovery with pins, the secret key, the mail server.</summary>
+/// <summary>
+/// In charge of what the client verbs share on the user's machine: the profile, keys, pins and the connections built from them. The user's services built from their profile: discovery with pins, the secret key, the mail server.
+/// </summary>
 public sealed class ClientSession : IDisposable
 {
     private readonly HttpClient _http;

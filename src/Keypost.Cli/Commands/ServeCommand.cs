@@ -4,6 +4,7 @@ using Keypost.Server.Hosting;
 
 namespace Keypost.Cli.Commands;
 
+/// <summary>In charge of the verbs' parsing and printing, one class a verb group; this one runs `keypost serve`.</summary>
 public static class ServeCommand
 {
     public static Command Create()

@@ -10,10 +10,10 @@ using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.Text;
 using Keypost.Core.Policy;
+using Keypost.LocalServe;
 using Keypost.Mail.Dns;
 using Keypost.Directory.Publishing;
 using Keypost.Server.Configuration;
-using Keypost.Server.Tls;
 using Keypost.Server.Witness;
 using Keypost.Transparency.Notes;
 using Keypost.Transparency.Witness;
@@ -22,6 +22,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Keypost.Cli.Demo;
 
 /// <summary>
+/// In charge of `keypost demo`: the whole story told on one machine, act by act.
 /// The whole story on one machine: two domains, each a real `keypost serve` on its own loopback address, a witness,
 /// a DNS server, a throw-away CA. Act 1: Leia's software finds Luke's key by WKD with a proof from jedi.test's log
 /// cosigned by the witness, encrypts and signs, submits; the servers carry ciphertext; Luke fetches by IMAP and
@@ -70,7 +71,7 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
         var jediAddress = IPAddress.Parse("127.0.0.10");
         var rebelAddress = IPAddress.Parse("127.0.0.11");
         var witnessAddress = IPAddress.Parse("127.0.0.12");
-        var ports = DemoPorts.FindFree([jediAddress, rebelAddress, witnessAddress]);
+        var ports = LocalPorts.FindFree([jediAddress, rebelAddress, witnessAddress]);
 
         // The witness is someone else's service: its key exists before the logs it will cosign are known to it.
         var witnessConfig = new WitnessConfig
@@ -84,8 +85,8 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
         var witnessVkey = await DemoWitness.VerifierKeyAsync(witnessConfig, cancellationToken);
         var witnessEndpoint = new WitnessEndpointConfig { Url = $"http://{witnessAddress}:{ports.Https}/", Vkey = witnessVkey };
 
-        await using var jedi = await DemoDomain.StartAsync("jedi.test", jediAddress, ports, ca, dns, root, [witnessEndpoint], cancellationToken);
-        await using var rebel = await DemoDomain.StartAsync("rebel.test", rebelAddress, ports, ca, dns, root, [witnessEndpoint], cancellationToken);
+        await using var jedi = await LocalDomain.StartAsync(DomainOptions("jedi.test", jediAddress, ports, witnessEndpoint), ca, dns, root, cancellationToken);
+        await using var rebel = await LocalDomain.StartAsync(DomainOptions("rebel.test", rebelAddress, ports, witnessEndpoint), ca, dns, root, cancellationToken);
         witnessConfig.Logs = [jedi.Server.Transparency.VerifierKey("jedi.test")!, rebel.Server.Transparency.VerifierKey("rebel.test")!];
         await using var witness = await WitnessServer.StartAsync(witnessConfig, NullLoggerFactory.Instance, TimeProvider.System, cancellationToken);
         await transcript.OkAsync("setup.servers",
@@ -117,7 +118,7 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
     }
 
     /// <summary>Act 1: discovery with a cosigned proof, encryption, delivery, reading.</summary>
-    private async Task ActOneAsync(DemoStory story, DemoDomain jedi, CancellationToken cancellationToken)
+    private async Task ActOneAsync(DemoStory story, LocalDomain jedi, CancellationToken cancellationToken)
     {
         await transcript.ActAsync("Act 1: Leia writes to Luke");
         var found = await story.LeiaDiscovery().DiscoverAsync(Luke, cancellationToken);
@@ -189,7 +190,7 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
     /// the forged key and Leia's send is refused, naming the failed check. Openly (a new version in the log), Leia's
     /// software would accept it, but Luke's monitor sees a key he does not hold and raises the alert.
     /// </summary>
-    private async Task ActTwoAsync(DemoStory story, DemoDomain jedi, HttpClient http, CancellationToken cancellationToken)
+    private async Task ActTwoAsync(DemoStory story, LocalDomain jedi, HttpClient http, CancellationToken cancellationToken)
     {
         await transcript.ActAsync("Act 2: jedi.test's operator forges Luke's key");
         var forged = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker" }).Certificate;
@@ -239,7 +240,7 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
     /// the old one and is published with his account's password. Leia's software, holding a pin for the old key,
     /// accepts the successor silently, and her next message is encrypted to it.
     /// </summary>
-    private async Task ActThreeAsync(DemoStory story, DemoDomain jedi, HttpClient http, CancellationToken cancellationToken)
+    private async Task ActThreeAsync(DemoStory story, LocalDomain jedi, HttpClient http, CancellationToken cancellationToken)
     {
         await transcript.ActAsync("Act 3: Luke rotates his key");
         var old = story.LukeKey;
@@ -279,7 +280,7 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
     /// own address, SPF only) sends Luke a message in the clear. jedi.test encrypts it to Luke's key on arrival, so
     /// the Maildir holds neither its body nor its Subject; Luke reads it decrypted, the original inside.
     /// </summary>
-    private async Task ActFourAsync(DemoStory story, DemoDomain jedi, LoopbackDnsServer dns, IPAddress jediAddress, DemoPorts ports, LocalCertificateAuthority ca, CancellationToken cancellationToken)
+    private async Task ActFourAsync(DemoStory story, LocalDomain jedi, LoopbackDnsServer dns, IPAddress jediAddress, LocalPorts ports, LocalCertificateAuthority ca, CancellationToken cancellationToken)
     {
         await transcript.ActAsync("Act 4: a legacy sender writes to Luke in the clear");
         const string LegacySubject = "Power converters at Tosche Station";
@@ -357,6 +358,18 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
 
         return null;
     }
+
+    // The demo's domains listen where real ones would, on the same four port numbers each, and deliver to the SMTP one.
+    private static LocalDomainOptions DomainOptions(string name, IPAddress address, LocalPorts ports, WitnessEndpointConfig witness) => new()
+    {
+        Name = name,
+        Address = address,
+        HttpsPort = ports.Https,
+        InboundPort = ports.Smtp,
+        SubmissionPort = ports.Submission,
+        ImapsPort = ports.Imaps,
+        Witnesses = [witness],
+    };
 
     // The headers a server sees, then the first lines of the OpenPGP block (decoded from its transfer encoding).
     private static IEnumerable<string> ObserverView(MimeKit.MimeMessage stored)

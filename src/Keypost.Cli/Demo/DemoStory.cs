@@ -7,7 +7,7 @@ using Keypost.Client.Reading;
 using Keypost.Client.Sending;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.Policy;
-using Keypost.Server.Tls;
+using Keypost.LocalServe;
 
 namespace Keypost.Cli.Demo;
 
@@ -15,7 +15,7 @@ namespace Keypost.Cli.Demo;
 /// Leia's and Luke's own machines in the demo: their keys, pins and log state (files under the demo's root), and
 /// the client parts built on them afresh for each act, as a new run of `keypost send` or `keypost read` would.
 /// </summary>
-public sealed class DemoStory(string root, HttpClient http, LocalCertificateAuthority ca, IPAddress jedi, IPAddress rebel, DemoPorts ports,
+public sealed class DemoStory(string root, HttpClient http, LocalCertificateAuthority ca, IPAddress jedi, IPAddress rebel, LocalPorts ports,
     SecretKey lukeKey, SecretKey leiaKey, string witnessVkey)
 {
     public const string LukePassword = "luke-demo-password";

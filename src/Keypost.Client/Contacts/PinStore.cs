@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Keypost.Client.Contacts;
 
 /// <summary>
+/// In charge of the user's contacts: the pinned certificate of each address and the log state seen for it.
 /// Pins (address -> fingerprint) in an SQLite file on the user's machine. A changed key is reported, never
 /// stored over the old pin: only an explicit verification replaces it.
 /// </summary>

@@ -9,6 +9,7 @@ using Keypost.Core.Wkd;
 namespace Keypost.Client.Devices;
 
 /// <summary>
+/// In charge of a user's devices: asking to join, approving, listing and removing them.
 /// The account's device endpoints (docs/lifecycle.md, "Several devices") at the domain's directory
 /// (https://openpgpkey.DOMAIN/keypost/v1/devices), authenticated with the account's mail password (RFC 7617).
 /// </summary>

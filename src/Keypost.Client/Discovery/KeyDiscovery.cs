@@ -5,6 +5,7 @@ using Keypost.Core.OpenPgp;
 namespace Keypost.Client.Discovery;
 
 /// <summary>
+/// In charge of finding a correspondent's key: WKD, the log's proof and the pin, agreed or refused.
 /// Finds a recipient's key by WKD, holds it to the domain's transparency log when a <see cref="LogChecker"/> is
 /// given, and to the user's pin: first use pins it, the same key is confirmed, and a different key is refused (or,
 /// by choice, used with a warning) showing both fingerprints. A failed log check makes the key unusable and names

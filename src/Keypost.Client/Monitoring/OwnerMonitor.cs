@@ -11,6 +11,7 @@ using Keypost.Transparency.Notes;
 namespace Keypost.Client.Monitoring;
 
 /// <summary>
+/// In charge of watching the user's own address in the log and raising an alert for any version the user did not make.
 /// The owner watching his own address in his domain's log (KEYTRANS "monitoring"): the newest binding, proved
 /// against the pinned log key and consistent with the checkpoint held, compared with the keys the owner holds and
 /// with the version seen at the last check. In a log with history chains every version since the last check is

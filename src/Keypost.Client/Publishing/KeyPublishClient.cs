@@ -8,6 +8,7 @@ using Keypost.Core.Wkd;
 namespace Keypost.Client.Publishing;
 
 /// <summary>
+/// In charge of publishing the user's key to the domain's directory over HTTPS.
 /// Publishes the user's own certificate (a new key, a successor, a renewal or a revocation) to their domain's
 /// directory over HTTPS, authenticated with the account's mail password: the server at the domain's WKD host
 /// (openpgpkey.DOMAIN), path /keypost/v1/publish. The server's refusal reason comes back as the exception message.

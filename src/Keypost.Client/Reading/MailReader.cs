@@ -9,6 +9,7 @@ using MimeKit;
 namespace Keypost.Client.Reading;
 
 /// <summary>
+/// In charge of reading mail: fetch, decrypt locally, verify the signer and say what was verified.
 /// Luke's side: list a folder over IMAP with each message's own state, read one message by UID, decrypt locally
 /// (integrity protection required) and verify signatures with <see cref="SignerKeys"/>. One bad message never
 /// stops the others: every failure of one message becomes that message's refusal.

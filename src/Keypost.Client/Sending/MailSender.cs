@@ -10,6 +10,7 @@ using MimeKit;
 namespace Keypost.Client.Sending;
 
 /// <summary>
+/// In charge of sending mail: discover, apply the policy, compose PGP/MIME, sign, encrypt and submit.
 /// Leia's side: find every recipient's key, let the domain policies decide, encrypt and sign (RFC 3156) to all
 /// recipients and to herself, and submit over TLS with AUTH. Nothing is submitted unless every step succeeded.
 /// </summary>

@@ -3,6 +3,7 @@ using System.Net;
 namespace Keypost.Core.Abuse;
 
 /// <summary>
+/// In charge of abuse limits shared by the listeners: login failures per address and account, and connection admission.
 /// Failed logins counted per client address and per account across sessions (SMTP AUTH and IMAP LOGIN/AUTHENTICATE:
 /// one instance shared by every listener of a host). Each failure is answered after a pause that doubles with the
 /// failures of the address or the account, whichever is more; an address that fails too often is blocked for a

@@ -4,6 +4,7 @@ using System.Text;
 namespace Keypost.Core.Addresses;
 
 /// <summary>
+/// In charge of email addresses: parsing, normalising and comparing them.
 /// An RFC 5321 mailbox (addr-spec) in its canonical form: the local part as written (case is the
 /// receiving domain's business, RFC 5321 §2.4) in Unicode NFC, and the domain as lower-case IDNA A-labels.
 /// </summary>

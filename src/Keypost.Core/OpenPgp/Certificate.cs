@@ -5,6 +5,7 @@ using Org.BouncyCastle.Bcpg.OpenPgp;
 namespace Keypost.Core.OpenPgp;
 
 /// <summary>
+/// In charge of OpenPGP certificates and keys: parsing, checking, minimising, generating and their lifecycle.
 /// An OpenPGP certificate (transferable public key, RFC 4880 §11.1) whose self-signatures have been verified.
 /// Parse untrusted input with <see cref="Parse(ReadOnlySpan{byte}, int)"/>; every refusal is an
 /// <see cref="OpenPgpException"/>.

@@ -10,6 +10,7 @@ using Org.BouncyCastle.Security;
 namespace Keypost.Core.PgpMime;
 
 /// <summary>
+/// In charge of PGP/MIME: composing, reading, and encrypting stored mail at rest.
 /// Turns a plain message into an RFC 3156 PGP/MIME message: the signed and encrypted inner entity carries the
 /// real header fields (RFC 9788), the outer message carries an obscured Subject and what transport needs.
 /// The OpenPGP work is BouncyCastle's, with <see cref="OpenPgpProfile"/>'s choices; MimeKit only builds MIME.

@@ -1,6 +1,8 @@
 namespace Keypost.Core.Policy;
 
-/// <summary>What to do for a recipient domain when not every recipient has a verified key.</summary>
+/// <summary>
+/// In charge of the encryption policy: what a send does when a recipient's key is found, missing or changed. What to do for a recipient domain when not every recipient has a verified key.
+/// </summary>
 public enum EncryptionPolicy
 {
     /// <summary>Refuse to send unless every recipient has a verified key; name the ones that do not.</summary>

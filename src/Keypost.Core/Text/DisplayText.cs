@@ -4,6 +4,7 @@ using System.Text;
 namespace Keypost.Core.Text;
 
 /// <summary>
+/// In charge of making untrusted text safe to show on a terminal.
 /// Makes untrusted text (user IDs, file names, addresses) safe to show on a terminal or in a log line:
 /// control characters, bidi overrides and other invisible format characters become visible escapes, so a
 /// user ID such as "x\n[GNUPG:] GOODSIG" cannot forge a line of output.

@@ -2,7 +2,9 @@ using Keypost.Core.Addresses;
 
 namespace Keypost.Core.Wkd;
 
-/// <summary>The two places draft-koch-openpgp-webkey-service §3.1 looks for a key.</summary>
+/// <summary>
+/// In charge of WKD naming: the z-base-32 hash of a local part and the advanced and direct URLs. The two places draft-koch-openpgp-webkey-service §3.1 looks for a key.
+/// </summary>
 public static class WkdUrls
 {
     /// <summary>The subdomain that selects the advanced method.</summary>

@@ -7,6 +7,7 @@ using Org.BouncyCastle.Crypto.Parameters;
 namespace Keypost.Directory.Accounts;
 
 /// <summary>
+/// In charge of account passwords: Argon2id hashing, checking and the bound on hashes at once.
 /// Account passwords as Argon2id (RFC 9106) hashes in the PHC string format
 /// (<c>$argon2id$v=19$m=19456,t=2,p=1$salt$hash</c>), computed by libsodium (see <see cref="Argon2idSodium"/>; by
 /// BouncyCastle for parameters libsodium cannot do, e.g. more than one lane). The defaults are OWASP's

@@ -15,6 +15,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Keypost.Directory.Devices;
 
 /// <summary>
+/// In charge of the device HTTP endpoints: join requests, approvals and removals.
 /// Several devices per account (issue #12 item 6, docs/lifecycle.md): the mailbox through which a new device asks
 /// to join and the first device answers. Everything is under <c>/keypost/v1/devices</c>, over HTTPS with the
 /// account's address and mail password (RFC 7617 Basic), scoped to that account: another account's device is

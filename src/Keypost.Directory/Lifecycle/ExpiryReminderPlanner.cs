@@ -4,6 +4,7 @@ using Keypost.Directory.Storage;
 namespace Keypost.Directory.Lifecycle;
 
 /// <summary>
+/// In charge of deciding which accounts to remind of a key about to expire.
 /// Decides which owners are due a "your key expires soon" mail (issue #12, item 5: "owners are mailed 30 days and 7
 /// days before their key expires"). A key counts as expiring when senders will stop encrypting to it: the primary
 /// key's expiry, or the last of its encryption subkeys' if that comes first. Each threshold is mailed once per key;

@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace Keypost.Directory.Monitoring;
 
 /// <summary>
+/// In charge of checking an address's history in the log against the rules of who may change it.
 /// The server's side of owner monitoring (KEYTRANS: monitoring): walks every logged version of each hosted
 /// address's binding since the last run and judges each with the <see cref="IOwnChangeRule"/>s. A version no rule
 /// claims ("a change the owner did not make") becomes an alert; the caller mails the owner and then commits, so an

@@ -5,6 +5,7 @@ using Keypost.Directory.Storage;
 namespace Keypost.Directory.Publishing;
 
 /// <summary>
+/// In charge of publishing a certificate: checking it, storing it and logging it.
 /// Turns a certificate someone hands in into the directory's entries: one minimised certificate per hosted
 /// address it carries, after the policy has accepted it. Everything is checked before anything is written.
 /// </summary>

@@ -5,7 +5,9 @@ using Microsoft.Data.Sqlite;
 
 namespace Keypost.Directory.Storage;
 
-/// <summary>Domains, accounts and certificate history in the directory database.</summary>
+/// <summary>
+/// In charge of the directory's database: certificates, devices, WKS requests and lifecycle state. Domains, accounts and certificate history in the directory database.
+/// </summary>
 public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider clock)
 {
     public DirectoryDatabase Database => database;

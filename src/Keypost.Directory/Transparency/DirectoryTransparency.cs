@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Keypost.Directory.Transparency;
 
 /// <summary>
+/// In charge of the domain's transparency log: sequencing epochs, serving proofs and tiles, and asking witnesses to cosign.
 /// The key transparency of every hosted domain: one map and log per domain, replayed from the database at start,
 /// fed by the certificates table (each new row, whoever wrote it through the directory's code, is one new binding
 /// version) and sealed into epochs by <see cref="SequenceAsync"/>.

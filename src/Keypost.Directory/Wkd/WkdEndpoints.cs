@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Keypost.Directory.Wkd;
 
 /// <summary>
+/// In charge of the WKD HTTP endpoints: keys and policy for each served domain.
 /// Serves the Web Key Directory (draft-koch-openpgp-webkey-service §3.1) for every hosted domain, by both
 /// the advanced method (Host openpgpkey.DOMAIN, path names the domain) and the direct method (Host DOMAIN).
 /// Every miss, whatever its cause, gets the same 404 so the answers tell a harvester nothing.

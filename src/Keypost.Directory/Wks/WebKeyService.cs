@@ -12,6 +12,7 @@ using MimeKit;
 namespace Keypost.Directory.Wks;
 
 /// <summary>
+/// In charge of the Web Key Service: key submission by mail and its confirmation.
 /// The Web Key Service (draft-koch-openpgp-webkey-service §4): GnuPG users publish their own key by mail. A key
 /// submission (§4.1, encrypted to the submission key or not) for a hosted address with a mailbox gets a
 /// confirmation request (§4.2) encrypted to the submitted key, carrying a fresh single-use nonce; the confirmation

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Keypost.Imap.Diagnostics;
 
-/// <summary>The event ids of IMAP's log lines (3xxx, the numbers they had in Keypost.Mail), stable for log shippers.</summary>
+/// <summary>
+/// In charge of the IMAP server's log events and metrics. The event ids of IMAP's log lines (3xxx, the numbers they had in Keypost.Mail), stable for log shippers.
+/// </summary>
 public static class ImapLogEvents
 {
     public static readonly EventId ImapLogin = new(3001, "ImapLogin");

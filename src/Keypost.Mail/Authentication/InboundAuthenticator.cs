@@ -9,6 +9,7 @@ using MimeKit;
 namespace Keypost.Mail.Authentication;
 
 /// <summary>
+/// In charge of authenticating inbound mail: SPF, DKIM and DMARC together, and the Authentication-Results header.
 /// The one entry point for checking inbound mail: DKIM, SPF and DMARC, the Authentication-Results value under
 /// <paramref name="authservId"/> (RFC 8601 §2.5: usually the receiving host name), and the disposition.
 /// </summary>

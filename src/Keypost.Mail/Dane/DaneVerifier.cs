@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Keypost.Mail.Dane;
 
 /// <summary>
+/// In charge of DANE: checking a server's certificate against its TLSA records.
 /// RFC 7672 §3: checks a server's certificate chain against the usable TLSA records of its MX host. DANE-EE(3)
 /// matches the leaf alone (no name or expiry check, §3.1.1); DANE-TA(2) needs the leaf to chain to a matching
 /// certificate the server sent and to carry one of the reference names (§3.1.2, §3.2.2).

@@ -10,6 +10,7 @@ using Keypost.Store;
 namespace Keypost.Mail.Delivery;
 
 /// <summary>
+/// In charge of delivery: local mailboxes, and remote exchangers by MX with the transport policy, retries and DSNs.
 /// Takes due messages from the queue and delivers them: to local Maildirs for hosted domains, otherwise by SMTP
 /// to the domain's mail exchanger, one connection per domain per pass. Temporary failures are retried on the
 /// <see cref="DeliveryOptions.RetryIntervals"/> schedule until <see cref="DeliveryOptions.GiveUpAfter"/>; permanent

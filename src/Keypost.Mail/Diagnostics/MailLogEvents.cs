@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Keypost.Mail.Diagnostics;
 
 /// <summary>
+/// In charge of the mail server's log events.
 /// The event ids of the mail side's log lines, stable so that a log shipper can select them (1xxx SMTP,
 /// 2xxx queue and delivery, 3xxx IMAP).
 /// </summary>

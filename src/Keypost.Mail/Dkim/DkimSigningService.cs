@@ -4,6 +4,7 @@ using MimeKit.Cryptography;
 namespace Keypost.Mail.Dkim;
 
 /// <summary>
+/// In charge of DKIM: the domain's keys, signing outbound mail and verifying inbound signatures.
 /// Signs outbound mail with both of the domain's keys: ed25519-sha256 (RFC 8463) and rsa-sha256 (RFC 6376),
 /// relaxed/relaxed, never <c>l=</c>.
 /// </summary>

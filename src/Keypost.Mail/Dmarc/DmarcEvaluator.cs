@@ -6,6 +6,7 @@ using MimeKit;
 namespace Keypost.Mail.Dmarc;
 
 /// <summary>
+/// In charge of DMARC: the author domain, its policy and alignment.
 /// DMARC (RFC 7489): finds the policy for the From domain and checks whether a passing DKIM signature or a
 /// passing SPF identity is aligned with it.
 /// </summary>

@@ -5,7 +5,9 @@ using DnsClient.Protocol;
 
 namespace Keypost.Mail.Dns;
 
-/// <summary><see cref="IMailDnsResolver"/> over DnsClient's <see cref="LookupClient"/>.</summary>
+/// <summary>
+/// In charge of the DNS questions mail asks: MX, A/AAAA, TXT and TLSA, with their DNSSEC status. <see cref="IMailDnsResolver"/> over DnsClient's <see cref="LookupClient"/>.
+/// </summary>
 public sealed class MailDnsResolver : IMailDnsResolver
 {
     private readonly LookupClient client;

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Keypost.Mail.MtaSts;
 
 /// <summary>
+/// In charge of MTA-STS: fetching, caching and applying receiving domains' policies, and publishing ours.
 /// The MTA-STS policies fetched so far, kept in one SQLite file (RFC 8461 §5.1: a sender keeps a policy until its
 /// max_age ends, so a restart must not forget it and let an attacker who blocks the TXT record or the HTTPS fetch
 /// turn enforcement off). Each row is the policy text as fetched, its id and when it expires; it is parsed again when

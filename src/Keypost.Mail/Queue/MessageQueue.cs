@@ -6,6 +6,7 @@ using Npgsql;
 namespace Keypost.Mail.Queue;
 
 /// <summary>
+/// In charge of the durable queue: a message is on disk (or in PostgreSQL) before its 250.
 /// The durable outbound queue: on one node a directory with <c>queue.db</c> (SQLite index) and <c>data/&lt;id&gt;.eml</c>
 /// (the message exactly as received); on several nodes a PostgreSQL database they share, where a node claims a message
 /// for delivery with a lease (docs/postgres.md). EnqueueAsync returns only once the message would survive a crash;

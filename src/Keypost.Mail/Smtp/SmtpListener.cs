@@ -9,6 +9,7 @@ using Keypost.Store;
 namespace Keypost.Mail.Smtp;
 
 /// <summary>
+/// In charge of SMTP: listening, sessions, commands, STARTTLS and AUTH, handing whole messages to an acceptor.
 /// The SMTP server: inbound (port 25) and submission (587 STARTTLS, 465 implicit TLS) listeners, handing each
 /// complete message to an <see cref="IMessageAcceptor"/>. Start with <see cref="StartAsync"/>, stop with
 /// <see cref="StopAsync"/> or by disposing.

@@ -4,6 +4,7 @@ using Keypost.Mail.Dns;
 namespace Keypost.Mail.Spf;
 
 /// <summary>
+/// In charge of SPF: parsing records and evaluating a sender's address.
 /// Evaluates SPF (RFC 7208) for a client IP against MAIL FROM, or HELO when the reverse-path is null.
 /// Limits: 10 DNS-querying terms and 2 void lookups per evaluation (§4.6.4); <c>ptr</c> never matches
 /// (§5.5 discourages it) but still counts as a lookup; <c>exp=</c> is ignored.

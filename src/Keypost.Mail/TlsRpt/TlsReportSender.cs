@@ -9,6 +9,7 @@ using MimeKit;
 namespace Keypost.Mail.TlsRpt;
 
 /// <summary>
+/// In charge of SMTP TLS reporting: counting outcomes and sending the daily reports.
 /// Sends yesterday's TLS reports once a day (RFC 8460): for each recipient domain we tried, its
 /// <c>_smtp._tls</c> TXT record names where reports go (rua=mailto: or https:); mailed reports go through the
 /// queue like any mail, HTTPS ones are POSTed. What cannot be sent for a temporary reason is kept for the next run.

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Keypost.Server.Acme;
 
 /// <summary>
+/// In charge of ACME: ordering and renewing the server's certificates.
 /// A small ACME client (RFC 8555): one account, one order at a time, http-01 challenges answered through
 /// <see cref="AcmeChallenges"/> (served by the server's own Kestrel). It asks for a certificate over a key the
 /// caller keeps, so the key, and a DANE record naming it, survive renewals.

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Configuration;
 
 namespace Keypost.Server.Configuration;
 
-/// <summary>The one configuration file of a Keypost server (JSON). Relative paths are relative to the file.</summary>
+/// <summary>
+/// In charge of the configuration file: its shape, loading and validation. The one configuration file of a Keypost server (JSON). Relative paths are relative to the file.
+/// </summary>
 public sealed class KeypostConfig
 {
     private static readonly JsonSerializerOptions JsonOptions = new()

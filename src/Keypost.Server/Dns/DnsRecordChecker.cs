@@ -6,6 +6,7 @@ using Keypost.Mail.Authentication;
 namespace Keypost.Server.Dns;
 
 /// <summary>
+/// In charge of the DNS records a domain must publish, and checking that it does.
 /// Asks DNS for each record <see cref="DomainDnsRecords"/> says to publish and judges the answer by what the
 /// record is for, not by its spelling: a CNAME may be published as A records, a TXT record's tags may be spaced
 /// differently, an MTA-STS id may be any id, a TLS-RPT report address any address.

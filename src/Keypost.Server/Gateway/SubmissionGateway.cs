@@ -8,6 +8,7 @@ using MimeKit;
 namespace Keypost.Server.Gateway;
 
 /// <summary>
+/// In charge of the submission gateway for legacy clients: encrypting and signing for them under the domain's policy.
 /// The submission gateway for legacy clients (a per-domain option): plaintext submitted by a user of a gateway
 /// domain is encrypted by the server when every recipient has a key, and sent as is otherwise, with a trace header
 /// either way. The server holds no user secret key, so the result is encrypted and unsigned.

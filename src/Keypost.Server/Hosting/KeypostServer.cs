@@ -16,6 +16,7 @@ using OpenTelemetry.Metrics;
 namespace Keypost.Server.Hosting;
 
 /// <summary>
+/// In charge of running a server: every listener and worker as a hosted service, started and stopped together.
 /// The composition root: one process serving the directory over HTTPS, SMTP, IMAP and delivery from one
 /// configuration, on Microsoft.Extensions.Hosting. Each listener and the delivery worker is a hosted service;
 /// a stop (SIGTERM under <c>keypost serve</c>, or disposing) drains SMTP, says BYE to IMAP and leaves the queue

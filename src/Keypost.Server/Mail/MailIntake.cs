@@ -11,6 +11,7 @@ using MimeKit;
 namespace Keypost.Server.Mail;
 
 /// <summary>
+/// In charge of the server's side of mail: accepting messages into the queue and the store, with encryption at rest.
 /// What happens between the end of DATA and the 250: inbound mail is authenticated (SPF, DKIM, DMARC) and
 /// stamped, submitted mail is DKIM-signed for its domain; both get a Received line and are queued durably.
 /// With a <paramref name="gateway"/>, submitted plaintext may be encrypted first; with <paramref name="junk"/>,

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace Keypost.Server.Monitoring;
 
 /// <summary>
+/// In charge of the server's mail to its own users: key-change alerts and expiry reminders.
 /// Runs the <see cref="BindingHistoryMonitor"/> on a schedule (issue #11: "the server can run it for its users on a
 /// schedule and mail the owner") and queues one alert mail per owner with alerts; local delivery puts it in his
 /// INBOX. Without mail service the alerts are logged.

@@ -4,6 +4,7 @@ using Keypost.Server.Configuration;
 
 namespace Keypost.Server.Tls;
 
+/// <summary>In charge of the server's TLS certificates: loading key files and reloading them when they change.</summary>
 public static class TlsCertificates
 {
     /// <summary>Loads a PEM certificate chain and key; a problem is a one-line configuration error.</summary>

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace Keypost.Server.Witness;
 
 /// <summary>
+/// In charge of `keypost witness`: the witness's HTTP service and its store.
 /// <c>keypost witness serve</c>: a C2SP tlog-witness over plain HTTP (POST /add-checkpoint), with GET /vkey
 /// for its verifier key. Its own small Kestrel host, apart from the mail server: a witness is run by someone
 /// other than the log's operator.

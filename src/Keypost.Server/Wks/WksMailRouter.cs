@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Keypost.Server.Wks;
 
 /// <summary>
+/// In charge of handing WKS mail arriving by SMTP to the directory.
 /// Hands mail for a domain's WKS submission address to the directory's <see cref="WebKeyService"/> during DATA, so
 /// the SMTP reply carries its verdict (250, or 550/450 with the reason), and queues the replies it makes (the
 /// confirmation request) for delivery. Every other message goes on to <paramref name="inner"/> unchanged.

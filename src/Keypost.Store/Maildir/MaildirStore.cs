@@ -6,6 +6,7 @@ using Keypost.Store;
 namespace Keypost.Store.Maildir;
 
 /// <summary>
+/// In charge of the on-disk store: Maildir++ folders, the UID index and durable writes.
 /// Each account's Maildir (cur/ new/ tmp/) at <c>&lt;root&gt;/&lt;domain&gt;/&lt;local&gt;/Maildir</c>. Delivery follows the
 /// Maildir protocol (cr.yp.to/proto/maildir.html): write into tmp/ under a unique name, fsync, rename into new/,
 /// fsync new/. A reader never sees a partial message, and a delivered message survives a crash. One instance per

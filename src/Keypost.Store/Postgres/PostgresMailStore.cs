@@ -9,6 +9,7 @@ using Npgsql;
 namespace Keypost.Store.Postgres;
 
 /// <summary>
+/// In charge of the PostgreSQL store, for several nodes sharing mailboxes.
 /// Every account's mailboxes in one PostgreSQL database shared by several nodes (docs/postgres.md): the messages'
 /// bytes (bytea, so nodes share no disk), flags, and UIDs allocated by the database in the transaction that stores
 /// the message. A change commits with a NOTIFY on <c>keypost_store</c>; each node LISTENs on one connection, so an

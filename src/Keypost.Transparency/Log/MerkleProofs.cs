@@ -2,7 +2,9 @@ using System.Security.Cryptography;
 
 namespace Keypost.Transparency.Log;
 
-/// <summary>Tree heads, inclusion and consistency proofs over stored full-subtree hashes (RFC 9162 §2.1).</summary>
+/// <summary>
+/// In charge of the Merkle log: RFC 9162 hashing, inclusion and consistency proofs. Tree heads, inclusion and consistency proofs over stored full-subtree hashes (RFC 9162 §2.1).
+/// </summary>
 public static class MerkleProofs
 {
     /// <summary>MTH(D[0:size]) from the stored full subtrees.</summary>

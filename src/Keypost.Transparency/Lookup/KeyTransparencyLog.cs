@@ -8,6 +8,7 @@ using Keypost.Transparency.Vrf;
 namespace Keypost.Transparency.Lookup;
 
 /// <summary>
+/// In charge of key transparency lookups: sealing epochs and proving and verifying an address's binding and history.
 /// The server's side of one domain's key transparency, in memory: bindings are staged, and sealing an epoch applies
 /// them to the prefix tree in one batch, appends the map root to the log and signs a checkpoint. Lookups and tiles
 /// always answer from the last sealed epoch. Persistence is the caller's: it stores each <see cref="SealedEpoch"/>

@@ -1,6 +1,7 @@
 namespace Keypost.Transparency.Map;
 
 /// <summary>
+/// In charge of the map: the prefix tree from VRF outputs to binding commitments, with its proofs.
 /// A binary prefix tree (compressed trie) over 32-byte keys with 32-byte values, in the spirit of KEYTRANS's
 /// prefix tree: each leaf sits at the shallowest depth where its key's prefix is unique. Updates only mark their
 /// path dirty; <see cref="Root"/> rehashes the dirty paths once per batch, so an epoch of k changes costs about

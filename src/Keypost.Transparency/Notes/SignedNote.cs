@@ -2,7 +2,9 @@ using System.Text;
 
 namespace Keypost.Transparency.Notes;
 
-/// <summary>A C2SP signed-note (https://c2sp.org/signed-note): text ending in a newline, a blank line, signature lines.</summary>
+/// <summary>
+/// In charge of signed notes and checkpoints (C2SP signed-note, tlog-checkpoint). A C2SP signed-note (https://c2sp.org/signed-note): text ending in a newline, a blank line, signature lines.
+/// </summary>
 public sealed class SignedNote
 {
     /// <summary>C2SP signed-note: verifiers must accept at least 16 signatures; we cap the note's size instead.</summary>

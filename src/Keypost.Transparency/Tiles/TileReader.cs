@@ -2,7 +2,9 @@ using Keypost.Transparency.Log;
 
 namespace Keypost.Transparency.Tiles;
 
-/// <summary>Builds C2SP tlog-tiles hash tiles from a log's stored full-subtree hashes, for a given tree size.</summary>
+/// <summary>
+/// In charge of reading the log as C2SP tlog-tiles. Builds C2SP tlog-tiles hash tiles from a log's stored full-subtree hashes, for a given tree size.
+/// </summary>
 public static class TileReader
 {
     public const int TileHeight = 8;

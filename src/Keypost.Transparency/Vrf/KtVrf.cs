@@ -1,6 +1,7 @@
 namespace Keypost.Transparency.Vrf;
 
 /// <summary>
+/// In charge of the VRF that hides addresses in the map (RFC 9381, as KEYTRANS uses it).
 /// The VRF operations of each <see cref="VrfSuite"/> behind one interface, as the map uses them: the map key of an
 /// address is the VRF output truncated to 32 bytes (KEYTRANS truncates the VRF output to the hash length Nh = 32;
 /// for P-256 the output is already 32 bytes).

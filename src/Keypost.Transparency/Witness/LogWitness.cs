@@ -6,6 +6,7 @@ using Keypost.Transparency.Notes;
 namespace Keypost.Transparency.Witness;
 
 /// <summary>
+/// In charge of witnessing: checking checkpoints for consistency and cosigning them (C2SP tlog-witness).
 /// The C2SP tlog-witness add-checkpoint state machine: cosign a checkpoint of a known log only when it extends
 /// the last checkpoint this witness cosigned for that origin. Pure: storage behind <see cref="IWitnessStore"/>.
 /// </summary>

@@ -30,7 +30,7 @@ public sealed class ReadCacheTests : IDisposable
         var loaded = await cache.LoadAsync("INBOX", 7, CancellationToken.None);
         var stale = await cache.LoadAsync("INBOX", 8, CancellationToken.None);
 
-        var onDisk = string.Concat(Directory.GetFiles(_home.Combine("read-cache")).Select(f => Encoding.UTF8.GetString(File.ReadAllBytes(f))));
+        var onDisk = string.Concat(System.IO.Directory.GetFiles(_home.Combine("read-cache")).Select(f => Encoding.UTF8.GetString(File.ReadAllBytes(f))));
         Assert.Contains("-----BEGIN PGP MESSAGE-----", onDisk, StringComparison.Ordinal);
         Assert.DoesNotContain("Death Star plans", onDisk, StringComparison.Ordinal);
         Assert.DoesNotContain("Rendezvous on Hoth", onDisk, StringComparison.Ordinal);

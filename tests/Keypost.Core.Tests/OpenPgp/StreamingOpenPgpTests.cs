@@ -18,7 +18,7 @@ public sealed class StreamingOpenPgpTests : IClassFixture<StreamingOpenPgpTests.
     private static readonly SecretKey Luke = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("luke@jedi.test")));
 
     private readonly HundredMegabytes message;
-    private readonly DirectoryInfo staging = Directory.CreateTempSubdirectory("keypost-staging-");
+    private readonly DirectoryInfo staging = System.IO.Directory.CreateTempSubdirectory("keypost-staging-");
 
     public StreamingOpenPgpTests(HundredMegabytes message)
     {
@@ -45,7 +45,7 @@ public sealed class StreamingOpenPgpTests : IClassFixture<StreamingOpenPgpTests.
         Assert.Equal(Leia.Fingerprint, result.Signature.SignerFingerprint);
         Assert.Equal("Aes256", result.Cipher);
         Assert.False(result.WasCompressed);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(staging.FullName));
+        Assert.Empty(System.IO.Directory.EnumerateFileSystemEntries(staging.FullName));
     }
 
     // The damage is done while reading, so the one encrypted file serves every case.
@@ -72,7 +72,7 @@ public sealed class StreamingOpenPgpTests : IClassFixture<StreamingOpenPgpTests.
 
         Assert.Equal(OpenPgpError.IntegrityCheckFailed, refused.Error);
         Assert.Equal(0, output.Written);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(staging.FullName));
+        Assert.Empty(System.IO.Directory.EnumerateFileSystemEntries(staging.FullName));
     }
 
     [Fact]
@@ -120,7 +120,7 @@ public sealed class StreamingOpenPgpTests : IClassFixture<StreamingOpenPgpTests.
     /// <summary>One 100 MB message, encrypted once for the class: pseudo-random plaintext made on the fly.</summary>
     public sealed class HundredMegabytes : IDisposable
     {
-        private readonly DirectoryInfo directory = Directory.CreateTempSubdirectory("keypost-stream-");
+        private readonly DirectoryInfo directory = System.IO.Directory.CreateTempSubdirectory("keypost-stream-");
 
         public HundredMegabytes()
         {

@@ -4,6 +4,8 @@ using Keypost.Core.Addresses;
 using Keypost.Interop.Tests.GnuPG;
 using Keypost.Interop.Tests.Postfix;
 using Keypost.Interop.Tests.Reading;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using Keypost.Testing.PgpMime;
 using MailKit.Net.Smtp;
@@ -18,6 +20,8 @@ namespace Keypost.Interop.Tests.AtRest;
 /// </summary>
 public sealed class AtRestReadingTests
 {
+    private const string Luke = "luke@jedi.test";
+
     private const string RealSubject = "Your boarding pass to Dagobah";
     private const string SecretBody = "Seat 1A, departs at dawn.";
 
@@ -25,19 +29,20 @@ public sealed class AtRestReadingTests
     public async Task Keypost_read_and_mutt_show_the_real_subject_and_body_of_mail_encrypted_at_rest()
     {
         using var root = new TempDirectory("keypost-atrest-reading");
-        var luke = Crafted.Key(ReadingNode.Luke);
-        await using var node = await ReadingNode.StartAsync();
-        await node.Server.Store.PublishAsync(EmailAddress.Parse(ReadingNode.Luke), luke.Fingerprint, luke.Certificate.ToBinary(), revoked: false, CancellationToken.None);
+        var luke = Crafted.Key(Luke);
+        await using var bed = TestBed.Create("keypost-reading");
+        var node = await bed.StartAsync(TestBed.Alone);
+        await node.Server.Store.PublishAsync(EmailAddress.Parse(Luke), luke.Fingerprint, luke.Certificate.ToBinary(), revoked: false, CancellationToken.None);
 
         var letter = Crafted.Letter("Bespin Air <tickets@bespin.test>", "Luke <luke@jedi.test>", RealSubject, SecretBody);
         using (var smtp = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true, CheckCertificateRevocation = false })
         {
-            await smtp.ConnectAsync("127.0.0.1", node.InboundPort, SecureSocketOptions.StartTls);
+            await smtp.ConnectAsync("127.0.0.1", node.Inbound.Port, SecureSocketOptions.StartTls);
             await smtp.SendAsync(letter);
             await smtp.DisconnectAsync(quit: true);
         }
 
-        var stored = await MaildirWait.FirstMessageAsync(node.LukeMaildirNew, TimeSpan.FromSeconds(60));
+        var stored = await MaildirWait.FirstMessageAsync(node.NewMailOf(EmailAddress.Parse(Luke)), TimeSpan.FromSeconds(60));
         Assert.NotNull(stored);
         Assert.DoesNotContain(RealSubject, stored, StringComparison.Ordinal);
         Assert.DoesNotContain(SecretBody, stored, StringComparison.Ordinal);
@@ -46,10 +51,10 @@ public sealed class AtRestReadingTests
         var home = root.Combine("home");
         await File.WriteAllTextAsync(root.Combine("luke.asc"), luke.ToArmored());
         var init = await KeypostCli.RunAsync(
-            ["client", "init", "--home", home, "--address", ReadingNode.Luke, "--server", "127.0.0.1",
-             "--imap-port", node.ImapsPort.ToString(CultureInfo.InvariantCulture), "--ca", node.CaFile, "--secret-key", root.Combine("luke.asc")]);
+            ["client", "init", "--home", home, "--address", Luke, "--server", "127.0.0.1",
+             "--imap-port", node.Imaps.Port.ToString(CultureInfo.InvariantCulture), "--ca", bed.CaFile, "--secret-key", root.Combine("luke.asc")]);
         Assert.True(init.ExitCode == 0, init.ToString());
-        var read = await KeypostCli.RunAsync(["read", "1", "--home", home], environment: new Dictionary<string, string> { ["KEYPOST_PASSWORD"] = ReadingNode.LukePassword });
+        var read = await KeypostCli.RunAsync(["read", "1", "--home", home], environment: new Dictionary<string, string> { ["KEYPOST_PASSWORD"] = TestBed.LukePassword });
         Assert.True(read.ExitCode == 0, read.ToString());
         Assert.Contains("Subject: " + RealSubject, read.StandardOutput, StringComparison.Ordinal);
         Assert.Contains(SecretBody, read.StandardOutput, StringComparison.Ordinal);
@@ -61,11 +66,11 @@ public sealed class AtRestReadingTests
         System.IO.Directory.CreateDirectory(muttHome);
         var muttrc = Path.Combine(muttHome, "muttrc");
         await File.WriteAllTextAsync(muttrc, string.Join('\n',
-            $"set folder=\"imaps://localhost:{node.ImapsPort}/\"",
+            $"set folder=\"imaps://localhost:{node.Imaps.Port}/\"",
             "set spoolfile=\"+INBOX\"",
-            $"set imap_user=\"{ReadingNode.Luke}\"",
-            $"set imap_pass=\"{ReadingNode.LukePassword}\"",
-            $"set ssl_ca_certificates_file=\"{node.CaFile}\"",
+            $"set imap_user=\"{Luke}\"",
+            $"set imap_pass=\"{TestBed.LukePassword}\"",
+            $"set ssl_ca_certificates_file=\"{bed.CaFile}\"",
             $"set certificate_file=\"{Path.Combine(muttHome, "certificates")}\"",
             "set ssl_force_tls=yes",
             "set crypt_use_gpgme=yes",

@@ -1,10 +1,12 @@
 using System.Text;
+using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Interop.Tests.GnuPG;
 using Keypost.Interop.Tests.Postfix;
 using Keypost.Interop.Tests.Transport;
+using Keypost.LocalServe;
 using Keypost.Mail.Dkim;
-using Keypost.Mail.Dns;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using Keypost.Testing.PgpMime;
 using MimeKit;
@@ -18,6 +20,8 @@ namespace Keypost.Interop.Tests.AtRest;
 /// </summary>
 public sealed class PostfixToKeypostAtRestTests
 {
+    private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
+
     private const string DkimModule = "/usr/lib/python3/dist-packages/dkim/__init__.py";
     private const string RealSubject = "Kessel run receipts";
     private const string SecretBody = "Twelve parsecs, paid in full.";
@@ -28,16 +32,16 @@ public sealed class PostfixToKeypostAtRestTests
         using var work = new TempDirectory("keypost-atrest-interop");
         var dkimKeys = new DkimKeyStore(work.Combine("dkim"));
         var han = await dkimKeys.GetOrCreateAsync("postfix.test", CancellationToken.None);
-        using var dns = new LoopbackDnsServer();
+        await using var bed = TestBed.Create("keypost-atrest-postfix");
         foreach (var key in han.All)
         {
-            dns.Txt(key.DnsName, key.TxtRecord);
+            bed.Dns.Txt(key.DnsName, key.TxtRecord);
         }
 
-        var inboundPort = FreePort.Get();
-        await using var keypost = await KeypostMailPeer.StartAsync(dns, inboundPort, deliveryPort: FreePort.Get());
+        var keypost = await bed.StartAsync(TestBed.Jedi with { InboundPort = 0 });
+        var inboundPort = keypost.Inbound.Port;
         var luke = Crafted.Key("luke@jedi.test");
-        await keypost.Server.Store.PublishAsync(KeypostMailPeer.Luke, luke.Fingerprint, luke.Certificate.ToBinary(), revoked: false, CancellationToken.None);
+        await keypost.Server.Store.PublishAsync(Luke, luke.Fingerprint, luke.Certificate.ToBinary(), revoked: false, CancellationToken.None);
         await using var postfix = await PostfixInstance.StartAsync(new PostfixOptions
         {
             Mailboxes = ["han"],
@@ -51,8 +55,8 @@ public sealed class PostfixToKeypostAtRestTests
         // sendmail takes local text (LF); Postfix sends it as CRLF, which is what the signature covers.
         await postfix.SendmailAsync("han@postfix.test", "luke@jedi.test", Encoding.UTF8.GetString(signed).Replace("\r\n", "\n", StringComparison.Ordinal));
 
-        var delivered = await MaildirWait.FirstMessageAsync(keypost.MaildirNew(KeypostMailPeer.Luke), TimeSpan.FromSeconds(60));
-        Assert.True(delivered is not null, $"nothing in luke's Maildir.\nKeypost queue:\n{await keypost.DescribeQueueAsync()}\nPostfix maillog:\n{postfix.ReadLog()}");
+        var delivered = await MaildirWait.FirstMessageAsync(Path.Combine(keypost.MaildirOf(Luke), "new"), TimeSpan.FromSeconds(60));
+        Assert.True(delivered is not null, $"nothing in luke's Maildir.\nKeypost queue:\n{await keypost.DescribeQueueAsync(CancellationToken.None)}\nPostfix maillog:\n{postfix.ReadLog()}");
         Assert.DoesNotContain(RealSubject, delivered, StringComparison.Ordinal);
         Assert.DoesNotContain(SecretBody, delivered, StringComparison.Ordinal);
         var outer = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(delivered)));

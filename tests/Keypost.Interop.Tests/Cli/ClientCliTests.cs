@@ -1,10 +1,9 @@
 using System.Net;
-using Keypost.Cli.Demo;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Directory.Publishing;
-using Keypost.Mail.Dns;
-using Keypost.Server.Tls;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Cli;
@@ -16,31 +15,21 @@ namespace Keypost.Interop.Tests.Cli;
 public sealed class ClientCliTests : IAsyncLifetime
 {
     private readonly TempDirectory _root = new("keypost-client-cli");
-    private LoopbackDnsServer _dns = null!;
-    private LocalCertificateAuthority _ca = null!;
-    private DemoDomain _jedi = null!;
-    private DemoDomain _rebel = null!;
-    private DemoPorts _ports = null!;
+    private readonly TestBed _bed = TestBed.Create("keypost-client-cli-bed");
+    private LocalDomain _jedi = null!;
+    private LocalDomain _rebel = null!;
+    private LocalPorts _ports = null!;
 
     public async Task InitializeAsync()
     {
-        _dns = new LoopbackDnsServer();
-        _ca = LocalCertificateAuthority.Create();
-        _ca.WriteCertificatePem(_root.Combine("ca.pem"));
-        IPAddress jedi = IPAddress.Parse("127.0.0.20"), rebel = IPAddress.Parse("127.0.0.21");
-        _ports = DemoPorts.FindFree([jedi, rebel]);
-        _jedi = await DemoDomain.StartAsync("jedi.test", jedi, _ports, _ca, _dns, _root.Path, CancellationToken.None);
-        _rebel = await DemoDomain.StartAsync("rebel.test", rebel, _ports, _ca, _dns, _root.Path, CancellationToken.None);
+        (_jedi, _rebel, _ports) = await _bed.StartTwoDomainsAsync("127.0.0.20", "127.0.0.21");
         await _jedi.AddAccountAsync(EmailAddress.Parse("luke@jedi.test"), "luke-password", CancellationToken.None);
         await _rebel.AddAccountAsync(EmailAddress.Parse("leia@rebel.test"), "leia-password", CancellationToken.None);
     }
 
     public async Task DisposeAsync()
     {
-        await _rebel.DisposeAsync();
-        await _jedi.DisposeAsync();
-        _ca.Dispose();
-        _dns.Dispose();
+        await _bed.DisposeAsync();
         _root.Dispose();
     }
 
@@ -105,7 +94,7 @@ public sealed class ClientCliTests : IAsyncLifetime
         Assert.True(sent.ExitCode == 0, sent.ToString());
     }
 
-    private async Task<string> InitAsync(string who, string address, DemoDomain domain)
+    private async Task<string> InitAsync(string who, string address, LocalDomain domain)
     {
         var home = _root.Combine(who + "-home");
         await File.WriteAllTextAsync(_root.Combine(who + ".pass"), who + "-passphrase\n");
@@ -113,7 +102,7 @@ public sealed class ClientCliTests : IAsyncLifetime
             ["client", "init", "--home", home, "--address", address, "--server", domain.Address.ToString(),
              "--submission-port", _ports.Submission.ToString(System.Globalization.CultureInfo.InvariantCulture),
              "--imap-port", _ports.Imaps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--ca", _root.Combine("ca.pem"), "--dns", _dns.EndPoint.ToString(),
+             "--ca", _bed.CaFile, "--dns", _bed.Dns.EndPoint.ToString(),
              "--https-port", _ports.Https.ToString(System.Globalization.CultureInfo.InvariantCulture),
              "--passphrase-file", _root.Combine(who + ".pass")]);
         Assert.True(init.ExitCode == 0, init.ToString());

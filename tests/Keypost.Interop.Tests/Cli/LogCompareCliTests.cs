@@ -1,3 +1,4 @@
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using Keypost.Transparency.Log;
 using Keypost.Transparency.Notes;

@@ -1,4 +1,5 @@
 using Keypost.Server.Configuration;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Cli;

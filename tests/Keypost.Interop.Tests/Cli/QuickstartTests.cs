@@ -5,8 +5,8 @@ using System.Text.RegularExpressions;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using Keypost.Interop.Tests.Transport;
-using Keypost.Mail.Dns;
-using Keypost.Server.Tls;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Cli;

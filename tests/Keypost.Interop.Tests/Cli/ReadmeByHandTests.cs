@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Cli;

@@ -1,7 +1,7 @@
 using System.Net;
 using Keypost.Cli.Demo;
+using Keypost.LocalServe;
 using Keypost.Mail.Dns;
-using Keypost.Server.Tls;
 using Keypost.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

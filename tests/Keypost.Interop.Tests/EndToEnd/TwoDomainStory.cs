@@ -1,5 +1,4 @@
 using System.Net;
-using Keypost.Cli.Demo;
 using Keypost.Client;
 using Keypost.Client.Contacts;
 using Keypost.Client.Discovery;
@@ -9,14 +8,15 @@ using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.Policy;
 using Keypost.Directory.Publishing;
+using Keypost.LocalServe;
 using Keypost.Mail.Dns;
-using Keypost.Server.Tls;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.EndToEnd;
 
 /// <summary>
-/// The demo's world for one test: jedi.test and rebel.test as real in-process servers (DemoDomain), a DNS server,
+/// The demo's world for one test: jedi.test and rebel.test as real in-process servers on one <see cref="TestBed"/>, a DNS server,
 /// a CA, Luke's and Leia's keys published. Optionally rebel.test's delivery to jedi.test runs through a
 /// <see cref="SmtpRecordingRelay"/> that records the hop and strips STARTTLS, so the recorded bytes are what an
 /// active attacker on that path would read.
@@ -26,33 +26,30 @@ public sealed class TwoDomainStory : IAsyncDisposable
     public const string LukePassword = "luke-e2e-password";
     public const string LeiaPassword = "leia-e2e-password";
 
-    private readonly TempDirectory root;
-    private readonly List<IAsyncDisposable> owned = [];
+    private readonly TestBed bed;
 
-    private TwoDomainStory(TempDirectory root, LoopbackDnsServer dns, LocalCertificateAuthority ca, DemoPorts ports)
+    private TwoDomainStory(TestBed bed, LocalPorts ports)
     {
-        this.root = root;
-        Dns = dns;
-        Ca = ca;
+        this.bed = bed;
         Ports = ports;
-        Resolver = new MailDnsResolver(new MailDnsResolverOptions { NameServers = [dns.EndPoint], UseCache = false });
+        Resolver = new MailDnsResolver(new MailDnsResolverOptions { NameServers = [bed.Dns.EndPoint], UseCache = false });
     }
 
     public static EmailAddress Luke { get; } = EmailAddress.Parse("luke@jedi.test");
 
     public static EmailAddress Leia { get; } = EmailAddress.Parse("leia@rebel.test");
 
-    public LoopbackDnsServer Dns { get; }
+    public LoopbackDnsServer Dns => bed.Dns;
 
     public MailDnsResolver Resolver { get; }
 
-    public LocalCertificateAuthority Ca { get; }
+    public LocalCertificateAuthority Ca => bed.Ca;
 
-    public DemoPorts Ports { get; }
+    public LocalPorts Ports { get; }
 
-    public DemoDomain Jedi { get; private set; } = null!;
+    public LocalDomain Jedi { get; private set; } = null!;
 
-    public DemoDomain Rebel { get; private set; } = null!;
+    public LocalDomain Rebel { get; private set; } = null!;
 
     public SmtpRecordingRelay? Relay { get; private set; }
 
@@ -60,31 +57,28 @@ public sealed class TwoDomainStory : IAsyncDisposable
 
     public SecretKey LeiaKey { get; private set; } = null!;
 
-    public string Root => root.Path;
+    public string Root => bed.Directory;
 
     public static async Task<TwoDomainStory> StartAsync(bool throughRelay, CancellationToken cancellationToken)
     {
         var jediAddress = IPAddress.Parse("127.0.0.10");
         var rebelAddress = IPAddress.Parse("127.0.0.11");
-        var ports = DemoPorts.FindFree([jediAddress, rebelAddress]);
-        var story = new TwoDomainStory(new TempDirectory("keypost-e2e"), new LoopbackDnsServer(), LocalCertificateAuthority.Create("Keypost e2e CA"), ports);
+        var ports = LocalPorts.FindFree([jediAddress, rebelAddress]);
+        var story = new TwoDomainStory(TestBed.Create("keypost-e2e"), ports);
         try
         {
-            // Every domain delivers to the port its own inbound listener uses (DemoDomain): to put the relay on
+            // Every domain delivers to the port its own inbound listener uses (LocalDomain): to put the relay on
             // the path, rebel.test listens and delivers on the relay's port, which jedi.test's address forwards.
             var rebelPorts = ports;
             if (throughRelay)
             {
-                var relayPort = DemoPorts.FindFree([jediAddress, rebelAddress]).Smtp;
+                var relayPort = LocalPorts.Free([jediAddress, rebelAddress]);
                 rebelPorts = ports with { Smtp = relayPort };
                 story.Relay = SmtpRecordingRelay.Start(new IPEndPoint(jediAddress, relayPort), new IPEndPoint(jediAddress, ports.Smtp));
-                story.owned.Add(story.Relay);
             }
 
-            story.Jedi = await DemoDomain.StartAsync("jedi.test", jediAddress, ports, story.Ca, story.Dns, story.Root, cancellationToken);
-            story.owned.Add(story.Jedi);
-            story.Rebel = await DemoDomain.StartAsync("rebel.test", rebelAddress, rebelPorts, story.Ca, story.Dns, story.Root, cancellationToken);
-            story.owned.Add(story.Rebel);
+            story.Jedi = await story.bed.StartAsync(TestBed.AllListeners(TestBed.Jedi, jediAddress, ports), cancellationToken);
+            story.Rebel = await story.bed.StartAsync(TestBed.AllListeners(TestBed.Rebel, rebelAddress, rebelPorts), cancellationToken);
 
             await story.Jedi.AddAccountAsync(Luke, LukePassword, cancellationToken);
             await story.Rebel.AddAccountAsync(Leia, LeiaPassword, cancellationToken);
@@ -101,7 +95,7 @@ public sealed class TwoDomainStory : IAsyncDisposable
         }
     }
 
-    public Task PublishAsync(DemoDomain domain, Certificate certificate, CancellationToken cancellationToken) =>
+    public Task PublishAsync(LocalDomain domain, Certificate certificate, CancellationToken cancellationToken) =>
         new KeyPublisher(domain.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(certificate.ToBinary(), null, cancellationToken);
 
     public HttpClient CreateHttpClient() => Keypost.Cli.ClientSide.WkdHttp.CreateHttpClient(Resolver, Ports.Https, Ca.Certificate);
@@ -153,13 +147,10 @@ public sealed class TwoDomainStory : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        for (var i = owned.Count - 1; i >= 0; i--)
+        await bed.DisposeAsync();
+        if (Relay is not null)
         {
-            await owned[i].DisposeAsync();
+            await Relay.DisposeAsync();
         }
-
-        Ca.Dispose();
-        Dns.Dispose();
-        root.Dispose();
     }
 }

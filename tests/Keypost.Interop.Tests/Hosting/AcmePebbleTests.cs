@@ -5,10 +5,11 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
-using Keypost.Mail.Dns;
+using Keypost.LocalServe;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
 using Keypost.Server.Tls;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Hosting;

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Keypost.Interop.Tests.Transport;
+using Keypost.Testing.Beds;
+using Keypost.Testing.Mail;
 using Xunit.Abstractions;
 
 namespace Keypost.Interop.Tests.Hosting;
@@ -24,7 +26,8 @@ public sealed partial class GracefulShutdownTests(ITestOutputHelper output)
     [Fact]
     public async Task SIGTERM_under_load_drains_every_acknowledged_message_is_delivered_after_restart()
     {
-        await using var node = await ServiceNode.StartAsync();
+        await using var bed = TestBed.Create("keypost-service");
+        var node = await bed.ServeAsync(TestBed.Operated);
         var tokens = Enumerable.Range(0, MessageCount).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
         var acknowledged = new ConcurrentDictionary<string, byte>();
         var refused = new ConcurrentDictionary<string, string>();
@@ -74,7 +77,7 @@ public sealed partial class GracefulShutdownTests(ITestOutputHelper output)
         // The queue survived on disk: after a restart everything answered 250 reaches the Maildir.
         await node.Server.StartAsync(TimeSpan.FromSeconds(30));
         var expected = acknowledged.Keys.Append(finishingToken).ToHashSet();
-        var found = await WaitForTokensAsync(node.LukesMaildir, expected);
+        var found = await WaitForTokensAsync(node.MaildirOf("luke@jedi.test"), expected);
         var lost = expected.Where(t => !found.Contains(t)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} acknowledged messages never reached the Maildir, e.g. {string.Join(", ", lost.Take(5))}\n{node.Server.RecentOutput}");
     }

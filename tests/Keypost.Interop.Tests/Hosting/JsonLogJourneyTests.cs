@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using Keypost.Interop.Tests.Transport;
+using Keypost.Testing.Beds;
+using Keypost.Testing.Mail;
 
 namespace Keypost.Interop.Tests.Hosting;
 
@@ -13,7 +15,8 @@ public sealed partial class JsonLogJourneyTests
     public async Task One_message_journey_is_found_in_the_JSON_log_by_its_queue_id()
     {
         // The configuration says text; --log-format json overrides it.
-        await using var node = await ServiceNode.StartAsync(c => c.Log.Format = "text", ["--log-format", "json"]);
+        await using var bed = TestBed.Create("keypost-service");
+        var node = await bed.ServeAsync(TestBed.Operated.Then(c => c.Log.Format = "text"), ["--log-format", "json"]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         string reply;
         await using (var wire = await SmtpWire.ConnectAsync(node.Inbound, timeout.Token))
@@ -24,7 +27,7 @@ public sealed partial class JsonLogJourneyTests
         }
 
         var queueId = QueuedAs().Match(reply) is { Success: true } m ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException("no queue id in " + reply);
-        Assert.NotNull(await Maildirs.WaitForMessageAsync(node.LukesMaildir, t => t.Contains("follow me", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
+        Assert.NotNull(await Maildirs.WaitForMessageAsync(node.MaildirOf("luke@jedi.test"), t => t.Contains("follow me", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
 
         // The delivery line is written after the Maildir file: wait for it (bounded), then read the journey.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Keypost.Interop.Tests.Transport;
+using Keypost.Testing.Beds;
+using Keypost.Testing.Mail;
 using Keypost.Testing;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -23,15 +25,17 @@ public sealed partial class MetricsEndpointTests
     public async Task Metrics_show_the_queue_depth_moving_and_deliveries_by_result()
     {
         var peerEndPoint = new IPEndPoint(IPAddress.Parse(PeerIp), FreePort.Get(IPAddress.Parse(PeerIp)));
-        await using var peer = new RefusingMxPeer(peerEndPoint);
+        // RFC 5321 §4.2.2: 451, a temporary local problem; the sender must try again later.
+        await using var peer = new ScriptedSmtpPeer(peerEndPoint, offerStartTls: false) { RcptReply = _ => "451 4.3.0 Try again later" };
         var submission = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
-        await using var node = await ServiceNode.StartAsync(c =>
+        await using var bed = TestBed.Create("keypost-service");
+        var node = await bed.ServeAsync(TestBed.Operated.Then(c =>
         {
             c.Mail.Submission = [submission.ToString()];
             c.Mail.DeliveryPort = peerEndPoint.Port;
             c.Mail.RetryIntervalSeconds = [1];
-        });
-        node.Dns.Mx("rebel.test", 10, "mx.rebel.test").A("mx.rebel.test", PeerIp);
+        }));
+        bed.Dns.Mx("rebel.test", 10, "mx.rebel.test").A("mx.rebel.test", PeerIp);
         using var http = new HttpClient { BaseAddress = new Uri($"http://{node.Metrics}") };
 
         var health = await http.GetAsync(new Uri("/healthz", UriKind.Relative));
@@ -42,7 +46,7 @@ public sealed partial class MetricsEndpointTests
         await SubmitAsync(submission, Messages);
         Assert.True(await PollAsync(async () => QueueDepth(await ScrapeAsync(http)) == Messages && peer.Refusals >= Messages), "the queue depth never showed the deferred messages");
 
-        peer.Accepting = true;
+        peer.RcptReply = _ => null;
         Assert.True(await PollAsync(async () => QueueDepth(await ScrapeAsync(http)) == 0), "the queue depth never went back to 0");
         var text = await ScrapeAsync(http);
         Assert.True(Counter(text, "keypost_delivery_attempts_total", "result=\"deferred\"") >= Messages, text);
@@ -93,7 +97,7 @@ public sealed partial class MetricsEndpointTests
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(submission, timeout.Token);
         await client.ConnectAsync(socket, "mx.jedi.test", submission.Port, SecureSocketOptions.StartTls, timeout.Token);
-        await client.AuthenticateAsync(new SaslMechanismPlain("luke@jedi.test", ServiceNode.LukePassword), timeout.Token);
+        await client.AuthenticateAsync(new SaslMechanismPlain("luke@jedi.test", TestBed.LukePassword), timeout.Token);
         for (var i = 0; i < count; i++)
         {
             var message = new MimeMessage();

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using Keypost.Testing.Net;
 using Xunit.Abstractions;
@@ -40,7 +41,8 @@ public sealed partial class ParallelGuessingTests(ITestOutputHelper output)
         var seconds = int.TryParse(Environment.GetEnvironmentVariable("KEYPOST_GUESSING_SECONDS"), CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 20;
         var submission = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
         var imap = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
-        await using var node = await ServiceNode.StartAsync(c =>
+        await using var bed = TestBed.Create("keypost-service");
+        var node = await bed.ServeAsync(TestBed.Operated.Then(c =>
         {
             c.Mail.Submission = [submission.ToString()];
             c.Mail.Imap = [imap.ToString()];
@@ -48,7 +50,7 @@ public sealed partial class ParallelGuessingTests(ITestOutputHelper output)
             // The bound that keeps memory flat: at most this many Argon2id hashes (19 MiB each) at once, whatever
             // the number of processors of the machine the test runs on.
             c.Mail.MaxConcurrentPasswordHashes = MaxConcurrentHashes;
-        });
+        }));
         var pid = node.Server.ProcessId ?? throw new InvalidOperationException("keypost serve is not running");
 
         // Idle: started, one successful login on each protocol done (so code paths are loaded), then left alone.
@@ -233,7 +235,7 @@ public sealed partial class ParallelGuessingTests(ITestOutputHelper output)
         await client.SmtpCommandAsync("STARTTLS", timeout.Token);
         await client.StartTlsAsync("mx.jedi.test", timeout.Token);
         await client.SmtpCommandAsync("EHLO luke.jedi.test", timeout.Token);
-        var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes("\0luke@jedi.test\0" + ServiceNode.LukePassword));
+        var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes("\0luke@jedi.test\0" + TestBed.LukePassword));
         var reply = await client.SmtpCommandAsync("AUTH PLAIN " + plain, timeout.Token);
         await client.SmtpCommandAsync("QUIT", timeout.Token);
         return reply?.StartsWith("235 ", StringComparison.Ordinal) == true;
@@ -246,7 +248,7 @@ public sealed partial class ParallelGuessingTests(ITestOutputHelper output)
         await client.ReadLineAsync(timeout.Token);
         await client.ImapCommandAsync("a", "STARTTLS", timeout.Token);
         await client.StartTlsAsync("mx.jedi.test", timeout.Token);
-        var login = await client.ImapCommandAsync("b", $"LOGIN luke@jedi.test {ServiceNode.LukePassword}", timeout.Token);
+        var login = await client.ImapCommandAsync("b", $"LOGIN luke@jedi.test {TestBed.LukePassword}", timeout.Token);
         await client.ImapCommandAsync("c", "LOGOUT", timeout.Token);
         return login.LastOrDefault()?.StartsWith("b OK", StringComparison.Ordinal) == true;
     }

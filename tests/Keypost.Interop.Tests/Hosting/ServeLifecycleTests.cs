@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Hosting;
@@ -33,7 +34,8 @@ public sealed class ServeLifecycleTests
         var socketPath = directory.Combine("notify.sock");
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(socketPath));
-        await using var node = await ServiceNode.StartAsync(environment: new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath });
+        await using var bed = TestBed.Create("keypost-service");
+        var node = await bed.ServeAsync(TestBed.Operated, environment: new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath });
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         // StartAsync returned once SMTP greeted, so every listener is bound and READY=1 has been sent.
@@ -54,7 +56,8 @@ public sealed class ServeLifecycleTests
     public async Task SIGTERM_ends_a_logged_in_IMAP_session_with_BYE()
     {
         var imap = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
-        await using var node = await ServiceNode.StartAsync(c => c.Mail.ImapTls = [imap.ToString()]);
+        await using var bed = TestBed.Create("keypost-service");
+        var node = await bed.ServeAsync(TestBed.Operated.Then(c => c.Mail.ImapTls = [imap.ToString()]));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(imap, timeout.Token);
@@ -63,7 +66,7 @@ public sealed class ServeLifecycleTests
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "mx.jedi.test" }, timeout.Token);
         using var reader = new StreamReader(tls, Encoding.ASCII);
         Assert.StartsWith("* OK", await reader.ReadLineAsync(timeout.Token));
-        await tls.WriteAsync(Encoding.ASCII.GetBytes($"a1 LOGIN luke@jedi.test {ServiceNode.LukePassword}\r\n"), timeout.Token);
+        await tls.WriteAsync(Encoding.ASCII.GetBytes($"a1 LOGIN luke@jedi.test {TestBed.LukePassword}\r\n"), timeout.Token);
         Assert.StartsWith("a1 OK", await reader.ReadLineAsync(timeout.Token));
 
         var exitCode = await node.Server.TerminateAsync(TimeSpan.FromSeconds(30));

@@ -3,6 +3,9 @@ using MailKit.Net.Imap;
 using MailKit.Net.Smtp;
 using MailKit.Search;
 using MailKit.Security;
+using Keypost.Core.Addresses;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using MimeKit;
 
@@ -11,20 +14,22 @@ namespace Keypost.Interop.Tests.Imap;
 /// <summary>Mail in over SMTP, out over IMAP, all through <c>keypost serve</c>'s own wiring (MailHost).</summary>
 public sealed class ServeImapEndToEndTests
 {
+    private const string Luke = "luke@jedi.test";
+
     private static MimeMessage Message(string subject)
     {
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress("Leia Organa", "leia@rebel.test"));
-        message.To.Add(new MailboxAddress("Luke", ServedImapNode.Luke));
+        message.To.Add(new MailboxAddress("Luke", Luke));
         message.Subject = subject;
         message.Body = new TextPart("plain") { Text = "Meet me on Hoth." };
         return message;
     }
 
-    private static async Task DeliverAsync(ServedImapNode node, MimeMessage message)
+    private static async Task DeliverAsync(LocalDomain node, MimeMessage message)
     {
         using var smtp = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
-        await smtp.ConnectAsync("127.0.0.1", node.Smtp.Port, SecureSocketOptions.None);
+        await smtp.ConnectAsync("127.0.0.1", node.Inbound.Port, SecureSocketOptions.None);
         await smtp.SendAsync(message);
         await smtp.DisconnectAsync(quit: true);
     }
@@ -49,11 +54,12 @@ public sealed class ServeImapEndToEndTests
     [Fact]
     public async Task Smtp_delivery_is_read_flagged_moved_and_a_copy_appended_over_imaps()
     {
-        await using var node = await ServedImapNode.StartAsync();
+        await using var bed = TestBed.Create("keypost-serve-imap");
+        var node = await bed.StartAsync(TestBed.Alone);
         await DeliverAsync(node, Message("Rebel base"));
         using var imap = new ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true };
-        await imap.ConnectAsync("127.0.0.1", node.ImapsPort, SecureSocketOptions.SslOnConnect);
-        await imap.AuthenticateAsync(ServedImapNode.Luke, ServedImapNode.LukePassword);
+        await imap.ConnectAsync("127.0.0.1", node.Imaps.Port, SecureSocketOptions.SslOnConnect);
+        await imap.AuthenticateAsync(Luke, TestBed.LukePassword);
 
         var inbox = imap.Inbox;
         Assert.Equal(1, await WaitForCountAsync(inbox, 1));
@@ -85,10 +91,11 @@ public sealed class ServeImapEndToEndTests
     [ToolFact("curl")]
     public async Task Curl_lists_the_delivered_message_over_imaps()
     {
-        await using var node = await ServedImapNode.StartAsync();
+        await using var bed = TestBed.Create("keypost-serve-imap");
+        var node = await bed.StartAsync(TestBed.Alone);
         await DeliverAsync(node, Message("Curl sees this"));
-        var url = "imaps://127.0.0.1:" + node.ImapsPort + "/INBOX";
-        var user = ServedImapNode.Luke + ":" + ServedImapNode.LukePassword;
+        var url = "imaps://127.0.0.1:" + node.Imaps.Port + "/INBOX";
+        var user = Luke + ":" + TestBed.LukePassword;
 
         ProcessResult search = null!;
         for (var attempt = 0; attempt < 50; attempt++)

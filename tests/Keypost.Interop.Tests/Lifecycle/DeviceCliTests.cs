@@ -1,12 +1,11 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using Keypost.Cli.Demo;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Interop.Tests.GnuPG;
-using Keypost.Mail.Dns;
-using Keypost.Server.Tls;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Lifecycle;
@@ -21,11 +20,10 @@ public sealed partial class DeviceCliTests : IAsyncLifetime
 {
     private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
     private readonly TempDirectory _root = new("keypost-devices-cli");
-    private LoopbackDnsServer _dns = null!;
-    private LocalCertificateAuthority _ca = null!;
-    private DemoDomain _jedi = null!;
-    private DemoDomain _rebel = null!;
-    private DemoPorts _ports = null!;
+    private TestBed? _bed;
+    private LocalDomain _jedi = null!;
+    private LocalDomain _rebel = null!;
+    private LocalPorts _ports = null!;
 
     [Fact]
     public async Task Both_devices_read_the_same_mail_and_a_removed_device_cannot_read_mail_sent_after_its_removal()
@@ -127,7 +125,7 @@ public sealed partial class DeviceCliTests : IAsyncLifetime
         var hosts = _root.Combine("hosts");
         await File.WriteAllTextAsync(hosts, $"127.0.0.1 localhost\n{jedi} openpgpkey.jedi.test jedi.test\n");
         var bundle = _root.Combine("ca-bundle.crt");
-        await File.WriteAllTextAsync(bundle, await File.ReadAllTextAsync("/etc/ssl/certs/ca-certificates.crt") + "\n" + _ca.Certificate.ExportCertificatePem() + "\n");
+        await File.WriteAllTextAsync(bundle, await File.ReadAllTextAsync("/etc/ssl/certs/ca-certificates.crt") + "\n" + Bed.Ca.Certificate.ExportCertificatePem() + "\n");
         await using var sender = new GpgHome();
 
         var first = await GpgSendAsync(sender, hosts, bundle, "gpg to both", "Encrypted by gpg, read on both devices.");
@@ -157,31 +155,21 @@ public sealed partial class DeviceCliTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_rebel is not null)
+        if (_bed is not null)
         {
-            await _rebel.DisposeAsync();
+            await _bed.DisposeAsync();
         }
 
-        if (_jedi is not null)
-        {
-            await _jedi.DisposeAsync();
-        }
-
-        _ca?.Dispose();
-        _dns?.Dispose();
         _root.Dispose();
     }
 
+    private TestBed Bed => _bed ?? throw new InvalidOperationException("the domains are not started");
+
     private async Task StartAsync(IPAddress jedi, IPAddress rebel, bool wkdOn443)
     {
-        _dns = new LoopbackDnsServer();
-        _ca = LocalCertificateAuthority.Create();
-        _ca.WriteCertificatePem(_root.Combine("ca.pem"));
-        var free = DemoPorts.FindFree([jedi, rebel]);
+        _bed = TestBed.Create("keypost-devices-cli-bed");
         // gpg's dirmngr always connects to 443 (docs: FIELD-NOTES); the others use free high ports.
-        _ports = wkdOn443 ? free with { Https = 443 } : free;
-        _jedi = await DemoDomain.StartAsync("jedi.test", jedi, _ports, _ca, _dns, _root.Path, CancellationToken.None);
-        _rebel = await DemoDomain.StartAsync("rebel.test", rebel, _ports, _ca, _dns, _root.Path, CancellationToken.None);
+        (_jedi, _rebel, _ports) = await _bed.StartTwoDomainsAsync(jedi.ToString(), rebel.ToString(), wkdOn443 ? 443 : null);
         await _jedi.AddAccountAsync(Luke, "luke-password", CancellationToken.None);
         await _rebel.AddAccountAsync(EmailAddress.Parse("leia@rebel.test"), "leia-password", CancellationToken.None);
     }
@@ -224,7 +212,7 @@ public sealed partial class DeviceCliTests : IAsyncLifetime
                 "client", "add-device", "--home", _root.Combine(who + "-home"), "--address", address, "--server", domain.Address.ToString(),
                 "--submission-port", _ports.Submission.ToString(CultureInfo.InvariantCulture),
                 "--imap-port", _ports.Imaps.ToString(CultureInfo.InvariantCulture),
-                "--ca", _root.Combine("ca.pem"), "--dns", _dns.EndPoint.ToString(),
+                "--ca", Bed.CaFile, "--dns", Bed.Dns.EndPoint.ToString(),
                 "--https-port", _ports.Https.ToString(CultureInfo.InvariantCulture), "--name", "phone",
             ],
             environment: new Dictionary<string, string> { ["KEYPOST_PASSWORD"] = account + "-password", ["KEYPOST_PASSPHRASE"] = who + "-passphrase" });
@@ -258,7 +246,7 @@ public sealed partial class DeviceCliTests : IAsyncLifetime
         var sent = await ProcessRunner.RunAsync(
             ExternalTool.Get("curl"),
             [
-                "-sS", "--ssl-reqd", "--cacert", _root.Combine("ca.pem"), "--resolve", $"mail.jedi.test:{port}:{_jedi.Address}",
+                "-sS", "--ssl-reqd", "--cacert", Bed.CaFile, "--resolve", $"mail.jedi.test:{port}:{_jedi.Address}",
                 $"smtp://mail.jedi.test:{port}", "--user", "luke@jedi.test:luke-password",
                 "--mail-from", "luke@jedi.test", "--mail-rcpt", "luke@jedi.test", "--upload-file", file,
             ],
@@ -311,14 +299,14 @@ public sealed partial class DeviceCliTests : IAsyncLifetime
         return path;
     }
 
-    private async Task InitAsync(string who, string address, DemoDomain domain)
+    private async Task InitAsync(string who, string address, LocalDomain domain)
     {
         var init = await KeypostCli.RunAsync(
             [
                 "client", "init", "--home", _root.Combine(who + "-home"), "--address", address, "--server", domain.Address.ToString(),
                 "--submission-port", _ports.Submission.ToString(CultureInfo.InvariantCulture),
                 "--imap-port", _ports.Imaps.ToString(CultureInfo.InvariantCulture),
-                "--ca", _root.Combine("ca.pem"), "--dns", _dns.EndPoint.ToString(),
+                "--ca", Bed.CaFile, "--dns", Bed.Dns.EndPoint.ToString(),
                 "--https-port", _ports.Https.ToString(CultureInfo.InvariantCulture),
             ],
             environment: new Dictionary<string, string> { ["KEYPOST_PASSWORD"] = Account(who) + "-password", ["KEYPOST_PASSPHRASE"] = who + "-passphrase" });

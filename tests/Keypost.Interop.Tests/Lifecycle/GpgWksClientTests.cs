@@ -6,9 +6,9 @@ using Keypost.Directory.Monitoring;
 using Keypost.Directory.Publishing;
 using Keypost.Interop.Tests.GnuPG;
 using Keypost.Interop.Tests.Postfix;
+using Keypost.LocalServe;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
-using Keypost.Server.Tls;
 using Keypost.Store.Maildir;
 using Keypost.Testing;
 

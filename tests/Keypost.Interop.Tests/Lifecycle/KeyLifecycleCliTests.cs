@@ -1,11 +1,10 @@
 using System.Net;
-using Keypost.Cli.Demo;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Directory.Monitoring;
 using Keypost.Directory.Publishing;
-using Keypost.Mail.Dns;
-using Keypost.Server.Tls;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Lifecycle;
@@ -20,31 +19,21 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
 {
     private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
     private readonly TempDirectory _root = new("keypost-lifecycle-cli");
-    private LoopbackDnsServer _dns = null!;
-    private LocalCertificateAuthority _ca = null!;
-    private DemoDomain _jedi = null!;
-    private DemoDomain _rebel = null!;
-    private DemoPorts _ports = null!;
+    private readonly TestBed _bed = TestBed.Create("keypost-lifecycle-cli-bed");
+    private LocalDomain _jedi = null!;
+    private LocalDomain _rebel = null!;
+    private LocalPorts _ports = null!;
 
     public async Task InitializeAsync()
     {
-        _dns = new LoopbackDnsServer();
-        _ca = LocalCertificateAuthority.Create();
-        _ca.WriteCertificatePem(_root.Combine("ca.pem"));
-        IPAddress jedi = IPAddress.Parse("127.0.0.32"), rebel = IPAddress.Parse("127.0.0.33");
-        _ports = DemoPorts.FindFree([jedi, rebel]);
-        _jedi = await DemoDomain.StartAsync("jedi.test", jedi, _ports, _ca, _dns, _root.Path, CancellationToken.None);
-        _rebel = await DemoDomain.StartAsync("rebel.test", rebel, _ports, _ca, _dns, _root.Path, CancellationToken.None);
+        (_jedi, _rebel, _ports) = await _bed.StartTwoDomainsAsync("127.0.0.32", "127.0.0.33");
         await _jedi.AddAccountAsync(Luke, "luke-password", CancellationToken.None);
         await _rebel.AddAccountAsync(EmailAddress.Parse("leia@rebel.test"), "leia-password", CancellationToken.None);
     }
 
     public async Task DisposeAsync()
     {
-        await _rebel.DisposeAsync();
-        await _jedi.DisposeAsync();
-        _ca.Dispose();
-        _dns.Dispose();
+        await _bed.DisposeAsync();
         _root.Dispose();
     }
 
@@ -193,7 +182,7 @@ public sealed class KeyLifecycleCliTests : IAsyncLifetime
             "client", "init", "--home", home, "--address", address, "--server", domain.Address.ToString(),
             "--submission-port", _ports.Submission.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--imap-port", _ports.Imaps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--ca", _root.Combine("ca.pem"), "--dns", _dns.EndPoint.ToString(),
+            "--ca", _bed.CaFile, "--dns", _bed.Dns.EndPoint.ToString(),
             "--https-port", _ports.Https.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
         return name is null ? arguments : [.. arguments, "--name", name];

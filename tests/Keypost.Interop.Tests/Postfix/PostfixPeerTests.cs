@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Keypost.Core.Addresses;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
-using Keypost.Mail.Dns;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -12,19 +14,19 @@ namespace Keypost.Interop.Tests.Postfix;
 public sealed class PostfixPeerTests
 {
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(30);
+    private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
 
     [ToolFact("postfix", "postconf", "sendmail", NeedsRoot = true)]
     public async Task Keypost_submission_is_dkim_signed_and_delivered_to_postfix_over_starttls()
     {
-        using var dns = new LoopbackDnsServer()
-            .Mx("postfix.test", 10, "mx.postfix.test")
-            .A("mx.postfix.test", "127.0.0.1");
+        await using var bed = TestBed.Create("keypost-postfix");
+        bed.Dns.Mx("postfix.test", 10, "mx.postfix.test").A("mx.postfix.test", "127.0.0.1");
         var postfixPort = FreePort.Get();
-        await using var keypost = await KeypostMailPeer.StartAsync(dns, FreePort.Get(), deliveryPort: postfixPort);
+        var keypost = await bed.StartAsync(TestBed.Jedi with { InboundPort = 0, SubmissionPort = 0, DeliveryPort = postfixPort });
         using var postfixTls = new TempDirectory("keypost-postfix-tls");
-        using (var certificate = keypost.CertificateAuthority.Issue(["mx.postfix.test"]))
+        using (var certificate = bed.Ca.Issue(["mx.postfix.test"]))
         {
-            keypost.CertificateAuthority.WriteServerPem(certificate, postfixTls.Combine("tls.crt"), postfixTls.Combine("tls.key"));
+            bed.Ca.WriteServerPem(certificate, postfixTls.Combine("tls.crt"), postfixTls.Combine("tls.key"));
         }
 
         await using var postfix = await PostfixInstance.StartAsync(
@@ -41,13 +43,13 @@ public sealed class PostfixPeerTests
             client.CheckCertificateRevocation = false;
             client.ServerCertificateValidationCallback = (_, _, _, _) => true;
             await client.ConnectAsync(keypost.Submission.Address.ToString(), keypost.Submission.Port, SecureSocketOptions.StartTls);
-            await client.AuthenticateAsync("luke@jedi.test", KeypostMailPeer.Password);
+            await client.AuthenticateAsync("luke@jedi.test", TestBed.LukePassword);
             await client.SendAsync(message);
             await client.DisconnectAsync(quit: true);
         }
 
         var delivered = await MaildirWait.FirstMessageAsync(postfix.MaildirNew("han"), DeliveryTimeout);
-        Assert.True(delivered is not null, $"nothing in han's Maildir.\nKeypost queue:\n{await keypost.DescribeQueueAsync()}\nPostfix maillog:\n{postfix.ReadLog()}");
+        Assert.True(delivered is not null, $"nothing in han's Maildir.\nKeypost queue:\n{await keypost.DescribeQueueAsync(CancellationToken.None)}\nPostfix maillog:\n{postfix.ReadLog()}");
         var received = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(delivered)));
         Assert.Equal("Meet me at the cantina", received.Subject);
         Assert.Contains(received.Headers, h => h.Id == HeaderId.DkimSignature && Regex.IsMatch(h.Value, @"\bd=jedi\.test;"));
@@ -62,9 +64,9 @@ public sealed class PostfixPeerTests
     public async Task Postfix_relays_to_keypost_which_stamps_authentication_results()
     {
         // postfix.test publishes nothing: SPF, DKIM and DMARC all come out "none", without waiting on any timeout.
-        using var dns = new LoopbackDnsServer();
-        var inboundPort = FreePort.Get();
-        await using var keypost = await KeypostMailPeer.StartAsync(dns, inboundPort, deliveryPort: FreePort.Get());
+        await using var bed = TestBed.Create("keypost-postfix");
+        var keypost = await bed.StartAsync(TestBed.Jedi with { InboundPort = 0 });
+        var inboundPort = keypost.Inbound.Port;
         await using var postfix = await PostfixInstance.StartAsync(new PostfixOptions
         {
             Mailboxes = ["han"],
@@ -75,14 +77,14 @@ public sealed class PostfixPeerTests
         await postfix.SendmailAsync("han@postfix.test", "luke@jedi.test",
             "From: Han <han@postfix.test>\nTo: Luke <luke@jedi.test>\nSubject: Kessel run\n\nTwelve parsecs.\n");
 
-        var delivered = await MaildirWait.FirstMessageAsync(keypost.MaildirNew(KeypostMailPeer.Luke), DeliveryTimeout);
-        Assert.True(delivered is not null, $"nothing in luke's Maildir.\nKeypost queue:\n{await keypost.DescribeQueueAsync()}\nPostfix maillog:\n{postfix.ReadLog()}");
+        var delivered = await MaildirWait.FirstMessageAsync(Path.Combine(keypost.MaildirOf(Luke), "new"), DeliveryTimeout);
+        Assert.True(delivered is not null, $"nothing in luke's Maildir.\nKeypost queue:\n{await keypost.DescribeQueueAsync(CancellationToken.None)}\nPostfix maillog:\n{postfix.ReadLog()}");
         var received = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(delivered)));
         Assert.Equal("Kessel run", received.Subject);
 
         var results = received.Headers.Where(h => h.Field == "Authentication-Results").Select(h => Regex.Replace(h.Value, @"\s+", " ").Trim()).ToList();
         var ours = Assert.Single(results);
-        Assert.StartsWith(KeypostMailPeer.HostName + ";", ours, StringComparison.Ordinal);
+        Assert.StartsWith("mail.jedi.test;", ours, StringComparison.Ordinal);
         Assert.Contains("dkim=none", ours, StringComparison.Ordinal);
         Assert.Contains("spf=none smtp.mailfrom=\"han@postfix.test\"", ours, StringComparison.Ordinal);
         Assert.Contains("dmarc=none header.from=postfix.test", ours, StringComparison.Ordinal);

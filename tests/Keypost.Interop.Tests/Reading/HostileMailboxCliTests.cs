@@ -3,6 +3,8 @@ using System.Text.Json;
 using Keypost.Client.Reading;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using Keypost.Testing.PgpMime;
 
@@ -15,23 +17,26 @@ namespace Keypost.Interop.Tests.Reading;
 /// </summary>
 public sealed class HostileMailboxCliTests : IAsyncLifetime
 {
+    private const string Luke = "luke@jedi.test";
+
     private readonly TempDirectory _root = new("keypost-hostile-cli");
-    private readonly SecretKey _luke = Crafted.Key(ReadingNode.Luke);
-    private ReadingNode _node = null!;
+    private readonly SecretKey _luke = Crafted.Key(Luke);
+    private readonly TestBed _bed = TestBed.Create("keypost-reading");
+    private LocalDomain _node = null!;
     private HostileMailbox _mailbox = null!;
 
     public async Task InitializeAsync()
     {
-        _node = await ReadingNode.StartAsync();
+        _node = await _bed.StartAsync(TestBed.Alone);
         _mailbox = new HostileMailbox(_luke);
-        await _node.AppendAsync("INBOX", _mailbox.Cases.Select(c => c.Message));
-        await _node.AppendAsync("Junk", _mailbox.Cases.Where(c => c.Kind is "valid-encrypted-signed" or "forged-signer-vader-as-leia").Select(c => c.Message));
+        await _node.AppendAsync(EmailAddress.Parse(Luke), "INBOX", _mailbox.Cases.Select(c => c.Message));
+        await _node.AppendAsync(EmailAddress.Parse(Luke), "Junk", _mailbox.Cases.Where(c => c.Kind is "valid-encrypted-signed" or "forged-signer-vader-as-leia").Select(c => c.Message));
 
         var home = _root.Combine("home");
         await File.WriteAllTextAsync(_root.Combine("luke.asc"), _luke.ToArmored());
         var init = await KeypostCli.RunAsync(
-            ["client", "init", "--home", home, "--address", ReadingNode.Luke, "--server", "127.0.0.1",
-             "--imap-port", _node.ImapsPort.ToString(CultureInfo.InvariantCulture), "--ca", _node.CaFile,
+            ["client", "init", "--home", home, "--address", Luke, "--server", "127.0.0.1",
+             "--imap-port", _node.Imaps.Port.ToString(CultureInfo.InvariantCulture), "--ca", _bed.CaFile,
              "--secret-key", _root.Combine("luke.asc")]);
         Assert.True(init.ExitCode == 0, init.ToString());
         // The senders' keys Luke already holds (as after an earlier listing); this test makes no lookup at all.
@@ -42,7 +47,7 @@ public sealed class HostileMailboxCliTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _node.DisposeAsync();
+        await _bed.DisposeAsync();
         _root.Dispose();
     }
 
@@ -167,5 +172,5 @@ public sealed class HostileMailboxCliTests : IAsyncLifetime
     }
 
     private Task<ProcessResult> Run(params string[] arguments) =>
-        KeypostCli.RunAsync([.. arguments, "--home", _root.Combine("home")], environment: new Dictionary<string, string> { ["KEYPOST_PASSWORD"] = ReadingNode.LukePassword });
+        KeypostCli.RunAsync([.. arguments, "--home", _root.Combine("home")], environment: new Dictionary<string, string> { ["KEYPOST_PASSWORD"] = TestBed.LukePassword });
 }

@@ -3,6 +3,8 @@ using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.PgpMime;
 using Keypost.Interop.Tests.GnuPG;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 using Keypost.Testing.PgpMime;
 using MimeKit;
@@ -15,19 +17,22 @@ namespace Keypost.Interop.Tests.Reading;
 /// </summary>
 public sealed class MuttReadsProtectedSubjectTests
 {
+    private const string Luke = "luke@jedi.test";
+
     private const string RealSubject = "Death Star plans, revision 7";
 
     [ToolFact("mutt", "tmux", "gpg", "gpgconf")]
     public async Task Mutt_with_gpgme_shows_the_real_subject_of_a_keypost_message_read_over_imaps()
     {
         var leia = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("leia@rebel.test")));
-        var luke = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse(ReadingNode.Luke)));
+        var luke = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse(Luke)));
         var letter = Crafted.Letter("Leia <leia@rebel.test>", "Luke <luke@jedi.test>", RealSubject, "The exhaust port is two metres wide.");
         var sent = new PgpMimeComposer().Compose(letter, leia.Unlock(""), [luke.Certificate]);
         Assert.Equal("[...]", sent.Subject);
 
-        await using var node = await ReadingNode.StartAsync();
-        await node.AppendAsync("INBOX", [sent]);
+        await using var bed = TestBed.Create("keypost-reading");
+        var node = await bed.StartAsync(TestBed.Alone);
+        await node.AppendAsync(EmailAddress.Parse(Luke), "INBOX", [sent]);
         await using var gpg = new GpgHome();
         await gpg.ImportAsync(Encoding.ASCII.GetBytes(luke.ToArmored()));
         await gpg.ImportAsync(Encoding.ASCII.GetBytes(leia.Certificate.ToArmored()));
@@ -50,11 +55,11 @@ public sealed class MuttReadsProtectedSubjectTests
         System.IO.Directory.CreateDirectory(home);
         var muttrc = Path.Combine(home, "muttrc");
         await File.WriteAllTextAsync(muttrc, string.Join('\n',
-            $"set folder=\"imaps://localhost:{node.ImapsPort}/\"",
+            $"set folder=\"imaps://localhost:{node.Imaps.Port}/\"",
             "set spoolfile=\"+INBOX\"",
-            $"set imap_user=\"{ReadingNode.Luke}\"",
-            $"set imap_pass=\"{ReadingNode.LukePassword}\"",
-            $"set ssl_ca_certificates_file=\"{node.CaFile}\"",
+            $"set imap_user=\"{Luke}\"",
+            $"set imap_pass=\"{TestBed.LukePassword}\"",
+            $"set ssl_ca_certificates_file=\"{bed.CaFile}\"",
             $"set certificate_file=\"{Path.Combine(home, "certificates")}\"",
             "set ssl_force_tls=yes",
             "set crypt_use_gpgme=yes",

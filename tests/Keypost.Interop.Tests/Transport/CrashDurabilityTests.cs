@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Keypost.Mail.Smtp;
+using Keypost.Testing.Beds;
+using Keypost.Testing.Mail;
 using Xunit.Abstractions;
 
 namespace Keypost.Interop.Tests.Transport;
@@ -27,7 +29,8 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_acknowledged_message_is_delivered_despite_repeated_SIGKILL()
     {
-        await using var served = await ServedDomain.StartAsync(SmtpListenerKind.Inbound);
+        await using var bed = TestBed.Create("keypost-served");
+        var served = await bed.ServeAsync(TestBed.Jedi with { InboundPort = 0, PublishDns = false });
         var tokens = Enumerable.Range(0, MessageCount).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
         var acknowledged = new ConcurrentDictionary<string, byte>();
         var failedAttempts = 0;
@@ -37,7 +40,7 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
 
         using var sending = new CancellationTokenSource(SendingBudget);
         var senders = Enumerable.Range(0, Senders)
-            .Select(i => Task.Run(() => SendAllAsync([served.EndPoint], tokens.Where((_, n) => n % Senders == i).ToList(), acknowledged, () => Interlocked.Increment(ref failedAttempts), sending.Token)))
+            .Select(i => Task.Run(() => SendAllAsync([served.Inbound], tokens.Where((_, n) => n % Senders == i).ToList(), acknowledged, () => Interlocked.Increment(ref failedAttempts), sending.Token)))
             .ToArray();
 
         // Kill at acknowledged counts spread over the run (so every kill lands mid-traffic), at a random moment near each.
@@ -60,7 +63,7 @@ public sealed partial class CrashDurabilityTests(ITestOutputHelper output)
         await Task.WhenAll(senders);
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1}s: senders done; {acknowledged.Count} acknowledged, {failedAttempts} failed attempts, seed {seed}, {served.Server.Starts} starts");
 
-        var found = await DrainAsync(served.LukesMaildir, acknowledged.Keys.ToHashSet());
+        var found = await DrainAsync(served.MaildirOf("luke@jedi.test"), acknowledged.Keys.ToHashSet());
         output.WriteLine($"{clock.Elapsed.TotalSeconds:F1}s: Maildir holds {found.Values.Sum()} messages");
         var duplicates = found.Where(f => f.Value > 1).ToList();
         output.WriteLine($"duplicates: {duplicates.Count} tokens delivered more than once ({duplicates.Sum(d => d.Value - 1)} extra copies)");

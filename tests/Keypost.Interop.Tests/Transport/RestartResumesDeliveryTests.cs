@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
+using Keypost.LocalServe;
 using Keypost.Mail.Queue;
-using Keypost.Server.Tls;
+using Keypost.Testing.Beds;
+using Keypost.Testing.Mail;
 using Keypost.Testing;
-using Keypost.Mail.Dns;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
@@ -16,7 +17,7 @@ namespace Keypost.Interop.Tests.Transport;
 /// </summary>
 public sealed class RestartResumesDeliveryTests
 {
-    private const string LeiaPassword = "help-me-obi-wan";
+    private const string LeiaPassword = TestBed.LeiaPassword;
     private const string PeerIp = "127.0.0.12";
 
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(40);
@@ -24,31 +25,19 @@ public sealed class RestartResumesDeliveryTests
     [Fact]
     public async Task A_deferred_message_survives_a_restart_and_is_delivered_once_the_peer_accepts()
     {
-        using var directory = new TempDirectory("keypost-restart");
-        using var dns = new LoopbackDnsServer();
         var peerEndPoint = new IPEndPoint(IPAddress.Parse(PeerIp), FreePort.Get(IPAddress.Parse(PeerIp)));
-        await using var peer = new RefusingMxPeer(peerEndPoint);
-        dns.Mx("jedi.test", 10, "mx.jedi.test").A("mx.jedi.test", PeerIp);
-
-        var submission = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
-        Server.Configuration.KeypostConfig config;
-        using (var ca = LocalCertificateAuthority.Create("Keypost transport CA"))
-        {
-            config = NodeConfig.Create(directory.Path, "rebel.test", ca, dns.EndPoint);
-        }
-
-        config.Mail.Submission = [submission.ToString()];
-        config.Mail.DeliveryPort = peerEndPoint.Port;
-        config.Mail.RetryIntervalSeconds = [1];
-        await using var rebel = await MailNode.StartAsync(config);
-        await rebel.AddAccountAsync("leia@rebel.test", LeiaPassword);
+        // RFC 5321 §4.2.2: 451, a temporary local problem; the sender must try again later.
+        await using var peer = new ScriptedSmtpPeer(peerEndPoint, offerStartTls: false) { RcptReply = _ => "451 4.3.0 Try again later" };
+        await using var bed = TestBed.Create("keypost-restart");
+        bed.Dns.Mx("jedi.test", 10, "mx.jedi.test").A("mx.jedi.test", PeerIp);
+        var rebel = await bed.StartAsync(TestBed.Rebel with { SubmissionPort = 0, DeliveryPort = peerEndPoint.Port });
         var token = Guid.NewGuid().ToString("N");
 
-        await SubmitAsync(submission, token);
+        await SubmitAsync(rebel.Submission, token);
 
         // Deferred at least once by the peer, and recorded so in the queue.
         Assert.True(await PollAsync(async () => peer.Refusals >= 1 && (await QueuedAsync(rebel)).Any(r => r.Attempts >= 1)), "the peer was never asked");
-        await rebel.RestartAsync();
+        await rebel.RestartAsync(CancellationToken.None);
         var afterRestart = Assert.Single(await QueuedAsync(rebel));
         Assert.Equal("luke@jedi.test", afterRestart.Address.ToString());
         Assert.False(afterRestart.IsFinal);
@@ -57,14 +46,14 @@ public sealed class RestartResumesDeliveryTests
 
         // The restarted server keeps retrying on schedule; once the peer accepts, the message goes and leaves the queue.
         Assert.True(await PollAsync(() => Task.FromResult(peer.Refusals > refusalsBefore)), "no retry after the restart");
-        peer.Accepting = true;
+        peer.RcptReply = _ => null;
         Assert.True(await PollAsync(async () => !peer.Messages.IsEmpty && (await QueuedAsync(rebel)).Count == 0), "not delivered after the peer accepted");
-        var delivered = Assert.Single(peer.Messages);
+        var delivered = Assert.Single(peer.Messages).Data;
         Assert.Contains("token " + token, delivered, StringComparison.Ordinal);
         Assert.Contains("DKIM-Signature:", delivered, StringComparison.Ordinal);
     }
 
-    private static async Task<List<QueuedRecipient>> QueuedAsync(MailNode node) =>
+    private static async Task<List<QueuedRecipient>> QueuedAsync(LocalDomain node) =>
         (await node.Server.Mail!.Queue.ListAsync(CancellationToken.None)).SelectMany(m => m.Recipients).ToList();
 
     private static async Task<bool> PollAsync(Func<Task<bool>> condition)

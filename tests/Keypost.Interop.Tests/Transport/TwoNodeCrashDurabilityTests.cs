@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using Keypost.Mail.Dns;
+using Keypost.LocalServe;
 using Keypost.Server.Configuration;
-using Keypost.Server.Tls;
-using Keypost.Testing;
+using Keypost.Testing.Beds;
 using Keypost.Testing.Postgres;
 using Npgsql;
 using Xunit.Abstractions;
@@ -31,10 +29,12 @@ public sealed class TwoNodeCrashDurabilityTests(PostgresDatabase database, ITest
     [PostgresFact]
     public async Task Every_acknowledged_message_is_delivered_at_most_twice_while_one_of_two_nodes_is_SIGKILLed_repeatedly()
     {
-        using var directory = new TempDirectory("keypost-two-node-crash");
-        using var dns = new LoopbackDnsServer();
-        await using var nodeA = await StartNodeAsync(directory, "a", dns);
-        await using var nodeB = await StartNodeAsync(directory, "b", dns);
+        // One bed per node (each its own directory); the directory and accounts are in the database, so Luke is
+        // made once, through node A.
+        await using var bedA = TestBed.Create("keypost-node-a");
+        await using var bedB = TestBed.Create("keypost-node-b");
+        var nodeA = await bedA.ServeAsync(OnDatabase(TestBed.Jedi));
+        var nodeB = await bedB.ServeAsync(OnDatabase(TestBed.Jedi with { Accounts = new Dictionary<string, string>() }));
         var tokens = Enumerable.Range(0, MessageCount).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
         var acknowledged = new ConcurrentDictionary<string, byte>();
         var failedAttempts = 0;
@@ -45,7 +45,7 @@ public sealed class TwoNodeCrashDurabilityTests(PostgresDatabase database, ITest
         using var sending = new CancellationTokenSource(SendingBudget);
         var senders = Enumerable.Range(0, Senders)
             .Select(i => Task.Run(() => CrashDurabilityTests.SendAllAsync(
-                i % 2 == 0 ? [nodeA.EndPoint, nodeB.EndPoint] : [nodeB.EndPoint, nodeA.EndPoint],
+                i % 2 == 0 ? [nodeA.Inbound, nodeB.Inbound] : [nodeB.Inbound, nodeA.Inbound],
                 tokens.Where((_, n) => n % Senders == i).ToList(), acknowledged, () => Interlocked.Increment(ref failedAttempts), sending.Token)))
             .ToArray();
 
@@ -82,26 +82,13 @@ public sealed class TwoNodeCrashDurabilityTests(PostgresDatabase database, ITest
         Assert.All(found, f => Assert.True(f.Value <= 2, $"{f.Key} was delivered {f.Value} times"));
     }
 
-    private async Task<Node> StartNodeAsync(TempDirectory directory, string name, LoopbackDnsServer dns)
-    {
-        var endPoint = new IPEndPoint(IPAddress.Loopback, FreePort.Get());
-        KeypostConfig config;
-        using (var ca = LocalCertificateAuthority.Create("Keypost two-node crash CA " + name))
+    private LocalDomainOptions OnDatabase(LocalDomainOptions options) =>
+        (options with { InboundPort = 0, PublishDns = false }).Then(config => config.Storage = new StorageConfig
         {
-            config = NodeConfig.Create(directory.Combine(name), "jedi.test", ca, dns.EndPoint);
-        }
-
-        config.Mail.Inbound = [endPoint.ToString()];
-        config.Storage = new StorageConfig { Kind = StorageConfig.Postgres, ConnectionString = database.ConnectionString, QueueLeaseSeconds = LeaseSeconds };
-        var configPath = directory.Combine(name, "keypost.json");
-        config.Save(configPath);
-        // The directory (accounts) is still per node: Luke is made on both.
-        var added = await KeypostCli.RunAsync(["user", "add", "luke@jedi.test", "--config", configPath], "use-the-force\n");
-        Assert.True(added.ExitCode == 0, added.ToString());
-        var server = new KeypostServeProcess(configPath, endPoint);
-        await server.StartAsync(TimeSpan.FromSeconds(60));
-        return new Node(server, endPoint);
-    }
+            Kind = StorageConfig.Postgres,
+            ConnectionString = database.ConnectionString,
+            QueueLeaseSeconds = LeaseSeconds,
+        });
 
     // Waits (bounded) until every expected token is in the database's mailboxes; returns how many copies of each arrived.
     private static async Task<Dictionary<string, int>> DrainAsync(string connectionString, HashSet<string> expected)
@@ -131,10 +118,5 @@ public sealed class TwoNodeCrashDurabilityTests(PostgresDatabase database, ITest
 
             await Task.Delay(500);
         }
-    }
-
-    private sealed record Node(KeypostServeProcess Server, IPEndPoint EndPoint) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync() => Server.DisposeAsync();
     }
 }

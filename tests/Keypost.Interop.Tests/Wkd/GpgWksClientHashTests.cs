@@ -1,3 +1,4 @@
+using Keypost.Testing.Beds;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Wkd;

@@ -1,9 +1,9 @@
 using System.Net;
 using Keypost.Core.OpenPgp;
 using Keypost.Directory.Publishing;
+using Keypost.LocalServe;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
-using Keypost.Server.Tls;
 using Keypost.Testing;
 
 namespace Keypost.Interop.Tests.Wkd;

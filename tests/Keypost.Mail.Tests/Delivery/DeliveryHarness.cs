@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Keypost.Core.Addresses;
+using Keypost.LocalServe;
 using Keypost.Mail.Delivery;
 using Keypost.Mail.Dns;
 using Keypost.Mail.MtaSts;
@@ -9,6 +10,7 @@ using Keypost.Store.Maildir;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
 using Keypost.Mail.Tests.Support;
+using Keypost.Testing.Mail;
 using Keypost.Testing;
 using MimeKit;
 using Microsoft.Extensions.Time.Testing;
@@ -38,7 +40,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
             MtaSts = new MtaStsPolicySource(resolver, new MtaStsOptions { HttpsPort = stsPort, ExtraTrustedRoots = transport.TrustedRoots, TimeProvider = clock, FetchTimeout = TimeSpan.FromSeconds(20) });
         }
 
-        Worker = new DeliveryWorker(Queue, Maildir, new FakeAccounts(["jedi.test"], ["luke@jedi.test"]), resolver, new DeliveryOptions
+        Worker = new DeliveryWorker(Queue, Maildir, new FakeMailAccounts("jedi.test").Add("luke@jedi.test", "use-the-force"), resolver, new DeliveryOptions
         {
             LocalDomain = "mx.rebel.test",
             SmtpPort = transport?.SmtpPort ?? peer.Port,
@@ -74,7 +76,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     {
         // Starts at the real now: messages carry dates the DSN and Received lines print.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var dir = Directory.CreateTempSubdirectory("keypost-queue-").FullName;
+        var dir = System.IO.Directory.CreateTempSubdirectory("keypost-queue-").FullName;
         var queue = await MessageQueue.OpenAsync(dir, new MessageQueueOptions { TimeProvider = clock });
         return new DeliveryHarness(queue, new ScriptedSmtpPeer(offerStartTls), clock);
     }
@@ -83,7 +85,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
     public static async Task<DeliveryHarness> CreateAsync(ScriptedSmtpPeer peer, TransportSetup transport)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var dir = Directory.CreateTempSubdirectory("keypost-queue-").FullName;
+        var dir = System.IO.Directory.CreateTempSubdirectory("keypost-queue-").FullName;
         var queue = await MessageQueue.OpenAsync(dir, new MessageQueueOptions { TimeProvider = clock });
         return new DeliveryHarness(queue, peer, clock, transport);
     }
@@ -122,7 +124,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         await Peer.DisposeAsync();
         try
         {
-            Directory.Delete(Queue.Directory!, recursive: true);
+            System.IO.Directory.Delete(Queue.Directory!, recursive: true);
         }
         catch (IOException)
         {

@@ -265,7 +265,7 @@ public sealed class DeliveryWorkerTests
         Assert.Equal(0, h.Dns.QueryCount);
         Assert.Equal(0, h.Peer.Connections);
         Assert.Null(await h.Queue.GetAsync(id, CancellationToken.None));
-        var file = Assert.Single(Directory.GetFiles(Path.Combine(h.Maildir.GetMaildirPath(EmailAddress.Parse("luke@jedi.test")), "new")));
+        var file = Assert.Single(System.IO.Directory.GetFiles(Path.Combine(h.Maildir.GetMaildirPath(EmailAddress.Parse("luke@jedi.test")), "new")));
         var text = await File.ReadAllTextAsync(file);
         Assert.StartsWith("Return-Path: <leia@rebel.test>\r\n", text, StringComparison.Ordinal);
         Assert.Contains("Subject: local", text, StringComparison.Ordinal);
@@ -293,7 +293,7 @@ public sealed class DeliveryWorkerTests
         await h.Worker.RunOnceAsync(CancellationToken.None);
         await h.Worker.RunOnceAsync(CancellationToken.None);
 
-        var file = Assert.Single(Directory.GetFiles(Path.Combine(h.Maildir.GetMaildirPath(EmailAddress.Parse("luke@jedi.test")), "new")));
+        var file = Assert.Single(System.IO.Directory.GetFiles(Path.Combine(h.Maildir.GetMaildirPath(EmailAddress.Parse("luke@jedi.test")), "new")));
         var dsn = await MimeMessage.LoadAsync(file);
         Assert.IsType<MultipartReport>(dsn.Body);
         Assert.StartsWith("Return-Path: <>", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
@@ -309,7 +309,7 @@ public sealed class DeliveryWorkerTests
 
         await h.EnqueueAsync(Leia, "wake", "luke@jedi.test");
         var newDir = Path.Combine(h.Maildir.GetMaildirPath(EmailAddress.Parse("luke@jedi.test")), "new");
-        while (!(Directory.Exists(newDir) && Directory.GetFiles(newDir).Length == 1))
+        while (!(System.IO.Directory.Exists(newDir) && System.IO.Directory.GetFiles(newDir).Length == 1))
         {
             stop.Token.ThrowIfCancellationRequested();
             await Task.Delay(20, stop.Token);

@@ -1,4 +1,5 @@
 using System.Net;
+using Keypost.LocalServe;
 using Keypost.Mail.Dns;
 using Keypost.Mail.MtaSts;
 using Keypost.Testing;

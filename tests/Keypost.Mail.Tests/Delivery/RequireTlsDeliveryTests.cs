@@ -102,7 +102,7 @@ public sealed class RequireTlsDeliveryTests
     [Fact]
     public async Task The_requiretls_tag_is_kept_in_the_durable_queue_across_a_reopen()
     {
-        var dir = Directory.CreateTempSubdirectory("keypost-queue-rt-").FullName;
+        var dir = System.IO.Directory.CreateTempSubdirectory("keypost-queue-rt-").FullName;
         try
         {
             string id;
@@ -119,7 +119,7 @@ public sealed class RequireTlsDeliveryTests
         }
         finally
         {
-            Directory.Delete(dir, recursive: true);
+            System.IO.Directory.Delete(dir, recursive: true);
         }
     }
 

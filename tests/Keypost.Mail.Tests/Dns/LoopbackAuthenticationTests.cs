@@ -1,4 +1,5 @@
 using System.Net;
+using Keypost.LocalServe;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dmarc;

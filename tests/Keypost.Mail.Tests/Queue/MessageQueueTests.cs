@@ -103,7 +103,7 @@ public sealed class MessageQueueTests
 
         using var queue2 = await MessageQueue.OpenAsync(dir.Path, new MessageQueueOptions { OrphanAge = TimeSpan.Zero });
         Assert.False(File.Exists(orphan));
-        Assert.Single(Directory.GetFiles(Path.Combine(dir.Path, "data")));
+        Assert.Single(System.IO.Directory.GetFiles(Path.Combine(dir.Path, "data")));
         Assert.Single(await queue2.ListAsync(CancellationToken.None));
     }
 
@@ -136,7 +136,7 @@ public sealed class MessageQueueTests
 
         Assert.True(await queue.RecordAsync(id, [RecipientOutcome.Failed(1, "550 no")], CancellationToken.None));
         Assert.Null(await queue.GetAsync(id, CancellationToken.None));
-        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, "data")));
+        Assert.Empty(System.IO.Directory.GetFiles(Path.Combine(dir.Path, "data")));
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class MessageQueueTests
         Assert.True(await queue.RemoveAsync(id, CancellationToken.None));
 
         Assert.Empty(await queue.ListAsync(CancellationToken.None));
-        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, "data")));
+        Assert.Empty(System.IO.Directory.GetFiles(Path.Combine(dir.Path, "data")));
         Assert.False(await queue.RemoveAsync(id, CancellationToken.None));
     }
 
@@ -177,7 +177,7 @@ public sealed class MessageQueueTests
     {
         using var dir = new TempDirectory();
         using var queue = await MessageQueue.OpenAsync(dir.Path);
-        Directory.Delete(Path.Combine(dir.Path, "data"));
+        System.IO.Directory.Delete(Path.Combine(dir.Path, "data"));
         var session = new SmtpSessionInfo(SmtpListenerKind.Inbound, IPAddress.Loopback, "client.test", false, null);
 
         var result = await new QueueAcceptor(queue).AcceptAsync(session, SmtpEnvelope(), new MemoryStream(Body), CancellationToken.None);

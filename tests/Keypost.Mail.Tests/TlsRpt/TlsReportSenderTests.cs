@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using Keypost.LocalServe;
 using Keypost.Mail.Dns;
 using Keypost.Mail.Queue;
 using Keypost.Mail.TlsRpt;
@@ -12,7 +13,7 @@ namespace Keypost.Mail.Tests.TlsRpt;
 public sealed class TlsReportSenderTests : IDisposable
 {
     private readonly LoopbackDnsServer dns = new();
-    private readonly string queueDirectory = Directory.CreateTempSubdirectory("keypost-tlsrpt-").FullName;
+    private readonly string queueDirectory = System.IO.Directory.CreateTempSubdirectory("keypost-tlsrpt-").FullName;
 
     [Fact]
     public async Task YesterdaysFailuresAreMailedAsAnRfc8460ReportToTheRuaAddress()
@@ -78,7 +79,7 @@ public sealed class TlsReportSenderTests : IDisposable
     public void Dispose()
     {
         dns.Dispose();
-        Directory.Delete(queueDirectory, recursive: true);
+        System.IO.Directory.Delete(queueDirectory, recursive: true);
     }
 
     private MailDnsResolver Resolver() => new(new MailDnsResolverOptions { NameServers = [dns.EndPoint], Timeout = TimeSpan.FromSeconds(5), Retries = 1, UseCache = false });

@@ -1,6 +1,9 @@
 using System.Text;
+using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.PgpMime;
+using Keypost.LocalServe;
+using Keypost.Testing.Beds;
 using Keypost.Testing.PgpMime;
 using MimeKit;
 
@@ -12,21 +15,33 @@ namespace Keypost.Server.Tests.AtRest;
 /// </summary>
 public sealed class AtRestDeliveryTests : IAsyncLifetime
 {
+    private const string Password = "use the force";
+    private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
+    private static readonly EmailAddress Han = EmailAddress.Parse("han@jedi.test");
+    private static readonly EmailAddress Leia = EmailAddress.Parse("leia@jedi.test");
+
+    // Luke, Han and Leia have mailboxes at jedi.test; messages go in over real SMTP and are read back from the Maildir files.
+    private static readonly LocalDomainOptions Options = TestBed.Alone with
+    {
+        Accounts = new Dictionary<string, string> { [Luke.ToString()] = Password, [Han.ToString()] = Password, [Leia.ToString()] = Password },
+    };
+
     private const string RealSubject = "Your November statement";
     private const string SecretBody = "Balance: 1,000,000 credits.";
 
     private readonly SecretKey _luke = Crafted.Key("luke@jedi.test");
     private readonly SecretKey _leia = Crafted.Key("leia@jedi.test");
-    private AtRestNode _node = null!;
+    private readonly TestBed _bed = TestBed.Create("keypost-atrest");
+    private LocalDomain _node = null!;
 
     public async Task InitializeAsync()
     {
-        _node = await AtRestNode.StartAsync();
-        await _node.PublishAsync(AtRestNode.Luke, _luke);
-        await _node.PublishAsync(AtRestNode.Leia, _leia);
+        _node = await _bed.StartAsync(Options);
+        await _node.PublishAsync(Luke, _luke);
+        await _node.PublishAsync(Leia, _leia);
     }
 
-    public async Task DisposeAsync() => await _node.DisposeAsync();
+    public async Task DisposeAsync() => await _bed.DisposeAsync();
 
     private static byte[] Plain(string to = "luke@jedi.test") => Encoding.UTF8.GetBytes(
         "Received: from out.bank.test ([192.0.2.1]) by relay.bank.test; Mon, 7 Dec 2026 00:00:00 +0000\r\n"
@@ -44,10 +59,10 @@ public sealed class AtRestDeliveryTests : IAsyncLifetime
     public async Task Plaintext_for_an_account_with_a_key_is_stored_encrypted_with_the_original_inside()
     {
         var original = Plain();
-        var reply = await _node.SendInboundAsync("statements@bank.test", [AtRestNode.Luke], original);
+        var reply = await _node.SendInboundAsync("statements@bank.test", [Luke], original);
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
 
-        var stored = Assert.Single(await _node.WaitForNewAsync(AtRestNode.Luke));
+        var stored = Assert.Single(await _node.WaitForNewAsync(Luke));
         var text = Encoding.UTF8.GetString(stored);
         Assert.DoesNotContain(RealSubject, text, StringComparison.Ordinal);
         Assert.DoesNotContain(SecretBody, text, StringComparison.Ordinal);
@@ -83,11 +98,11 @@ public sealed class AtRestDeliveryTests : IAsyncLifetime
             _ => Encoding.ASCII.GetBytes("From: leia@rebels.test\r\nTo: luke@jedi.test\r\nSubject: smime\r\nMIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\nContent-Transfer-Encoding: base64\r\n\r\nMIIBAAYJKoZIhvcNAQcDoIIB8TCCAe0CAQAxggF4MIIBdAIBADBcMEQxCzAJBgNV\r\n"),
         };
 
-        var reply = await _node.SendInboundAsync("leia@rebels.test", [AtRestNode.Luke], original);
+        var reply = await _node.SendInboundAsync("leia@rebels.test", [Luke], original);
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
 
         // PGP/MIME from a sender without DKIM goes to Junk (JunkFiling), decided before any encryption at rest.
-        var stored = Assert.Single(await _node.WaitForNewAsync(AtRestNode.Luke, mailbox: kind == "pgp-mime" ? "Junk" : null));
+        var stored = Assert.Single(await _node.WaitForNewAsync(Luke, mailbox: kind == "pgp-mime" ? "Junk" : null));
         Assert.EndsWith(Encoding.ASCII.GetString(original), Encoding.ASCII.GetString(stored), StringComparison.Ordinal);
         Assert.DoesNotContain("Subject: [...]\r\nMIME-Version: 1.0\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"=-keypost-", Encoding.ASCII.GetString(stored), StringComparison.Ordinal);
     }
@@ -95,16 +110,16 @@ public sealed class AtRestDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task One_message_to_three_accounts_is_stored_for_each_as_its_settings_say()
     {
-        await _node.Server.Store.SetEncryptAtRestAsync(AtRestNode.Leia, false, CancellationToken.None);
+        await _node.Server.Store.SetEncryptAtRestAsync(Leia, false, CancellationToken.None);
 
-        await _node.SendInboundAsync("statements@bank.test", [AtRestNode.Luke, AtRestNode.Han, AtRestNode.Leia], Plain());
+        await _node.SendInboundAsync("statements@bank.test", [Luke, Han, Leia], Plain());
 
         // Luke: encrypted to his key only. Han has no key, Leia opted out: both as before.
-        var luke = Assert.Single(await _node.WaitForNewAsync(AtRestNode.Luke));
+        var luke = Assert.Single(await _node.WaitForNewAsync(Luke));
         Assert.DoesNotContain(SecretBody, Encoding.UTF8.GetString(luke), StringComparison.Ordinal);
         Assert.Contains(SecretBody, Encoding.UTF8.GetString(StoredMessage.Decrypt(luke, _luke)), StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => StoredMessage.Decrypt(luke, _leia));
-        foreach (var plain in new[] { AtRestNode.Han, AtRestNode.Leia })
+        foreach (var plain in new[] { Han, Leia })
         {
             var stored = Encoding.UTF8.GetString(Assert.Single(await _node.WaitForNewAsync(plain)));
             Assert.Contains("Subject: " + RealSubject, stored, StringComparison.Ordinal);
@@ -118,9 +133,9 @@ public sealed class AtRestDeliveryTests : IAsyncLifetime
     {
         var letter = Crafted.Letter("han@jedi.test", "luke@jedi.test", RealSubject, SecretBody);
 
-        await _node.SubmitAsync(AtRestNode.Han, letter);
+        await _node.SubmitAsync(Han, letter);
 
-        var stored = Assert.Single(await _node.WaitForNewAsync(AtRestNode.Luke));
+        var stored = Assert.Single(await _node.WaitForNewAsync(Luke));
         var text = Encoding.UTF8.GetString(stored);
         Assert.DoesNotContain(SecretBody, text, StringComparison.Ordinal);
         Assert.DoesNotContain(RealSubject, text, StringComparison.Ordinal);

@@ -1,9 +1,12 @@
 using System.Text;
+using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.PgpMime;
+using Keypost.LocalServe;
 using Keypost.Server.Mail;
 using Keypost.Store;
 using Keypost.Store.Maildir;
+using Keypost.Testing.Beds;
 using Keypost.Testing.PgpMime;
 using MailKit;
 using MailKit.Net.Imap;
@@ -15,22 +18,34 @@ namespace Keypost.Server.Tests.AtRest;
 /// <summary>Issue #16 items 3 and 4: mail already stored (encrypt-mailbox) and mail a user APPENDs over IMAP.</summary>
 public sealed class ExistingAndAppendedMailTests
 {
+    private const string Password = "use the force";
+    private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
+    private static readonly EmailAddress Han = EmailAddress.Parse("han@jedi.test");
+    private static readonly EmailAddress Leia = EmailAddress.Parse("leia@jedi.test");
+
+    // Luke, Han and Leia have mailboxes at jedi.test; messages go in over real SMTP and are read back from the Maildir files.
+    private static readonly LocalDomainOptions Options = TestBed.Alone with
+    {
+        Accounts = new Dictionary<string, string> { [Luke.ToString()] = Password, [Han.ToString()] = Password, [Leia.ToString()] = Password },
+    };
+
     private const string Secret = "The spice must flow.";
 
     [Fact]
     public async Task Encrypt_mailbox_encrypts_stored_plaintext_keeps_flags_and_dates_maps_uids_and_can_run_again()
     {
-        await using var node = await AtRestNode.StartAsync();
+        await using var bed = TestBed.Create("keypost-atrest");
+        var node = await bed.StartAsync(Options);
         var han = Crafted.Key("han@jedi.test");
         for (var i = 0; i < 2; i++)
         {
-            await node.SendInboundAsync("guild@arrakis.test", [AtRestNode.Han], Encoding.ASCII.GetBytes($"From: guild@arrakis.test\r\nTo: han@jedi.test\r\nSubject: Cargo {i}\r\n\r\n{Secret} {i}\r\n"));
+            await node.SendInboundAsync("guild@arrakis.test", [Han], Encoding.ASCII.GetBytes($"From: guild@arrakis.test\r\nTo: han@jedi.test\r\nSubject: Cargo {i}\r\n\r\n{Secret} {i}\r\n"));
         }
 
-        var plain = await node.WaitForNewAsync(AtRestNode.Han, 2);
+        var plain = await node.WaitForNewAsync(Han, 2);
         Assert.All(plain, p => Assert.Contains(Secret, Encoding.ASCII.GetString(p), StringComparison.Ordinal));
-        await node.PublishAsync(AtRestNode.Han, han);
-        var mailbox = new MaildirStore(Path.Combine(node.DataDirectory, "mail")).OpenAccount(AtRestNode.Han).Get("INBOX");
+        await node.PublishAsync(Han, han);
+        var mailbox = new MaildirStore(Path.Combine(node.Config.DataDirectory, "mail")).OpenAccount(Han).Get("INBOX");
         var before = await mailbox.SnapshotAsync(CancellationToken.None);
         await mailbox.ChangeFlagsAsync(new HashSet<uint> { before.Messages[0].Uid }, f => f | Keypost.Store.MessageFlags.Seen | Keypost.Store.MessageFlags.Flagged, CancellationToken.None);
         before = await mailbox.SnapshotAsync(CancellationToken.None);
@@ -71,19 +86,20 @@ public sealed class ExistingAndAppendedMailTests
     [InlineData(true)]
     public async Task An_appended_plaintext_message_is_encrypted_only_when_the_domain_asks(bool encryptAppended)
     {
-        await using var node = await AtRestNode.StartAsync(d => d.EncryptAppendedMessages = encryptAppended);
+        await using var bed = TestBed.Create("keypost-atrest");
+        var node = await bed.StartAsync(Options.Then(c => c.Domains[0].EncryptAppendedMessages = encryptAppended));
         var luke = Crafted.Key("luke@jedi.test");
-        await node.PublishAsync(AtRestNode.Luke, luke);
+        await node.PublishAsync(Luke, luke);
 
         using (var imap = new ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true, CheckCertificateRevocation = false })
         {
-            await imap.ConnectAsync("127.0.0.1", node.ImapsPort, SecureSocketOptions.SslOnConnect);
-            await imap.AuthenticateAsync(AtRestNode.Luke.ToString(), AtRestNode.Password);
+            await imap.ConnectAsync("127.0.0.1", node.Imaps.Port, SecureSocketOptions.SslOnConnect);
+            await imap.AuthenticateAsync(Luke.ToString(), Password);
             await imap.Inbox.AppendAsync(new AppendRequest(Crafted.Letter("luke@jedi.test", "leia@rebels.test", "Sent copy", Secret)) { Flags = MailKit.MessageFlags.Seen });
             await imap.DisconnectAsync(quit: true);
         }
 
-        var files = System.IO.Directory.GetFiles(Path.Combine(node.MaildirOf(AtRestNode.Luke), "cur"));
+        var files = System.IO.Directory.GetFiles(Path.Combine(node.MaildirOf(Luke), "cur"));
         var stored = File.ReadAllBytes(Assert.Single(files));
         if (encryptAppended)
         {

@@ -3,6 +3,7 @@ using System.Text;
 using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.PgpMime;
+using Keypost.LocalServe;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Delivery;
 using Keypost.Mail.Dkim;

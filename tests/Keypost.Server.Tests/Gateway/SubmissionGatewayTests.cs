@@ -5,6 +5,7 @@ using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Core.PgpMime;
 using Keypost.Directory.Storage;
+using Keypost.LocalServe;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Keypost.Core.Addresses;
+using Keypost.LocalServe;
 using Keypost.Mail.Authentication;
 using Keypost.Mail.Dkim;
 using Keypost.Mail.Dns;

@@ -1,10 +1,9 @@
 using System.Net;
 using Keypost.Core.Addresses;
 using Keypost.Directory.Accounts;
-using Keypost.Mail.Dns;
+using Keypost.LocalServe;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
-using Keypost.Server.Tls;
 using Keypost.Testing;
 using Keypost.Testing.Postgres;
 using MailKit;

@@ -20,13 +20,18 @@ public sealed class ProjectReferenceTests
         ["Keypost.Directory"] = ["Keypost.Core", "Keypost.Transparency"],
         ["Keypost.Client"] = ["Keypost.Core", "Keypost.Transparency"],
         ["Keypost.Server"] = ["Keypost.Core", "Keypost.Net", "Keypost.Store", "Keypost.Mail", "Keypost.Imap", "Keypost.Directory", "Keypost.Client", "Keypost.Transparency"],
-        ["Keypost.Cli"] = ["Keypost.Core", "Keypost.Store", "Keypost.Mail", "Keypost.Imap", "Keypost.Directory", "Keypost.Client", "Keypost.Server", "Keypost.Transparency", "Keypost.Testing"],
+        // Everything a one-machine bed needs and a deployment never loads: above the parts it serves.
+        ["Keypost.LocalServe"] = ["Keypost.Core", "Keypost.Mail", "Keypost.Server"],
+        ["Keypost.Cli"] = ["Keypost.Core", "Keypost.Store", "Keypost.Mail", "Keypost.Imap", "Keypost.Directory", "Keypost.Client", "Keypost.Server", "Keypost.Transparency", "Keypost.LocalServe"],
     };
+
+    // Only the command (for `keypost demo`) may load the bed's part; a server or library never does.
+    private static readonly string[] MayReferenceLocalServe = ["Keypost.Cli"];
 
     public static TheoryData<string> Parts()
     {
         var data = new TheoryData<string>();
-        foreach (var project in Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "src"), "*.csproj", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var project in System.IO.Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "src"), "*.csproj", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             data.Add(Path.GetFileNameWithoutExtension(project));
         }
@@ -41,6 +46,30 @@ public sealed class ProjectReferenceTests
         Assert.True(Allowed.TryGetValue(part, out var allowed), $"{part} is a new part: add its arrows to docs/architecture.md and to this test");
         var against = References(part).Where(r => !allowed!.Contains(r)).ToList();
         Assert.True(against.Count == 0, $"{part} references {string.Join(", ", against)}: an arrow against the house (docs/architecture.md)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Parts))]
+    public void Only_the_command_loads_the_local_bed(string part)
+    {
+        if (!MayReferenceLocalServe.Contains(part))
+        {
+            Assert.DoesNotContain("Keypost.LocalServe", References(part));
+        }
+    }
+
+    [Fact]
+    public void The_local_bed_types_live_in_no_deployed_part()
+    {
+        // LoopbackDnsServer and LocalCertificateAuthority once sat in Mail and Server (issue #9): a deployment
+        // carried a fake DNS server and a private CA.
+        var root = RepositoryRoot();
+        var offenders = System.IO.Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains(Path.DirectorySeparatorChar + "Keypost.LocalServe" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f) is var text && (text.Contains("class LoopbackDnsServer", StringComparison.Ordinal) || text.Contains("class LocalCertificateAuthority", StringComparison.Ordinal)))
+            .Select(f => Path.GetRelativePath(root, f))
+            .ToList();
+        Assert.True(offenders.Count == 0, "bed types outside Keypost.LocalServe: " + string.Join(", ", offenders));
     }
 
     [Fact]

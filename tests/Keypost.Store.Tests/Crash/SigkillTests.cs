@@ -31,7 +31,7 @@ public sealed class SigkillTests
             using var store = new MaildirStore(dir.Path);
             var inbox = store.OpenAccount(CrashWorker.Luke).Get("INBOX");
             var state = await inbox.SnapshotAsync(CancellationToken.None);
-            var cur = Directory.GetFiles(Path.Combine(store.GetMaildirPath(CrashWorker.Luke), "cur")).Select(Path.GetFileName).ToHashSet();
+            var cur = System.IO.Directory.GetFiles(Path.Combine(store.GetMaildirPath(CrashWorker.Luke), "cur")).Select(Path.GetFileName).ToHashSet();
 
             Assert.Equal(validity, state.UidValidity);
             Assert.Equal(state.Messages.Count, state.Messages.Select(m => m.Uid).Distinct().Count());

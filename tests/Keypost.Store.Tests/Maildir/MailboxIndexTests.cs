@@ -62,7 +62,7 @@ public sealed class MailboxIndexTests
 
         // Another program (a Maildir client, a restore) sets a flag on one and deletes another while we are down.
         var cur = Path.Combine(store.GetMaildirPath(Luke), "cur");
-        var files = Directory.GetFiles(cur).Order(StringComparer.Ordinal).ToArray();
+        var files = System.IO.Directory.GetFiles(cur).Order(StringComparer.Ordinal).ToArray();
         await Task.Delay(50); // Directory timestamps must move on (ext4's clock tick), not a timing assertion.
         File.Move(files[0], files[0] + "S");
         File.Delete(files[1]);
@@ -86,9 +86,9 @@ public sealed class MailboxIndexTests
         using var dir = new TempDirectory();
         using var store = new MaildirStore(dir.Path);
         var maildir = store.GetMaildirPath(Luke);
-        Directory.CreateDirectory(Path.Combine(maildir, "cur"));
-        Directory.CreateDirectory(Path.Combine(maildir, "new"));
-        Directory.CreateDirectory(Path.Combine(maildir, "tmp"));
+        System.IO.Directory.CreateDirectory(Path.Combine(maildir, "cur"));
+        System.IO.Directory.CreateDirectory(Path.Combine(maildir, "new"));
+        System.IO.Directory.CreateDirectory(Path.Combine(maildir, "tmp"));
         await File.WriteAllTextAsync(Path.Combine(maildir, "cur", "1700000000.a.host:2,S"), "Subject: a\r\n\r\na\r\n");
         await File.WriteAllTextAsync(Path.Combine(maildir, "cur", "1700000001.b.host:2,"), "Subject: b\r\n\r\nb\r\n");
         await File.WriteAllTextAsync(Path.Combine(maildir, "keypost-uids"), "keypost-uids 1 1234 42\n7 1700000000.a.host\n40 1700000001.b.host\n");

@@ -19,8 +19,8 @@ public sealed class MaildirStoreTests
         var maildir = Path.Combine(dir.Path, "jedi.test", "luke", "Maildir");
         Assert.Equal(maildir, store.GetMaildirPath(luke));
         Assert.Equal(Path.Combine(maildir, "new"), Path.GetDirectoryName(path));
-        Assert.True(Directory.Exists(Path.Combine(maildir, "cur")));
-        Assert.Empty(Directory.GetFiles(Path.Combine(maildir, "tmp")));
+        Assert.True(System.IO.Directory.Exists(Path.Combine(maildir, "cur")));
+        Assert.Empty(System.IO.Directory.GetFiles(Path.Combine(maildir, "tmp")));
         Assert.Equal("Subject: x\r\n\r\nhi\r\n", await File.ReadAllTextAsync(path));
         Assert.Matches(@"^\d+\.M\d+P\d+R[0-9a-f]{16}\..+$", Path.GetFileName(path));
     }
@@ -37,7 +37,7 @@ public sealed class MaildirStoreTests
 
         Assert.NotEqual(a, b);
         Assert.Equal("Return-Path: <>\r\nb", await File.ReadAllTextAsync(b));
-        Assert.Equal(2, Directory.GetFiles(Path.GetDirectoryName(a)!).Length);
+        Assert.Equal(2, System.IO.Directory.GetFiles(Path.GetDirectoryName(a)!).Length);
     }
 
     [Fact]

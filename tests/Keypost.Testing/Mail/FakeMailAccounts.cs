@@ -4,7 +4,10 @@ using Keypost.Store;
 
 namespace Keypost.Testing.Mail;
 
-/// <summary>Accounts in a dictionary with plain passwords; the user name is the address.</summary>
+/// <summary>
+/// The one fake accounts store of the tests: hosted domains and accounts in memory with plain passwords (the user
+/// name is the address), a count of password checks, and a failure to throw on demand.
+/// </summary>
 public sealed class FakeMailAccounts : IMailAccounts
 {
     private readonly HashSet<string> _domains;
@@ -13,7 +16,8 @@ public sealed class FakeMailAccounts : IMailAccounts
 
     public FakeMailAccounts(params string[] domains)
     {
-        _domains = new HashSet<string>(domains, StringComparer.Ordinal);
+        // RFC 5321 §2.4: domain names are case-insensitive.
+        _domains = new HashSet<string>(domains, StringComparer.OrdinalIgnoreCase);
     }
 
     public FakeMailAccounts Add(string address, string password)

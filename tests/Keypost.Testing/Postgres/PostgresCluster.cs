@@ -40,12 +40,12 @@ public sealed class PostgresCluster
         get
         {
             const string root = "/usr/lib/postgresql";
-            if (!Directory.Exists(root))
+            if (!System.IO.Directory.Exists(root))
             {
                 return null;
             }
 
-            return Directory.EnumerateDirectories(root)
+            return System.IO.Directory.EnumerateDirectories(root)
                 .Select(d => (Dir: d, Version: int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1))
                 .Where(d => d.Version > 0 && File.Exists(Path.Combine(d.Dir, "bin", "initdb")) && File.Exists(Path.Combine(d.Dir, "bin", "pg_ctl")))
                 .OrderByDescending(d => d.Version)
@@ -103,7 +103,7 @@ public sealed class PostgresCluster
         var bin = BinDirectory ?? throw new InvalidOperationException("PostgreSQL is not installed (see .ci/run: apt-get install postgresql)");
         var asPostgres = Environment.UserName == "root";
         await RemoveStaleClustersAsync(bin, asPostgres);
-        var directory = Directory.CreateTempSubdirectory(DirectoryPrefix).FullName;
+        var directory = System.IO.Directory.CreateTempSubdirectory(DirectoryPrefix).FullName;
         await File.WriteAllTextAsync(Path.Combine(directory, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         if (asPostgres)
         {
@@ -167,11 +167,11 @@ public sealed class PostgresCluster
     // A test run killed before its exit handlers ran leaves its cluster running: stop those whose owner is gone.
     private static async Task RemoveStaleClustersAsync(string bin, bool asPostgres)
     {
-        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        foreach (var directory in System.IO.Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
         {
             var owner = Path.Combine(directory, OwnerFile);
             if (!File.Exists(owner) || !int.TryParse(File.ReadAllText(owner), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                || Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture)))
+                || System.IO.Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture)))
             {
                 continue;
             }
@@ -196,7 +196,7 @@ public sealed class PostgresCluster
     {
         try
         {
-            Directory.Delete(directory, recursive: true);
+            System.IO.Directory.Delete(directory, recursive: true);
         }
         catch (IOException)
         {

@@ -97,7 +97,7 @@ public sealed class MerkleVectorTests
     {
         var root = TestData.Path("merkle");
         var data = new TheoryData<string>();
-        foreach (var file in Directory.EnumerateFiles(System.IO.Path.Combine(root, kind), "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in System.IO.Directory.EnumerateFiles(System.IO.Path.Combine(root, kind), "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             data.Add(System.IO.Path.GetRelativePath(root, file));
         }

@@ -10,6 +10,7 @@ using Org.BouncyCastle.Security;
 namespace Keypost.Core.OpenPgp.Streaming;
 
 /// <summary>
+/// In charge of encrypting and decrypting OpenPGP messages as streams, without holding them in memory.
 /// OpenPGP encryption and decryption of data of any size as streams, in memory bounded by a few 64 KiB buffers.
 /// The symmetric work (AES-CFB, SHA-1 MDC) is .NET's; packets and public-key work are BouncyCastle's.
 /// Decryption writes to a private temporary file (0600, unlinked at once) and releases nothing to the caller's

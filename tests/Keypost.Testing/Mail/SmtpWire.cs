@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Keypost.Interop.Tests.Transport;
+namespace Keypost.Testing.Mail;
 
 /// <summary>
 /// A plain-text SMTP client on a raw socket, to see the server's exact replies (a library client hides or
@@ -78,6 +78,27 @@ public sealed class SmtpWire : IAsyncDisposable
         var lines = message.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n').Split('\n');
         var body = string.Concat(lines.Select(l => (l.StartsWith('.') ? "." + l : l) + "\r\n"));
         await WriteAsync(body + ".\r\n", cancellationToken);
+        return await ReadReplyAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// DATA with <paramref name="data"/> byte for byte (line endings as they are, only dot-stuffed, RFC 5321
+    /// §4.5.2); returns the final reply, or the refusal of DATA.
+    /// </summary>
+    public async Task<string> DataExactAsync(byte[] data, CancellationToken cancellationToken)
+    {
+        var go = await CommandAsync("DATA", cancellationToken);
+        if (!go.StartsWith("354", StringComparison.Ordinal))
+        {
+            return go;
+        }
+
+        var text = Encoding.Latin1.GetString(data);
+        var stuffed = (text.StartsWith('.') ? "." : "") + text.Replace("\r\n.", "\r\n..", StringComparison.Ordinal);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ReplyTimeout);
+        await _stream.WriteAsync(Encoding.Latin1.GetBytes(stuffed + (stuffed.EndsWith("\r\n", StringComparison.Ordinal) ? "" : "\r\n") + ".\r\n"), timeout.Token);
+        await _stream.FlushAsync(timeout.Token);
         return await ReadReplyAsync(cancellationToken);
     }
 

@@ -1,6 +1,4 @@
-using Keypost.Testing;
-
-namespace Keypost.Interop.Tests;
+namespace Keypost.Testing.Beds;
 
 /// <summary>Runs the built `keypost` command (the Cli assembly beside the tests) as a separate process.</summary>
 public static class KeypostCli

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Keypost.Testing;
+using Keypost.Testing.Mail;
 
-namespace Keypost.Interop.Tests.Transport;
+namespace Keypost.Testing.Beds;
 
 /// <summary>
 /// `keypost serve --config FILE` as a child process, started (and restarted) until an SMTP endpoint greets, and

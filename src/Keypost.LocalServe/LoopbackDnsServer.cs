@@ -4,7 +4,7 @@ using System.Net;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 
-namespace Keypost.Mail.Dns;
+namespace Keypost.LocalServe;
 
 /// <summary>
 /// For trying Keypost on one machine (the demo, tests): an authoritative-looking DNS server on 127.0.0.1 (UDP and TCP) answering from a zone the test sets up. Records

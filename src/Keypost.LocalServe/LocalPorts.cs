@@ -1,20 +1,21 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Keypost.Cli.Demo;
+namespace Keypost.LocalServe;
 
 /// <summary>
-/// The same port numbers on every demo address, as real domains all use 443, 25, 587 and 993; the demo picks
-/// free high ports instead so it runs without root.
+/// The same port numbers on every local address, as real domains all use 443, 25, 587 and 993; a one-machine bed
+/// picks free high ports instead so it runs without root.
 /// </summary>
-public sealed record DemoPorts(int Https, int Smtp, int Submission, int Imaps)
+public sealed record LocalPorts(int Https, int Smtp, int Submission, int Imaps)
 {
-    public static DemoPorts FindFree(IReadOnlyList<IPAddress> addresses) =>
+    public static LocalPorts FindFree(IReadOnlyList<IPAddress> addresses) =>
         new(Free(addresses), Free(addresses), Free(addresses), Free(addresses));
 
+    /// <summary>One port number free on every one of <paramref name="addresses"/>.</summary>
     // Below Linux's ephemeral range (32768-60999), where port-0 binds and outgoing connections take their
-    // ports: a port found free there could be handed to someone else before the demo binds it.
-    private static int Free(IReadOnlyList<IPAddress> addresses)
+    // ports: a port found free there could be handed to someone else before the bed binds it.
+    public static int Free(IReadOnlyList<IPAddress> addresses)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
@@ -25,7 +26,7 @@ public sealed record DemoPorts(int Https, int Smtp, int Submission, int Imaps)
             }
         }
 
-        throw new InvalidOperationException("no port is free on every demo address");
+        throw new InvalidOperationException("no port is free on every local address");
     }
 
     private static bool IsFree(IPAddress address, int port)

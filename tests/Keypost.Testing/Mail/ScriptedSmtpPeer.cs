@@ -6,26 +6,35 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace Keypost.Mail.Tests.Support;
+namespace Keypost.Testing.Mail;
 
 /// <summary>
-/// A fake SMTP server on 127.0.0.1 that answers from a script the test can change between attempts:
-/// replies to MAIL, RCPT (per address), DATA and end-of-data, dropping the connection mid-DATA, and STARTTLS
-/// with a self-signed certificate.
+/// The one scripted SMTP peer of the tests (another domain's exchanger): listens on loopback (port 0, or an
+/// address and port a test's MX points at) and answers from a script the test can change between attempts:
+/// replies to MAIL, RCPT (per address, e.g. 451 until the test lets mail through), DATA and end-of-data, dropping
+/// the connection mid-DATA, and STARTTLS with a self-signed or given certificate, or none.
 /// </summary>
 public sealed class ScriptedSmtpPeer : IAsyncDisposable
 {
-    private readonly TcpListener listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener listener;
     private readonly CancellationTokenSource stop = new();
     private readonly X509Certificate2? certificate;
     private readonly SslStreamCertificateContext? certificateContext;
     private readonly Task acceptLoop;
     private int connections;
+    private int refusals;
     private int disposed;
 
     public ScriptedSmtpPeer(bool offerStartTls = true)
+        : this(new IPEndPoint(IPAddress.Loopback, 0), offerStartTls)
+    {
+    }
+
+    /// <summary>A peer on <paramref name="endPoint"/>, offering STARTTLS with a self-signed certificate or not at all.</summary>
+    public ScriptedSmtpPeer(IPEndPoint endPoint, bool offerStartTls = true)
     {
         certificate = offerStartTls ? SelfSigned() : null;
+        listener = new TcpListener(endPoint);
         listener.Start();
         acceptLoop = AcceptLoopAsync();
     }
@@ -35,6 +44,7 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
     {
         certificate = serverCertificate;
         certificateContext = SslStreamCertificateContext.Create(serverCertificate, chain ?? [], offline: true);
+        listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         acceptLoop = AcceptLoopAsync();
     }
@@ -42,6 +52,9 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
     public int Port => ((IPEndPoint)listener.LocalEndpoint).Port;
 
     public int Connections => Volatile.Read(ref connections);
+
+    /// <summary>RCPT commands answered with anything but 2xx.</summary>
+    public int Refusals => Volatile.Read(ref refusals);
 
     public ConcurrentQueue<PeerMessage> Messages { get; } = new();
 
@@ -175,10 +188,21 @@ public sealed class ScriptedSmtpPeer : IAsyncDisposable
                         rcpts.Add(address);
                         reply = "250 2.1.5 Ok";
                     }
+                    else
+                    {
+                        Interlocked.Increment(ref refusals);
+                    }
 
                     await WriteAsync(stream, reply);
                     break;
                 case "DATA":
+                    if (rcpts.Count == 0)
+                    {
+                        // RFC 5321 §3.3: DATA without one accepted recipient is refused.
+                        await WriteAsync(stream, "554 5.5.1 No valid recipients");
+                        break;
+                    }
+
                     if (DataReply is not null)
                     {
                         await WriteAsync(stream, DataReply);

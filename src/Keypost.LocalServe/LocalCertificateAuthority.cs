@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Keypost.Server.Tls;
+namespace Keypost.LocalServe;
 
 /// <summary>
 /// A private certificate authority for trying Keypost on one machine (the demo, quickstart and tests):
