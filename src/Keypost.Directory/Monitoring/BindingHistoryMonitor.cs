@@ -22,6 +22,13 @@ public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyL
     public static IReadOnlyList<IOwnChangeRule> DefaultRules { get; } =
         [new EnrollmentRule(), new KnownKeyRule(), new TransitionSignatureRule(), new AccountChannelRule(), new WksConfirmationRule()];
 
+    /// <summary>
+    /// The right to run (check, mail, commit) across nodes sharing one database, until disposed; null while another
+    /// node runs, whose run mails what this one would have.
+    /// </summary>
+    public Task<IAsyncDisposable?> TryTakeTurnAsync(CancellationToken cancellationToken) =>
+        database.TryLockAsync(LockScope.OwnerMonitor, string.Empty, cancellationToken);
+
     /// <summary>Every address with logged versions not yet judged, with what the rules found; nothing is stored.</summary>
     public async Task<IReadOnlyList<HistoryCheck>> CheckAsync(CancellationToken cancellationToken)
     {

@@ -99,10 +99,10 @@ public abstract class DirectoryDatabase : IAsyncDisposable
     internal abstract Task SerializeAsync(DbConnection connection, DbTransaction transaction, LockScope scope, string key, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Takes the right to append epochs to <paramref name="domain"/>'s log, across nodes, until the returned handle is
-    /// disposed; null when another node holds it now.
+    /// Takes a lock held across nodes until the returned handle is disposed (the right to append epochs to a domain's
+    /// log, to run the owner monitor); null when another node holds it now.
     /// </summary>
-    internal abstract Task<IAsyncDisposable?> TryLockSequencerAsync(string domain, CancellationToken cancellationToken);
+    internal abstract Task<IAsyncDisposable?> TryLockAsync(LockScope scope, string key, CancellationToken cancellationToken);
 
     /// <summary>Called once the database holds secret keys (the log's and VRF's): a file is made owner-only.</summary>
     internal virtual void ProtectSecrets()

@@ -11,4 +11,7 @@ internal enum LockScope
 
     /// <summary>A domain's log: one node at a time appends epochs (held for a whole sequencing run).</summary>
     Sequencer = 0x4b70_4403,
+
+    /// <summary>The server's owner monitor: one node at a time judges new versions and mails alerts, so each is mailed once.</summary>
+    OwnerMonitor = 0x4b70_4404,
 }

@@ -44,16 +44,16 @@ public sealed class PostgresDirectoryDatabase : DirectoryDatabase
         // Released by the transaction's end, commit or rollback; hashtext maps the key into the lock's second int4.
         await ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock($1, hashtext($2))", cancellationToken, (int)scope, key);
 
-    internal override async Task<IAsyncDisposable?> TryLockSequencerAsync(string domain, CancellationToken cancellationToken)
+    internal override async Task<IAsyncDisposable?> TryLockAsync(LockScope scope, string key, CancellationToken cancellationToken)
     {
-        // A session lock on a connection of its own, held while the run reads, seals and stores: a node that dies
-        // loses its connection and with it the lock, so another node takes over at its next run.
+        // A session lock on a connection of its own, held for the whole run (the sequencer's read, seal and store): a
+        // node that dies loses its connection and with it the lock, so another node takes over at its next run.
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
-            if (await ScalarAsync(connection, null, "SELECT pg_try_advisory_lock($1, hashtext($2))", cancellationToken, (int)LockScope.Sequencer, domain) is true)
+            if (await ScalarAsync(connection, null, "SELECT pg_try_advisory_lock($1, hashtext($2))", cancellationToken, (int)scope, key) is true)
             {
-                return new SessionLock(this, connection, domain);
+                return new SessionLock(this, connection, scope, key);
             }
         }
         catch
@@ -81,13 +81,13 @@ public sealed class PostgresDirectoryDatabase : DirectoryDatabase
     {
     }
 
-    private sealed class SessionLock(PostgresDirectoryDatabase database, NpgsqlConnection connection, string domain) : IAsyncDisposable
+    private sealed class SessionLock(PostgresDirectoryDatabase database, NpgsqlConnection connection, LockScope scope, string key) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             try
             {
-                await database.ExecuteAsync(connection, null, "SELECT pg_advisory_unlock($1, hashtext($2))", CancellationToken.None, (int)LockScope.Sequencer, domain);
+                await database.ExecuteAsync(connection, null, "SELECT pg_advisory_unlock($1, hashtext($2))", CancellationToken.None, (int)scope, key);
             }
             finally
             {

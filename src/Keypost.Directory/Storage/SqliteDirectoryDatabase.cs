@@ -59,9 +59,9 @@ public sealed class SqliteDirectoryDatabase : DirectoryDatabase
     internal override Task SerializeAsync(DbConnection connection, DbTransaction transaction, LockScope scope, string key, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
-    // One node: DirectoryTransparency's own gate orders its sequencing runs, and the epoch's primary key refuses a
-    // second writer of the same epoch (another process on the same file).
-    internal override Task<IAsyncDisposable?> TryLockSequencerAsync(string domain, CancellationToken cancellationToken) =>
+    // One node: the callers' own gates order their runs in the process, and the epoch's primary key refuses a second
+    // writer of the same epoch (another process on the same file).
+    internal override Task<IAsyncDisposable?> TryLockAsync(LockScope scope, string key, CancellationToken cancellationToken) =>
         Task.FromResult<IAsyncDisposable?>(NoLock.Instance);
 
     internal override void ProtectSecrets()

@@ -108,7 +108,7 @@ internal sealed class TransparencyStore(DirectoryDatabase database, TimeProvider
 
     /// <summary>The right to append to the domain's log (across nodes on PostgreSQL), or null while another node holds it.</summary>
     public Task<IAsyncDisposable?> TryLockSequencerAsync(string domain, CancellationToken cancellationToken) =>
-        database.TryLockSequencerAsync(domain, cancellationToken);
+        database.TryLockAsync(LockScope.Sequencer, domain, cancellationToken);
 
     /// <summary>Stores one sealed epoch and its bindings in one transaction.</summary>
     public async Task SaveEpochAsync(string domain, SealedEpoch epoch, IReadOnlyDictionary<string, long> certificateIds, CancellationToken cancellationToken)

@@ -75,9 +75,9 @@ public sealed class PostgresDirectoryTransparencyTests(PostgresDatabase cluster)
         await PublishAsync(Luke);
 
         // Node B is the sequencer (it holds the lock) at the moment node A runs.
-        await using (await storeB.Database.TryLockSequencerAsync("jedi.test", CancellationToken.None))
+        await using (await storeB.Database.TryLockAsync(LockScope.Sequencer, "jedi.test", CancellationToken.None))
         {
-            Assert.Null(await Store.Database.TryLockSequencerAsync("jedi.test", CancellationToken.None));
+            Assert.Null(await Store.Database.TryLockAsync(LockScope.Sequencer, "jedi.test", CancellationToken.None));
             Assert.Equal(0, await nodeA.SequenceAsync(CancellationToken.None));
             Assert.Equal(0, nodeA.Log("jedi.test")!.Size);
         }
