@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using Keypost.Client.Contacts;
 using Keypost.Client.Discovery;
 using Keypost.Core.Addresses;
@@ -13,6 +11,7 @@ using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
 using Keypost.Server.Tls;
 using Keypost.Testing;
+using Keypost.Testing.Net;
 using Keypost.Testing.Postgres;
 using MailKit;
 using MailKit.Net.Imap;
@@ -96,8 +95,8 @@ public sealed class TwoNodeTests(PostgresDatabase database) : IClassFixture<Post
         await using var nodeA = await StartNodeAsync(directory, "a", dns);
         await using var nodeB = await StartNodeAsync(directory, "b", dns);
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        using var httpA = Https(ca, nodeA.Server.HttpsEndpoints[0]);
-        using var httpB = Https(ca, nodeB.Server.HttpsEndpoints[0]);
+        using var httpA = PinnedHttps.Create(nodeA.Server.HttpsEndpoints[0], ca.Certificate);
+        using var httpB = PinnedHttps.Create(nodeB.Server.HttpsEndpoints[0], ca.Certificate);
 
         var key = new KeyGenerator().Generate(new KeyGenerationRequest(Han));
         await new KeyPublisher(nodeA.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(key.Certificate.ToBinary(), null, guard.Token);
@@ -152,26 +151,6 @@ public sealed class TwoNodeTests(PostgresDatabase database) : IClassFixture<Post
     private static KeyDiscovery Discovery(HttpClient http, LogStore logs, string pins) =>
         new(new WkdClient(http, cacheLifetime: TimeSpan.Zero), new PinStore(pins, TimeProvider.System), KeyChangePolicy.Refuse,
             new LogChecker(http, logs, TimeProvider.System), null);
-
-    /// <summary>An HTTPS client that connects every host name to <paramref name="node"/> and trusts only the test CA.</summary>
-    private static HttpClient Https(LocalCertificateAuthority ca, IPEndPoint node) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (_, cancellationToken) =>
-        {
-            var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-            await socket.ConnectAsync(node, cancellationToken);
-            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-        },
-        SslOptions = new SslClientAuthenticationOptions
-        {
-            CertificateChainPolicy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                CustomTrustStore = { ca.Certificate },
-                RevocationMode = X509RevocationMode.NoCheck,
-            },
-        },
-    });
 
     private static void WriteTls(LocalCertificateAuthority ca, TempDirectory directory)
     {
