@@ -12,11 +12,16 @@ public sealed class LifecycleStore(DirectoryDatabase database)
     public async Task<byte[]?> FindSubmissionKeyAsync(string domain, string submissionAddress, CancellationToken cancellationToken) =>
         await database.ScalarAsync("SELECT secret_key FROM wks_keys WHERE domain = $1 AND submission_address = $2", cancellationToken, domain, submissionAddress) as byte[];
 
+    /// <summary>
+    /// Keeps the key of a domain's submission address: it replaces the key of another (older) submission address, but
+    /// a key already stored for this address stays (another node made it first).
+    /// </summary>
     public Task SaveSubmissionKeyAsync(string domain, string submissionAddress, byte[] secretKey, DateTimeOffset now, CancellationToken cancellationToken) =>
         database.ExecuteAsync(
             """
             INSERT INTO wks_keys(domain, submission_address, secret_key, created_at) VALUES ($1, $2, $3, $4)
             ON CONFLICT(domain) DO UPDATE SET submission_address = excluded.submission_address, secret_key = excluded.secret_key, created_at = excluded.created_at
+            WHERE wks_keys.submission_address <> excluded.submission_address
             """,
             cancellationToken,
             domain,

@@ -154,10 +154,14 @@ public abstract class DirectoryStoreContract : IAsyncLifetime
         var store = await OpenHostingAsync();
         var lifecycle = new LifecycleStore(store.Database);
         var now = DateTimeOffset.UtcNow;
+        // Two nodes making the key at once: the first stored stays; a new submission address replaces it.
         await lifecycle.SaveSubmissionKeyAsync(Domain, "key-submission@" + Domain, [1], now, CancellationToken.None);
         await lifecycle.SaveSubmissionKeyAsync(Domain, "key-submission@" + Domain, [2], now, CancellationToken.None);
-        Assert.Equal([2], await lifecycle.FindSubmissionKeyAsync(Domain, "key-submission@" + Domain, CancellationToken.None));
+        Assert.Equal([1], await lifecycle.FindSubmissionKeyAsync(Domain, "key-submission@" + Domain, CancellationToken.None));
         Assert.Null(await lifecycle.FindSubmissionKeyAsync(Domain, "other@" + Domain, CancellationToken.None));
+        await lifecycle.SaveSubmissionKeyAsync(Domain, "other@" + Domain, [3], now, CancellationToken.None);
+        Assert.Equal([3], await lifecycle.FindSubmissionKeyAsync(Domain, "other@" + Domain, CancellationToken.None));
+        Assert.Null(await lifecycle.FindSubmissionKeyAsync(Domain, "key-submission@" + Domain, CancellationToken.None));
 
         var nonce = Guid.NewGuid().ToByteArray();
         await lifecycle.AddRequestAsync(new WksPendingRequest(nonce, Luke.Canonical, "AA01", [7], "gpg-wks-client", now, now.AddDays(1), null), CancellationToken.None);
