@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using Keypost.LocalServe;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
@@ -48,29 +46,7 @@ public sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>An HTTPS client that connects every host name to this server and trusts only its CA.</summary>
-    public HttpClient CreateClient()
-    {
-        var endpoint = Endpoint;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-                await socket.ConnectAsync(endpoint, cancellationToken);
-                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-            },
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                CertificateChainPolicy = new X509ChainPolicy
-                {
-                    TrustMode = X509ChainTrustMode.CustomRootTrust,
-                    CustomTrustStore = { _ca.Certificate },
-                    RevocationMode = X509RevocationMode.NoCheck,
-                },
-            },
-        };
-        return new HttpClient(handler);
-    }
+    public HttpClient CreateClient() => Keypost.Testing.Net.PinnedHttps.Create(Endpoint, _ca.Certificate);
 
     /// <summary>Writes the CA certificate as PEM, for external tools that must trust this server.</summary>
     public void WriteCaPem(string path) => _ca.WriteCertificatePem(path);

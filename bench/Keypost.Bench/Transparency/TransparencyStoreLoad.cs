@@ -21,7 +21,7 @@ public static class TransparencyStoreLoad
             var path = Path.Combine(directory, "keypost.db");
             var store = new DirectoryStore(await DirectoryDatabase.OpenAsync(path, CancellationToken.None), TimeProvider.System);
             await store.EnsureDomainAsync("jedi.test", CancellationToken.None);
-            await using (var connection = await store.Database.ConnectAsync(CancellationToken.None))
+            await using (var connection = (Microsoft.Data.Sqlite.SqliteConnection)await store.Database.ConnectAsync(CancellationToken.None))
             await using (var transaction = connection.BeginTransaction())
             await using (var command = connection.CreateCommand())
             {
@@ -73,7 +73,7 @@ public static class TransparencyStoreLoad
     /// <summary>The main file's size once the WAL is folded into it.</summary>
     private static async Task<long> CheckpointedBytesAsync(DirectoryStore store, string path)
     {
-        await using (var connection = await store.Database.ConnectAsync(CancellationToken.None))
+        await using (var connection = (Microsoft.Data.Sqlite.SqliteConnection)await store.Database.ConnectAsync(CancellationToken.None))
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";

@@ -194,15 +194,12 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
     {
         await transcript.ActAsync("Act 2: jedi.test's operator forges Luke's key");
         var forged = new KeyGenerator().Generate(new KeyGenerationRequest(Luke) { DisplayName = "Luke Skywalker" }).Certificate;
-        await using (var connection = await jedi.Server.Store.Database.ConnectAsync(cancellationToken))
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "UPDATE certificates SET data = $1, fingerprint = $2 WHERE address = $3 AND state = 'current'";
-            command.Parameters.AddWithValue("$1", CertificateMinimizer.Minimize(forged, Luke).ToBinary());
-            command.Parameters.AddWithValue("$2", forged.Fingerprint);
-            command.Parameters.AddWithValue("$3", Luke.Canonical);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await jedi.Server.Store.Database.ExecuteAsync(
+            "UPDATE certificates SET data = $1, fingerprint = $2 WHERE address = $3 AND state = 'current'",
+            cancellationToken,
+            CertificateMinimizer.Minimize(forged, Luke).ToBinary(),
+            forged.Fingerprint,
+            Luke.Canonical);
 
         await transcript.OkAsync("act2.swap", $"jedi.test's operator swapped Luke's key for {forged.Fingerprint} by SQL; WKD now serves the forged key");
         try

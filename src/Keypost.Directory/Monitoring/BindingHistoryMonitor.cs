@@ -1,6 +1,6 @@
 using System.Globalization;
 using Keypost.Directory.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace Keypost.Directory.Monitoring;
 
@@ -23,6 +23,13 @@ public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyL
     public static IReadOnlyList<IOwnChangeRule> DefaultRules { get; } =
         [new EnrollmentRule(), new KnownKeyRule(), new TransitionSignatureRule(), new AccountChannelRule(), new WksConfirmationRule()];
 
+    /// <summary>
+    /// The right to run (check, mail, commit) across nodes sharing one database, until disposed; null while another
+    /// node runs, whose run mails what this one would have.
+    /// </summary>
+    public Task<IAsyncDisposable?> TryTakeTurnAsync(CancellationToken cancellationToken) =>
+        database.TryLockAsync(LockScope.OwnerMonitor, string.Empty, cancellationToken);
+
     /// <summary>Every address with logged versions not yet judged, with what the rules found; nothing is stored.</summary>
     public async Task<IReadOnlyList<HistoryCheck>> CheckAsync(CancellationToken cancellationToken)
     {
@@ -33,7 +40,7 @@ public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyL
             command.CommandText = """
                 SELECT b.address, MAX(b.version), COALESCE(m.version, 0), COALESCE(m.own_keys, '')
                 FROM kt_bindings b LEFT JOIN kt_monitor m ON m.address = b.address
-                GROUP BY b.address HAVING MAX(b.version) > COALESCE(m.version, 0)
+                GROUP BY b.address, m.version, m.own_keys HAVING MAX(b.version) > COALESCE(m.version, 0)
                 ORDER BY b.address
                 """;
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -73,31 +80,28 @@ public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyL
     /// <summary>Keeps the owner's state after his alerts (if any) were handed to the mail queue.</summary>
     public async Task CommitAsync(HistoryCheck check, CancellationToken cancellationToken)
     {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        await database.ExecuteAsync(
+            """
             INSERT INTO kt_monitor(address, version, own_keys, checked_at) VALUES ($1, $2, $3, $4)
             ON CONFLICT(address) DO UPDATE SET version = excluded.version, own_keys = excluded.own_keys, checked_at = excluded.checked_at
             WHERE excluded.version > kt_monitor.version
-            """;
-        command.Parameters.AddWithValue("$1", check.Owner.Address);
-        command.Parameters.AddWithValue("$2", check.Owner.Version);
-        command.Parameters.AddWithValue("$3", string.Join(' ', check.Owner.Fingerprints.Order(StringComparer.Ordinal)));
-        command.Parameters.AddWithValue("$4", clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """,
+            cancellationToken,
+            check.Owner.Address,
+            check.Owner.Version,
+            string.Join(' ', check.Owner.Fingerprints.Order(StringComparer.Ordinal)),
+            clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
     }
 
     /// <summary>The newest stored certificate of each key the owner made (for the rules that check his signatures).</summary>
-    private static async Task LoadOwnerCertificatesAsync(SqliteConnection connection, OwnerKeys owner, CancellationToken cancellationToken)
+    private async Task LoadOwnerCertificatesAsync(DbConnection connection, OwnerKeys owner, CancellationToken cancellationToken)
     {
         if (owner.Fingerprints.Count == 0)
         {
             return;
         }
 
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT fingerprint, data FROM certificates WHERE address = $1 ORDER BY id";
-        command.Parameters.AddWithValue("$1", owner.Address);
+        await using var command = database.Command(connection, null, "SELECT fingerprint, data FROM certificates WHERE address = $1 ORDER BY id", owner.Address);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -114,17 +118,13 @@ public sealed class BindingHistoryMonitor(DirectoryDatabase database, IReadOnlyL
     /// certificate row, as the sequencer counts; its epoch is the first epoch that logged it or a later row of the
     /// same address (two versions sealed in one epoch share it).
     /// </summary>
-    private static async Task<IReadOnlyList<BindingVersion>> VersionsAsync(SqliteConnection connection, string address, long after, long upTo, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<BindingVersion>> VersionsAsync(DbConnection connection, string address, long after, long upTo, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        await using var command = database.Command(connection, null, """
             SELECT c.id, c.fingerprint, c.revoked, c.data, c.published_at, c.channel,
                    (SELECT MIN(b.epoch) FROM kt_bindings b WHERE b.domain = c.domain AND b.address = c.address AND b.certificate_id >= c.id) AS epoch
             FROM certificates c WHERE c.address = $1 ORDER BY c.id LIMIT $2 OFFSET $3
-            """;
-        command.Parameters.AddWithValue("$1", address);
-        command.Parameters.AddWithValue("$2", upTo - after);
-        command.Parameters.AddWithValue("$3", after);
+            """, address, upTo - after, after);
         var versions = new List<BindingVersion>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var number = after;

@@ -1,5 +1,5 @@
+using System.Data.Common;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 
 namespace Keypost.Directory.Storage;
 
@@ -9,89 +9,73 @@ public sealed class DeviceStore(DirectoryDatabase database)
     /// <summary>Most devices one account may have on file (pending and approved), so a password holder cannot flood the table.</summary>
     public const int MaxDevicesPerAccount = 20;
 
+    private const string Select = "SELECT id, address, name, fingerprint, certificate, state, package, package_version, created_at, updated_at FROM devices";
+
     /// <summary>Files a device request; false when the account already has <see cref="MaxDevicesPerAccount"/> live devices.</summary>
     public async Task<bool> AddAsync(DeviceRecord device, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(device);
         await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        // One statement, so two concurrent requests cannot both pass the count.
-        command.CommandText = """
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Requests for one account take turns (on every node), so two at once cannot both pass the count.
+        await database.SerializeAsync(connection, transaction, LockScope.Devices, device.Address, cancellationToken);
+        var added = await database.ExecuteAsync(
+            connection,
+            transaction,
+            """
             INSERT INTO devices(id, address, name, fingerprint, certificate, state, created_at, updated_at)
             SELECT $1, $2, $3, $4, $5, 'pending', $6, $6
             WHERE (SELECT COUNT(*) FROM devices WHERE address = $2 AND state != 'removed') < $7
-            """;
-        command.Parameters.AddWithValue("$1", device.Id);
-        command.Parameters.AddWithValue("$2", device.Address);
-        command.Parameters.AddWithValue("$3", device.Name);
-        command.Parameters.AddWithValue("$4", device.Fingerprint);
-        command.Parameters.AddWithValue("$5", device.Certificate);
-        command.Parameters.AddWithValue("$6", Format(device.CreatedAt));
-        command.Parameters.AddWithValue("$7", MaxDevicesPerAccount);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            """,
+            cancellationToken,
+            device.Id,
+            device.Address,
+            device.Name,
+            device.Fingerprint,
+            device.Certificate,
+            Format(device.CreatedAt),
+            MaxDevicesPerAccount);
+        await transaction.CommitAsync(cancellationToken);
+        return added == 1;
     }
 
     /// <summary>The device <paramref name="id"/> of <paramref name="address"/>; null for an unknown id or another account's.</summary>
     public async Task<DeviceRecord?> FindAsync(string address, string id, CancellationToken cancellationToken)
     {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = Select + " WHERE address = $1 AND id = $2";
-        command.Parameters.AddWithValue("$1", address);
-        command.Parameters.AddWithValue("$2", id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        var rows = await database.QueryAsync(Select + " WHERE address = $1 AND id = $2", Read, cancellationToken, address, id);
+        return rows.Count > 0 ? rows[0] : null;
     }
 
-    public async Task<IReadOnlyList<DeviceRecord>> ListAsync(string address, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = Select + " WHERE address = $1 ORDER BY created_at, id";
-        command.Parameters.AddWithValue("$1", address);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var devices = new List<DeviceRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            devices.Add(Read(reader));
-        }
-
-        return devices;
-    }
+    public async Task<IReadOnlyList<DeviceRecord>> ListAsync(string address, CancellationToken cancellationToken) =>
+        await database.QueryAsync(Select + " WHERE address = $1 ORDER BY created_at, id", Read, cancellationToken, address);
 
     /// <summary>Leaves a key package for a device not removed; returns its new version, or null when it is removed or unknown.</summary>
     public async Task<int?> SetPackageAsync(string address, string id, byte[] package, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        var version = await database.ScalarAsync(
+            """
             UPDATE devices SET state = 'approved', package = $3, package_version = package_version + 1, updated_at = $4
             WHERE address = $1 AND id = $2 AND state != 'removed'
             RETURNING package_version
-            """;
-        command.Parameters.AddWithValue("$1", address);
-        command.Parameters.AddWithValue("$2", id);
-        command.Parameters.AddWithValue("$3", package);
-        command.Parameters.AddWithValue("$4", Format(now));
-        var version = await command.ExecuteScalarAsync(cancellationToken);
+            """,
+            cancellationToken,
+            address,
+            id,
+            package,
+            Format(now));
         return version is null ? null : Convert.ToInt32(version, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Marks a device removed and deletes its package; false when unknown for this account or already removed.</summary>
-    public async Task<bool> RemoveAsync(string address, string id, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE devices SET state = 'removed', package = NULL, updated_at = $3 WHERE address = $1 AND id = $2 AND state != 'removed'";
-        command.Parameters.AddWithValue("$1", address);
-        command.Parameters.AddWithValue("$2", id);
-        command.Parameters.AddWithValue("$3", Format(now));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+    public async Task<bool> RemoveAsync(string address, string id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await database.ExecuteAsync(
+            "UPDATE devices SET state = 'removed', package = NULL, updated_at = $3 WHERE address = $1 AND id = $2 AND state != 'removed'",
+            cancellationToken,
+            address,
+            id,
+            Format(now)) == 1;
 
-    private const string Select = "SELECT id, address, name, fingerprint, certificate, state, package, package_version, created_at, updated_at FROM devices";
-
-    private static DeviceRecord Read(SqliteDataReader reader) => new(
+    private static DeviceRecord Read(DbDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
         reader.GetString(2),

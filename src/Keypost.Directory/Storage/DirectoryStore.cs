@@ -1,7 +1,7 @@
+using System.Data.Common;
 using System.Globalization;
 using Keypost.Core.Addresses;
 using Keypost.Core.Wkd;
-using Microsoft.Data.Sqlite;
 
 namespace Keypost.Directory.Storage;
 
@@ -12,32 +12,14 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
 {
     public DirectoryDatabase Database => database;
 
-    public async Task EnsureDomainAsync(string domain, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await ExecuteAsync(connection, null, "INSERT OR IGNORE INTO domains(name, created_at) VALUES ($1, $2)", cancellationToken, domain, Now());
-    }
+    public Task EnsureDomainAsync(string domain, CancellationToken cancellationToken) =>
+        database.ExecuteAsync("INSERT INTO domains(name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", cancellationToken, domain, Now());
 
-    public async Task<IReadOnlyList<string>> ListDomainsAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM domains ORDER BY name";
-        var result = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(reader.GetString(0));
-        }
+    public async Task<IReadOnlyList<string>> ListDomainsAsync(CancellationToken cancellationToken) =>
+        await database.QueryAsync("SELECT name FROM domains ORDER BY name", r => r.GetString(0), cancellationToken);
 
-        return result;
-    }
-
-    public async Task<bool> IsHostedDomainAsync(string domain, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        return await ScalarAsync(connection, "SELECT 1 FROM domains WHERE name = $1", cancellationToken, domain) is not null;
-    }
+    public async Task<bool> IsHostedDomainAsync(string domain, CancellationToken cancellationToken) =>
+        await database.ScalarAsync("SELECT 1 FROM domains WHERE name = $1", cancellationToken, domain) is not null;
 
     /// <summary>Creates the account if it does not exist; the domain must be hosted.</summary>
     public async Task EnsureAccountAsync(EmailAddress address, CancellationToken cancellationToken)
@@ -46,39 +28,21 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
         await EnsureAccountAsync(connection, null, address, cancellationToken);
     }
 
-    public async Task<bool> AccountExistsAsync(EmailAddress address, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        return await ScalarAsync(connection, "SELECT 1 FROM accounts WHERE address = $1", cancellationToken, address.Canonical) is not null;
-    }
+    public async Task<bool> AccountExistsAsync(EmailAddress address, CancellationToken cancellationToken) =>
+        await database.ScalarAsync("SELECT 1 FROM accounts WHERE address = $1", cancellationToken, address.Canonical) is not null;
 
-    public async Task<IReadOnlyList<string>> ListAccountsAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT address FROM accounts ORDER BY domain, address";
-        var result = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(reader.GetString(0));
-        }
+    public async Task<IReadOnlyList<string>> ListAccountsAsync(CancellationToken cancellationToken) =>
+        await database.QueryAsync("SELECT address FROM accounts ORDER BY domain, address", r => r.GetString(0), cancellationToken);
 
-        return result;
-    }
-
-    public async Task<string?> GetPasswordHashAsync(EmailAddress address, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        return await ScalarAsync(connection, "SELECT password_hash FROM accounts WHERE address = $1", cancellationToken, address.Canonical) as string;
-    }
+    public async Task<string?> GetPasswordHashAsync(EmailAddress address, CancellationToken cancellationToken) =>
+        await database.ScalarAsync("SELECT password_hash FROM accounts WHERE address = $1", cancellationToken, address.Canonical) as string;
 
     public async Task SetPasswordHashAsync(EmailAddress address, string passwordHash, CancellationToken cancellationToken)
     {
         await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await EnsureAccountAsync(connection, transaction, address, cancellationToken);
-        await ExecuteAsync(connection, transaction, "UPDATE accounts SET password_hash = $2 WHERE address = $1", cancellationToken, address.Canonical, passwordHash);
+        await database.ExecuteAsync(connection, transaction, "UPDATE accounts SET password_hash = $2 WHERE address = $1", cancellationToken, address.Canonical, passwordHash);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -86,28 +50,23 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
     /// Whether mail arriving in the clear for <paramref name="address"/> is stored encrypted to its key (when the
     /// domain encrypts at rest and a key is published). True unless the user opted out; false for no account.
     /// </summary>
-    public async Task<bool> GetEncryptAtRestAsync(EmailAddress address, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        return await ScalarAsync(connection, "SELECT encrypt_at_rest FROM accounts WHERE address = $1", cancellationToken, address.Canonical) is long value && value != 0;
-    }
+    public async Task<bool> GetEncryptAtRestAsync(EmailAddress address, CancellationToken cancellationToken) =>
+        await database.ScalarAsync("SELECT encrypt_at_rest FROM accounts WHERE address = $1", cancellationToken, address.Canonical) is { } value
+        && Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0;
 
     /// <summary>Sets the account's encryption-at-rest choice; false when there is no such account.</summary>
-    public async Task<bool> SetEncryptAtRestAsync(EmailAddress address, bool encrypt, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        return await ExecuteAsync(connection, null, "UPDATE accounts SET encrypt_at_rest = $2 WHERE address = $1", cancellationToken, address.Canonical, encrypt ? 1 : 0) > 0;
-    }
+    public async Task<bool> SetEncryptAtRestAsync(EmailAddress address, bool encrypt, CancellationToken cancellationToken) =>
+        await database.ExecuteAsync("UPDATE accounts SET encrypt_at_rest = $2 WHERE address = $1", cancellationToken, address.Canonical, encrypt ? 1 : 0) > 0;
 
     /// <summary>Removes an account: its certificates stop being served but stay in the history.</summary>
     public async Task<bool> RemoveAccountAsync(EmailAddress address, CancellationToken cancellationToken)
     {
         await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, transaction, "UPDATE certificates SET state = 'withdrawn', ended_at = $2 WHERE address = $1 AND state = 'current'", cancellationToken, address.Canonical, Now());
-        var removed = await ExecuteAsync(connection, transaction, "UPDATE accounts SET password_hash = NULL WHERE address = $1", cancellationToken, address.Canonical);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await database.ExecuteAsync(connection, transaction, "UPDATE certificates SET state = 'withdrawn', ended_at = $2 WHERE address = $1 AND state = 'current'", cancellationToken, address.Canonical, Now());
+        var removed = await database.ExecuteAsync(connection, transaction, "UPDATE accounts SET password_hash = NULL WHERE address = $1", cancellationToken, address.Canonical);
         // Its devices' key packages go with it (docs/lifecycle.md, "Several devices").
-        await ExecuteAsync(connection, transaction, "UPDATE devices SET state = 'removed', package = NULL, updated_at = $2 WHERE address = $1 AND state != 'removed'", cancellationToken, address.Canonical, Now());
+        await database.ExecuteAsync(connection, transaction, "UPDATE devices SET state = 'removed', package = NULL, updated_at = $2 WHERE address = $1 AND state != 'removed'", cancellationToken, address.Canonical, Now());
         await transaction.CommitAsync(cancellationToken);
         return removed > 0;
     }
@@ -126,24 +85,28 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
     public async Task<long> PublishAsync(EmailAddress address, string fingerprint, byte[] data, bool revoked, PublicationChannel channel, CancellationToken cancellationToken)
     {
         await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The sequencer logs a domain's rows in id order and remembers the last id it logged: ids must become visible
+        // in the order they are taken, and two publications for one address must not both leave a 'current' row.
+        await database.SerializeAsync(connection, transaction, LockScope.Publications, address.Domain, cancellationToken);
         await EnsureAccountAsync(connection, transaction, address, cancellationToken);
         var now = Now();
-        await ExecuteAsync(connection, transaction, "UPDATE certificates SET state = 'replaced', ended_at = $2 WHERE address = $1 AND state = 'current'", cancellationToken, address.Canonical, now);
-        await ExecuteAsync(
-            connection,
-            transaction,
-            "INSERT INTO certificates(address, domain, wkd_hash, fingerprint, data, state, revoked, published_at, channel) VALUES ($1, $2, $3, $4, $5, 'current', $6, $7, $8)",
-            cancellationToken,
-            address.Canonical,
-            address.Domain,
-            WkdHash.Compute(address),
-            fingerprint,
-            data,
-            revoked ? 1 : 0,
-            now,
-            ChannelName(channel));
-        var id = (long)(await ScalarAsync(connection, "SELECT last_insert_rowid()", cancellationToken, transaction: transaction))!;
+        await database.ExecuteAsync(connection, transaction, "UPDATE certificates SET state = 'replaced', ended_at = $2 WHERE address = $1 AND state = 'current'", cancellationToken, address.Canonical, now);
+        var id = Convert.ToInt64(
+            await database.ScalarAsync(
+                connection,
+                transaction,
+                "INSERT INTO certificates(address, domain, wkd_hash, fingerprint, data, state, revoked, published_at, channel) VALUES ($1, $2, $3, $4, $5, 'current', $6, $7, $8) RETURNING id",
+                cancellationToken,
+                address.Canonical,
+                address.Domain,
+                WkdHash.Compute(address),
+                fingerprint,
+                data,
+                revoked ? 1 : 0,
+                now,
+                ChannelName(channel)),
+            CultureInfo.InvariantCulture);
         await transaction.CommitAsync(cancellationToken);
         return id;
     }
@@ -172,40 +135,12 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
     }
 
     /// <summary>The certificates a WKD request for this domain and hash returns (more than one only on a hash collision).</summary>
-    public async Task<IReadOnlyList<byte[]>> FindForWkdAsync(string domain, string wkdHash, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT data FROM certificates WHERE domain = $1 AND wkd_hash = $2 AND state = 'current' ORDER BY id";
-        command.Parameters.AddWithValue("$1", domain);
-        command.Parameters.AddWithValue("$2", wkdHash);
-        var result = new List<byte[]>(1);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add((byte[])reader[0]);
-        }
-
-        return result;
-    }
+    public async Task<IReadOnlyList<byte[]>> FindForWkdAsync(string domain, string wkdHash, CancellationToken cancellationToken) =>
+        await database.QueryAsync("SELECT data FROM certificates WHERE domain = $1 AND wkd_hash = $2 AND state = 'current' ORDER BY id", r => (byte[])r[0], cancellationToken, domain, wkdHash);
 
     /// <summary>The addresses whose current certificate WKD serves under this domain and hash.</summary>
-    public async Task<IReadOnlyList<string>> FindAddressesForWkdAsync(string domain, string wkdHash, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT address FROM certificates WHERE domain = $1 AND wkd_hash = $2 AND state = 'current' ORDER BY id";
-        command.Parameters.AddWithValue("$1", domain);
-        command.Parameters.AddWithValue("$2", wkdHash);
-        var result = new List<string>(1);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(reader.GetString(0));
-        }
-
-        return result;
-    }
+    public async Task<IReadOnlyList<string>> FindAddressesForWkdAsync(string domain, string wkdHash, CancellationToken cancellationToken) =>
+        await database.QueryAsync("SELECT address FROM certificates WHERE domain = $1 AND wkd_hash = $2 AND state = 'current' ORDER BY id", r => r.GetString(0), cancellationToken, domain, wkdHash);
 
     /// <summary>Certificates currently served, optionally for one domain.</summary>
     public Task<IReadOnlyList<PublishedCertificate>> ListCurrentAsync(string? domain, CancellationToken cancellationToken) =>
@@ -220,14 +155,12 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
     public async IAsyncEnumerable<CertificateListing> StreamCurrentAsync(string? domain, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT address, fingerprint, revoked, published_at FROM certificates WHERE state = 'current'"
-            + (domain is null ? " ORDER BY domain, address" : " AND domain = $1 ORDER BY address");
-        if (domain is not null)
-        {
-            command.Parameters.AddWithValue("$1", domain);
-        }
-
+        await using var command = database.Command(
+            connection,
+            null,
+            "SELECT address, fingerprint, revoked, published_at FROM certificates WHERE state = 'current'"
+                + (domain is null ? " ORDER BY domain, address" : " AND domain = $1 ORDER BY address"),
+            domain is null ? [] : [domain]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -246,8 +179,7 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
     public async IAsyncEnumerable<(string Address, string Fingerprint, bool Revoked, byte[] Data)> StreamCurrentDataAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT address, fingerprint, revoked, data FROM certificates WHERE state = 'current' ORDER BY domain, address";
+        await using var command = database.Command(connection, null, "SELECT address, fingerprint, revoked, data FROM certificates WHERE state = 'current' ORDER BY domain, address");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -259,21 +191,10 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
     public Task<IReadOnlyList<PublishedCertificate>> HistoryAsync(EmailAddress address, CancellationToken cancellationToken) =>
         QueryAsync("WHERE address = $1 ORDER BY id", cancellationToken, address.Canonical);
 
-    private async Task<IReadOnlyList<PublishedCertificate>> QueryAsync(string where, CancellationToken cancellationToken, params object[] args)
-    {
-        await using var connection = await database.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, address, fingerprint, state, revoked, published_at, ended_at, data FROM certificates " + where;
-        for (var i = 0; i < args.Length; i++)
-        {
-            command.Parameters.AddWithValue("$" + (i + 1), args[i]);
-        }
-
-        var result = new List<PublishedCertificate>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new PublishedCertificate(
+    private async Task<IReadOnlyList<PublishedCertificate>> QueryAsync(string where, CancellationToken cancellationToken, params object?[] args) =>
+        await database.QueryAsync(
+            "SELECT id, address, fingerprint, state, revoked, published_at, ended_at, data FROM certificates " + where,
+            reader => new PublishedCertificate(
                 reader.GetInt64(0),
                 reader.GetString(1),
                 reader.GetString(2),
@@ -281,23 +202,21 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
                 reader.GetInt64(4) != 0,
                 DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
                 reader.IsDBNull(6) ? null : DateTimeOffset.Parse(reader.GetString(6), CultureInfo.InvariantCulture),
-                (byte[])reader[7]));
-        }
+                (byte[])reader[7]),
+            cancellationToken,
+            args);
 
-        return result;
-    }
-
-    private async Task EnsureAccountAsync(SqliteConnection connection, SqliteTransaction? transaction, EmailAddress address, CancellationToken cancellationToken)
+    private async Task EnsureAccountAsync(DbConnection connection, DbTransaction? transaction, EmailAddress address, CancellationToken cancellationToken)
     {
-        if (await ScalarAsync(connection, "SELECT 1 FROM domains WHERE name = $1", cancellationToken, transaction, address.Domain) is null)
+        if (await database.ScalarAsync(connection, transaction, "SELECT 1 FROM domains WHERE name = $1", cancellationToken, address.Domain) is null)
         {
             throw new DirectoryException($"{address.Domain} is not a domain this server hosts");
         }
 
-        await ExecuteAsync(
+        await database.ExecuteAsync(
             connection,
             transaction,
-            "INSERT OR IGNORE INTO accounts(address, local_part, domain, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO accounts(address, local_part, domain, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             cancellationToken,
             address.Canonical,
             address.LocalPart,
@@ -306,33 +225,4 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
     }
 
     private string Now() => clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-
-    private static async Task<int> ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params object[] args)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        for (var i = 0; i < args.Length; i++)
-        {
-            command.Parameters.AddWithValue("$" + (i + 1), args[i]);
-        }
-
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, params object[] args) =>
-        ScalarAsync(connection, sql, cancellationToken, null, args);
-
-    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken, SqliteTransaction? transaction, params object[] args)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        for (var i = 0; i < args.Length; i++)
-        {
-            command.Parameters.AddWithValue("$" + (i + 1), args[i]);
-        }
-
-        return await command.ExecuteScalarAsync(cancellationToken);
-    }
 }

@@ -51,25 +51,9 @@ public sealed class DirectoryTransparency
             var (logKey, suite, vrfKey, history) = await store.EnsureKeysAsync(domain, cancellationToken);
             var log = new KeyTransparencyLog(new NoteSigner(OriginFor(domain), logKey), suite, vrfKey, history);
             var state = new DomainLog(log);
-            foreach (var (entry, bindings) in await store.LoadEpochsAsync(domain, cancellationToken))
-            {
-                log.Restore(bindings.Select(b => b.Binding), entry);
-                var epochNumber = log.Size - 1;
-                foreach (var (certificateId, staged) in bindings)
-                {
-                    state.Versions[staged.Address] = staged.Binding.Version;
-                    state.LastCertificateId = Math.Max(state.LastCertificateId, certificateId);
-                    if (staged.Binding.History is { } previous)
-                    {
-                        state.Chains[staged.Address] = BindingHistory.Next(previous, Record(staged.Binding, epochNumber));
-                    }
-                }
-
-                state.LastEpoch = EpochEntry.TryDecode(entry)!.Time;
-            }
-
+            Replay(state, await store.LoadEpochsAsync(domain, 0, cancellationToken));
             domains[domain] = state;
-            var restored = await RestoreCosignaturesAsync(store, domain, log, options.Witnesses, cancellationToken);
+            var restored = await RestoreCosignaturesAsync(store, domain, state, options.Witnesses, cancellationToken);
             // A witness whose cosignature was not kept (down at the last epoch, or newly configured) is asked once
             // at the next sequencing run rather than at the next epoch, which may be an hour away.
             state.CosignPending = log.Size > 0 && restored < options.Witnesses.Count;
@@ -78,15 +62,38 @@ public sealed class DirectoryTransparency
         return new DirectoryTransparency(store, clock, options, logger ?? NullLogger.Instance, domains);
     }
 
+    /// <summary>Replays stored epochs (the next ones after what <paramref name="state"/> holds) into its log and counters.</summary>
+    private static void Replay(DomainLog state, IReadOnlyList<(byte[] Entry, List<(long CertificateId, StagedBinding Binding)> Bindings)> epochs)
+    {
+        foreach (var (entry, bindings) in epochs)
+        {
+            state.Log.Restore(bindings.Select(b => b.Binding), entry);
+            var epochNumber = state.Log.Size - 1;
+            foreach (var (certificateId, staged) in bindings)
+            {
+                state.Versions[staged.Address] = staged.Binding.Version;
+                state.LastCertificateId = Math.Max(state.LastCertificateId, certificateId);
+                if (staged.Binding.History is { } previous)
+                {
+                    state.Chains[staged.Address] = BindingHistory.Next(previous, Record(staged.Binding, epochNumber));
+                }
+            }
+
+            state.LastEpoch = EpochEntry.TryDecode(entry)!.Time;
+        }
+    }
+
     /// <summary>
     /// Puts back the cosignatures kept for the newest checkpoint, only those of witnesses still configured and only
     /// if they verify over the replayed checkpoint's text (a note of another size or root is ignored). Returns how
     /// many witnesses' cosignatures were restored.
     /// </summary>
-    private static async Task<int> RestoreCosignaturesAsync(TransparencyStore store, string domain, KeyTransparencyLog log, IReadOnlyList<WitnessEndpoint> witnesses, CancellationToken cancellationToken)
+    private static async Task<int> RestoreCosignaturesAsync(TransparencyStore store, string domain, DomainLog state, IReadOnlyList<WitnessEndpoint> witnesses, CancellationToken cancellationToken)
     {
+        var log = state.Log;
         if (witnesses.Count == 0 || log.Checkpoint is not { } checkpoint
-            || await store.LoadCosignedAsync(domain, cancellationToken) is not { } kept || kept.Size != log.Size)
+            || await store.LoadCosignedAsync(domain, cancellationToken) is not { } kept || kept.Size != log.Size
+            || kept.Note == state.RestoredCosigned)
         {
             return 0;
         }
@@ -96,6 +103,7 @@ public sealed class DirectoryTransparency
         var valid = note.Signatures
             .Where(s => witnesses.Any(w => s.KeyName == w.Key.Name && s.KeyId == w.Key.KeyId && w.Key.FindValid(text, [s]) is not null))
             .ToList();
+        state.RestoredCosigned = kept.Note;
         return valid.Count > 0 && log.AddCosignatures(text, valid) ? valid.Select(s => (s.KeyName, s.KeyId)).Distinct().Count() : 0;
     }
 
@@ -119,6 +127,16 @@ public sealed class DirectoryTransparency
             foreach (var (domain, state) in _domains)
             {
                 if (state.Failed)
+                {
+                    continue;
+                }
+
+                // One sequencer per domain across nodes (docs/postgres.md): the lock holder first replays what other
+                // nodes stored, so it appends to the one stored history; the others only replay, and their nodes'
+                // publications are in the database for the holder to log.
+                await using var turn = await _store.TryLockSequencerAsync(domain, cancellationToken);
+                await CatchUpAsync(domain, state, cancellationToken);
+                if (turn is null)
                 {
                     continue;
                 }
@@ -211,6 +229,22 @@ public sealed class DirectoryTransparency
     }
 
     /// <summary>
+    /// Brings the domain's log up to the database: epochs that another node (or another process on the file) stored
+    /// since, and the cosignatures kept for the newest checkpoint, so every node serves the same checkpoint and tiles.
+    /// </summary>
+    private async Task CatchUpAsync(string domain, DomainLog state, CancellationToken cancellationToken)
+    {
+        var epochs = await _store.LoadEpochsAsync(domain, state.Log.Size, cancellationToken);
+        if (epochs.Count > 0)
+        {
+            Replay(state, epochs);
+            _logger.LogInformation("replayed {Count} epochs of {Domain} stored by another node; log size {Size}", epochs.Count, domain, state.Log.Size);
+        }
+
+        await RestoreCosignaturesAsync(_store, domain, state, _options.Witnesses, cancellationToken);
+    }
+
+    /// <summary>
     /// The history records of <paramref name="address"/>'s versions above <paramref name="afterVersion"/> (at most
     /// <see cref="HistoryAnswerCodec.MaxRecords"/>), for a monitor to hash forward; null when the domain's log has no
     /// history chains (a log made before them) or is not hosted.
@@ -259,6 +293,9 @@ public sealed class DirectoryTransparency
         public DateTimeOffset LastEpoch { get; set; }
 
         public bool Failed { get; set; }
+
+        /// <summary>The cosigned note last put back from the database (it is not verified again at every run).</summary>
+        public string? RestoredCosigned { get; set; }
 
         /// <summary>Set at start when a configured witness's cosignature of the newest checkpoint was not kept.</summary>
         public bool CosignPending { get; set; }

@@ -77,8 +77,10 @@ public sealed class WebKeyService
         {
             // The server must decrypt unattended, so this one key has no passphrase; the database that holds it
             // already holds the log's signing key and is kept mode 0600.
-            secret = new KeyGenerator(_clock).Generate(new KeyGenerationRequest(submissionAddress) { Validity = null });
-            await _lifecycle.SaveSubmissionKeyAsync(domain, submissionAddress.Canonical, secret.ToBinary(), _clock.GetUtcNow(), cancellationToken);
+            var generated = new KeyGenerator(_clock).Generate(new KeyGenerationRequest(submissionAddress) { Validity = null });
+            await _lifecycle.SaveSubmissionKeyAsync(domain, submissionAddress.Canonical, generated.ToBinary(), _clock.GetUtcNow(), cancellationToken);
+            // Nodes starting together on one database may each have made a key: the first stored is everyone's.
+            secret = SecretKey.Parse((await _lifecycle.FindSubmissionKeyAsync(domain, submissionAddress.Canonical, cancellationToken))!);
         }
         else
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Keypost.Core.Addresses;
+using Keypost.Data.Postgres;
 using Keypost.Store.Postgres;
 using Microsoft.Extensions.Logging;
 using Npgsql;

@@ -160,6 +160,9 @@ public sealed class KeypostServer : IAsyncDisposable
             await _parts.Mail.DisposeAsync();
         }
 
+        // After everything that reads or writes the directory (on PostgreSQL this closes its pool).
+        await _parts.Store.Database.DisposeAsync();
+
         // Last: the log (the drain's lines are flushed here) and the meters.
         if (_host is IAsyncDisposable asyncHost)
         {

@@ -20,11 +20,13 @@ public sealed class OwnerMonitorService(BindingHistoryMonitor monitor, Func<Mail
     /// <summary>One run: judges every new version, queues the alert mails, then keeps what was judged; returns how many mails it queued.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        // One run at a time, or two could both mail the same alert before either commits.
+        // One run at a time, or two could both mail the same alert before either commits; across nodes on one
+        // database, a node that finds another one running leaves the run to it.
         await _running.WaitAsync(cancellationToken);
         try
         {
-            return await RunAsync(cancellationToken);
+            await using var turn = await monitor.TryTakeTurnAsync(cancellationToken);
+            return turn is null ? 0 : await RunAsync(cancellationToken);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Keypost.Core.Addresses;
+using Keypost.Data.Postgres;
 using Keypost.Store.Maildir;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,10 +1,16 @@
 using System.Net;
+using Keypost.Client.Contacts;
+using Keypost.Client.Discovery;
 using Keypost.Core.Addresses;
+using Keypost.Core.OpenPgp;
+using Keypost.Core.Policy;
 using Keypost.Directory.Accounts;
+using Keypost.Directory.Publishing;
 using Keypost.LocalServe;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
 using Keypost.Testing;
+using Keypost.Testing.Net;
 using Keypost.Testing.Postgres;
 using MailKit;
 using MailKit.Net.Imap;
@@ -17,7 +23,8 @@ namespace Keypost.Server.Tests.Postgres;
 /// <summary>
 /// Issue #15: two `keypost serve` nodes (in-process hosts, each with its own data directory and listeners) on one
 /// PostgreSQL database. Mail submitted to node A is delivered by whichever node claims it, and Luke, in IDLE on node
-/// B, sees it at once and reads it there. The directory is not on PostgreSQL yet, so each node is told the accounts.
+/// B, sees it at once and reads it there; a key published on node A is served by WKD and proved by node B, and both
+/// serve one log history. The accounts are set once, through node A: the directory is in the shared database.
 /// </summary>
 public sealed class TwoNodeTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
@@ -25,19 +32,19 @@ public sealed class TwoNodeTests(PostgresDatabase database) : IClassFixture<Post
     private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
     private static readonly EmailAddress Leia = EmailAddress.Parse("leia@jedi.test");
 
+    // The key test's own address: a key published for Luke would have his mail in the other test stored encrypted.
+    private static readonly EmailAddress Han = EmailAddress.Parse("han@jedi.test");
+
     [PostgresFact]
     public async Task Mail_submitted_to_node_A_is_delivered_once_and_wakes_Luke_in_IDLE_on_node_B_who_reads_it_there()
     {
         using var directory = new TempDirectory("keypost-two-nodes");
         using var ca = LocalCertificateAuthority.Create("Keypost two-node CA");
         using var dns = new LoopbackDnsServer();
-        using (var tls = ca.Issue(["mail.jedi.test", "localhost"], [IPAddress.Loopback]))
-        {
-            ca.WriteServerPem(tls, directory.Combine("tls.crt"), directory.Combine("tls.key"));
-        }
-
+        WriteTls(ca, directory);
         await using var nodeA = await StartNodeAsync(directory, "a", dns);
         await using var nodeB = await StartNodeAsync(directory, "b", dns);
+        await SetAccountsAsync(nodeA);
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
         using var imap = new ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true, CheckCertificateRevocation = false };
@@ -77,6 +84,88 @@ public sealed class TwoNodeTests(PostgresDatabase database) : IClassFixture<Post
         Assert.Single(inbox.Messages);
     }
 
+    [PostgresFact]
+    public async Task A_key_published_on_node_A_is_served_by_WKD_and_proved_by_node_B_and_both_serve_one_history()
+    {
+        using var directory = new TempDirectory("keypost-two-nodes-kt");
+        using var ca = LocalCertificateAuthority.Create("Keypost two-node CA");
+        using var dns = new LoopbackDnsServer();
+        WriteTls(ca, directory);
+        await using var nodeA = await StartNodeAsync(directory, "a", dns);
+        await using var nodeB = await StartNodeAsync(directory, "b", dns);
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var httpA = PinnedHttps.Create(nodeA.Server.HttpsEndpoints[0], ca.Certificate);
+        using var httpB = PinnedHttps.Create(nodeB.Server.HttpsEndpoints[0], ca.Certificate);
+
+        var key = new KeyGenerator().Generate(new KeyGenerationRequest(Han));
+        await new KeyPublisher(nodeA.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(key.Certificate.ToBinary(), null, guard.Token);
+
+        // Each node's sequencer runs every second; whichever holds the lock logs the key, and node B replays the epoch
+        // from the database. Wait (not a timed assertion) until node B's log reaches the epoch that logged it.
+        while (true)
+        {
+            var logged = await nodeA.Server.Store.Database.ScalarAsync("SELECT max(epoch) FROM kt_bindings WHERE address = $1", guard.Token, Han.Canonical);
+            if (logged is long epoch && nodeB.Server.Transparency.Log("jedi.test")!.Size > epoch)
+            {
+                break;
+            }
+
+            await Task.Delay(100, guard.Token);
+        }
+
+        // Leia's client, against node B only: WKD serves the key and the log proves it (checked by the client's code).
+        var logs = new LogStore(directory.Combine("client", "logs.db"), TimeProvider.System);
+        var viaB = await Discovery(httpB, logs, directory.Combine("client", "pins-b.db")).DiscoverAsync(Han, guard.Token);
+        Assert.True(viaB.Usable, viaB.Explanation);
+        Assert.Equal(key.Certificate.Fingerprint, viaB.Certificate!.Fingerprint);
+        Assert.NotNull(viaB.Log);
+        Assert.Contains("proved by the log", viaB.Explanation, StringComparison.Ordinal);
+
+        // One history: both nodes serve the same checkpoint, once node A has replayed whatever node B sealed.
+        string checkpointA, checkpointB;
+        while (true)
+        {
+            checkpointA = await httpA.GetStringAsync(CheckpointUrl, guard.Token);
+            checkpointB = await httpB.GetStringAsync(CheckpointUrl, guard.Token);
+            if (checkpointA == checkpointB)
+            {
+                break;
+            }
+
+            await Task.Delay(100, guard.Token);
+        }
+
+        Assert.Equal(checkpointA, checkpointB);
+        var epochs = await nodeA.Server.Store.Database.ScalarAsync("SELECT count(*) FROM kt_epochs WHERE domain = 'jedi.test'", guard.Token);
+        Assert.Equal(epochs, nodeA.Server.Transparency.Log("jedi.test")!.Size);
+        Assert.Equal(epochs, nodeB.Server.Transparency.Log("jedi.test")!.Size);
+        // The client, holding node B's checkpoint, accepts node A's: the same log (its consistency proof checks out).
+        var viaA = await Discovery(httpA, logs, directory.Combine("client", "pins-a.db")).DiscoverAsync(Han, guard.Token);
+        Assert.True(viaA.Usable, viaA.Explanation);
+        Assert.Equal(viaB.Log!.Checkpoint.Size, viaA.Log!.Checkpoint.Size);
+    }
+
+    private const string CheckpointUrl = "https://openpgpkey.jedi.test/.well-known/openpgpkey/jedi.test/log/checkpoint";
+
+    private static KeyDiscovery Discovery(HttpClient http, LogStore logs, string pins) =>
+        new(new WkdClient(http, cacheLifetime: TimeSpan.Zero), new PinStore(pins, TimeProvider.System), KeyChangePolicy.Refuse,
+            new LogChecker(http, logs, TimeProvider.System), null);
+
+    private static void WriteTls(LocalCertificateAuthority ca, TempDirectory directory)
+    {
+        using var tls = ca.Issue(["mail.jedi.test", "localhost", "jedi.test", "openpgpkey.jedi.test"], [IPAddress.Loopback]);
+        ca.WriteServerPem(tls, directory.Combine("tls.crt"), directory.Combine("tls.key"));
+    }
+
+    /// <summary>Luke's and Leia's passwords, set through one node: the other reads them from the shared directory.</summary>
+    private static async Task SetAccountsAsync(Node node)
+    {
+        foreach (var account in new[] { Luke, Leia })
+        {
+            await node.Server.Store.SetPasswordHashAsync(account, new PasswordHasher().Hash(Password), CancellationToken.None);
+        }
+    }
+
     private async Task<Node> StartNodeAsync(TempDirectory directory, string name, LoopbackDnsServer dns)
     {
         int submission = FreePort.Get(), imaps = FreePort.Get();
@@ -94,15 +183,11 @@ public sealed class TwoNodeTests(PostgresDatabase database) : IClassFixture<Post
                 DnsServers = [dns.EndPoint.ToString()],
                 RetryIntervalSeconds = [1],
             },
+            Http = new HttpConfig { Listen = ["127.0.0.1:0"], CertificateFile = directory.Combine("tls.crt"), KeyFile = directory.Combine("tls.key") },
+            RateLimit = new RateLimitConfig { RequestsPerMinute = 0 },
             Storage = new StorageConfig { Kind = StorageConfig.Postgres, ConnectionString = database.ConnectionString },
         };
         var server = await KeypostServer.StartAsync(config, CancellationToken.None);
-        // The directory (accounts, keys) is still one SQLite file per node: each node is told the same accounts.
-        foreach (var account in new[] { Luke, Leia })
-        {
-            await server.Store.SetPasswordHashAsync(account, new PasswordHasher().Hash(Password), CancellationToken.None);
-        }
-
         return new Node(server, submission, imaps);
     }
 

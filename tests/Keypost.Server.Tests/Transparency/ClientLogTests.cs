@@ -51,12 +51,11 @@ public sealed class ClientLogTests : IAsyncLifetime
     private async Task SwapLukeBySqlAsync()
     {
         var forged = _generator.Generate(new KeyGenerationRequest(Luke)).Certificate;
-        await using var connection = await _server.Server.Store.Database.ConnectAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE certificates SET data = $1, fingerprint = $2 WHERE address = 'luke@jedi.test' AND state = 'current'";
-        command.Parameters.AddWithValue("$1", CertificateMinimizer.Minimize(forged, Luke).ToBinary());
-        command.Parameters.AddWithValue("$2", forged.Fingerprint);
-        await command.ExecuteNonQueryAsync();
+        await _server.Server.Store.Database.ExecuteAsync(
+            "UPDATE certificates SET data = $1, fingerprint = $2 WHERE address = 'luke@jedi.test' AND state = 'current'",
+            CancellationToken.None,
+            CertificateMinimizer.Minimize(forged, Luke).ToBinary(),
+            forged.Fingerprint);
     }
 
     [Fact]

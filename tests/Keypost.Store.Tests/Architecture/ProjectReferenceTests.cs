@@ -13,11 +13,12 @@ public sealed class ProjectReferenceTests
     {
         ["Keypost.Core"] = [],
         ["Keypost.Net"] = [],
+        ["Keypost.Data"] = [],
         ["Keypost.Transparency"] = ["Keypost.Core"],
-        ["Keypost.Store"] = ["Keypost.Core"],
+        ["Keypost.Store"] = ["Keypost.Core", "Keypost.Data"],
         ["Keypost.Mail"] = ["Keypost.Core", "Keypost.Net", "Keypost.Store"],
         ["Keypost.Imap"] = ["Keypost.Core", "Keypost.Net", "Keypost.Store"],
-        ["Keypost.Directory"] = ["Keypost.Core", "Keypost.Transparency"],
+        ["Keypost.Directory"] = ["Keypost.Core", "Keypost.Data", "Keypost.Transparency"],
         ["Keypost.Client"] = ["Keypost.Core", "Keypost.Transparency"],
         ["Keypost.Server"] = ["Keypost.Core", "Keypost.Net", "Keypost.Store", "Keypost.Mail", "Keypost.Imap", "Keypost.Directory", "Keypost.Client", "Keypost.Transparency"],
         // Everything a one-machine bed needs and a deployment never loads: above the parts it serves.

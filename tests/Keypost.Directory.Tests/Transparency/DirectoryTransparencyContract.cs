@@ -7,46 +7,65 @@ using Keypost.Testing;
 using Keypost.Transparency.Lookup;
 using Keypost.Transparency.Notes;
 using Keypost.Transparency.Vrf;
-using Microsoft.Data.Sqlite;
+using Keypost.Testing.Postgres;
 
 namespace Keypost.Directory.Tests.Transparency;
 
-public sealed class DirectoryTransparencyTests : IAsyncLifetime
+/// <summary>
+/// The directory's transparency log on each engine (one subclass per engine: SQLite, PostgreSQL): sequencing,
+/// replay after a restart, history chains, and proofs checked by the client's verifier.
+/// </summary>
+public abstract class DirectoryTransparencyContract : IAsyncLifetime
 {
-    private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
-    private readonly TempDirectory _directory = new("keypost-kt");
+    protected static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
+    private readonly List<DirectoryDatabase> _opened = [];
     private DirectoryStore _store = null!;
     private KeyPublisher _publisher = null!;
 
-    public async Task InitializeAsync()
+    protected DirectoryStore Store => _store;
+
+    public virtual async Task InitializeAsync()
     {
-        var database = await DirectoryDatabase.OpenAsync(_directory.Combine("keypost.db"), CancellationToken.None);
-        _store = new DirectoryStore(database, TimeProvider.System);
+        _store = await OpenStoreAsync();
         await _store.EnsureDomainAsync("jedi.test", CancellationToken.None);
         _publisher = new KeyPublisher(_store, new CertificatePolicy(), TimeProvider.System);
     }
 
-    public Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
-        SqliteConnection.ClearAllPools();
-        _directory.Dispose();
-        return Task.CompletedTask;
+        foreach (var database in _opened)
+        {
+            await database.DisposeAsync();
+        }
     }
 
-    private Task<DirectoryTransparency> OpenAsync(TransparencyOptions? options = null) =>
-        DirectoryTransparency.OpenAsync(_store, TimeProvider.System, options ?? new TransparencyOptions(), null, CancellationToken.None);
+    /// <summary>A database on this test's storage: each call is another instance on the same data (another node).</summary>
+    protected abstract Task<DirectoryDatabase> CreateDatabaseAsync();
 
-    private async Task<Certificate> PublishAsync(EmailAddress address)
+    /// <summary>Another directory store on this test's storage (another node's).</summary>
+    protected async Task<DirectoryStore> OpenStoreAsync()
+    {
+        var database = await CreateDatabaseAsync();
+        _opened.Add(database);
+        return new DirectoryStore(database, TimeProvider.System);
+    }
+
+    protected Task<DirectoryTransparency> OpenAsync(TransparencyOptions? options = null, DirectoryStore? store = null) =>
+        DirectoryTransparency.OpenAsync(store ?? _store, TimeProvider.System, options ?? new TransparencyOptions(), null, CancellationToken.None);
+
+    protected async Task<Certificate> PublishAsync(EmailAddress address, DirectoryStore? store = null)
     {
         var key = new KeyGenerator().Generate(new KeyGenerationRequest(address));
-        await _publisher.PublishAsync(key.Certificate.ToBinary(), null, CancellationToken.None);
+        var publisher = store is null ? _publisher : new KeyPublisher(store, new CertificatePolicy(), TimeProvider.System);
+        await publisher.PublishAsync(key.Certificate.ToBinary(), null, CancellationToken.None);
         return key.Certificate;
     }
 
     private static LookupVerifier Verifier(DirectoryTransparency transparency) =>
         new(NoteVerifier.Parse(transparency.VerifierKey("jedi.test")!), DirectoryTransparency.OriginFor("jedi.test"));
 
-    private async Task<VerifiedLookup> VerifyServedAsync(DirectoryTransparency transparency, EmailAddress address, TrustedCheckpoint? trusted = null)
+    /// <summary>The proof <paramref name="transparency"/> serves for the certificate WKD serves, checked by the client's verifier.</summary>
+    protected async Task<VerifiedLookup> VerifyServedAsync(DirectoryTransparency transparency, EmailAddress address, TrustedCheckpoint? trusted = null)
     {
         var current = (await _store.FindCurrentAsync(address, CancellationToken.None))!;
         var proof = transparency.Log("jedi.test")!.Prove(address.Canonical, trusted?.Size ?? 0)!;
@@ -54,7 +73,7 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
             Convert.FromHexString(current.Fingerprint), current.Data);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_published_key_is_proved_after_one_sequencing_and_after_a_restart()
     {
         await PublishAsync(Luke);
@@ -63,7 +82,11 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
         var first = await VerifyServedAsync(transparency, Luke);
         Assert.Equal(1, first.Binding!.Version);
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_directory.Combine("keypost.db")));
+        if (_store.Database is SqliteDirectoryDatabase file)
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file.Path));
+        }
+
         var reopened = await OpenAsync();
         Assert.Equal(transparency.VerifierKey("jedi.test"), reopened.VerifierKey("jedi.test"));
         Assert.Equal(transparency.Log("jedi.test")!.Checkpoint, reopened.Log("jedi.test")!.Checkpoint);
@@ -76,7 +99,7 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
         Assert.Equal(2, second.Checkpoint.Size);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_new_log_gets_the_Ed25519_suite()
     {
         await PublishAsync(Luke);
@@ -86,19 +109,15 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
         Assert.Equal(VrfSuite.Ed25519, (await VerifyServedAsync(transparency, Luke)).Epoch.Suite);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_log_made_before_the_suite_was_recorded_stays_P256_across_restarts()
     {
         // What migration 3 leaves of a log created under migration 2: its row, with the column's default suite (1).
-        await using (var connection = new SqliteConnection($"Data Source={_directory.Combine("keypost.db")}"))
-        {
-            await connection.OpenAsync();
-            await using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO kt_keys(domain, log_key, vrf_key, created_at) VALUES ('jedi.test', $1, $2, '2026-11-29T00:00:00Z')";
-            insert.Parameters.AddWithValue("$1", NoteSigner.GeneratePrivateKey());
-            insert.Parameters.AddWithValue("$2", EcVrfP256.GenerateSecretKey());
-            await insert.ExecuteNonQueryAsync();
-        }
+        await _store.Database.ExecuteAsync(
+            "INSERT INTO kt_keys(domain, log_key, vrf_key, created_at) VALUES ('jedi.test', $1, $2, '2026-11-29T00:00:00Z')",
+            CancellationToken.None,
+            NoteSigner.GeneratePrivateKey(),
+            EcVrfP256.GenerateSecretKey());
 
         await PublishAsync(Luke);
         var transparency = await OpenAsync();
@@ -120,7 +139,7 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
         Assert.Null(await reopened.HistoryAsync("jedi.test", Luke.Canonical, 0, CancellationToken.None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_new_log_chains_every_version_across_restarts_and_batches_and_its_history_answer_verifies()
     {
         await PublishAsync(Luke);
@@ -151,7 +170,7 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
         Assert.Equal([3L, 4], tail.Select(r => r.Version));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_burst_of_publications_is_one_epoch()
     {
         var addresses = Enumerable.Range(0, 25).Select(i => EmailAddress.Parse($"trooper{i}@jedi.test")).ToList();
@@ -169,7 +188,7 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [ContractFact]
     public async Task A_certificate_swapped_by_SQL_is_refused_as_differing_from_the_logged_one()
     {
         await PublishAsync(Luke);
@@ -178,21 +197,18 @@ public sealed class DirectoryTransparencyTests : IAsyncLifetime
 
         // The operator (or an intruder) bypasses the directory's code.
         var forged = new KeyGenerator().Generate(new KeyGenerationRequest(Luke)).Certificate;
-        await using (var connection = await _store.Database.ConnectAsync(CancellationToken.None))
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "UPDATE certificates SET data = $1, fingerprint = $2 WHERE address = 'luke@jedi.test' AND state = 'current'";
-            command.Parameters.AddWithValue("$1", CertificateMinimizer.Minimize(forged, Luke).ToBinary());
-            command.Parameters.AddWithValue("$2", forged.Fingerprint);
-            await command.ExecuteNonQueryAsync();
-        }
+        await _store.Database.ExecuteAsync(
+            "UPDATE certificates SET data = $1, fingerprint = $2 WHERE address = 'luke@jedi.test' AND state = 'current'",
+            CancellationToken.None,
+            CertificateMinimizer.Minimize(forged, Luke).ToBinary(),
+            forged.Fingerprint);
 
         Assert.Equal(0, await transparency.SequenceAsync(CancellationToken.None));
         var e = await Assert.ThrowsAsync<LookupException>(() => VerifyServedAsync(transparency, Luke));
         Assert.Equal(LookupCheck.CertificateMismatch, e.Check);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task An_idle_log_still_gets_an_epoch_each_interval()
     {
         var transparency = await OpenAsync(new TransparencyOptions { EpochInterval = TimeSpan.Zero });

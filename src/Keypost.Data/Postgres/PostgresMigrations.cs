@@ -1,7 +1,7 @@
 using System.Globalization;
 using Npgsql;
 
-namespace Keypost.Store.Postgres;
+namespace Keypost.Data.Postgres;
 
 /// <summary>
 /// Versioned schema steps per part ("store", "queue" ...), applied at start in one transaction each part, by one node
