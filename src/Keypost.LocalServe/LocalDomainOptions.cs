@@ -52,6 +52,19 @@ public sealed record LocalDomainOptions
 
     public string MailHost => HostName ?? "mail." + Name;
 
+    /// <summary>
+    /// These options on <paramref name="address"/> with HTTPS, inbound SMTP, submission and IMAPS on
+    /// <paramref name="ports"/>: where a real domain listens, on the same four port numbers as every other bed domain.
+    /// </summary>
+    public LocalDomainOptions WithAllListeners(IPAddress address, LocalPorts ports) => this with
+    {
+        Address = address,
+        HttpsPort = ports.Https,
+        InboundPort = ports.Smtp,
+        SubmissionPort = ports.Submission,
+        ImapsPort = ports.Imaps,
+    };
+
     /// <summary>These options with <paramref name="configure"/> applied after whatever they configure already.</summary>
     public LocalDomainOptions Then(Action<KeypostConfig> configure)
     {

@@ -357,16 +357,8 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
     }
 
     // The demo's domains listen where real ones would, on the same four port numbers each, and deliver to the SMTP one.
-    private static LocalDomainOptions DomainOptions(string name, IPAddress address, LocalPorts ports, WitnessEndpointConfig witness) => new()
-    {
-        Name = name,
-        Address = address,
-        HttpsPort = ports.Https,
-        InboundPort = ports.Smtp,
-        SubmissionPort = ports.Submission,
-        ImapsPort = ports.Imaps,
-        Witnesses = [witness],
-    };
+    private static LocalDomainOptions DomainOptions(string name, IPAddress address, LocalPorts ports, WitnessEndpointConfig witness) =>
+        new LocalDomainOptions { Name = name, Witnesses = [witness] }.WithAllListeners(address, ports);
 
     // The headers a server sees, then the first lines of the OpenPGP block (decoded from its transfer encoding).
     private static IEnumerable<string> ObserverView(MimeKit.MimeMessage stored)

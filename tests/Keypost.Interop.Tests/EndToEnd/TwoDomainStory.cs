@@ -77,8 +77,8 @@ public sealed class TwoDomainStory : IAsyncDisposable
                 story.Relay = SmtpRecordingRelay.Start(new IPEndPoint(jediAddress, relayPort), new IPEndPoint(jediAddress, ports.Smtp));
             }
 
-            story.Jedi = await story.bed.StartAsync(TestBed.AllListeners(TestBed.Jedi, jediAddress, ports), cancellationToken);
-            story.Rebel = await story.bed.StartAsync(TestBed.AllListeners(TestBed.Rebel, rebelAddress, rebelPorts), cancellationToken);
+            story.Jedi = await story.bed.StartAsync(TestBed.Jedi.WithAllListeners(jediAddress, ports), cancellationToken);
+            story.Rebel = await story.bed.StartAsync(TestBed.Rebel.WithAllListeners(rebelAddress, rebelPorts), cancellationToken);
 
             await story.Jedi.AddAccountAsync(Luke, LukePassword, cancellationToken);
             await story.Rebel.AddAccountAsync(Leia, LeiaPassword, cancellationToken);

@@ -18,16 +18,10 @@ namespace Keypost.Server.Tests.AtRest;
 /// <summary>Issue #16 items 3 and 4: mail already stored (encrypt-mailbox) and mail a user APPENDs over IMAP.</summary>
 public sealed class ExistingAndAppendedMailTests
 {
-    private const string Password = "use the force";
-    private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
-    private static readonly EmailAddress Han = EmailAddress.Parse("han@jedi.test");
-    private static readonly EmailAddress Leia = EmailAddress.Parse("leia@jedi.test");
-
-    // Luke, Han and Leia have mailboxes at jedi.test; messages go in over real SMTP and are read back from the Maildir files.
-    private static readonly LocalDomainOptions Options = TestBed.Alone with
-    {
-        Accounts = new Dictionary<string, string> { [Luke.ToString()] = Password, [Han.ToString()] = Password, [Leia.ToString()] = Password },
-    };
+    private const string Password = AtRestBed.Password;
+    private static readonly EmailAddress Luke = AtRestBed.Luke;
+    private static readonly EmailAddress Han = AtRestBed.Han;
+    private static readonly LocalDomainOptions Options = AtRestBed.Options;
 
     private const string Secret = "The spice must flow.";
 

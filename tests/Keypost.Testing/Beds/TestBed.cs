@@ -91,18 +91,8 @@ public sealed class TestBed : IAsyncDisposable
         IPAddress jedi = IPAddress.Parse(jediAddress), rebel = IPAddress.Parse(rebelAddress);
         var free = LocalPorts.FindFree([jedi, rebel]);
         var ports = httpsPort is { } https ? free with { Https = https } : free;
-        return (await StartAsync(AllListeners(Jedi, jedi, ports), cancellationToken), await StartAsync(AllListeners(Rebel, rebel, ports), cancellationToken), ports);
+        return (await StartAsync(Jedi.WithAllListeners(jedi, ports), cancellationToken), await StartAsync(Rebel.WithAllListeners(rebel, ports), cancellationToken), ports);
     }
-
-    /// <summary><paramref name="options"/> on <paramref name="address"/> with HTTPS, inbound, submission and IMAPS on <paramref name="ports"/>.</summary>
-    public static LocalDomainOptions AllListeners(LocalDomainOptions options, IPAddress address, LocalPorts ports) => options with
-    {
-        Address = address,
-        HttpsPort = ports.Https,
-        InboundPort = ports.Smtp,
-        SubmissionPort = ports.Submission,
-        ImapsPort = ports.Imaps,
-    };
 
     /// <summary>Starts the domain in this process; it stops with the bed.</summary>
     public async Task<LocalDomain> StartAsync(LocalDomainOptions options, CancellationToken cancellationToken = default)
