@@ -75,6 +75,7 @@ public sealed class ImapTestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Listener.DisposeAsync();
+        Store.Dispose();
         _owned?.Dispose();
     }
 }

@@ -30,7 +30,8 @@ public sealed class ExistingAndAppendedMailTests
         var plain = await node.WaitForNewAsync(AtRestNode.Han, 2);
         Assert.All(plain, p => Assert.Contains(Secret, Encoding.ASCII.GetString(p), StringComparison.Ordinal));
         await node.PublishAsync(AtRestNode.Han, han);
-        var mailbox = new MaildirStore(Path.Combine(node.DataDirectory, "mail")).OpenAccount(AtRestNode.Han).Get("INBOX");
+        using var store = new MaildirStore(Path.Combine(node.DataDirectory, "mail"));
+        var mailbox = store.OpenAccount(AtRestNode.Han).Get("INBOX");
         var before = await mailbox.SnapshotAsync(CancellationToken.None);
         await mailbox.ChangeFlagsAsync(new HashSet<uint> { before.Messages[0].Uid }, f => f | Keypost.Store.MessageFlags.Seen | Keypost.Store.MessageFlags.Flagged, CancellationToken.None);
         before = await mailbox.SnapshotAsync(CancellationToken.None);
