@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue #19: what single operations cost as the mailbox grows. For each size, one Maildir of ~4 KB messages is
 # written straight to disk and copied for `keypost serve` and for Dovecot (same machine, same run); then, over TLS
-# with python imaplib: NOOP after a delivery, STORE of one flag, EXPUNGE of one message, UID FETCH 1:* (FLAGS),
+# with python imaplib: NOOP after a delivery, STORE of one flag, EXPUNGE of one message, UID FETCH 1:* (FLAGS) (also read
+# as raw bytes, without imaplib's parsing),
 # SEARCH SUBJECT (medians), the first SELECT after a server restart, the CPU of ten sessions in IDLE for 30 s, and
 # the server's RSS (Dovecot: the master and all its processes).
 #   usage: bench/imap/scale.sh [sizes] [rounds]     e.g. bench/imap/scale.sh "1000 10000 100000" 5

@@ -176,6 +176,9 @@ internal sealed partial class ImapSession
         _connection.WriteLine("* " + sequence.ToString(CultureInfo.InvariantCulture) + " FETCH (UID " + uid.ToString(CultureInfo.InvariantCulture)
                               + " FLAGS " + ImapFlags.ToImap(flags) + ")");
 
+    // How much FETCH output may gather before it is sent (a few TLS records).
+    private const int FetchFlushOctets = 64 * 1024;
+
     private async Task<string> FetchAsync(ImapTokenizer t, bool byUid, CancellationToken cancellationToken)
     {
         t.Space();
@@ -199,15 +202,32 @@ internal sealed partial class ImapSession
             }
         }
 
+        var indexOnly = IndexedFetchWriter.Covers(items);
+        var needsMessage = items.Any(i => i.HasSection || i.Name is "ENVELOPE" or "BODYSTRUCTURE" or "BODY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT");
         foreach (var (sequence, uid) in targets)
         {
+            if (_connection.Output.Length >= FetchFlushOctets)
+            {
+                // Out in chunks between responses: the client parses while we format, and a FETCH of a whole
+                // mailbox never holds its entire answer in memory.
+                await _connection.FlushAsync(cancellationToken);
+            }
+
             if (state.Find(uid) is not { } entry)
             {
                 continue; // Expunged by another session; reported at the next NOOP.
             }
 
+            var withFlags = seenNow.Contains(uid) && !items.Any(i => i.Name == "FLAGS");
+            if (indexOnly)
+            {
+                IndexedFetchWriter.Write(_connection.Output, sequence, entry, byUid, withFlags, items);
+                selected.Flags[uid] = entry.Flags;
+                continue;
+            }
+
             ParsedMessage? parsed = null;
-            if (items.Any(i => i.HasSection || i.Name is "ENVELOPE" or "BODYSTRUCTURE" or "BODY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT"))
+            if (needsMessage)
             {
                 var octets = await ReadMessageAsync(selected.Mailbox, entry, cancellationToken);
                 if (octets is null)
@@ -218,7 +238,6 @@ internal sealed partial class ImapSession
                 parsed = new ParsedMessage(octets);
             }
 
-            var withFlags = seenNow.Contains(uid) && !items.Any(i => i.Name == "FLAGS");
             var mark = _connection.Output.Length;
             try
             {

@@ -172,6 +172,7 @@ internal sealed partial class ImapSession
 
         // What this command wrote is dropped when it fails, so a half-written response never reaches the client.
         var mark = _connection.Output.Length;
+        var flushed = _connection.Flushed;
         string result;
         try
         {
@@ -193,7 +194,13 @@ internal sealed partial class ImapSession
             // One failing command must not end the session, let alone the process: RFC 5530 SERVERBUG says the
             // fault is ours, and the client may go on with other commands.
             _context.Logger.LogError(e, "IMAP command {Command} failed", name);
-            if (_connection.Output.Length >= mark)
+            if (_connection.Flushed != flushed)
+            {
+                // Part of the answer went out already (a long FETCH flushes between responses, never inside one):
+                // what is sent stays, whole responses; what is buffered since may be half a response.
+                _connection.Output.SetLength(0);
+            }
+            else if (_connection.Output.Length >= mark)
             {
                 _connection.Output.SetLength(mark);
             }

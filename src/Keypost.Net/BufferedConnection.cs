@@ -32,6 +32,9 @@ internal abstract class BufferedConnection : IAsyncDisposable
 
     public MemoryStream Output { get; } = new();
 
+    /// <summary>Octets sent so far: a command that fails after flushing part of its answer can tell.</summary>
+    public long Flushed { get; private set; }
+
     /// <summary>The parse window: unread input lies in <c>Input[Start..End]</c>.</summary>
     protected byte[] Input { get; } = new byte[BufferSize];
 
@@ -74,6 +77,7 @@ internal abstract class BufferedConnection : IAsyncDisposable
             throw new TimeoutException("the client read nothing in time");
         }
 
+        Flushed += Output.Length;
         Output.SetLength(0);
     }
 

@@ -109,6 +109,10 @@ public sealed class ImapTestServer : IAsyncDisposable
         {
             await _closeStore();
         }
+        else if (Store is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync();
+        }
 
         _owned?.Dispose();
     }

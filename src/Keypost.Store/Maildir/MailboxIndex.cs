@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace Keypost.Store.Maildir;
@@ -53,6 +54,7 @@ internal sealed class MailboxIndex : IDisposable
                     size INTEGER NOT NULL,
                     internal_date INTEGER NOT NULL,
                     subject TEXT, from_field TEXT, to_field TEXT, cc_field TEXT, bcc_field TEXT, message_id TEXT);
+                CREATE INDEX IF NOT EXISTS message_listing ON message (uid, name, size, internal_date);
                 """);
             index._dataVersion = index.DataVersion();
             return index;
@@ -79,17 +81,23 @@ internal sealed class MailboxIndex : IDisposable
     }
 
     /// <summary>Every message in UID order.</summary>
+    /// <remarks>
+    /// What a restart costs at 100k messages: read from <c>message_listing</c>, an index holding only these four
+    /// columns, so the scan touches a quarter of the pages the rows with their header fields fill. Optimised at
+    /// once: right after a start the loop would otherwise run its 100k iterations as unoptimised first-tier code.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public List<MessageEntry> LoadMessages()
     {
         using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT uid, name, size, internal_date FROM message ORDER BY uid";
+        command.CommandText = "SELECT uid, name, size, internal_date FROM message INDEXED BY message_listing ORDER BY uid";
         using var reader = command.ExecuteReader();
         var messages = new List<MessageEntry>();
         while (reader.Read())
         {
             var name = reader.GetString(1);
             var (baseName, flags, other) = MaildirInfo.Parse(name);
-            messages.Add(new MessageEntry((uint)reader.GetInt64(0), baseName, "cur/" + name, flags, other, reader.GetInt64(2),
+            messages.Add(new MessageEntry((uint)reader.GetInt64(0), baseName, string.Concat("cur/", name), flags, other, reader.GetInt64(2),
                 new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero)));
         }
 

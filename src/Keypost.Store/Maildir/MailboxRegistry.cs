@@ -7,7 +7,9 @@ internal sealed class MailboxRegistry : IDisposable
 {
     private readonly ConcurrentDictionary<string, MaildirMailbox> _mailboxes = new(StringComparer.Ordinal);
 
-    public MaildirMailbox Get(string path) => _mailboxes.GetOrAdd(path, p => new MaildirMailbox(p));
+    /// <summary>The shared state of the folder at <paramref name="path"/>, a mailbox of the account whose Maildir is <paramref name="accountMaildir"/>.</summary>
+    public MaildirMailbox Get(string path, string accountMaildir) =>
+        _mailboxes.GetOrAdd(path, static (p, account) => new MaildirMailbox(p, account), accountMaildir);
 
     /// <summary>The shared state of a folder when some session has it open, else null (nothing to tell).</summary>
     public MaildirMailbox? Find(string path) => _mailboxes.GetValueOrDefault(path);

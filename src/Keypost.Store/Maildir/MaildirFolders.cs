@@ -21,7 +21,7 @@ internal sealed class MaildirFolders : IAccountMailboxes
 
     public static bool IsInbox(string name) => MailboxNames.IsInbox(name);
 
-    public IMailbox Get(string name) => _registry.Get(PathOf(name));
+    public IMailbox Get(string name) => _registry.Get(PathOf(name), _root);
 
     public string PathOf(string name) => IsInbox(name) ? _root : Path.Combine(_root, Delimiter + name);
 

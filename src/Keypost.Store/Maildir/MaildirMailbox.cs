@@ -22,10 +22,13 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
 
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly string _path;
+    private readonly string _accountMaildir;
     private readonly ConcurrentQueue<(bool InNew, string Name)> _events = new();
     private readonly List<MailboxChange> _journal = [];
     private List<MessageEntry> _messages = [];
-    private Dictionary<string, uint> _byBase = new(StringComparer.Ordinal);
+    // Base name to UID, built on the first inotify event that needs it: a restart that sees no change never pays
+    // for hashing 100k names.
+    private Dictionary<string, uint>? _byBase;
     private MessageEntry[]? _snapshot;
     private MailboxIndex? _index;
     private uint _uidValidity;
@@ -40,9 +43,10 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Watchers? _watcher;
 
-    public MaildirMailbox(string path)
+    public MaildirMailbox(string path, string accountMaildir)
     {
         _path = path;
+        _accountMaildir = accountMaildir;
     }
 
     public long Version => Interlocked.Read(ref _version);
@@ -256,7 +260,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
             _messages.RemoveAll(e => gone.Contains(e.Uid));
             foreach (var entry in removed)
             {
-                _byBase.Remove(entry.BaseName);
+                _byBase?.Remove(entry.BaseName);
             }
 
             Commit(gone, [], [], removed.Select(e => (MailboxChangeKind.Expunged, e)));
@@ -393,7 +397,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         foreach (var (entry, _) in added)
         {
             _messages.Add(entry);
-            _byBase[entry.BaseName] = entry.Uid;
+            _byBase?[entry.BaseName] = entry.Uid;
         }
     }
 
@@ -496,12 +500,12 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         }
 
         // A new index: UIDs and UIDVALIDITY from an older keypost-uids when there is one, else a fresh UIDVALIDITY,
-        // which tells clients to forget cached UIDs (RFC 9051 §2.3.1.1).
-        _uidValidity = (uint)Math.Max(1, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        // which tells clients to forget cached UIDs (RFC 9051 §2.3.1.1): never one this account used before.
+        _uidValidity = UidValidityCounter.Next(_accountMaildir, TimeProvider.System);
         _uidNext = 1;
         _messages = [];
         ReadLegacyIndex();
-        _byBase = _messages.ToDictionary(m => m.BaseName, m => m.Uid, StringComparer.Ordinal);
+        _byBase = null;
         _newIndex = true;
         _rescan = true;
     }
@@ -514,11 +518,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         _uidNext = stored.UidNext;
         _stamp = stored.Stamp;
         _messages = _index.LoadMessages();
-        _byBase = new Dictionary<string, uint>(_messages.Count, StringComparer.Ordinal);
-        foreach (var entry in _messages)
-        {
-            _byBase[entry.BaseName] = entry.Uid;
-        }
+        _byBase = null;
 
         _snapshot = null;
         if (reportAll && !ReferenceEquals(before, _messages))
@@ -599,7 +599,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         foreach (var (baseName, names) in touched)
         {
             var current = names.LastOrDefault(n => File.Exists(Path.Combine(curDir, n)));
-            if (_byBase.TryGetValue(baseName, out var uid))
+            if (ByBase().TryGetValue(baseName, out var uid))
             {
                 var i = MailboxState.IndexOf(_messages, uid);
                 var entry = _messages[i];
@@ -631,6 +631,20 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         }
 
         Apply(removed, renamed, found);
+    }
+
+    private Dictionary<string, uint> ByBase()
+    {
+        if (_byBase is null)
+        {
+            _byBase = new Dictionary<string, uint>(_messages.Count, StringComparer.Ordinal);
+            foreach (var entry in _messages)
+            {
+                _byBase[entry.BaseName] = entry.Uid;
+            }
+        }
+
+        return _byBase;
     }
 
     // Maildir: a reader that has seen a message in new/ moves it to cur/ with an empty info suffix.
@@ -756,7 +770,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         {
             foreach (var entry in _messages.Where(m => removed.Contains(m.Uid)))
             {
-                _byBase.Remove(entry.BaseName);
+                _byBase?.Remove(entry.BaseName);
             }
 
             _messages.RemoveAll(m => removed.Contains(m.Uid));

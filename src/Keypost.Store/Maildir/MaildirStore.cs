@@ -12,7 +12,7 @@ namespace Keypost.Store.Maildir;
 /// fsync new/. A reader never sees a partial message, and a delivered message survives a crash. One instance per
 /// root in a process: it keeps the shared state of open mailboxes, so a delivery wakes the IMAP sessions in IDLE.
 /// </summary>
-public sealed class MaildirStore : IMailStore, IDisposable
+public sealed class MaildirStore : IMailStore, IDisposable, IAsyncDisposable
 {
     private readonly string _root;
     private readonly MailboxRegistry _registry = new();
@@ -36,7 +36,18 @@ public sealed class MaildirStore : IMailStore, IDisposable
         return folders;
     }
 
+    /// <summary>Closes every open mailbox: its index (SQLite checkpoints and removes the WAL) and its inotify watches.</summary>
     public void Dispose() => _registry.Dispose();
+
+    /// <summary>
+    /// As <see cref="Dispose()"/>, for owners that hold an <see cref="IMailStore"/> and close it with
+    /// <c>await using (store as IAsyncDisposable)</c>, as they do for the PostgreSQL store.
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>The account's Maildir path, whether or not it exists yet.</summary>
     public string GetMaildirPath(EmailAddress account)

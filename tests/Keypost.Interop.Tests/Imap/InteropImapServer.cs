@@ -64,6 +64,7 @@ public sealed class InteropImapServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Listener.DisposeAsync();
+        Store.Dispose();
         _root.Dispose();
     }
 }

@@ -120,6 +120,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         Worker.Dispose();
         MtaSts?.Dispose();
         Queue.Dispose();
+        Maildir.Dispose();
         Dns.Dispose();
         await Peer.DisposeAsync();
         try

@@ -39,7 +39,8 @@ public sealed class ExistingAndAppendedMailTests
         var plain = await node.WaitForNewAsync(Han, 2);
         Assert.All(plain, p => Assert.Contains(Secret, Encoding.ASCII.GetString(p), StringComparison.Ordinal));
         await node.PublishAsync(Han, han);
-        var mailbox = new MaildirStore(Path.Combine(node.Config.DataDirectory, "mail")).OpenAccount(Han).Get("INBOX");
+        using var store = new MaildirStore(Path.Combine(node.Config.DataDirectory, "mail"));
+        var mailbox = store.OpenAccount(Han).Get("INBOX");
         var before = await mailbox.SnapshotAsync(CancellationToken.None);
         await mailbox.ChangeFlagsAsync(new HashSet<uint> { before.Messages[0].Uid }, f => f | Keypost.Store.MessageFlags.Seen | Keypost.Store.MessageFlags.Flagged, CancellationToken.None);
         before = await mailbox.SnapshotAsync(CancellationToken.None);

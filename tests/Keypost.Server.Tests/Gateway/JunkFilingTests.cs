@@ -60,6 +60,7 @@ public sealed class JunkFilingTests : IAsyncLifetime
     {
         _queue.Dispose();
         _dns.Dispose();
+        _maildirs.Dispose();
         _directory.Dispose();
         return Task.CompletedTask;
     }

@@ -52,17 +52,18 @@ public sealed class MailboxIndexTests
     {
         using var dir = new TempDirectory();
         uint validity;
+        string[] files;
         var (store, inbox) = await OpenAsync(dir.Path);
         using (store)
         {
             validity = (await inbox.AppendAsync(Message("one"), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None)).UidValidity;
             await inbox.AppendAsync(Message("two"), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
             await inbox.AppendAsync(Message("three"), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
+            // In UID order. Not the names' order: their microseconds are not zero-padded, so it differs now and then.
+            files = (await inbox.SnapshotAsync(CancellationToken.None)).Messages.Select(inbox.FullPath).ToArray();
         }
 
         // Another program (a Maildir client, a restore) sets a flag on one and deletes another while we are down.
-        var cur = Path.Combine(store.GetMaildirPath(Luke), "cur");
-        var files = System.IO.Directory.GetFiles(cur).Order(StringComparer.Ordinal).ToArray();
         await Task.Delay(50); // Directory timestamps must move on (ext4's clock tick), not a timing assertion.
         File.Move(files[0], files[0] + "S");
         File.Delete(files[1]);

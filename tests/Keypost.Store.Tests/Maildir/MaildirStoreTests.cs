@@ -25,6 +25,34 @@ public sealed class MaildirStoreTests
         Assert.Matches(@"^\d+\.M\d+P\d+R[0-9a-f]{16}\..+$", Path.GetFileName(path));
     }
 
+    // An owner holding the store as IMailStore (the CLI's encrypt-mailbox, the mail host) closes it with
+    // `await using (store as IAsyncDisposable)`: MaildirStore must be one, or every open index and inotify watch leaks.
+    [Fact]
+    public async Task An_owner_holding_an_IMailStore_closes_every_index_it_opened()
+    {
+        using var dir = new TempDirectory();
+        var luke = EmailAddress.Parse("luke@jedi.test");
+        IMailStore store = new MaildirStore(dir.Path);
+        string maildir;
+        await using (store as IAsyncDisposable)
+        {
+            var account = store.OpenAccount(luke);
+            account.Create("Archive");
+            foreach (var name in (string[])["INBOX", "Archive"])
+            {
+                await account.Get(name).AppendAsync(new MemoryStream("Subject: x\r\n\r\nhi\r\n"u8.ToArray()), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
+            }
+
+            maildir = ((MaildirStore)store).GetMaildirPath(luke);
+            Assert.True(File.Exists(Path.Combine(maildir, MailboxIndex.FileName + "-wal")));
+        }
+
+        // SQLite checkpoints and deletes the write-ahead log when the last connection to the database closes.
+        Assert.False(File.Exists(Path.Combine(maildir, MailboxIndex.FileName + "-wal")));
+        Assert.False(File.Exists(Path.Combine(maildir, ".Archive", MailboxIndex.FileName + "-wal")));
+        Assert.True(File.Exists(Path.Combine(maildir, MailboxIndex.FileName)));
+    }
+
     [Fact]
     public async Task TwoDeliveriesGetTwoFiles()
     {
