@@ -123,8 +123,19 @@ public sealed class ImapHostileConcurrencyTests(ITestOutputHelper output)
 
                 var last = "z" + round;
                 batch.Append(last).Append(" NOOP\r\n");
-                await client.SendAsync(batch.ToString());
-                if (!await DrainAsync(client, last))
+                bool answered;
+                try
+                {
+                    await client.SendAsync(batch.ToString());
+                    answered = await DrainAsync(client, last);
+                }
+                catch (IOException)
+                {
+                    // The server ended this hostile session (BYE, then close) before the batch went out: connect again.
+                    answered = false;
+                }
+
+                if (!answered)
                 {
                     await client.DisposeAsync();
                     client = null;
