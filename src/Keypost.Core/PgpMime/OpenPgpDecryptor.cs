@@ -134,10 +134,11 @@ internal static class OpenPgpDecryptor
         {
             clear = data.GetDataStream(key);
         }
-        catch (Exception e) when (e is PgpException or CryptoException)
+        catch (Exception e) when (e is PgpException or CryptoException or ArgumentException)
         {
             // A wrong session key or a damaged prefix (the two quick-check bytes, RFC 4880 §5.13); a damaged
-            // session key packet fails its own checksum (RFC 9580 §5.1.3) as BouncyCastle's CryptoException.
+            // session key packet fails its own checksum (RFC 9580 §5.1.3) as BouncyCastle's CryptoException, and an
+            // ephemeral X25519 key that is no point (RFC 7748 §5) as an ArgumentException (found by AFL++).
             throw new OpenPgpException(OpenPgpError.IntegrityCheckFailed, "the message cannot be decrypted: " + e.Message, e);
         }
 

@@ -11,6 +11,7 @@ namespace Keypost.Mail.Spf;
 internal static class SpfMacroExpander
 {
     private const string Delimiters = ".-+,/_=";
+    private const int MaxLabels = 128;
     private static readonly SpfMacroContext ValidationContext = new("a@b.c", "b.c", IPAddress.Loopback, "b.c");
 
     public static void Validate(string macroString) => Expand(macroString, ValidationContext);
@@ -89,7 +90,7 @@ internal static class SpfMacroExpander
             pos++;
         }
 
-        int? keep = pos > 1 ? int.Parse(body[1..pos], System.Globalization.CultureInfo.InvariantCulture) : null;
+        int? keep = pos > 1 ? LabelCount(body.AsSpan(1, pos - 1)) : null;
         if (keep == 0)
         {
             throw SpfException.Perm("macro keeps zero labels");
@@ -132,5 +133,18 @@ internal static class SpfMacroExpander
 
         var hex = Convert.ToHexStringLower(address.GetAddressBytes());
         return string.Join('.', hex.ToCharArray());
+    }
+
+    // RFC 7208 §7.3: a domain name has at most 128 labels, so any larger DIGIT keeps them all. The record comes from
+    // the sender's DNS: a digit run too long for an int must not throw (found by AFL++, issue #20, spf-record corpus).
+    private static int LabelCount(ReadOnlySpan<char> digits)
+    {
+        digits = digits.TrimStart('0');
+        if (digits.Length > 3)
+        {
+            return MaxLabels;
+        }
+
+        return digits.Length == 0 ? 0 : Math.Min(int.Parse(digits, provider: System.Globalization.CultureInfo.InvariantCulture), MaxLabels);
     }
 }

@@ -196,6 +196,10 @@ public sealed class SpfCheckerTests
     [InlineData("exists:%{v}.x.test", "in-addr.x.test")]
     [InlineData("exists:%{l-}.x.test", "leia.x.test")]
     [InlineData("exists:a%%b%_c%-d.x.test", "a%b c%20d.x.test")]
+    // RFC 7208 §7.3: a DIGIT beyond the label count keeps every label, however long the digit run (AFL++ found
+    // %{i111111111111111111} overflowing an int in spf-record, issue #20).
+    [InlineData("exists:%{i111111111111111111111111}.x.test", "192.0.2.3.x.test")]
+    [InlineData("exists:%{d0002r}.x.test", "test.rebel.x.test")]
     public async Task Macros_expand(string mechanism, string expectedName)
     {
         var dns = Spf($"v=spf1 {mechanism} -all").A(expectedName, "127.0.0.2");
