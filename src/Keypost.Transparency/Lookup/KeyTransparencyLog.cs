@@ -129,8 +129,7 @@ public sealed class KeyTransparencyLog
 
         if (vrfProof is null || mapKey is null)
         {
-            vrfProof = KtVrf.Evaluate(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address));
-            mapKey = KtVrf.MapKey(Suite, vrfProof)!;
+            vrfProof = KtVrf.Evaluate(Suite, _vrfSecretKey, VrfPublicKey, Encoding.UTF8.GetBytes(address), out mapKey);
         }
 
         if (History != binding.History is not null)

@@ -53,19 +53,71 @@ public static class EcVrfEd25519
     /// which saves a base-point multiplication per proof; empty to compute it.
     /// </summary>
     internal static byte[] Prove(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha) =>
-        Run(secretKey, knownPublicKey, alpha, knownGamma: default, finish: true);
+        Run(secretKey, knownPublicKey, alpha, knownGamma: default);
 
     /// <summary>
-    /// RFC 9381 §5.1 steps 1-4 only: Gamma = x·H, which alone fixes the VRF output (§5.2 hashes nothing else). The
-    /// result is a proof with c and s left zero (<see cref="IsUnfinished"/>): enough for the map key at append time,
-    /// and <see cref="Finish"/> makes it whole when a lookup first needs it. This halves an append's VRF cost (one
-    /// variable-base multiplication instead of two, and no base-point one).
+    /// The VRF output alone, for an append: beta (RFC 9381 §5.2) and a placeholder proof with Gamma, c and s all zero
+    /// (<see cref="IsUnfinished"/>) that <see cref="Finish"/> makes whole when a lookup first needs it. §5.2 hashes
+    /// only 8·Gamma = 8·x·H, and H (§5.4.1.1, cofactor already cleared) lies in the prime-order subgroup, so
+    /// 8·Gamma = ((8·x) mod L)·H: one variable-base multiplication gives the output, where Gamma and then 8·Gamma by
+    /// three point doublings would cost a third more. The all-zero Gamma cannot be a real one (it encodes a point of
+    /// order 4, never x·H), so it marks "compute Gamma when finishing".
     /// </summary>
-    internal static byte[] Evaluate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha) =>
-        Run(secretKey, knownPublicKey, alpha, knownGamma: default, finish: false);
+    internal static byte[] Evaluate(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha, out byte[] beta)
+    {
+        Span<byte> x = stackalloc byte[32];
+        Span<byte> nonceKey = stackalloc byte[32];
+        Span<byte> y = stackalloc byte[32];
+        Span<byte> h = stackalloc byte[32];
+        Span<byte> wide = stackalloc byte[64];
+        Span<byte> xReduced = stackalloc byte[32];
+        Span<byte> eightX = stackalloc byte[32];
+        Span<byte> input = stackalloc byte[35];
+        try
+        {
+            Expand(secretKey, x, nonceKey);
+            if (knownPublicKey.Length == PublicKeyLength)
+            {
+                knownPublicKey.CopyTo(y);
+            }
+            else if (!Ed25519Sodium.MultiplyBase(y, x))
+            {
+                throw new CryptographicException("x·B is the identity");
+            }
+
+            if (!EncodeToCurve(y, alpha, h))
+            {
+                throw new CryptographicException("ECVRF prove: no point for this key and input");
+            }
+
+            x.CopyTo(wide);
+            Ed25519Sodium.ReduceScalar(xReduced, wide);
+            Span<byte> eight = stackalloc byte[32];
+            eight[0] = 8;
+            Ed25519Sodium.MultiplyScalars(eightX, eight, xReduced);
+            if (!Ed25519Sodium.Multiply(input[2..34], eightX, h))
+            {
+                throw new CryptographicException("ECVRF prove: Gamma is the identity");
+            }
+
+            input[0] = Suite;
+            input[1] = 0x03;
+            input[34] = 0x00;
+            beta = SHA512.HashData(input);
+            return new byte[ProofLength];
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(x);
+            CryptographicOperations.ZeroMemory(nonceKey);
+            CryptographicOperations.ZeroMemory(wide);
+            CryptographicOperations.ZeroMemory(xReduced);
+            CryptographicOperations.ZeroMemory(eightX);
+        }
+    }
 
     /// <summary>
-    /// RFC 9381 §5.1 steps 5-8 for a proof <see cref="Evaluate"/> began: the same bytes <see cref="Prove(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>
+    /// RFC 9381 §5.1 for a proof <see cref="Evaluate"/> began: the same bytes <see cref="Prove(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>
     /// gives (the nonce is deterministic, §5.4.2.2). Gamma is taken as is: a Gamma that is not x·H makes a proof
     /// that fails verification, it cannot make one that passes.
     /// </summary>
@@ -76,13 +128,16 @@ public static class EcVrfEd25519
             throw new ArgumentException("an ECVRF-EDWARDS25519 proof has 80 bytes", nameof(unfinished));
         }
 
-        return Run(secretKey, publicKey, alpha, unfinished[..32], finish: true);
+        // An all-zero Gamma is Evaluate's placeholder; a non-zero one comes from a proof stored before Evaluate
+        // stopped computing Gamma, and is taken as is.
+        var gamma = unfinished[..32];
+        return Run(secretKey, publicKey, alpha, gamma.ContainsAnyExcept((byte)0) ? gamma : default);
     }
 
     /// <summary>Whether c and s are still zero: a proof from <see cref="Evaluate"/>, never one an honest prover sends.</summary>
     internal static bool IsUnfinished(ReadOnlySpan<byte> proof) => proof.Length == ProofLength && !proof[32..].ContainsAnyExcept((byte)0);
 
-    private static byte[] Run(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha, ReadOnlySpan<byte> knownGamma, bool finish)
+    private static byte[] Run(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha, ReadOnlySpan<byte> knownGamma)
     {
         Span<byte> x = stackalloc byte[32];
         Span<byte> nonceKey = stackalloc byte[32];
@@ -118,11 +173,6 @@ public static class EcVrfEd25519
             else if (!Ed25519Sodium.Multiply(gamma, x, h))
             {
                 throw new CryptographicException("ECVRF prove: Gamma is the identity");
-            }
-
-            if (!finish)
-            {
-                return pi;
             }
 
             // RFC 9381 §5.4.2.2: k = SHA-512(nonce key || h_string) mod q.

@@ -61,15 +61,23 @@ public static class KtVrf
     };
 
     /// <summary>
-    /// What an append needs: a proof that fixes the VRF output (so <see cref="MapKey"/> works) but, for Ed25519, may
-    /// lack its challenge and response (<see cref="EcVrfEd25519.Evaluate"/>); <see cref="Finish"/> completes it
-    /// before it leaves the server. P-256 proofs come whole.
+    /// What an append needs: the map key, and a proof that may, for Ed25519, be a placeholder
+    /// (<see cref="EcVrfEd25519.Evaluate"/>) that <see cref="Finish"/> completes before it leaves the server.
+    /// P-256 proofs come whole.
     /// </summary>
-    public static byte[] Evaluate(VrfSuite suite, ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> alpha) => suite switch
+    public static byte[] Evaluate(VrfSuite suite, ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> alpha, out byte[] mapKey)
     {
-        VrfSuite.Ed25519 => EcVrfEd25519.Evaluate(secretKey, publicKey, alpha),
-        _ => Prove(suite, secretKey, alpha),
-    };
+        if (suite == VrfSuite.Ed25519)
+        {
+            var placeholder = EcVrfEd25519.Evaluate(secretKey, publicKey, alpha, out var beta);
+            mapKey = Truncate(beta)!;
+            return placeholder;
+        }
+
+        var proof = Prove(suite, secretKey, alpha);
+        mapKey = MapKey(suite, proof) ?? throw new InvalidOperationException("a fresh VRF proof has no output");
+        return proof;
+    }
 
     /// <summary>Whether <paramref name="proof"/> (from <see cref="Evaluate"/>) is whole, ready to send.</summary>
     public static bool IsFinished(VrfSuite suite, ReadOnlySpan<byte> proof) => suite != VrfSuite.Ed25519 || !EcVrfEd25519.IsUnfinished(proof);

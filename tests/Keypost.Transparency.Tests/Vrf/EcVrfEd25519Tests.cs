@@ -35,17 +35,24 @@ public sealed class EcVrfEd25519Tests
         var v = json.RootElement.GetProperty("vectors")[index];
         byte[] Hex(string name) => Convert.FromHexString(v.GetProperty(name).GetString()!);
 
-        var unfinished = KtVrf.Evaluate(VrfSuite.Ed25519, Hex("sk"), Hex("pk"), Hex("alpha"));
+        var unfinished = KtVrf.Evaluate(VrfSuite.Ed25519, Hex("sk"), Hex("pk"), Hex("alpha"), out var mapKey);
 
-        // Gamma, hence the output and the map key, is already the RFC's; c and s are not there yet.
-        Assert.Equal(Hex("pi")[..32], unfinished[..32]);
-        Assert.Equal(Hex("beta"), EcVrfEd25519.ProofToHash(unfinished));
+        // The output, hence the map key, is already the RFC's; Gamma, c and s are not there yet.
+        Assert.Equal(Hex("beta")[..32], mapKey);
+        EcVrfEd25519.Evaluate(Hex("sk"), Hex("pk"), Hex("alpha"), out var beta);
+        Assert.Equal(Hex("beta"), beta);
+        Assert.Equal(new byte[80], unfinished);
         Assert.False(KtVrf.IsFinished(VrfSuite.Ed25519, unfinished));
         Assert.Null(EcVrfEd25519.Verify(Hex("pk"), Hex("alpha"), unfinished));
         var finished = KtVrf.Finish(VrfSuite.Ed25519, Hex("sk"), Hex("pk"), Hex("alpha"), unfinished);
         Assert.Equal(Convert.ToHexStringLower(Hex("pi")), Convert.ToHexStringLower(finished));
         Assert.True(KtVrf.IsFinished(VrfSuite.Ed25519, finished));
         Assert.Same(finished, KtVrf.Finish(VrfSuite.Ed25519, Hex("sk"), Hex("pk"), Hex("alpha"), finished));
+
+        // A row stored before appends stopped computing Gamma holds the real Gamma: it finishes the same.
+        var stored = new byte[80];
+        Hex("pi").AsSpan(0, 32).CopyTo(stored);
+        Assert.Equal(Hex("pi"), KtVrf.Finish(VrfSuite.Ed25519, Hex("sk"), Hex("pk"), Hex("alpha"), stored));
     }
 
     [Fact]
@@ -53,9 +60,10 @@ public sealed class EcVrfEd25519Tests
     {
         var sk = EcVrfEd25519.GenerateSecretKey();
         var pk = EcVrfEd25519.PublicKey(sk);
-        var forged = KtVrf.Evaluate(VrfSuite.Ed25519, sk, pk, "leia@jedi.test"u8);
-
-        // Leia's Gamma put in Luke's row (a database edit): the finished proof must not pass for Luke.
+        // Leia's Gamma put in Luke's unfinished row (a database edit; rows stored before appends stopped computing
+        // Gamma hold one): the finished proof must not pass for Luke.
+        var forged = new byte[80];
+        EcVrfEd25519.Prove(sk, "leia@jedi.test"u8).AsSpan(0, 32).CopyTo(forged);
         var finished = KtVrf.Finish(VrfSuite.Ed25519, sk, pk, "luke@jedi.test"u8, forged);
 
         Assert.Null(EcVrfEd25519.Verify(pk, "luke@jedi.test"u8, finished));
