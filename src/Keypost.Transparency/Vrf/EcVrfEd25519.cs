@@ -75,20 +75,7 @@ public static class EcVrfEd25519
         Span<byte> input = stackalloc byte[35];
         try
         {
-            Expand(secretKey, x, nonceKey);
-            if (knownPublicKey.Length == PublicKeyLength)
-            {
-                knownPublicKey.CopyTo(y);
-            }
-            else if (!Ed25519Sodium.MultiplyBase(y, x))
-            {
-                throw new CryptographicException("x·B is the identity");
-            }
-
-            if (!EncodeToCurve(y, alpha, h))
-            {
-                throw new CryptographicException("ECVRF prove: no point for this key and input");
-            }
+            Begin(secretKey, knownPublicKey, alpha, x, nonceKey, y, h);
 
             x.CopyTo(wide);
             Ed25519Sodium.ReduceScalar(xReduced, wide);
@@ -149,20 +136,7 @@ public static class EcVrfEd25519
         Span<byte> wide = stackalloc byte[64];
         try
         {
-            Expand(secretKey, x, nonceKey);
-            if (knownPublicKey.Length == PublicKeyLength)
-            {
-                knownPublicKey.CopyTo(y);
-            }
-            else if (!Ed25519Sodium.MultiplyBase(y, x))
-            {
-                throw new CryptographicException("x·B is the identity");
-            }
-
-            if (!EncodeToCurve(y, alpha, h))
-            {
-                throw new CryptographicException("ECVRF prove: no point for this key and input");
-            }
+            Begin(secretKey, knownPublicKey, alpha, x, nonceKey, y, h);
 
             var pi = new byte[ProofLength];
             var gamma = pi.AsSpan(0, 32);
@@ -377,6 +351,25 @@ public static class EcVrfEd25519
         Span<byte> digest = stackalloc byte[64];
         SHA512.HashData(input, digest);
         digest[..ChallengeLength].CopyTo(c);
+    }
+
+    /// <summary>RFC 9381 §5.1 steps 1-2: the secret scalar x, the nonce key, Y (given or x·B) and H = encode_to_curve(Y, alpha).</summary>
+    private static void Begin(ReadOnlySpan<byte> secretKey, ReadOnlySpan<byte> knownPublicKey, ReadOnlySpan<byte> alpha, Span<byte> x, Span<byte> nonceKey, Span<byte> y, Span<byte> h)
+    {
+        Expand(secretKey, x, nonceKey);
+        if (knownPublicKey.Length == PublicKeyLength)
+        {
+            knownPublicKey.CopyTo(y);
+        }
+        else if (!Ed25519Sodium.MultiplyBase(y, x))
+        {
+            throw new CryptographicException("x·B is the identity");
+        }
+
+        if (!EncodeToCurve(y, alpha, h))
+        {
+            throw new CryptographicException("ECVRF prove: no point for this key and input");
+        }
     }
 
     /// <summary>
