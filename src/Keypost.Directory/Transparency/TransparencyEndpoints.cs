@@ -184,38 +184,10 @@ public sealed class TransparencyEndpoints(DirectoryStore store, DirectoryTranspa
         return address;
     }
 
-    private static async Task WriteAsync(HttpContext context, string contentType, byte[] bytes)
-    {
-        context.Response.ContentType = contentType;
-        context.Response.ContentLength = bytes.Length;
-        if (!HttpMethods.IsHead(context.Request.Method))
-        {
-            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
-        }
-    }
+    private static Task WriteAsync(HttpContext context, string contentType, byte[] bytes) =>
+        WkdRequest.WriteBodyAsync(context, contentType, bytes);
 
     /// <summary>As WkdEndpoints: advanced when Host is openpgpkey.D and the path names D; direct when Host is D.</summary>
-    private string? ResolveDomain(HttpContext context, bool advanced)
-    {
-        var host = context.Request.Host.Host.TrimEnd('.');
-        string domain;
-        if (advanced)
-        {
-            var pathDomain = context.Request.RouteValues["domain"] as string;
-            if (pathDomain is null
-                || !host.StartsWith(WkdUrls.AdvancedHostPrefix, StringComparison.OrdinalIgnoreCase)
-                || !string.Equals(host[WkdUrls.AdvancedHostPrefix.Length..], pathDomain, StringComparison.OrdinalIgnoreCase))
-            {
-                return null;
-            }
-
-            domain = pathDomain.ToLowerInvariant();
-        }
-        else
-        {
-            domain = host.ToLowerInvariant();
-        }
-
-        return transparency.Hosts(domain) ? domain : null;
-    }
+    private string? ResolveDomain(HttpContext context, bool advanced) =>
+        WkdRequest.RequestedDomain(context, advanced) is { } domain && transparency.Hosts(domain) ? domain : null;
 }

@@ -185,42 +185,9 @@ public sealed class WkdEndpoints
             : WriteTextAsync(context, settings.SubmissionAddress + "\n");
     }
 
-    private static async Task WriteTextAsync(HttpContext context, string text)
-    {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        context.Response.ContentLength = bytes.Length;
-        if (!HttpMethods.IsHead(context.Request.Method))
-        {
-            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
-        }
-    }
+    private static Task WriteTextAsync(HttpContext context, string text) =>
+        WkdRequest.WriteBodyAsync(context, "text/plain; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(text));
 
-    /// <summary>
-    /// The hosted domain a request is for. Advanced: Host is openpgpkey.D and the path names D.
-    /// Direct: Host is D. Anything else (another domain, a mismatch) is no domain at all.
-    /// </summary>
-    private WkdDomainSettings? ResolveDomain(HttpContext context, bool advanced)
-    {
-        var host = context.Request.Host.Host.TrimEnd('.');
-        string domain;
-        if (advanced)
-        {
-            var pathDomain = context.Request.RouteValues["domain"] as string;
-            if (pathDomain is null
-                || !host.StartsWith(WkdUrls.AdvancedHostPrefix, StringComparison.OrdinalIgnoreCase)
-                || !string.Equals(host[WkdUrls.AdvancedHostPrefix.Length..], pathDomain, StringComparison.OrdinalIgnoreCase))
-            {
-                return null;
-            }
-
-            domain = pathDomain;
-        }
-        else
-        {
-            domain = host;
-        }
-
-        return _domains.GetValueOrDefault(domain);
-    }
+    private WkdDomainSettings? ResolveDomain(HttpContext context, bool advanced) =>
+        WkdRequest.RequestedDomain(context, advanced) is { } domain ? _domains.GetValueOrDefault(domain) : null;
 }
