@@ -16,42 +16,18 @@ using Keypost.Transparency.Notes;
 namespace Keypost.Server.Tests.Transparency;
 
 /// <summary>Issue #8's defences, from the sending side: Leia's client and rebel.test's gateway against jedi.test's log.</summary>
-public sealed class ClientLogTests : IAsyncLifetime
+public sealed class ClientLogTests() : LukeOnTheLog("keypost-client")
 {
-    private static readonly EmailAddress Luke = EmailAddress.Parse("luke@jedi.test");
-    private readonly TempDirectory _client = new("keypost-client");
-    private readonly KeyGenerator _generator = new();
-    private TestServer _server = null!;
-    private HttpClient _http = null!;
-    private SecretKey _luke = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await TestServer.StartAsync();
-        _http = _server.CreateClient();
-        _luke = _generator.Generate(new KeyGenerationRequest(Luke));
-        await new KeyPublisher(_server.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(_luke.Certificate.ToBinary(), null, CancellationToken.None);
-        await _server.Server.Transparency!.SequenceAsync(CancellationToken.None);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _server.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        _client.Dispose();
-    }
-
-    private LogStore Logs => new(_client.Combine("logs.db"), TimeProvider.System);
+    private LogStore Logs => new(ClientDirectory.Combine("logs.db"), TimeProvider.System);
 
     private KeyDiscovery Discovery(Func<string, bool>? required = null) =>
-        new(new WkdClient(_http, cacheLifetime: TimeSpan.Zero), new PinStore(_client.Combine("pins.db"), TimeProvider.System), KeyChangePolicy.Refuse,
-            new LogChecker(_http, Logs, TimeProvider.System), required);
+        new(new WkdClient(Http, cacheLifetime: TimeSpan.Zero), new PinStore(ClientDirectory.Combine("pins.db"), TimeProvider.System), KeyChangePolicy.Refuse,
+            new LogChecker(Http, Logs, TimeProvider.System), required);
 
     private async Task SwapLukeBySqlAsync()
     {
-        var forged = _generator.Generate(new KeyGenerationRequest(Luke)).Certificate;
-        await _server.Server.Store.Database.ExecuteAsync(
+        var forged = Generator.Generate(new KeyGenerationRequest(Luke)).Certificate;
+        await Server.Server.Store.Database.ExecuteAsync(
             "UPDATE certificates SET data = $1, fingerprint = $2 WHERE address = 'luke@jedi.test' AND state = 'current'",
             CancellationToken.None,
             CertificateMinimizer.Minimize(forged, Luke).ToBinary(),
@@ -65,10 +41,10 @@ public sealed class ClientLogTests : IAsyncLifetime
         Assert.True(found.Usable, found.Explanation);
         Assert.NotNull(found.Log);
         Assert.Contains("proved by the log", found.Explanation, StringComparison.Ordinal);
-        var pin = await new PinStore(_client.Combine("pins.db"), TimeProvider.System).FindAsync(Luke, CancellationToken.None);
+        var pin = await new PinStore(ClientDirectory.Combine("pins.db"), TimeProvider.System).FindAsync(Luke, CancellationToken.None);
         Assert.Equal(PinMethod.Transparency, pin!.Method);
         var (vkey, held) = await Logs.FindAsync(LogLocation.Origin("jedi.test"), CancellationToken.None);
-        Assert.Equal(_server.Server.Transparency!.VerifierKey("jedi.test"), vkey);
+        Assert.Equal(Server.Server.Transparency!.VerifierKey("jedi.test"), vkey);
         Assert.Equal(found.Log!.Checkpoint.Size, held!.Size);
     }
 
@@ -84,7 +60,7 @@ public sealed class ClientLogTests : IAsyncLifetime
         Assert.Null((await Logs.FindAsync(LogLocation.Origin("jedi.test"), CancellationToken.None)).Checkpoint);
 
         // The witness cosigns the served checkpoint (as the directory attaches an add-checkpoint answer).
-        var log = _server.Server.Transparency!.Log("jedi.test")!;
+        var log = Server.Server.Transparency!.Log("jedi.test")!;
         var text = SignedNote.Parse(log.Checkpoint!).Text;
         Assert.True(log.AddCosignatures(text, [witness.Cosign(text, DateTimeOffset.UtcNow.ToUnixTimeSeconds())]));
         var proved = await Discovery().DiscoverAsync(Luke, CancellationToken.None);
@@ -101,7 +77,7 @@ public sealed class ClientLogTests : IAsyncLifetime
         Assert.False(found.Usable);
         Assert.Contains("certificate differs from the logged one", found.LogFailure, StringComparison.Ordinal);
 
-        var leia = _generator.Generate(new KeyGenerationRequest(EmailAddress.Parse("leia@rebel.test")));
+        var leia = Generator.Generate(new KeyGenerationRequest(EmailAddress.Parse("leia@rebel.test")));
         // The send stops at discovery, before any connection to this (unreachable) submission server.
         var server = new MailServerConnection("127.0.0.1", 1, 1, "leia@rebel.test", "x", null);
         var sender = new MailSender(Discovery(), new SendPolicy(new Dictionary<string, EncryptionPolicy>(), EncryptionPolicy.Opportunistic), leia.Unlock(""), server, TimeProvider.System);
@@ -117,8 +93,8 @@ public sealed class ClientLogTests : IAsyncLifetime
         using var gatewayDirectory = new TempDirectory("keypost-gateway-kt");
         var store = new DirectoryStore(await DirectoryDatabase.OpenAsync(gatewayDirectory.Combine("keypost.db"), CancellationToken.None), TimeProvider.System);
         await store.EnsureDomainAsync("rebel.test", CancellationToken.None);
-        var finder = new RecipientKeyFinder(store, new WkdClient(_http, cacheLifetime: TimeSpan.Zero), TimeProvider.System,
-            new LogChecker(_http, new LogStore(gatewayDirectory.Combine("gateway-logs.db"), TimeProvider.System), TimeProvider.System));
+        var finder = new RecipientKeyFinder(store, new WkdClient(Http, cacheLifetime: TimeSpan.Zero), TimeProvider.System,
+            new LogChecker(Http, new LogStore(gatewayDirectory.Combine("gateway-logs.db"), TimeProvider.System), TimeProvider.System));
         Assert.NotNull((await finder.FindAsync(Luke, CancellationToken.None)).Certificate);
 
         await SwapLukeBySqlAsync();
@@ -139,7 +115,7 @@ public sealed class ClientLogTests : IAsyncLifetime
     public async Task A_log_older_than_the_checkpoint_held_is_a_rollback_and_nothing_is_stored()
     {
         var origin = LogLocation.Origin("jedi.test");
-        var vkey = _server.Server.Transparency!.VerifierKey("jedi.test")!;
+        var vkey = Server.Server.Transparency!.VerifierKey("jedi.test")!;
         // The client has already seen this log at size 50 (the server has since been restored from an old backup).
         var newer = new TrustedCheckpoint(50, new byte[32]);
         await Logs.SaveAsync(origin, vkey, newer, "seen earlier", CancellationToken.None);
@@ -149,7 +125,7 @@ public sealed class ClientLogTests : IAsyncLifetime
         Assert.Contains("rollback", found.LogFailure, StringComparison.Ordinal);
         var (_, held) = await Logs.FindAsync(origin, CancellationToken.None);
         Assert.Equal(50, held!.Size);
-        Assert.Null(await new PinStore(_client.Combine("pins.db"), TimeProvider.System).FindAsync(Luke, CancellationToken.None));
+        Assert.Null(await new PinStore(ClientDirectory.Combine("pins.db"), TimeProvider.System).FindAsync(Luke, CancellationToken.None));
     }
 
     [Fact]
@@ -166,8 +142,8 @@ public sealed class ClientLogTests : IAsyncLifetime
     public async Task A_newer_checkpoint_is_accepted_with_a_consistency_proof_and_stored()
     {
         var first = await Discovery().DiscoverAsync(Luke, CancellationToken.None);
-        await new KeyPublisher(_server.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(_luke.Certificate.ToBinary(), null, CancellationToken.None);
-        await _server.Server.Transparency!.SequenceAsync(CancellationToken.None);
+        await new KeyPublisher(Server.Server.Store, new CertificatePolicy(), TimeProvider.System).PublishAsync(LukeKey.Certificate.ToBinary(), null, CancellationToken.None);
+        await Server.Server.Transparency!.SequenceAsync(CancellationToken.None);
         var second = await Discovery().DiscoverAsync(Luke, CancellationToken.None);
         Assert.True(second.Usable, second.Explanation);
         Assert.True(second.Log!.Checkpoint.Size > first.Log!.Checkpoint.Size);
