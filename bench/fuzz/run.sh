@@ -49,11 +49,11 @@ mkdir -p "$findings"
 # start on a loaded 2-core machine took longer than 60 s once (smtp-session lost its fork server at 1,033 s).
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 \
   AFL_NO_UI=1 AFL_FORKSRV_INIT_TMOUT=300000 AFL_MAP_SIZE=65536
-# AFL++'s timeout (60 s) stays far above the harnesses' own hang limit (LoopbackSession.Limit, 10 s per wait): a
+# AFL++'s timeout (90 s) stays far above the harnesses' own hang limit (LoopbackSession.Limit, 20 s per wait): a
 # SharpFuzz harness is its own fork server, so when AFL++ kills a slow run it kills the fork server with it and the
 # campaign aborts ("Unable to communicate with fork server", smtp-session twice under load 27). A real hang is
 # reported by the harness as a finding (a crash) before AFL++ would act.
-nice -n 19 afl-fuzz -i "$corpus" -o "$findings" -t 60000 -m none -V "$seconds" -- "$build/Keypost.Fuzz" "$target" \
+nice -n 19 afl-fuzz -i "$corpus" -o "$findings" -t 90000 -m none -V "$seconds" -- "$build/Keypost.Fuzz" "$target" \
   > "$findings/afl.log" 2>&1 || { tail -30 "$findings/afl.log" >&2; exit 1; }
 
 stats="$findings/default/fuzzer_stats"
