@@ -124,6 +124,7 @@ public sealed class MailHost : IAsyncDisposable
         MessageQueue? queue = null;
         NpgsqlDataSource? dataSource = null;
         IMailStore? mailStore = null;
+        DkimKeyStore? dkimKeys = null;
         try
         {
             if (config.Storage.IsPostgres)
@@ -135,11 +136,14 @@ public sealed class MailHost : IAsyncDisposable
                     new MessageQueueOptions { LoggerFactory = loggers, LeaseDuration = TimeSpan.FromSeconds(config.Storage.QueueLeaseSeconds) },
                     cancellationToken);
                 mailStore = await PostgresMailStore.OpenAsync(dataSource, loggers.CreateLogger("Keypost.Store"), cancellationToken);
+                // Every node signs with the one key in DNS: generated once in the database, read back by all.
+                dkimKeys = await DkimKeyStore.OpenPostgresAsync(dataSource, null, cancellationToken);
             }
             else
             {
                 queue = await MessageQueue.OpenAsync(config.QueueDirectory, new MessageQueueOptions { LoggerFactory = loggers }, cancellationToken);
                 mailStore = new MaildirStore(config.MailDirectory);
+                dkimKeys = new DkimKeyStore(config.DkimDirectory);
             }
 
             var opened = queue;
@@ -175,7 +179,7 @@ public sealed class MailHost : IAsyncDisposable
             var intake = new MailIntake(
                 queue,
                 new InboundAuthenticator(dns, config.Hostname),
-                new DkimSigningService(new DkimKeyStore(config.DkimDirectory)),
+                new DkimSigningService(dkimKeys),
                 config.Hostname,
                 mail.HonourDmarcReject,
                 TimeProvider.System,
