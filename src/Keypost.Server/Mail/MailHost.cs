@@ -18,6 +18,7 @@ using Keypost.Store.Maildir;
 using Keypost.Store.Postgres;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
+using Keypost.Server.Abuse;
 using Keypost.Server.Configuration;
 using Keypost.Server.Gateway;
 using Keypost.Server.Tls;
@@ -108,10 +109,7 @@ public sealed class MailHost : IAsyncDisposable
         // One throttle for every login protocol of the host, so failures count across SMTP and IMAP sessions alike:
         // guessing on IMAP also slows and blocks the address on submission. The one DirectoryMailAccounts above
         // holds the one PasswordHashGate, so both protocols share the bound on concurrent Argon2id hashes too.
-        var throttle = new LoginThrottle(
-            new LoginThrottleOptions { AddressBlockThreshold = mail.LoginFailuresBeforeBlock, BlockDuration = TimeSpan.FromSeconds(mail.LoginBlockSeconds) },
-            TimeProvider.System);
-        metrics?.ObserveLoginThrottle(throttle);
+        LoginThrottle? throttle = null;
         var dns = new MailDnsResolver(new MailDnsResolverOptions
         {
             NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList(),
@@ -125,6 +123,7 @@ public sealed class MailHost : IAsyncDisposable
         NpgsqlDataSource? dataSource = null;
         IMailStore? mailStore = null;
         DkimKeyStore? dkimKeys = null;
+        PostgresAbuseCounters? sharedCounters = null;
         try
         {
             if (config.Storage.IsPostgres)
@@ -138,6 +137,8 @@ public sealed class MailHost : IAsyncDisposable
                 mailStore = await PostgresMailStore.OpenAsync(dataSource, loggers.CreateLogger("Keypost.Store"), cancellationToken);
                 // Every node signs with the one key in DNS: generated once in the database, read back by all.
                 dkimKeys = await DkimKeyStore.OpenPostgresAsync(dataSource, null, cancellationToken);
+                // A client spread over the nodes gets one budget of connections per minute, not one per node.
+                sharedCounters = await PostgresAbuseCounters.OpenAsync(dataSource, loggers.CreateLogger("Keypost.Server.Abuse"), cancellationToken);
             }
             else
             {
@@ -146,6 +147,12 @@ public sealed class MailHost : IAsyncDisposable
                 dkimKeys = new DkimKeyStore(config.DkimDirectory);
             }
 
+            // With storage.kind "postgres" an address's failed logins count on every node, and a block holds on all.
+            throttle = new LoginThrottle(
+                new LoginThrottleOptions { AddressBlockThreshold = mail.LoginFailuresBeforeBlock, BlockDuration = TimeSpan.FromSeconds(mail.LoginBlockSeconds) },
+                TimeProvider.System,
+                sharedCounters);
+            metrics?.ObserveLoginThrottle(throttle);
             var opened = queue;
             metrics?.ObserveQueueDepth(() => opened.Depth);
             var worker = new DeliveryWorker(queue, mailStore, accounts, dns, new DeliveryOptions
@@ -214,6 +221,7 @@ public sealed class MailHost : IAsyncDisposable
                     SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
                     MaxSessionsPerAddress = mail.MaxSmtpSessionsPerAddress,
                     ConnectionsPerMinutePerAddress = mail.SmtpConnectionsPerMinutePerAddress,
+                    SharedCounters = sharedCounters,
                     LoginThrottle = throttle,
                     LoggerFactory = loggers,
                     Metrics = metrics,
@@ -235,6 +243,7 @@ public sealed class MailHost : IAsyncDisposable
                     MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
                     MaxSessionsPerAddress = mail.MaxImapSessionsPerAddress,
                     ConnectionsPerMinutePerAddress = mail.ImapConnectionsPerMinutePerAddress,
+                    SharedCounters = sharedCounters,
                     LoginThrottle = throttle,
                     LoggerFactory = loggers,
                     Metrics = metrics is null ? null : new ImapMetricsAdapter(metrics),
