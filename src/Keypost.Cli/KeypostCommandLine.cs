@@ -21,6 +21,7 @@ public static class KeypostCommandLine
             WitnessCommands.Create(),
             UserCommands.Create(),
             QueueCommands.Create(),
+            StorageCommands.Create(),
             DnsRecordsCommand.Create(),
             QuickstartCommand.Create(),
             CheckDnsCommand.Create(),

@@ -26,7 +26,7 @@ public sealed class ImapListener : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(store);
         Validate(options);
         var throttle = options.LoginThrottle ?? new LoginThrottle(new LoginThrottleOptions { BaseDelay = options.AuthFailureDelay, MaxDelay = TimeSpan.FromTicks(Math.Max(options.AuthFailureDelay.Ticks * 16, 0)) }, options.TimeProvider);
-        _connections = new ConnectionLimiter(options.MaxSessionsPerAddress, options.ConnectionsPerMinutePerAddress, options.TimeProvider);
+        _connections = new ConnectionLimiter(options.MaxSessionsPerAddress, options.ConnectionsPerMinutePerAddress, options.TimeProvider, shared: options.SharedCounters, scope: "imap");
         _context = new ImapSessionContext(options, accounts, store, new AccountSessionLimiter(options.MaxSessionsPerAccount), throttle, options.LoggerFactory.CreateLogger("Keypost.Imap"));
         _context.Logger.LogInformation(
             ImapLogEvents.ImapLoginLimits,
@@ -74,10 +74,10 @@ public sealed class ImapListener : IAsyncDisposable
     {
         await using var connection = new ImapConnection(client);
         var address = connection.RemoteAddress.IsIPv4MappedToIPv6 ? connection.RemoteAddress.MapToIPv4() : connection.RemoteAddress;
-        var admission = _connections.TryEnter(address);
+        var admission = await _connections.TryEnterAsync(address, cancellationToken);
         try
         {
-            var refusal = RefusalOf(address, admission);
+            var refusal = RefusalOf(address, admission, admission == ConnectionAdmission.Admitted ? await _context.LoginThrottle.BlockedForAsync(address, cancellationToken) : null);
             if (refusal is not null)
             {
                 await RefuseAsync(connection, refusal, cancellationToken);
@@ -96,7 +96,7 @@ public sealed class ImapListener : IAsyncDisposable
     }
 
     // The text of the BYE that refuses a new connection, or null to serve it.
-    private string? RefusalOf(System.Net.IPAddress address, ConnectionAdmission admission)
+    private string? RefusalOf(System.Net.IPAddress address, ConnectionAdmission admission, TimeSpan? blockedFor)
     {
         var metrics = _context.Options.Metrics;
         if (_acceptor.ActiveSessions > _context.Options.MaxSessions)
@@ -120,10 +120,10 @@ public sealed class ImapListener : IAsyncDisposable
         }
 
         // Every IMAP session can log in, so an address blocked for failed logins gets nothing until the block ends.
-        if (_context.LoginThrottle.BlockedFor(address) is { } blockedFor)
+        if (blockedFor is not null)
         {
             metrics?.ConnectionRefused("login_block");
-            _context.Logger.LogInformation(ImapLogEvents.ImapAddressBlocked, "IMAP refused a connection from {Peer}: blocked for failed logins for {Seconds} s more", address, (long)blockedFor.TotalSeconds);
+            _context.Logger.LogInformation(ImapLogEvents.ImapAddressBlocked, "IMAP refused a connection from {Peer}: blocked for failed logins for {Seconds} s more", address, (long)blockedFor.Value.TotalSeconds);
             return "Too many failed logins from your address, try again later";
         }
 

@@ -55,6 +55,12 @@ public sealed class ImapListenerOptions
     /// </summary>
     public Keypost.Core.Abuse.LoginThrottle? LoginThrottle { get; init; }
 
+    /// <summary>
+    /// Counters shared by the nodes of a PostgreSQL installation: connections per minute per address are then counted
+    /// across every node (docs/postgres.md). Null on a single node.
+    /// </summary>
+    public Keypost.Core.Abuse.ISharedAbuseCounters? SharedCounters { get; init; }
+
     /// <summary>Concurrent sessions from one client address; more get BYE as the greeting.</summary>
     public int MaxSessionsPerAddress { get; init; } = 20;
 

@@ -99,7 +99,7 @@ internal sealed partial class ImapSession
 
         // RFC 5530 §3 UNAVAILABLE: a temporary refusal; a blocked address costs no password hash.
         var address = _connection.RemoteAddress.IsIPv4MappedToIPv6 ? _connection.RemoteAddress.MapToIPv4() : _connection.RemoteAddress;
-        if (_context.LoginThrottle.BlockedFor(address) is not null)
+        if (await _context.LoginThrottle.BlockedForAsync(address, cancellationToken) is not null)
         {
             Options.Metrics?.LoginRefused();
             _connection.WriteLine("* BYE Too many failed logins from your address, try again later");
@@ -111,7 +111,7 @@ internal sealed partial class ImapSession
         _context.Options.Metrics?.ImapLogin(account is not null);
         if (account is null)
         {
-            var verdict = _context.LoginThrottle.RecordFailure(address, user);
+            var verdict = await _context.LoginThrottle.RecordFailureAsync(address, user, cancellationToken);
             Options.Metrics?.LoginFailure(verdict.AddressBlocked);
             // The name tried is at Debug only: a mistyped password line can hold a password.
             _context.Logger.LogInformation(

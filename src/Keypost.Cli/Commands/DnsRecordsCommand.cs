@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using Keypost.Core.Addresses;
 using Keypost.Mail.Authentication;
-using Keypost.Mail.Dkim;
+using Keypost.Server.Mail;
 using Keypost.Server.Configuration;
 
 namespace Keypost.Cli.Commands;
@@ -24,7 +24,8 @@ public static class DnsRecordsCommand
                 throw new CliException($"{name} is not a domain in {ConfigOption.Resolve(result.GetValue(config))}");
             }
 
-            var generator = new DnsRecordsGenerator(new DkimKeyStore(settings.DkimDirectory));
+            await using var dkim = await ConfiguredDkimKeys.OpenAsync(settings, cancellationToken);
+            var generator = new DnsRecordsGenerator(dkim.Store);
             // The TLSA record needs the mail certificate; without one configured it is left out. Senders always
             // connect to port 25 (RFC 7672 §2.2.3 names _25._tcp), whatever port Keypost listens on behind a NAT.
             using var certificate = settings.MailCertificateFile is { } file && File.Exists(file)

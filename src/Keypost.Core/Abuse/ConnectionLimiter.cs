@@ -18,6 +18,8 @@ public sealed class ConnectionLimiter
     private readonly int _perMinute;
     private readonly int _maxEntries;
     private readonly TimeProvider _time;
+    private readonly ISharedAbuseCounters? _shared;
+    private readonly string _scope;
     private readonly Dictionary<IPAddress, Entry> _entries = [];
     private readonly Lock _lock = new();
     private long _refusedTooMany;
@@ -25,8 +27,15 @@ public sealed class ConnectionLimiter
 
     /// <param name="maxOpenPerAddress">Connections one address may hold at once.</param>
     /// <param name="connectionsPerMinute">Connections one address may open per minute; 0 means no rate limit.</param>
-    public ConnectionLimiter(int maxOpenPerAddress, int connectionsPerMinute, TimeProvider time, int maxEntries = 100_000)
+    /// <param name="shared">
+    /// Counters the nodes share: the rate is then counted across every node (per fixed minute), so a client spread
+    /// over N nodes does not get N budgets. The open connections stay counted per node.
+    /// </param>
+    /// <param name="scope">The protocol the shared counts are kept under ("smtp", "imap").</param>
+    public ConnectionLimiter(int maxOpenPerAddress, int connectionsPerMinute, TimeProvider time, int maxEntries = 100_000, ISharedAbuseCounters? shared = null, string scope = "connections")
     {
+        _shared = shared;
+        _scope = scope;
         ArgumentNullException.ThrowIfNull(time);
         if (maxOpenPerAddress <= 0 || connectionsPerMinute < 0 || maxEntries <= 0)
         {
@@ -72,8 +81,26 @@ public sealed class ConnectionLimiter
         }
     }
 
+    /// <summary>
+    /// As <see cref="TryEnter"/>, with the rate counted across the nodes when the limiter has shared counters: the
+    /// attempt is added to the address's count of the current minute in the shared store first.
+    /// </summary>
+    public async Task<ConnectionAdmission> TryEnterAsync(IPAddress address, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (_shared is null || _perMinute == 0)
+        {
+            return TryEnter(address);
+        }
+
+        var attempts = await _shared.IncrementAsync(_scope, Normalise(address).ToString(), RateUnit, cancellationToken).ConfigureAwait(false);
+        return Admit(address, sharedAttempts: attempts);
+    }
+
     /// <summary>Counts a new connection from <paramref name="address"/>; only an admitted one holds a place until <see cref="Leave"/>.</summary>
-    public ConnectionAdmission TryEnter(IPAddress address)
+    public ConnectionAdmission TryEnter(IPAddress address) => Admit(address, sharedAttempts: null);
+
+    private ConnectionAdmission Admit(IPAddress address, long? sharedAttempts)
     {
         ArgumentNullException.ThrowIfNull(address);
         address = Normalise(address);
@@ -93,7 +120,7 @@ public sealed class ConnectionLimiter
             }
 
             entry.Attempts++;
-            if (_perMinute > 0 && entry.Attempts > _perMinute)
+            if (_perMinute > 0 && Math.Max(entry.Attempts, sharedAttempts ?? 0) > _perMinute)
             {
                 Interlocked.Increment(ref _refusedTooFast);
                 return ConnectionAdmission.TooFast;

@@ -15,12 +15,19 @@ public sealed class LoginThrottle
 {
     private readonly LoginThrottleOptions _options;
     private readonly TimeProvider _time;
+    private readonly ISharedAbuseCounters? _shared;
     private readonly Dictionary<IPAddress, Entry> _addresses = [];
     private readonly Dictionary<string, Entry> _accounts = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _lock = new();
 
-    public LoginThrottle(LoginThrottleOptions options, TimeProvider time)
+    /// <param name="shared">
+    /// Counters the nodes share: an address's failures are then counted across every node (per fixed window of
+    /// <see cref="LoginThrottleOptions.Window"/>), and an address blocked on one node is refused by all. Accounts'
+    /// failures (the delay) stay per node.
+    /// </param>
+    public LoginThrottle(LoginThrottleOptions options, TimeProvider time, ISharedAbuseCounters? shared = null)
     {
+        _shared = shared;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         if (options.AddressBlockThreshold <= 0 || options.MaxEntries <= 0 || options.Window <= TimeSpan.Zero
@@ -71,14 +78,63 @@ public sealed class LoginThrottle
         }
     }
 
+    /// <summary>
+    /// As <see cref="BlockedFor"/>, and with shared counters also blocked when the address's failures on all nodes
+    /// together reached the threshold in the current window (it is then blocked here too, for the block's length).
+    /// </summary>
+    public async Task<TimeSpan?> BlockedForAsync(IPAddress address, CancellationToken cancellationToken)
+    {
+        var local = BlockedFor(address);
+        if (local is not null || _shared is null)
+        {
+            return local;
+        }
+
+        var failures = await _shared.ReadAsync(Scope, Normalise(address).ToString(), _options.Window, cancellationToken).ConfigureAwait(false);
+        if (failures < _options.AddressBlockThreshold)
+        {
+            return null;
+        }
+
+        var now = _time.GetUtcNow();
+        var key = Normalise(address);
+        lock (_lock)
+        {
+            if (!_addresses.TryGetValue(key, out var entry))
+            {
+                MakeRoom(_addresses, now);
+                entry = new Entry { WindowStart = now, LastFailure = now };
+                _addresses[key] = entry;
+            }
+
+            entry.Failures = (int)Math.Max(entry.Failures, Math.Min(failures, int.MaxValue));
+            entry.BlockedUntil = now + _options.BlockDuration;
+        }
+
+        return _options.BlockDuration;
+    }
+
+    /// <summary>As <see cref="RecordFailure"/>, counting the address's failure on every node with shared counters.</summary>
+    public async Task<LoginFailureVerdict> RecordFailureAsync(IPAddress address, string? account, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var shared = _shared is null ? 0 : await _shared.IncrementAsync(Scope, Normalise(address).ToString(), _options.Window, cancellationToken).ConfigureAwait(false);
+        return Record(address, account, shared);
+    }
+
     /// <summary>Counts a failed login of <paramref name="account"/> (as typed; null when none was given) from <paramref name="address"/>.</summary>
-    public LoginFailureVerdict RecordFailure(IPAddress address, string? account)
+    public LoginFailureVerdict RecordFailure(IPAddress address, string? account) => Record(address, account, 0);
+
+    private const string Scope = "login";
+
+    private LoginFailureVerdict Record(IPAddress address, string? account, long sharedFailures)
     {
         ArgumentNullException.ThrowIfNull(address);
         var now = _time.GetUtcNow();
         lock (_lock)
         {
             var byAddress = Bump(_addresses, Normalise(address), now);
+            byAddress.Failures = (int)Math.Max(byAddress.Failures, Math.Min(sharedFailures, int.MaxValue));
             var byAccount = string.IsNullOrEmpty(account) ? 0 : Bump(_accounts, account, now).Failures;
             if (byAddress.Failures >= _options.AddressBlockThreshold && byAddress.BlockedUntil <= now)
             {

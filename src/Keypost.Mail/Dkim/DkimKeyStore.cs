@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using MimeKit.Cryptography;
+using Npgsql;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
@@ -11,23 +12,90 @@ using Org.BouncyCastle.Security;
 namespace Keypost.Mail.Dkim;
 
 /// <summary>
-/// Per-domain DKIM keys as PKCS#8 PEM files: <c>&lt;directory&gt;/&lt;domain&gt;/&lt;selector&gt;.ed25519.pem</c> and
-/// <c>&lt;selector&gt;.rsa.pem</c>, created on first use with mode 0600. Keys are cached per instance.
+/// Per-domain DKIM keys, created on first use. On one node they are PKCS#8 PEM files:
+/// <c>&lt;directory&gt;/&lt;domain&gt;/&lt;selector&gt;.ed25519.pem</c> and <c>&lt;selector&gt;.rsa.pem</c>, mode 0600.
+/// With storage.kind "postgres" they are rows of the shared database (<see cref="OpenPostgresAsync"/>), so every node
+/// signs with the same key under the same selector. Keys are cached per instance.
 /// </summary>
 public sealed partial class DkimKeyStore
 {
     private const int RsaBits = 2048;
 
-    private readonly string directory;
+    private readonly string? directory;
+    private readonly PostgresDkimKeys? database;
     private readonly DkimSelectors selectors;
     private readonly ConcurrentDictionary<string, DkimDomainKeys> cache = new(StringComparer.Ordinal);
 
     public DkimKeyStore(string directory, DkimSelectors? selectors = null)
+        : this(directory, null, selectors)
+    {
+    }
+
+    private DkimKeyStore(string? directory, PostgresDkimKeys? database, DkimSelectors? selectors)
     {
         this.directory = directory;
+        this.database = database;
         this.selectors = selectors ?? DkimSelectors.Default;
         ValidateName(this.selectors.Ed25519, nameof(selectors));
         ValidateName(this.selectors.Rsa, nameof(selectors));
+    }
+
+    /// <summary>The keys in the PostgreSQL database several nodes share (its <c>dkim</c> schema is created or migrated here).</summary>
+    public static async Task<DkimKeyStore> OpenPostgresAsync(NpgsqlDataSource dataSource, DkimSelectors? selectors, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        return new DkimKeyStore(null, await PostgresDkimKeys.OpenAsync(dataSource, cancellationToken), selectors);
+    }
+
+    /// <summary>Where the keys are, for messages: a directory, or "PostgreSQL".</summary>
+    public string Description => directory ?? "PostgreSQL";
+
+    /// <summary>Every key stored (a migration reads them all), generating none.</summary>
+    public async Task<IReadOnlyList<DkimStoredKey>> ListAsync(CancellationToken cancellationToken)
+    {
+        if (database is not null)
+        {
+            return await database.ListAsync(cancellationToken);
+        }
+
+        var keys = new List<DkimStoredKey>();
+        if (!Directory.Exists(directory))
+        {
+            return keys;
+        }
+
+        foreach (var domainDirectory in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
+        {
+            foreach (var file in Directory.EnumerateFiles(domainDirectory, "*.pem").Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileName(file);
+                var (selector, algorithm) = name.EndsWith(".ed25519.pem", StringComparison.Ordinal)
+                    ? (name[..^".ed25519.pem".Length], DkimSignatureAlgorithm.Ed25519Sha256)
+                    : name.EndsWith(".rsa.pem", StringComparison.Ordinal)
+                        ? (name[..^".rsa.pem".Length], DkimSignatureAlgorithm.RsaSha256)
+                        : (null, default);
+                if (selector is not null)
+                {
+                    keys.Add(new DkimStoredKey(Path.GetFileName(domainDirectory), selector, algorithm, await File.ReadAllTextAsync(file, cancellationToken)));
+                }
+            }
+        }
+
+        return keys;
+    }
+
+    /// <summary>
+    /// Stores a key taken from another store (a migration) unless its (domain, selector) has one; true when it stored
+    /// it. Only the PostgreSQL store imports.
+    /// </summary>
+    public Task<bool> ImportAsync(DkimStoredKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ValidateName(key.Domain, nameof(key));
+        ValidateName(key.Selector, nameof(key));
+        return database is null
+            ? throw new NotSupportedException("only the DKIM keys in PostgreSQL import")
+            : database.InsertAsync(key, cancellationToken);
     }
 
     public DkimSelectors Selectors => selectors;
@@ -42,22 +110,33 @@ public sealed partial class DkimKeyStore
             return cached;
         }
 
-        var domainDirectory = Path.Combine(directory, domain);
-        Directory.CreateDirectory(domainDirectory);
-        var ed = await LoadOrCreateAsync(domain, selectors.Ed25519, DkimSignatureAlgorithm.Ed25519Sha256, Path.Combine(domainDirectory, selectors.Ed25519 + ".ed25519.pem"), cancellationToken);
-        var rsa = await LoadOrCreateAsync(domain, selectors.Rsa, DkimSignatureAlgorithm.RsaSha256, Path.Combine(domainDirectory, selectors.Rsa + ".rsa.pem"), cancellationToken);
+        var ed = await LoadOrCreateAsync(domain, selectors.Ed25519, DkimSignatureAlgorithm.Ed25519Sha256, cancellationToken);
+        var rsa = await LoadOrCreateAsync(domain, selectors.Rsa, DkimSignatureAlgorithm.RsaSha256, cancellationToken);
         return cache.GetOrAdd(domain, new DkimDomainKeys(domain, ed, rsa));
     }
 
-    private static async Task<DkimKey> LoadOrCreateAsync(string domain, string selector, DkimSignatureAlgorithm algorithm, string path, CancellationToken cancellationToken)
+    private async Task<DkimKey> LoadOrCreateAsync(string domain, string selector, DkimSignatureAlgorithm algorithm, CancellationToken cancellationToken)
     {
-        if (!File.Exists(path))
+        string text, path;
+        if (database is not null)
         {
-            var pem = algorithm == DkimSignatureAlgorithm.Ed25519Sha256 ? NewEd25519Pem() : NewRsaPem();
-            await WriteNewAsync(path, pem, cancellationToken);
+            // Race-free across nodes: each offers a fresh key, the first insert wins, and every node reads the winner.
+            path = $"the {selector} key of {domain} in PostgreSQL";
+            text = await database.GetOrAddAsync(domain, selector, algorithm, () => NewPem(algorithm), cancellationToken);
+        }
+        else
+        {
+            var domainDirectory = Path.Combine(directory!, domain);
+            Directory.CreateDirectory(domainDirectory);
+            path = Path.Combine(domainDirectory, selector + (algorithm == DkimSignatureAlgorithm.Ed25519Sha256 ? ".ed25519.pem" : ".rsa.pem"));
+            if (!File.Exists(path))
+            {
+                await WriteNewAsync(path, NewPem(algorithm), cancellationToken);
+            }
+
+            text = await File.ReadAllTextAsync(path, cancellationToken);
         }
 
-        var text = await File.ReadAllTextAsync(path, cancellationToken);
         var fields = PemEncoding.Find(text);
         var privateKey = PrivateKeyFactory.CreateKey(Convert.FromBase64String(text[fields.Base64Data]));
         AsymmetricKeyParameter publicKey = privateKey switch
@@ -68,6 +147,9 @@ public sealed partial class DkimKeyStore
         };
         return new DkimKey(domain, selector, algorithm, privateKey, publicKey);
     }
+
+    private static string NewPem(DkimSignatureAlgorithm algorithm) =>
+        algorithm == DkimSignatureAlgorithm.Ed25519Sha256 ? NewEd25519Pem() : NewRsaPem();
 
     private static string NewEd25519Pem()
     {

@@ -167,6 +167,28 @@ public sealed class MessageQueue : IDisposable
         return await storage.GetNextDueAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Takes a message from another queue as it was there (<c>keypost storage migrate</c>): same id, envelope and
+    /// recipients' states; false when the message is here already. Only a queue in PostgreSQL imports.
+    /// </summary>
+    public async Task<bool> ImportAsync(QueuedMessage message, byte[] data, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(data);
+        if (storage is not PostgresQueueStorage shared)
+        {
+            throw new NotSupportedException("only a queue in PostgreSQL imports messages");
+        }
+
+        if (!await shared.ImportAsync(message, data, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref depth);
+        return true;
+    }
+
     /// <summary>Opens the stored message for reading.</summary>
     public Stream OpenData(string id)
     {

@@ -179,6 +179,53 @@ internal sealed class PostgresQueueStorage : IQueueStorage
         }
     }
 
+    /// <summary>
+    /// Stores a message taken from another queue as it was there (id, envelope, each recipient's state, attempts and
+    /// next attempt); false when a message with its id is here already (an import run again).
+    /// </summary>
+    public async Task<bool> ImportAsync(QueuedMessage message, byte[] data, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO queue_message (id, reverse_path, smtp_utf8, eight_bit, size, created, folder, data, require_tls) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING", connection))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = message.Id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)message.ReversePath?.ToString() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = message.SmtpUtf8 });
+            insert.Parameters.Add(new NpgsqlParameter { Value = message.EightBitMime });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (long)data.Length });
+            insert.Parameters.Add(new NpgsqlParameter { Value = message.Created.ToUnixTimeMilliseconds() });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)message.Folder ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = data });
+            insert.Parameters.Add(new NpgsqlParameter { Value = message.RequireTls });
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+        }
+
+        await using (var recipients = new NpgsqlCommand(
+            """
+            INSERT INTO queue_recipient (message_id, idx, address, state, attempts, next_attempt, last_error)
+            SELECT $1, r.idx, r.address, r.state, r.attempts, r.next_attempt, r.last_error
+            FROM unnest($2::integer[], $3::text[], $4::integer[], $5::integer[], $6::bigint[], $7::text[]) AS r(idx, address, state, attempts, next_attempt, last_error)
+            """, connection))
+        {
+            recipients.Parameters.Add(new NpgsqlParameter { Value = message.Id });
+            recipients.Parameters.Add(new NpgsqlParameter { Value = message.Recipients.Select(r => r.Index).ToArray() });
+            recipients.Parameters.Add(new NpgsqlParameter { Value = message.Recipients.Select(r => r.Address.ToString()).ToArray() });
+            recipients.Parameters.Add(new NpgsqlParameter { Value = message.Recipients.Select(r => (int)r.State).ToArray() });
+            recipients.Parameters.Add(new NpgsqlParameter { Value = message.Recipients.Select(r => r.Attempts).ToArray() });
+            recipients.Parameters.Add(new NpgsqlParameter { Value = message.Recipients.Select(r => r.NextAttempt.ToUnixTimeMilliseconds()).ToArray() });
+            recipients.Parameters.Add(new NpgsqlParameter { Value = message.Recipients.Select(r => r.LastError).ToArray() });
+            await recipients.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     public void DiscardData(string id) => _written.TryRemove(id, out _);
 
     public Stream OpenData(string id)

@@ -30,7 +30,7 @@ public sealed class SmtpListener : IAsyncDisposable
         Validate(options);
         _logger = options.LoggerFactory.CreateLogger("Keypost.Mail.Smtp");
         var throttle = options.LoginThrottle ?? new LoginThrottle(new LoginThrottleOptions { BaseDelay = options.AuthFailureDelay, MaxDelay = TimeSpan.FromTicks(Math.Max(options.AuthFailureDelay.Ticks * 16, 0)) }, options.TimeProvider);
-        _connections = new ConnectionLimiter(options.MaxSessionsPerAddress, options.ConnectionsPerMinutePerAddress, options.TimeProvider);
+        _connections = new ConnectionLimiter(options.MaxSessionsPerAddress, options.ConnectionsPerMinutePerAddress, options.TimeProvider, shared: options.SharedCounters, scope: "smtp");
         _context = new SmtpSessionContext(
             options, accounts, acceptor, new SubmissionRateLimiter(options.SubmissionMessagesPerMinute), throttle, _logger, _draining.Token);
         _logger.LogInformation(
@@ -116,7 +116,7 @@ public sealed class SmtpListener : IAsyncDisposable
     {
         await using var connection = new SmtpConnection(client);
         var address = connection.RemoteAddress.IsIPv4MappedToIPv6 ? connection.RemoteAddress.MapToIPv4() : connection.RemoteAddress;
-        var admission = _connections.TryEnter(address);
+        var admission = await _connections.TryEnterAsync(address, cancellationToken);
         try
         {
             // RFC 5321 §3.8 / §4.2.5: 421 at the greeting says "not now" and closes; the client retries later.
@@ -145,7 +145,7 @@ public sealed class SmtpListener : IAsyncDisposable
 
             // An address blocked for failed logins gets nothing from submission until the block ends; inbound
             // (port 25) offers no AUTH, so a shared outbound relay there is not cut off from delivering mail.
-            if (endpoint.Kind == SmtpListenerKind.Submission && _context.LoginThrottle.BlockedFor(address) is { } blockedFor)
+            if (endpoint.Kind == SmtpListenerKind.Submission && await _context.LoginThrottle.BlockedForAsync(address, cancellationToken) is { } blockedFor)
             {
                 _context.Options.Metrics?.ConnectionRefused("smtp", "login_block");
                 _logger.LogInformation(MailLogEvents.SmtpAddressBlocked, "SMTP refused a submission connection from {Peer}: blocked for failed logins for {Seconds} s more", address, (long)blockedFor.TotalSeconds);

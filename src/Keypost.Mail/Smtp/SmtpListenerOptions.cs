@@ -59,6 +59,12 @@ public sealed class SmtpListenerOptions
     /// </summary>
     public LoginThrottle? LoginThrottle { get; init; }
 
+    /// <summary>
+    /// Counters shared by the nodes of a PostgreSQL installation: connections per minute per address are then counted
+    /// across every node (docs/postgres.md). Null on a single node.
+    /// </summary>
+    public ISharedAbuseCounters? SharedCounters { get; init; }
+
     /// <summary>Concurrent sessions over all endpoints; more get 421 at once.</summary>
     public int MaxSessions { get; init; } = 1000;
 

@@ -457,7 +457,7 @@ internal sealed class SmtpSession
 
         // RFC 4954 §6: 454 4.7.0 is a temporary authentication failure. A blocked address costs no password hash.
         var address = _connection.RemoteAddress.IsIPv4MappedToIPv6 ? _connection.RemoteAddress.MapToIPv4() : _connection.RemoteAddress;
-        if (_context.LoginThrottle.BlockedFor(address) is not null)
+        if (await _context.LoginThrottle.BlockedForAsync(address, cancellationToken) is not null)
         {
             Options.Metrics?.LoginRefused("smtp");
             _connection.Write(new SmtpReply(454, "4.7.0", "Temporary authentication failure: too many failed authentications, try again later"));
@@ -479,7 +479,7 @@ internal sealed class SmtpSession
         }
 
         _authFailures++;
-        var verdict = _context.LoginThrottle.RecordFailure(address, outcome.UserName);
+        var verdict = await _context.LoginThrottle.RecordFailureAsync(address, outcome.UserName, cancellationToken);
         Options.Metrics?.LoginFailure("smtp", verdict.AddressBlocked);
         Logger.LogInformation(
             MailLogEvents.SmtpAuthFailed,

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using Keypost.Mail.Authentication;
-using Keypost.Mail.Dkim;
 using Keypost.Server.Configuration;
+using Keypost.Server.Mail;
 
 namespace Keypost.Server.Dns;
 
@@ -33,7 +33,11 @@ public sealed class DomainDnsRecords(KeypostConfig config)
                 host, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "AAAA" : "A", address.ToString(), "the mail host's address"));
         }
 
-        records.AddRange(await new DnsRecordsGenerator(new DkimKeyStore(config.DkimDirectory)).GenerateAsync(domain, host, cancellationToken));
+        await using (var dkim = await ConfiguredDkimKeys.OpenAsync(config, cancellationToken))
+        {
+            records.AddRange(await new DnsRecordsGenerator(dkim.Store).GenerateAsync(domain, host, cancellationToken));
+        }
+
         if (host != domain)
         {
             // draft-koch-openpgp-webkey-service §3.1: the advanced method asks openpgpkey.DOMAIN first.

@@ -18,6 +18,7 @@ using Keypost.Store.Maildir;
 using Keypost.Store.Postgres;
 using Keypost.Mail.Queue;
 using Keypost.Mail.Smtp;
+using Keypost.Server.Abuse;
 using Keypost.Server.Configuration;
 using Keypost.Server.Gateway;
 using Keypost.Server.Tls;
@@ -108,10 +109,7 @@ public sealed class MailHost : IAsyncDisposable
         // One throttle for every login protocol of the host, so failures count across SMTP and IMAP sessions alike:
         // guessing on IMAP also slows and blocks the address on submission. The one DirectoryMailAccounts above
         // holds the one PasswordHashGate, so both protocols share the bound on concurrent Argon2id hashes too.
-        var throttle = new LoginThrottle(
-            new LoginThrottleOptions { AddressBlockThreshold = mail.LoginFailuresBeforeBlock, BlockDuration = TimeSpan.FromSeconds(mail.LoginBlockSeconds) },
-            TimeProvider.System);
-        metrics?.ObserveLoginThrottle(throttle);
+        LoginThrottle? throttle = null;
         var dns = new MailDnsResolver(new MailDnsResolverOptions
         {
             NameServers = mail.DnsServers.Select(ListenAddress.Parse).ToList(),
@@ -124,6 +122,8 @@ public sealed class MailHost : IAsyncDisposable
         MessageQueue? queue = null;
         NpgsqlDataSource? dataSource = null;
         IMailStore? mailStore = null;
+        DkimKeyStore? dkimKeys = null;
+        PostgresAbuseCounters? sharedCounters = null;
         try
         {
             if (config.Storage.IsPostgres)
@@ -135,13 +135,24 @@ public sealed class MailHost : IAsyncDisposable
                     new MessageQueueOptions { LoggerFactory = loggers, LeaseDuration = TimeSpan.FromSeconds(config.Storage.QueueLeaseSeconds) },
                     cancellationToken);
                 mailStore = await PostgresMailStore.OpenAsync(dataSource, loggers.CreateLogger("Keypost.Store"), cancellationToken);
+                // Every node signs with the one key in DNS: generated once in the database, read back by all.
+                dkimKeys = await DkimKeyStore.OpenPostgresAsync(dataSource, null, cancellationToken);
+                // A client spread over the nodes gets one budget of connections per minute, not one per node.
+                sharedCounters = await PostgresAbuseCounters.OpenAsync(dataSource, loggers.CreateLogger("Keypost.Server.Abuse"), cancellationToken);
             }
             else
             {
                 queue = await MessageQueue.OpenAsync(config.QueueDirectory, new MessageQueueOptions { LoggerFactory = loggers }, cancellationToken);
                 mailStore = new MaildirStore(config.MailDirectory);
+                dkimKeys = new DkimKeyStore(config.DkimDirectory);
             }
 
+            // With storage.kind "postgres" an address's failed logins count on every node, and a block holds on all.
+            throttle = new LoginThrottle(
+                new LoginThrottleOptions { AddressBlockThreshold = mail.LoginFailuresBeforeBlock, BlockDuration = TimeSpan.FromSeconds(mail.LoginBlockSeconds) },
+                TimeProvider.System,
+                sharedCounters);
+            metrics?.ObserveLoginThrottle(throttle);
             var opened = queue;
             metrics?.ObserveQueueDepth(() => opened.Depth);
             var worker = new DeliveryWorker(queue, mailStore, accounts, dns, new DeliveryOptions
@@ -175,7 +186,7 @@ public sealed class MailHost : IAsyncDisposable
             var intake = new MailIntake(
                 queue,
                 new InboundAuthenticator(dns, config.Hostname),
-                new DkimSigningService(new DkimKeyStore(config.DkimDirectory)),
+                new DkimSigningService(dkimKeys),
                 config.Hostname,
                 mail.HonourDmarcReject,
                 TimeProvider.System,
@@ -210,6 +221,7 @@ public sealed class MailHost : IAsyncDisposable
                     SubmissionMessagesPerMinute = mail.SubmissionMessagesPerMinute,
                     MaxSessionsPerAddress = mail.MaxSmtpSessionsPerAddress,
                     ConnectionsPerMinutePerAddress = mail.SmtpConnectionsPerMinutePerAddress,
+                    SharedCounters = sharedCounters,
                     LoginThrottle = throttle,
                     LoggerFactory = loggers,
                     Metrics = metrics,
@@ -231,6 +243,7 @@ public sealed class MailHost : IAsyncDisposable
                     MaxSessionsPerAccount = mail.MaxImapSessionsPerAccount,
                     MaxSessionsPerAddress = mail.MaxImapSessionsPerAddress,
                     ConnectionsPerMinutePerAddress = mail.ImapConnectionsPerMinutePerAddress,
+                    SharedCounters = sharedCounters,
                     LoginThrottle = throttle,
                     LoggerFactory = loggers,
                     Metrics = metrics is null ? null : new ImapMetricsAdapter(metrics),

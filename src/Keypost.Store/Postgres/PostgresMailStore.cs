@@ -106,8 +106,9 @@ public sealed class PostgresMailStore : IMailStore, IAsyncDisposable
         return buffer.ToArray();
     }
 
-    internal static async Task InsertMessageAsync(
-        NpgsqlConnection connection, long mailbox, long uid, long modseq, MessageFlags flags, DateTimeOffset internalDate, byte[] bytes, CancellationToken cancellationToken)
+    internal static async Task<int> InsertMessageAsync(
+        NpgsqlConnection connection, long mailbox, long uid, long modseq, MessageFlags flags, DateTimeOffset internalDate, byte[] bytes, CancellationToken cancellationToken,
+        bool onConflictDoNothing = false)
     {
         IndexedHeaders headers;
         using (var read = new MemoryStream(bytes, writable: false))
@@ -120,7 +121,7 @@ public sealed class PostgresMailStore : IMailStore, IAsyncDisposable
             INSERT INTO store_message (mailbox_id, uid, flags, internal_date, size, added_modseq, modseq,
                                        subject, from_field, to_field, cc_field, bcc_field, message_id, body)
             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13)
-            """, connection);
+            """ + (onConflictDoNothing ? " ON CONFLICT DO NOTHING" : ""), connection);
         object?[] values =
         [
             mailbox, uid, (int)flags, internalDate.UtcTicks, (long)bytes.Length, modseq,
@@ -131,7 +132,7 @@ public sealed class PostgresMailStore : IMailStore, IAsyncDisposable
             insert.Parameters.Add(value is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter { Value = value });
         }
 
-        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     // After a reconnect of the listener: notifications sent meanwhile are lost, so read where each open mailbox is.

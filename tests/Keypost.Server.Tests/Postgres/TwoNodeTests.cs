@@ -7,6 +7,8 @@ using Keypost.Core.Policy;
 using Keypost.Directory.Accounts;
 using Keypost.Directory.Publishing;
 using Keypost.LocalServe;
+using Keypost.Mail.Dkim;
+using Keypost.Mail.Dns;
 using Keypost.Server.Configuration;
 using Keypost.Server.Hosting;
 using Keypost.Testing;
@@ -82,6 +84,21 @@ public sealed class TwoNodeTests(PostgresDatabase database) : IClassFixture<Post
         Assert.Empty(await nodeA.Server.Mail!.Queue.ListAsync(guard.Token));
         var inbox = await nodeA.Server.Mail.MailStore.OpenAccount(Luke).Get("INBOX").SnapshotAsync(guard.Token);
         Assert.Single(inbox.Messages);
+
+        // Signed with the domain's one DKIM key, kept in the database (no node wrote a key file): the signature
+        // verifies against the record the database's key gives, published once in DNS.
+        await using (var pool = Npgsql.NpgsqlDataSource.Create(database.ConnectionString))
+        {
+            var keys = await (await DkimKeyStore.OpenPostgresAsync(pool, null, guard.Token)).GetOrCreateAsync("jedi.test", guard.Token);
+            dns.Txt(keys.Ed25519.DnsName, keys.Ed25519.TxtRecord).Txt(keys.Rsa.DnsName, keys.Rsa.TxtRecord);
+        }
+
+        var verifier = new DkimMessageVerifier(new MailDnsResolver(new MailDnsResolverOptions { NameServers = [dns.EndPoint], UseCache = false }));
+        var signatures = await verifier.VerifyAsync(read, guard.Token);
+        Assert.Equal(2, signatures.Count);
+        Assert.All(signatures, r => Assert.Equal(DkimResult.Pass, r.Result));
+        Assert.False(System.IO.Directory.Exists(directory.Combine("a", "data", "dkim")));
+        Assert.False(System.IO.Directory.Exists(directory.Combine("b", "data", "dkim")));
     }
 
     [PostgresFact]
