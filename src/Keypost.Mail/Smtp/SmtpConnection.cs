@@ -59,7 +59,11 @@ internal sealed class SmtpConnection : BufferedConnection
     }
 
     /// <summary>Reads the next line of message data, or the first buffer-full of a longer line.</summary>
-    public async Task<SmtpDataSegment> ReadDataSegmentAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// A ValueTask, and the line handed out with its CRLF: called once per line (about 340,000 times for a 25 MiB
+    /// base64 message), so a Task per call and a second write per line were most of what DATA allocated and did.
+    /// </remarks>
+    public async ValueTask<SmtpDataSegment> ReadDataSegmentAsync(CancellationToken cancellationToken)
     {
         var scanFrom = 0;
         while (true)
@@ -69,7 +73,7 @@ internal sealed class SmtpConnection : BufferedConnection
             if (index >= 0)
             {
                 index += scanFrom;
-                var line = Input.AsMemory(Start, index);
+                var line = Input.AsMemory(Start, index + 2);
                 Start += index + 2;
                 return new SmtpDataSegment(line, EndsLine: true, EndOfStream: false);
             }
@@ -90,5 +94,4 @@ internal sealed class SmtpConnection : BufferedConnection
             }
         }
     }
-
 }

@@ -6,8 +6,6 @@ internal static class SmtpDataReceiver
     /// <summary>RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets including its CRLF, not counting a stuffed dot.</summary>
     public const int MaxLineOctets = 1000 - 2;
 
-    private static readonly ReadOnlyMemory<byte> Crlf = "\r\n"u8.ToArray();
-
     /// <summary>
     /// Fills <paramref name="buffer"/> up to the end of data, or says the client went away. Bare CR and bare LF are
     /// content: data ends ONLY at CRLF "." CRLF (RFC 5321 §4.1.1.4), which defeats SMTP smuggling; the outbound side
@@ -38,9 +36,11 @@ internal static class SmtpDataReceiver
             // RFC 5321 §4.5.2: a leading period on a line was added by the client's dot-stuffing.
             var startsLine = atLineStart;
             atLineStart = segment.EndsLine;
+            var octets = segment.Octets;
             if (startsLine && data.Length > 0 && data.Span[0] == (byte)'.')
             {
                 data = data[1..];
+                octets = octets[1..];
             }
 
             // RFC 5321 §4.5.3.1.6 counts the line without the dot added for transparency.
@@ -51,11 +51,8 @@ internal static class SmtpDataReceiver
                 continue;
             }
 
-            await buffer.WriteAsync(data, cancellationToken);
-            if (segment.EndsLine)
-            {
-                await buffer.WriteAsync(Crlf, cancellationToken);
-            }
+            // The line and its CRLF in one write: they lie together in the connection's buffer.
+            await buffer.WriteAsync(octets, cancellationToken);
         }
     }
 }
