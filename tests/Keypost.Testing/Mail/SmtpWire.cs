@@ -102,6 +102,26 @@ public sealed class SmtpWire : IAsyncDisposable
         return await ReadReplyAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// DATA, then <paramref name="stuffed"/> as it is: already dot-stuffed and ending in CRLF "." CRLF, so a large
+    /// message is sent without a copy (a test measuring the server's allocations must not drown them in its own).
+    /// Waits up to <paramref name="timeout"/> for the sending and for the final reply; returns it, or the refusal of DATA.
+    /// </summary>
+    public async Task<string> DataStuffedAsync(ReadOnlyMemory<byte> stuffed, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var go = await CommandAsync("DATA", cancellationToken);
+        if (!go.StartsWith("354", StringComparison.Ordinal))
+        {
+            return go;
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        await _stream.WriteAsync(stuffed, limit.Token);
+        await _stream.FlushAsync(limit.Token);
+        return await ReadReplyAsync(timeout, cancellationToken);
+    }
+
     /// <summary>MAIL, RCPT and DATA for one recipient; returns the first non-success reply or the final one.</summary>
     public async Task<string> SendAsync(string from, string to, string message, CancellationToken cancellationToken)
     {
@@ -137,10 +157,12 @@ public sealed class SmtpWire : IAsyncDisposable
     }
 
     /// <summary>Reads one reply (RFC 5321 §4.2.1: continuation lines have a hyphen after the code) and returns its last line.</summary>
-    public async Task<string> ReadReplyAsync(CancellationToken cancellationToken)
+    public Task<string> ReadReplyAsync(CancellationToken cancellationToken) => ReadReplyAsync(ReplyTimeout, cancellationToken);
+
+    private async Task<string> ReadReplyAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(ReplyTimeout);
+        timeout.CancelAfter(wait);
         for (var lines = 0; lines < 100; lines++)
         {
             var line = await _reader.ReadLineAsync(timeout.Token) ?? throw new IOException("connection closed by the server");
