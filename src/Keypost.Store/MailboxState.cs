@@ -79,7 +79,7 @@ public sealed class MailboxState
         return _rows is null ? _messages![i] : _rows.Find(uid, _flags[i]);
     }
 
-    /// <summary>The messages of <paramref name="uids"/> (ascending) this view holds and that are still there, in order; one query for a compact view.</summary>
+    /// <summary>The messages of <paramref name="uids"/> this view holds and that are still there, in UID order; one query for a compact view when they are dense.</summary>
     public IReadOnlyList<MessageEntry> FindMany(IReadOnlyList<uint> uids)
     {
         ArgumentNullException.ThrowIfNull(uids);
@@ -92,6 +92,8 @@ public sealed class MailboxState
                 wanted.Add((uid, _flags[i]));
             }
         }
+
+        wanted = wanted.Distinct().Order().ToList();
 
         if (_rows is null)
         {
