@@ -203,6 +203,8 @@ internal sealed partial class ImapSession
         // UID and FLAGS come from the compact state; any other item needs the message's row, read a chunk at a time.
         var needsRow = !indexOnly || items.Any(i => i.Name is "INTERNALDATE" or "RFC822.SIZE");
         var rows = needsRow ? new ChunkedRows(state, targets.Select(x => x.Uid).ToList()) : null;
+        // FLAGS go out unasked with a message this FETCH marked \Seen (RFC 9051 §6.4.5); decided once, not per message.
+        var addsFlags = seenNow.Count > 0 && !items.Any(i => i.Name == "FLAGS");
         for (var k = 0; k < targets.Count; k++)
         {
             var (sequence, uid) = targets[k];
@@ -220,7 +222,7 @@ internal sealed partial class ImapSession
             }
 
             var flags = state.FlagsAt(at);
-            var withFlags = seenNow.Contains(uid) && !items.Any(i => i.Name == "FLAGS");
+            var withFlags = addsFlags && seenNow.Contains(uid);
             MessageEntry? entry = null;
             if (rows is not null && (entry = rows.Get(k)) is null)
             {
@@ -230,7 +232,7 @@ internal sealed partial class ImapSession
             if (indexOnly)
             {
                 IndexedFetchWriter.Write(_connection.Output, sequence, uid, flags, entry, byUid, withFlags, items);
-                selected.SetFlags(uid, flags);
+                selected.SetFlagsAt((int)sequence - 1, flags);
                 continue;
             }
 
@@ -260,7 +262,7 @@ internal sealed partial class ImapSession
                 FetchResponseWriter.Write(_writer, sequence, entry!, ParsedMessage.Opaque(parsed.Raw), byUid, withFlags, items);
             }
 
-            selected.SetFlags(uid, flags);
+            selected.SetFlagsAt((int)sequence - 1, flags);
         }
 
         return "OK FETCH completed";
@@ -453,9 +455,8 @@ internal sealed partial class ImapSession
                 continue;
             }
 
-            var position = i;
             var candidate = new SearchCandidate(
-                uid, state.FlagsAt(at), () => rows.Get(position), (uint)i + 1, selected.Count, selected.LargestUid, mailbox, indexed, cancellationToken);
+                uid, state.FlagsAt(at), rows, i, (uint)i + 1, selected.Count, selected.LargestUid, mailbox, indexed, cancellationToken);
             if (predicate(candidate))
             {
                 matches.Add(byUid ? uid : (uint)i + 1);

@@ -11,7 +11,7 @@ namespace Keypost.Imap;
 /// UID and flags come from the session's compact view; the row (size, INTERNALDATE, file) only when a key asks.
 /// </summary>
 internal sealed class SearchCandidate(
-    uint uid, MessageFlags flags, Func<MessageEntry?> row, uint sequence, uint count, uint largestUid, IMailbox mailbox,
+    uint uid, MessageFlags flags, ChunkedRows rows, int position, uint sequence, uint count, uint largestUid, IMailbox mailbox,
     IReadOnlyDictionary<(string Field, string Value), IReadOnlySet<uint>> indexed, CancellationToken cancellationToken)
 {
     private const int ChunkSize = 64 * 1024;
@@ -32,7 +32,7 @@ internal sealed class SearchCandidate(
         {
             if (!_rowRead)
             {
-                _entry = row();
+                _entry = rows.Get(position);
                 _rowRead = true;
             }
 
@@ -71,9 +71,9 @@ internal sealed class SearchCandidate(
 
     public MimeMessage? Message => Parsed?.Message;
 
-    /// <summary>The index's answer for a header key, or null when the store did not index that field.</summary>
-    public bool? IndexedHeader(string field, string value) =>
-        indexed.TryGetValue((field.ToUpperInvariant(), value), out var uids) ? uids.Contains(uid) : null;
+    /// <summary>The index's answer for a header key (<paramref name="upperField"/> upper-cased), or null when the store did not index that field.</summary>
+    public bool? IndexedHeader(string upperField, string value) =>
+        indexed.TryGetValue((upperField, value), out var uids) ? uids.Contains(uid) : null;
 
     /// <summary>
     /// False only when the message cannot contain <paramref name="needle"/> as SEARCH compares text (a case-insensitive

@@ -131,9 +131,11 @@ internal static class SearchParser
     // message that has the field.
     private static Func<SearchCandidate, bool> HeaderContains(string field, string value, List<(string Field, string Value)> headerKeys)
     {
-        headerKeys.Add((field.ToUpperInvariant(), value));
+        // Upper-cased once here, not once per message.
+        var upper = field.ToUpperInvariant();
+        headerKeys.Add((upper, value));
         var fromMessage = HeaderContains(field, value);
-        return c => c.IndexedHeader(field, value) ?? fromMessage(c);
+        return c => c.IndexedHeader(upper, value) ?? fromMessage(c);
     }
 
     private static Func<SearchCandidate, bool> HeaderContains(string field, string value) => c =>

@@ -65,6 +65,9 @@ internal sealed class SelectedMailbox(string name, IMailbox mailbox, bool readOn
         }
     }
 
+    /// <summary>Records the flags last reported for the message at <paramref name="index"/> (its sequence number - 1).</summary>
+    public void SetFlagsAt(int index, MessageFlags flags) => _flags[index] = flags;
+
     /// <summary>Adds a message past the largest UID.</summary>
     public void Add(uint uid, MessageFlags flags)
     {
