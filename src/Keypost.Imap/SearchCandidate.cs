@@ -11,8 +11,8 @@ namespace Keypost.Imap;
 /// UID and flags come from the session's compact view; the row (size, INTERNALDATE, file) only when a key asks.
 /// </summary>
 internal sealed class SearchCandidate(
-    uint uid, MessageFlags flags, ChunkedRows rows, int position, uint sequence, uint count, uint largestUid, IMailbox mailbox,
-    IReadOnlyDictionary<(string Field, string Value), IReadOnlySet<uint>> indexed, CancellationToken cancellationToken)
+    uint uid, MessageFlags flags, ChunkedRows rows, int position, uint sequence, uint count, uint largestUid, IMailbox? mailbox,
+    IReadOnlyDictionary<(string Field, string Value), IReadOnlySet<uint>> indexed, CancellationToken cancellationToken, Func<Stream?>? open = null)
 {
     private const int ChunkSize = 64 * 1024;
 
@@ -40,7 +40,8 @@ internal sealed class SearchCandidate(
         }
     }
 
-    private Stream? Open() => Entry is { } entry ? mailbox.OpenMessage(entry) : null;
+    // The store opens the file; a caller holding the octets already (the fuzz target) passes them instead.
+    private Stream? Open() => open is not null ? open() : Entry is { } entry ? mailbox?.OpenMessage(entry) : null;
 
     public uint Sequence => sequence;
 
