@@ -100,14 +100,9 @@ internal sealed partial class ImapSession
         var mailbox = Folders.Get(name);
         var update = await mailbox.UpdatesSinceAsync(long.MaxValue, cancellationToken);
         var state = update.State;
+        // The store's compact UIDs and flags are all SELECT reads: no message row, no file.
         var selected = new SelectedMailbox(name, mailbox, readOnly) { SeenVersion = update.Version };
-        selected.Uids.Capacity = state.Messages.Count;
-        selected.Flags.EnsureCapacity(state.Messages.Count);
-        foreach (var entry in state.Messages)
-        {
-            selected.Uids.Add(entry.Uid);
-            selected.Flags[entry.Uid] = entry.Flags;
-        }
+        selected.Load(state);
 
         _selected = selected;
         _connection.WriteLine("* " + selected.Count.ToString(CultureInfo.InvariantCulture) + " EXISTS");
@@ -120,16 +115,40 @@ internal sealed partial class ImapSession
         _connection.WriteLine("* OK [PERMANENTFLAGS " + (readOnly ? "()" : ImapFlags.AllFlags) + "] Flags permitted");
         _connection.WriteLine("* OK [UIDVALIDITY " + state.UidValidity.ToString(CultureInfo.InvariantCulture) + "] UIDs valid");
         _connection.WriteLine("* OK [UIDNEXT " + state.UidNext.ToString(CultureInfo.InvariantCulture) + "] Predicted next UID");
-        var firstUnseen = state.Messages.Select((m, i) => (m, i)).FirstOrDefault(x => !x.m.Flags.HasFlag(MessageFlags.Seen));
-        if (!_rev2 && firstUnseen.m is not null)
+        var firstUnseen = FirstUnseen(state.AllFlags);
+        if (!_rev2 && firstUnseen >= 0)
         {
-            _connection.WriteLine("* OK [UNSEEN " + (firstUnseen.i + 1).ToString(CultureInfo.InvariantCulture) + "] First unseen");
+            _connection.WriteLine("* OK [UNSEEN " + (firstUnseen + 1).ToString(CultureInfo.InvariantCulture) + "] First unseen");
         }
 
         _writer.Raw("* LIST (");
         Attributes(name, lsub: false);
         _writer.Raw(") \".\" ").NString(name).Line();
         return readOnly ? "OK [READ-ONLY] EXAMINE completed" : "OK [READ-WRITE] SELECT completed";
+    }
+
+    private static int FirstUnseen(ReadOnlySpan<MessageFlags> flags)
+    {
+        for (var i = 0; i < flags.Length; i++)
+        {
+            if ((flags[i] & MessageFlags.Seen) == 0)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static int CountWith(ReadOnlySpan<MessageFlags> flags, MessageFlags flag, bool set)
+    {
+        var n = 0;
+        foreach (var f in flags)
+        {
+            n += ((f & flag) != 0) == set ? 1 : 0;
+        }
+
+        return n;
     }
 
     private void Attributes(string name, bool lsub)
@@ -265,11 +284,11 @@ internal sealed partial class ImapSession
         {
             long? value = item switch
             {
-                "MESSAGES" => state.Messages.Count,
+                "MESSAGES" => state.Count,
                 "UIDNEXT" => state.UidNext,
                 "UIDVALIDITY" => state.UidValidity,
-                "UNSEEN" => state.Messages.Count(m => !m.Flags.HasFlag(MessageFlags.Seen)),
-                "DELETED" => state.Messages.Count(m => m.Flags.HasFlag(MessageFlags.Deleted)),
+                "UNSEEN" => CountWith(state.AllFlags, MessageFlags.Seen, set: false),
+                "DELETED" => CountWith(state.AllFlags, MessageFlags.Deleted, set: true),
                 "SIZE" => state.Messages.Sum(m => m.Size),
                 "RECENT" => 0,
                 _ => null,

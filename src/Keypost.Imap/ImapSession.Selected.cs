@@ -36,7 +36,7 @@ internal sealed partial class ImapSession
                 if (name == "CLOSE" && !_selected!.ReadOnly)
                 {
                     // RFC 9051 §6.4.1: CLOSE expunges silently.
-                    await _selected.Mailbox.ExpungeAsync(e => e.Flags.HasFlag(MessageFlags.Deleted), cancellationToken);
+                    await _selected.Mailbox.ExpungeAsync((_, flags) => flags.HasFlag(MessageFlags.Deleted), cancellationToken);
                 }
 
                 _selected = null;
@@ -83,14 +83,13 @@ internal sealed partial class ImapSession
             switch (change.Kind)
             {
                 case MailboxChangeKind.Added when uid > selected.LargestUid:
-                    selected.Uids.Add(uid);
-                    selected.Flags[uid] = change.Entry.Flags;
+                    selected.Add(uid, change.Entry.Flags);
                     added = true;
                     break;
                 case MailboxChangeKind.FlagsChanged:
                     flagged[uid] = change.Entry.Flags;
                     break;
-                case MailboxChangeKind.Expunged when selected.Flags.ContainsKey(uid):
+                case MailboxChangeKind.Expunged when selected.Contains(uid):
                     selected.PendingExpunges.Add(uid);
                     flagged.Remove(uid);
                     break;
@@ -102,12 +101,11 @@ internal sealed partial class ImapSession
             // Highest sequence number first, so the numbers of those still to report do not shift.
             foreach (var uid in selected.PendingExpunges.OrderDescending())
             {
-                var i = selected.Uids.BinarySearch(uid);
+                var i = selected.IndexOf(uid);
                 if (i >= 0)
                 {
                     _connection.WriteLine("* " + (i + 1).ToString(CultureInfo.InvariantCulture) + " EXPUNGE");
-                    selected.Uids.RemoveAt(i);
-                    selected.Flags.Remove(uid);
+                    selected.RemoveAt(i);
                 }
             }
 
@@ -116,10 +114,10 @@ internal sealed partial class ImapSession
 
         foreach (var (uid, flags) in flagged.OrderBy(f => f.Key))
         {
-            if (selected.Flags.TryGetValue(uid, out var known) && known != flags && !selected.PendingExpunges.Contains(uid))
+            if (selected.TryGetFlags(uid, out var known) && known != flags && !selected.PendingExpunges.Contains(uid))
             {
-                selected.Flags[uid] = flags;
-                WriteFlags(selected.Uids.BinarySearch(uid) + 1, uid, flags);
+                selected.SetFlags(uid, flags);
+                WriteFlags(selected.IndexOf(uid) + 1, uid, flags);
             }
         }
 
@@ -137,11 +135,10 @@ internal sealed partial class ImapSession
             selected.PendingExpunges.Clear();
             for (var i = selected.Uids.Count - 1; i >= 0; i--)
             {
-                if (state.Find(selected.Uids[i]) is null)
+                if (state.IndexOf(selected.Uids[i]) < 0)
                 {
                     _connection.WriteLine("* " + (i + 1).ToString(CultureInfo.InvariantCulture) + " EXPUNGE");
-                    selected.Flags.Remove(selected.Uids[i]);
-                    selected.Uids.RemoveAt(i);
+                    selected.RemoveAt(i);
                 }
             }
         }
@@ -149,20 +146,19 @@ internal sealed partial class ImapSession
         for (var i = 0; i < selected.Uids.Count; i++)
         {
             var uid = selected.Uids[i];
-            if (state.Find(uid) is { } entry && selected.Flags[uid] != entry.Flags)
+            var j = state.IndexOf(uid);
+            if (j >= 0 && selected.FlagsAt(i) != state.FlagsAt(j))
             {
-                selected.Flags[uid] = entry.Flags;
-                WriteFlags(i + 1, uid, entry.Flags);
+                selected.SetFlags(uid, state.FlagsAt(j));
+                WriteFlags(i + 1, uid, state.FlagsAt(j));
             }
         }
 
         var added = false;
-        var from = MailboxState.IndexOf(state.Messages, selected.LargestUid + 1);
-        for (var i = from < 0 ? ~from : from; i < state.Messages.Count; i++)
+        var from = state.IndexOf(selected.LargestUid + 1);
+        for (var i = from < 0 ? ~from : from; i < state.Count; i++)
         {
-            var entry = state.Messages[i];
-            selected.Uids.Add(entry.Uid);
-            selected.Flags[entry.Uid] = entry.Flags;
+            selected.Add(state.UidAt(i), state.FlagsAt(i));
             added = true;
         }
 
@@ -195,7 +191,7 @@ internal sealed partial class ImapSession
         var seenNow = new HashSet<uint>();
         if (marksSeen)
         {
-            seenNow = targets.Select(x => x.Uid).Where(u => state.Find(u) is { } e && !e.Flags.HasFlag(MessageFlags.Seen)).ToHashSet();
+            seenNow = targets.Select(x => x.Uid).Where(u => state.IndexOf(u) is var j && j >= 0 && !state.FlagsAt(j).HasFlag(MessageFlags.Seen)).ToHashSet();
             if (seenNow.Count > 0)
             {
                 state = await selected.Mailbox.ChangeFlagsAsync(seenNow, f => f | MessageFlags.Seen, cancellationToken);
@@ -204,8 +200,14 @@ internal sealed partial class ImapSession
 
         var indexOnly = IndexedFetchWriter.Covers(items);
         var needsMessage = items.Any(i => i.HasSection || i.Name is "ENVELOPE" or "BODYSTRUCTURE" or "BODY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT");
-        foreach (var (sequence, uid) in targets)
+        // UID and FLAGS come from the compact state; any other item needs the message's row, read a chunk at a time.
+        var needsRow = !indexOnly || items.Any(i => i.Name is "INTERNALDATE" or "RFC822.SIZE");
+        var rows = needsRow ? new ChunkedRows(state, targets.Select(x => x.Uid).ToList()) : null;
+        // FLAGS go out unasked with a message this FETCH marked \Seen (RFC 9051 §6.4.5); decided once, not per message.
+        var addsFlags = seenNow.Count > 0 && !items.Any(i => i.Name == "FLAGS");
+        for (var k = 0; k < targets.Count; k++)
         {
+            var (sequence, uid) = targets[k];
             if (_connection.Output.Length >= FetchFlushOctets)
             {
                 // Out in chunks between responses: the client parses while we format, and a FETCH of a whole
@@ -213,23 +215,31 @@ internal sealed partial class ImapSession
                 await _connection.FlushAsync(cancellationToken);
             }
 
-            if (state.Find(uid) is not { } entry)
+            var at = state.IndexOf(uid);
+            if (at < 0)
             {
                 continue; // Expunged by another session; reported at the next NOOP.
             }
 
-            var withFlags = seenNow.Contains(uid) && !items.Any(i => i.Name == "FLAGS");
+            var flags = state.FlagsAt(at);
+            var withFlags = addsFlags && seenNow.Contains(uid);
+            MessageEntry? entry = null;
+            if (rows is not null && (entry = rows.Get(k)) is null)
+            {
+                continue; // Expunged by another session meanwhile.
+            }
+
             if (indexOnly)
             {
-                IndexedFetchWriter.Write(_connection.Output, sequence, entry, byUid, withFlags, items);
-                selected.Flags[uid] = entry.Flags;
+                IndexedFetchWriter.Write(_connection.Output, sequence, uid, flags, entry, byUid, withFlags, items);
+                selected.SetFlagsAt((int)sequence - 1, flags);
                 continue;
             }
 
             ParsedMessage? parsed = null;
             if (needsMessage)
             {
-                var octets = await ReadMessageAsync(selected.Mailbox, entry, cancellationToken);
+                var octets = await ReadMessageAsync(selected.Mailbox, entry!, cancellationToken);
                 if (octets is null)
                 {
                     continue; // Expunged by another session meanwhile.
@@ -241,7 +251,7 @@ internal sealed partial class ImapSession
             var mark = _connection.Output.Length;
             try
             {
-                FetchResponseWriter.Write(_writer, sequence, entry, parsed, byUid, withFlags, items);
+                FetchResponseWriter.Write(_writer, sequence, entry!, parsed, byUid, withFlags, items);
             }
             catch (Exception e) when (parsed is not null && e is not OperationCanceledException)
             {
@@ -249,10 +259,10 @@ internal sealed partial class ImapSession
                 // with the minimal ENVELOPE and BODYSTRUCTURE of an unstructured message.
                 _context.Logger.LogWarning(e, "FETCH of UID {Uid} served without MIME structure", uid);
                 _connection.Output.SetLength(mark);
-                FetchResponseWriter.Write(_writer, sequence, entry, ParsedMessage.Opaque(parsed.Raw), byUid, withFlags, items);
+                FetchResponseWriter.Write(_writer, sequence, entry!, ParsedMessage.Opaque(parsed.Raw), byUid, withFlags, items);
             }
 
-            selected.Flags[uid] = entry.Flags;
+            selected.SetFlagsAt((int)sequence - 1, flags);
         }
 
         return "OK FETCH completed";
@@ -306,15 +316,16 @@ internal sealed partial class ImapSession
         var state = await selected.Mailbox.ChangeFlagsAsync(targets.Select(x => x.Uid).ToHashSet(), change, cancellationToken);
         foreach (var (sequence, uid) in targets)
         {
-            if (state.Find(uid) is not { } entry)
+            var at = state.IndexOf(uid);
+            if (at < 0)
             {
                 continue;
             }
 
-            selected.Flags[uid] = entry.Flags;
+            selected.SetFlags(uid, state.FlagsAt(at));
             if (!silent)
             {
-                WriteFlags(sequence, uid, entry.Flags);
+                WriteFlags(sequence, uid, state.FlagsAt(at));
             }
         }
 
@@ -375,9 +386,8 @@ internal sealed partial class ImapSession
         }
 
         var largest = selected.LargestUid;
-        var known = selected.Flags;
         await selected.Mailbox.ExpungeAsync(
-            e => e.Flags.HasFlag(MessageFlags.Deleted) && (set is null || (known.ContainsKey(e.Uid) && set.Contains(e.Uid, largest))),
+            (uid, flags) => flags.HasFlag(MessageFlags.Deleted) && (set is null || (selected.Contains(uid) && set.Contains(uid, largest))),
             cancellationToken);
         await SyncAsync(allowExpunge: true, cancellationToken);
         return "OK EXPUNGE completed";
@@ -424,6 +434,7 @@ internal sealed partial class ImapSession
 
         var matches = new List<uint>();
         var mailbox = selected.Mailbox;
+        var rows = new ChunkedRows(state, selected.Uids);
         for (var i = 0; i < selected.Uids.Count; i++)
         {
             if ((i & 255) == 0)
@@ -437,15 +448,18 @@ internal sealed partial class ImapSession
                 }
             }
 
-            if (state.Find(selected.Uids[i]) is not { } entry)
+            var uid = selected.Uids[i];
+            var at = state.IndexOf(uid);
+            if (at < 0)
             {
                 continue;
             }
 
-            var candidate = new SearchCandidate(entry, (uint)i + 1, selected.Count, selected.LargestUid, () => mailbox.OpenMessage(entry), indexed, cancellationToken);
+            var candidate = new SearchCandidate(
+                uid, state.FlagsAt(at), rows, i, (uint)i + 1, selected.Count, selected.LargestUid, mailbox, indexed, cancellationToken);
             if (predicate(candidate))
             {
-                matches.Add(byUid ? entry.Uid : (uint)i + 1);
+                matches.Add(byUid ? uid : (uint)i + 1);
             }
         }
 

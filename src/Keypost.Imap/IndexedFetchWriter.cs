@@ -20,11 +20,13 @@ internal static class IndexedFetchWriter
     public static bool Covers(IReadOnlyList<FetchItem> items) =>
         items.All(i => !i.HasSection && i.Name is "UID" or "FLAGS" or "INTERNALDATE" or "RFC822.SIZE");
 
-    /// <summary>Writes one response, items in the order asked; a UID FETCH always carries UID (RFC 9051 §6.4.9).</summary>
-    public static void Write(MemoryStream output, uint sequence, MessageEntry entry, bool byUid, bool withFlags, IReadOnlyList<FetchItem> items)
+    /// <summary>
+    /// Writes one response, items in the order asked; a UID FETCH always carries UID (RFC 9051 §6.4.9).
+    /// <paramref name="entry"/> (the message's row) is needed only for INTERNALDATE and RFC822.SIZE.
+    /// </summary>
+    public static void Write(MemoryStream output, uint sequence, uint uid, MessageFlags flags, MessageEntry? entry, bool byUid, bool withFlags, IReadOnlyList<FetchItem> items)
     {
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(items);
         // "* 4294967295 FETCH (" + four items of at most ~60 octets each: 512 is ample.
         Span<byte> line = stackalloc byte[512];
@@ -33,16 +35,16 @@ internal static class IndexedFetchWriter
         AppendNumber(line, ref n, sequence);
         Append(line, ref n, " FETCH ("u8);
         var first = true;
-        if (byUid && !items.Any(i => i.Name == "UID"))
+        if (byUid && !AsksFor(items, "UID"))
         {
             Name(line, ref n, ref first, "UID "u8);
-            AppendNumber(line, ref n, entry.Uid);
+            AppendNumber(line, ref n, uid);
         }
 
         if (withFlags)
         {
             Name(line, ref n, ref first, "FLAGS "u8);
-            Append(line, ref n, FlagLists[(int)entry.Flags & 31]);
+            Append(line, ref n, FlagLists[(int)flags & 31]);
         }
 
         foreach (var item in items)
@@ -51,16 +53,16 @@ internal static class IndexedFetchWriter
             {
                 case "UID":
                     Name(line, ref n, ref first, "UID "u8);
-                    AppendNumber(line, ref n, entry.Uid);
+                    AppendNumber(line, ref n, uid);
                     break;
                 case "FLAGS":
                     Name(line, ref n, ref first, "FLAGS "u8);
-                    Append(line, ref n, FlagLists[(int)entry.Flags & 31]);
+                    Append(line, ref n, FlagLists[(int)flags & 31]);
                     break;
                 case "INTERNALDATE":
                     // RFC 9051 §9 date-time, in UTC as the store keeps it.
                     Name(line, ref n, ref first, "INTERNALDATE \""u8);
-                    if (!entry.InternalDate.TryFormat(line[n..], out var written, "dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture))
+                    if (entry is null || !entry.InternalDate.TryFormat(line[n..], out var written, "dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture))
                     {
                         throw new InvalidOperationException("INTERNALDATE does not fit the response buffer");
                     }
@@ -70,7 +72,7 @@ internal static class IndexedFetchWriter
                     break;
                 case "RFC822.SIZE":
                     Name(line, ref n, ref first, "RFC822.SIZE "u8);
-                    AppendNumber(line, ref n, entry.Size);
+                    AppendNumber(line, ref n, entry?.Size ?? throw new ArgumentNullException(nameof(entry)));
                     break;
                 default:
                     throw new ArgumentException("not an item the index answers: " + item.Name, nameof(items));
@@ -79,6 +81,19 @@ internal static class IndexedFetchWriter
 
         Append(line, ref n, ")\r\n"u8);
         output.Write(line[..n]);
+    }
+
+    private static bool AsksFor(IReadOnlyList<FetchItem> items, string name)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i].Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void Name(Span<byte> line, ref int n, ref bool first, ReadOnlySpan<byte> name)

@@ -8,17 +8,40 @@ namespace Keypost.Imap;
 /// <summary>
 /// A message as SEARCH sees it. Header keys the store indexes are answered from <paramref name="indexed"/>; the file is
 /// streamed for text keys and parsed only when a key needs its structure or the stream could not rule a match out.
+/// UID and flags come from the session's compact view; the row (size, INTERNALDATE, file) only when a key asks.
 /// </summary>
 internal sealed class SearchCandidate(
-    MessageEntry entry, uint sequence, uint count, uint largestUid, Func<Stream?> open,
-    IReadOnlyDictionary<(string Field, string Value), IReadOnlySet<uint>> indexed, CancellationToken cancellationToken)
+    uint uid, MessageFlags flags, ChunkedRows rows, int position, uint sequence, uint count, uint largestUid, IMailbox? mailbox,
+    IReadOnlyDictionary<(string Field, string Value), IReadOnlySet<uint>> indexed, CancellationToken cancellationToken, Func<Stream?>? open = null)
 {
     private const int ChunkSize = 64 * 1024;
 
     private ParsedMessage? _parsed;
     private bool _loaded;
+    private MessageEntry? _entry;
+    private bool _rowRead;
 
-    public MessageEntry Entry => entry;
+    public uint Uid => uid;
+
+    public MessageFlags Flags => flags;
+
+    /// <summary>The message's row, or null when it was expunged meanwhile (it then matches no key that needs it).</summary>
+    public MessageEntry? Entry
+    {
+        get
+        {
+            if (!_rowRead)
+            {
+                _entry = rows.Get(position);
+                _rowRead = true;
+            }
+
+            return _entry;
+        }
+    }
+
+    // The store opens the file; a caller holding the octets already (the fuzz target) passes them instead.
+    private Stream? Open() => open is not null ? open() : Entry is { } entry ? mailbox?.OpenMessage(entry) : null;
 
     public uint Sequence => sequence;
 
@@ -32,10 +55,10 @@ internal sealed class SearchCandidate(
         {
             if (!_loaded)
             {
-                using var stream = open();
+                using var stream = Open();
                 if (stream is not null)
                 {
-                    using var buffer = new MemoryStream(entry.Size is > 0 and < int.MaxValue ? (int)entry.Size : 4096);
+                    using var buffer = new MemoryStream(Entry!.Size is > 0 and < int.MaxValue ? (int)Entry.Size : 4096);
                     stream.CopyTo(buffer);
                     _parsed = new ParsedMessage(buffer.ToArray());
                 }
@@ -49,9 +72,9 @@ internal sealed class SearchCandidate(
 
     public MimeMessage? Message => Parsed?.Message;
 
-    /// <summary>The index's answer for a header key, or null when the store did not index that field.</summary>
-    public bool? IndexedHeader(string field, string value) =>
-        indexed.TryGetValue((field.ToUpperInvariant(), value), out var uids) ? uids.Contains(entry.Uid) : null;
+    /// <summary>The index's answer for a header key (<paramref name="upperField"/> upper-cased), or null when the store did not index that field.</summary>
+    public bool? IndexedHeader(string upperField, string value) =>
+        indexed.TryGetValue((upperField, value), out var uids) ? uids.Contains(uid) : null;
 
     /// <summary>
     /// False only when the message cannot contain <paramref name="needle"/> as SEARCH compares text (a case-insensitive
@@ -66,7 +89,7 @@ internal sealed class SearchCandidate(
         }
 
         var upper = Encoding.ASCII.GetBytes(needle.ToUpperInvariant());
-        using var stream = open();
+        using var stream = Open();
         if (stream is null)
         {
             return false;

@@ -83,15 +83,15 @@ internal static class SearchParser
             case "UID":
                 t.Space();
                 var uids = SequenceSet.Parse(t);
-                return c => uids.Contains(c.Entry.Uid, c.LargestUid);
+                return c => uids.Contains(c.Uid, c.LargestUid);
             case "LARGER":
                 t.Space();
                 var larger = t.Number();
-                return c => c.Entry.Size > larger;
+                return c => c.Entry is { } e && e.Size > larger;
             case "SMALLER":
                 t.Space();
                 var smaller = t.Number();
-                return c => c.Entry.Size < smaller;
+                return c => c.Entry is { } e && e.Size < smaller;
             case "FROM": case "TO": case "CC": case "BCC": case "SUBJECT":
                 return HeaderContains(name, Argument(t), headerKeys);
             case "HEADER":
@@ -121,7 +121,7 @@ internal static class SearchParser
         return t.AString();
     }
 
-    private static Func<SearchCandidate, bool> Has(MessageFlags flag) => c => c.Entry.Flags.HasFlag(flag);
+    private static Func<SearchCandidate, bool> Has(MessageFlags flag) => c => c.Flags.HasFlag(flag);
 
     private static Func<SearchCandidate, bool> Not(Func<SearchCandidate, bool> inner) => c => !inner(c);
 
@@ -131,9 +131,11 @@ internal static class SearchParser
     // message that has the field.
     private static Func<SearchCandidate, bool> HeaderContains(string field, string value, List<(string Field, string Value)> headerKeys)
     {
-        headerKeys.Add((field.ToUpperInvariant(), value));
+        // Upper-cased once here, not once per message.
+        var upper = field.ToUpperInvariant();
+        headerKeys.Add((upper, value));
         var fromMessage = HeaderContains(field, value);
-        return c => c.IndexedHeader(field, value) ?? fromMessage(c);
+        return c => c.IndexedHeader(upper, value) ?? fromMessage(c);
     }
 
     private static Func<SearchCandidate, bool> HeaderContains(string field, string value) => c =>
@@ -166,7 +168,7 @@ internal static class SearchParser
 
         return c =>
         {
-            DateTimeOffset? date = internalDate ? c.Entry.InternalDate : c.Message is { } m && m.Headers.Contains(HeaderId.Date) ? m.Date : null;
+            DateTimeOffset? date = internalDate ? c.Entry?.InternalDate : c.Message is { } m && m.Headers.Contains(HeaderId.Date) ? m.Date : null;
             return date is { } d && compare(DateOnly.FromDateTime(d.DateTime), value);
         };
     }

@@ -1,42 +1,127 @@
+using System.Runtime.InteropServices;
 using Keypost.Store;
+
 namespace Keypost.Imap;
 
 /// <summary>
 /// A session's view of its selected mailbox: the UIDs in sequence-number order and the flags last reported, so the
-/// session can tell the client what changed since (RFC 9051 §7: EXISTS, EXPUNGE, FETCH FLAGS).
+/// session can tell the client what changed since (RFC 9051 §7: EXISTS, EXPUNGE, FETCH FLAGS). Kept as two parallel
+/// lists (8 bytes a message), copied from the store's compact state at SELECT.
 /// </summary>
 internal sealed class SelectedMailbox(string name, IMailbox mailbox, bool readOnly)
 {
+    private readonly List<uint> _uids = [];
+    private readonly List<MessageFlags> _flags = [];
+
     public string Name => name;
 
     public IMailbox Mailbox => mailbox;
 
     public bool ReadOnly => readOnly;
 
-    public List<uint> Uids { get; } = [];
+    /// <summary>The UIDs in sequence-number order.</summary>
+    public IReadOnlyList<uint> Uids => _uids;
 
     /// <summary>The mailbox's change counter as read before the last report: what IDLE waits to see move.</summary>
     public long SeenVersion { get; set; }
 
-    public Dictionary<uint, MessageFlags> Flags { get; } = [];
-
     /// <summary>UIDs expunged in the store but not yet reported: EXPUNGE waits while FETCH, STORE or SEARCH run (RFC 9051 §7.5.1).</summary>
     public HashSet<uint> PendingExpunges { get; } = [];
 
-    public uint LargestUid => Uids.Count == 0 ? 0 : Uids[^1];
+    public uint LargestUid => _uids.Count == 0 ? 0 : _uids[^1];
 
-    public uint Count => (uint)Uids.Count;
+    public uint Count => (uint)_uids.Count;
 
-    /// <summary>The (sequence number, UID) pairs a sequence set or UID set names.</summary>
+    /// <summary>Takes every message of <paramref name="state"/> as the view (two copies of contiguous memory).</summary>
+    public void Load(MailboxState state)
+    {
+        _uids.Clear();
+        _flags.Clear();
+        _uids.AddRange(state.Uids);
+        _flags.AddRange(state.AllFlags);
+    }
+
+    /// <summary>The position of <paramref name="uid"/> (sequence number - 1), or a negative number.</summary>
+    public int IndexOf(uint uid) => CollectionsMarshal.AsSpan(_uids).BinarySearch(uid);
+
+    public bool Contains(uint uid) => IndexOf(uid) >= 0;
+
+    public bool TryGetFlags(uint uid, out MessageFlags flags)
+    {
+        var i = IndexOf(uid);
+        flags = i >= 0 ? _flags[i] : MessageFlags.None;
+        return i >= 0;
+    }
+
+    public MessageFlags FlagsAt(int index) => _flags[index];
+
+    /// <summary>Records the flags last reported for a message in the view (ignored when it is not).</summary>
+    public void SetFlags(uint uid, MessageFlags flags)
+    {
+        var i = IndexOf(uid);
+        if (i >= 0)
+        {
+            _flags[i] = flags;
+        }
+    }
+
+    /// <summary>Records the flags last reported for the message at <paramref name="index"/> (its sequence number - 1).</summary>
+    public void SetFlagsAt(int index, MessageFlags flags) => _flags[index] = flags;
+
+    /// <summary>Adds a message past the largest UID.</summary>
+    public void Add(uint uid, MessageFlags flags)
+    {
+        _uids.Add(uid);
+        _flags.Add(flags);
+    }
+
+    public void RemoveAt(int index)
+    {
+        _uids.RemoveAt(index);
+        _flags.RemoveAt(index);
+    }
+
+    /// <summary>The (sequence number, UID) pairs a sequence set or UID set names, in order; each range costs a binary search and what it names, not the mailbox.</summary>
     public IEnumerable<(uint Sequence, uint Uid)> Resolve(SequenceSet set, bool byUid)
     {
-        for (var i = 0; i < Uids.Count; i++)
+        ArgumentNullException.ThrowIfNull(set);
+        var spans = new List<(int Start, int End)>();
+        foreach (var (low, high) in set.Ranges(byUid ? LargestUid : Count))
         {
-            var sequence = (uint)i + 1;
-            if (byUid ? set.Contains(Uids[i], LargestUid) : set.Contains(sequence, Count))
+            int start, end;
+            if (byUid)
             {
-                yield return (sequence, Uids[i]);
+                start = LowerBound(low);
+                end = high == uint.MaxValue ? _uids.Count : LowerBound(high + 1);
+            }
+            else
+            {
+                start = (int)Math.Min(low - 1, (uint)_uids.Count);
+                end = (int)Math.Min(high, (uint)_uids.Count);
+            }
+
+            if (start < end)
+            {
+                spans.Add((start, end));
             }
         }
+
+        spans.Sort();
+        var next = 0;
+        foreach (var (start, end) in spans)
+        {
+            for (var i = Math.Max(start, next); i < end; i++)
+            {
+                yield return ((uint)i + 1, _uids[i]);
+            }
+
+            next = Math.Max(next, end);
+        }
+    }
+
+    private int LowerBound(uint uid)
+    {
+        var i = IndexOf(uid);
+        return i >= 0 ? i : ~i;
     }
 }

@@ -66,6 +66,17 @@ internal sealed class SequenceSet
         return false;
     }
 
+    /// <summary>The ranges with '*' resolved to <paramref name="largest"/>, each as (low, high).</summary>
+    public IEnumerable<(uint Low, uint High)> Ranges(uint largest)
+    {
+        foreach (var (from, to) in _ranges)
+        {
+            var a = from == uint.MaxValue ? largest : from;
+            var b = to == uint.MaxValue ? largest : to;
+            yield return (Math.Min(a, b), Math.Max(a, b));
+        }
+    }
+
     /// <summary>Writes ascending numbers compactly (1:3,7).</summary>
     public static string Format(IEnumerable<uint> values)
     {

@@ -27,8 +27,14 @@ public interface IMailbox
     /// <summary>Changes the flags of the given UIDs; returns the state afterwards.</summary>
     Task<MailboxState> ChangeFlagsAsync(IReadOnlySet<uint> uids, Func<MessageFlags, MessageFlags> change, CancellationToken cancellationToken);
 
-    /// <summary>Deletes the messages <paramref name="which"/> selects; returns their UIDs.</summary>
+    /// <summary>Deletes the messages <paramref name="which"/> selects, seeing each message's row whole; returns their UIDs.</summary>
     Task<IReadOnlyList<uint>> ExpungeAsync(Func<MessageEntry, bool> which, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the messages <paramref name="which"/> selects by UID and flags alone; returns their UIDs. What IMAP
+    /// EXPUNGE needs: a store that keeps UIDs and flags compactly reads no other row but those it deletes.
+    /// </summary>
+    Task<IReadOnlyList<uint>> ExpungeAsync(Func<uint, MessageFlags, bool> which, CancellationToken cancellationToken);
 
     /// <summary>Stores a new message durably with its flags and INTERNALDATE; returns UIDVALIDITY and its UID.</summary>
     Task<(uint UidValidity, uint Uid)> AppendAsync(Stream message, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken);

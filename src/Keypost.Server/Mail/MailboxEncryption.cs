@@ -54,7 +54,7 @@ public sealed class MailboxEncryption(AtRestEncryptor encryptor)
             if (converted.Contains(key))
             {
                 // The encrypted copy was appended before an interruption: only the plaintext is left to remove.
-                await mailbox.ExpungeAsync(e => e.Uid == entry.Uid, cancellationToken);
+                await mailbox.ExpungeAsync((uid, _) => uid == entry.Uid, cancellationToken);
                 continue;
             }
 
@@ -97,7 +97,7 @@ public sealed class MailboxEncryption(AtRestEncryptor encryptor)
             await encryptor.WriteEncryptedAsync(message, original, [certificate], encrypted, cancellationToken);
             encrypted.Position = 0;
             var (_, uid) = await mailbox.AppendAsync(encrypted, entry.Flags, entry.InternalDate, cancellationToken);
-            await mailbox.ExpungeAsync(e => e.Uid == entry.Uid, cancellationToken);
+            await mailbox.ExpungeAsync((uid, _) => uid == entry.Uid, cancellationToken);
             done.Add((entry.Uid, uid));
         }
 

@@ -12,7 +12,7 @@ namespace Keypost.Store.Maildir;
 /// changed from a journal of recent changes. The whole folder is listed only when the index cannot be trusted: a new
 /// index, stamps that differ at start, or lost inotify events.
 /// </summary>
-internal sealed class MaildirMailbox : IMailbox, IDisposable
+internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
 {
     /// <summary>The UID list of earlier versions, read once to keep UIDs and UIDVALIDITY when the index is first built.</summary>
     public const string LegacyIndexFileName = "keypost-uids";
@@ -25,11 +25,16 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
     private readonly string _accountMaildir;
     private readonly ConcurrentQueue<(bool InNew, string Name)> _events = new();
     private readonly List<MailboxChange> _journal = [];
-    private List<MessageEntry> _messages = [];
-    // Base name to UID, built on the first inotify event that needs it: a restart that sees no change never pays
-    // for hashing 100k names.
-    private Dictionary<string, uint>? _byBase;
-    private MessageEntry[]? _snapshot;
+    // What stays in memory per message: its UID and flags, in UID order (5 bytes where a row object took ~200); the
+    // rest of a row is read from the index when a message is touched. A state handed out shares these arrays:
+    // appends write past its count in place, other changes copy first (_shared).
+    private uint[] _uids = new uint[16];
+    private MessageFlags[] _flags = new MessageFlags[16];
+    private int _count;
+    private bool _shared;
+    // The rows of an older keypost-uids, kept until the first listing has indexed them.
+    private List<MessageEntry>? _legacy;
+    private MailboxState? _snapshot;
     private MailboxIndex? _index;
     private uint _uidValidity;
     private uint _uidNext = 1;
@@ -189,22 +194,33 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         try
         {
             Refresh();
-            var renamed = new List<MessageEntry>();
+            // Only the rows whose flags change are read (their file names), in one query when they are many.
+            var changing = new List<(uint Uid, MessageFlags Flags)>();
             foreach (var uid in uids.Order())
             {
-                var i = MailboxState.IndexOf(_messages, uid);
-                if (i < 0)
+                var i = IndexOf(uid);
+                if (i >= 0 && change(_flags[i]) is var flags && flags != _flags[i])
+                {
+                    changing.Add((uid, flags));
+                }
+            }
+
+            var renamed = new List<MessageEntry>();
+            var rows = RowsOf(changing.Select(c => c.Uid).ToList());
+            var r = 0;
+            foreach (var (uid, flags) in changing)
+            {
+                while (r < rows.Count && rows[r].Uid < uid)
+                {
+                    r++;
+                }
+
+                if (r == rows.Count || rows[r].Uid != uid)
                 {
                     continue;
                 }
 
-                var entry = _messages[i];
-                var flags = change(entry.Flags);
-                if (flags == entry.Flags)
-                {
-                    continue;
-                }
-
+                var entry = rows[r];
                 var relative = "cur/" + MaildirInfo.FileName(entry.BaseName, flags, entry.OtherInfo);
                 try
                 {
@@ -212,7 +228,8 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
                     // between leaves cur/ newer than the index's stamp, and the next start lists the folder.
                     File.Move(FullPath(entry), Path.Combine(_path, relative));
                     var now = entry with { RelativePath = relative, Flags = flags };
-                    _messages[i] = now;
+                    Own();
+                    _flags[IndexOf(uid)] = flags;
                     renamed.Add(now);
                 }
                 catch (FileNotFoundException)
@@ -234,7 +251,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         }
     }
 
-    /// <summary>Deletes the messages <paramref name="which"/> selects; returns their UIDs.</summary>
+    /// <summary>Deletes the messages <paramref name="which"/> selects (it sees each row whole: every row is read); returns their UIDs.</summary>
     public async Task<IReadOnlyList<uint>> ExpungeAsync(Func<MessageEntry, bool> which, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(which);
@@ -242,34 +259,58 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         try
         {
             Refresh();
-            var removed = _messages.Where(which).ToList();
-            if (removed.Count == 0)
-            {
-                return [];
-            }
-
-            // Files first, then the index: a crash between leaves files missing that the index still lists, which the
-            // listing at the next start drops. The other order could resurrect a message under a new UID.
-            foreach (var entry in removed)
-            {
-                File.Delete(FullPath(entry));
-            }
-
-            DurableFiles.SyncDirectory(Path.Combine(_path, "cur"));
-            var gone = removed.Select(e => e.Uid).ToHashSet();
-            _messages.RemoveAll(e => gone.Contains(e.Uid));
-            foreach (var entry in removed)
-            {
-                _byBase?.Remove(entry.BaseName);
-            }
-
-            Commit(gone, [], [], removed.Select(e => (MailboxChangeKind.Expunged, e)));
-            return removed.Select(e => e.Uid).ToList();
+            return Expunge(_index!.LoadMessages().Where(which).ToList());
         }
         finally
         {
             _lock.Release();
         }
+    }
+
+    /// <summary>Deletes the messages <paramref name="which"/> selects by UID and flags (no row is read but theirs); returns their UIDs.</summary>
+    public async Task<IReadOnlyList<uint>> ExpungeAsync(Func<uint, MessageFlags, bool> which, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(which);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Refresh();
+            var selected = new List<uint>();
+            for (var i = 0; i < _count; i++)
+            {
+                if (which(_uids[i], _flags[i]))
+                {
+                    selected.Add(_uids[i]);
+                }
+            }
+
+            return selected.Count == 0 ? [] : Expunge(RowsOf(selected));
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    // Under the lock: files first, then the index. A crash between leaves files missing that the index still lists,
+    // which the listing at the next start drops; the other order could resurrect a message under a new UID.
+    private List<uint> Expunge(List<MessageEntry> removed)
+    {
+        if (removed.Count == 0)
+        {
+            return [];
+        }
+
+        foreach (var entry in removed)
+        {
+            File.Delete(FullPath(entry));
+        }
+
+        DurableFiles.SyncDirectory(Path.Combine(_path, "cur"));
+        var gone = removed.Select(e => e.Uid).ToHashSet();
+        RemoveUids(gone);
+        Commit(gone, [], [], removed.Select(e => (MailboxChangeKind.Expunged, e)));
+        return removed.Select(e => e.Uid).ToList();
     }
 
     public async Task<(uint UidValidity, uint Uid)> AppendAsync(Stream message, MessageFlags flags, DateTimeOffset internalDate, CancellationToken cancellationToken)
@@ -335,7 +376,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
             if (move && sources.Count > 0)
             {
                 var moved = sources.ToHashSet();
-                await ExpungeAsync(e => moved.Contains(e.Uid), cancellationToken).ConfigureAwait(false);
+                await ExpungeAsync((uid, _) => moved.Contains(uid), cancellationToken).ConfigureAwait(false);
             }
 
             return new CopyResult(validity, sources, added);
@@ -388,17 +429,120 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
 
     private MailboxState State()
     {
-        _snapshot ??= _messages.ToArray();
-        return new MailboxState(_uidValidity, _uidNext, _snapshot);
+        if (_snapshot is null)
+        {
+            _snapshot = new MailboxState(_uidValidity, _uidNext, _uids, _flags, _count, this);
+            _shared = true;
+        }
+
+        return _snapshot;
+    }
+
+    MessageEntry? IMessageRows.Find(uint uid, MessageFlags flags) => _index?.Find(uid) is { } entry ? entry with { Flags = flags } : null;
+
+    IReadOnlyList<MessageEntry> IMessageRows.FindMany(IReadOnlyList<(uint Uid, MessageFlags Flags)> wanted)
+    {
+        var rows = RowsOf(wanted.Select(w => w.Uid).ToList());
+        var flags = wanted.ToDictionary(w => w.Uid, w => w.Flags);
+        return rows.Select(e => e with { Flags = flags[e.Uid] }).ToList();
+    }
+
+    IReadOnlyList<MessageEntry> IMessageRows.All(uint[] uids, MessageFlags[] flags) =>
+        ((IMessageRows)this).FindMany(uids.Zip(flags).ToList());
+
+    // The rows of ascending UIDs still in the index: a range query when they are dense, else one lookup each.
+    private List<MessageEntry> RowsOf(List<uint> uids)
+    {
+        if (uids.Count == 0 || _index is not { } index)
+        {
+            return [];
+        }
+
+        var first = uids[0];
+        var last = uids[^1];
+        if ((long)last - first + 1 <= 4L * uids.Count)
+        {
+            var wanted = uids.ToHashSet();
+            return index.Range(first, last).Where(e => wanted.Contains(e.Uid)).ToList();
+        }
+
+        var rows = new List<MessageEntry>(uids.Count);
+        foreach (var uid in uids)
+        {
+            if (index.Find(uid) is { } entry)
+            {
+                rows.Add(entry);
+            }
+        }
+
+        return rows;
+    }
+
+    private int IndexOf(uint uid) => _uids.AsSpan(0, _count).BinarySearch(uid);
+
+    // Before changing what a handed-out state may be reading.
+    private void Own()
+    {
+        if (_shared)
+        {
+            _uids = (uint[])_uids.Clone();
+            _flags = (MessageFlags[])_flags.Clone();
+            _shared = false;
+        }
+
+        _snapshot = null;
+    }
+
+    private void RemoveUids(IReadOnlySet<uint> gone)
+    {
+        if (gone.Count == 0)
+        {
+            return;
+        }
+
+        Own();
+        var n = 0;
+        for (var i = 0; i < _count; i++)
+        {
+            if (!gone.Contains(_uids[i]))
+            {
+                _uids[n] = _uids[i];
+                _flags[n] = _flags[i];
+                n++;
+            }
+        }
+
+        _count = n;
+    }
+
+    private void SetMessages(uint[] uids, MessageFlags[] flags, int count)
+    {
+        _uids = uids;
+        _flags = flags;
+        _count = count;
+        _shared = false;
+        _snapshot = null;
     }
 
     private void AddEntries(IEnumerable<(MessageEntry Entry, IndexedHeaders? Headers)> added)
     {
         foreach (var (entry, _) in added)
         {
-            _messages.Add(entry);
-            _byBase?[entry.BaseName] = entry.Uid;
+            if (_count == _uids.Length)
+            {
+                // A state handed out keeps the old arrays; this one is ours alone.
+                Array.Resize(ref _uids, Math.Max(16, _count * 2));
+                Array.Resize(ref _flags, Math.Max(16, _count * 2));
+                _shared = false;
+            }
+
+            // Past the count of any state handed out: written in place.
+            _uids[_count] = entry.Uid;
+            _flags[_count] = entry.Flags;
+            _count++;
         }
+
+        _snapshot = null;
     }
 
     // One change: the index first (durable), then the journal and the waiters.
@@ -503,9 +647,9 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         // which tells clients to forget cached UIDs (RFC 9051 §2.3.1.1): never one this account used before.
         _uidValidity = UidValidityCounter.Next(_accountMaildir, TimeProvider.System);
         _uidNext = 1;
-        _messages = [];
+        _legacy = [];
         ReadLegacyIndex();
-        _byBase = null;
+        SetMessages(_legacy.Select(e => e.Uid).ToArray(), _legacy.Select(e => e.Flags).ToArray(), _legacy.Count);
         _newIndex = true;
         _rescan = true;
     }
@@ -513,15 +657,12 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
     private void Reload(bool reportAll)
     {
         var stored = _index!.ReadMailbox() ?? throw new InvalidDataException("the mailbox index lost its header row");
-        var before = _messages;
         _uidValidity = stored.UidValidity;
         _uidNext = stored.UidNext;
         _stamp = stored.Stamp;
-        _messages = _index.LoadMessages();
-        _byBase = null;
-
-        _snapshot = null;
-        if (reportAll && !ReferenceEquals(before, _messages))
+        var (uids, flags, count) = _index.LoadFlags();
+        SetMessages(uids, flags, count);
+        if (reportAll)
         {
             // Sessions compare their whole view with the new state.
             _journal.Clear();
@@ -562,7 +703,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
 
         _uidValidity = validity;
         _uidNext = next;
-        _messages = entries;
+        _legacy = entries;
     }
 
     // Handles what inotify (or a delivery) named: each at the cost of a stat or two, whatever the mailbox's size.
@@ -599,10 +740,10 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         foreach (var (baseName, names) in touched)
         {
             var current = names.LastOrDefault(n => File.Exists(Path.Combine(curDir, n)));
-            if (ByBase().TryGetValue(baseName, out var uid))
+            // The index knows each file by name (message_name): no map of every base name is kept in memory.
+            if (_index!.FindByBase(baseName) is { } entry && IndexOf(entry.Uid) >= 0)
             {
-                var i = MailboxState.IndexOf(_messages, uid);
-                var entry = _messages[i];
+                var uid = entry.Uid;
                 if (File.Exists(FullPath(entry)))
                 {
                     continue; // Our own rename or move, seen again through inotify.
@@ -615,9 +756,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
                 }
 
                 var (_, flags, other) = MaildirInfo.Parse(current);
-                var now = entry with { RelativePath = "cur/" + current, Flags = flags, OtherInfo = other };
-                _messages[i] = now;
-                renamed.Add(now);
+                renamed.Add(entry with { RelativePath = "cur/" + current, Flags = flags, OtherInfo = other });
             }
             else if (current is not null)
             {
@@ -630,21 +769,7 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
             found.AddRange(TakeNew());
         }
 
-        Apply(removed, renamed, found);
-    }
-
-    private Dictionary<string, uint> ByBase()
-    {
-        if (_byBase is null)
-        {
-            _byBase = new Dictionary<string, uint>(_messages.Count, StringComparer.Ordinal);
-            foreach (var entry in _messages)
-            {
-                _byBase[entry.BaseName] = entry.Uid;
-            }
-        }
-
-        return _byBase;
+        Apply(removed, renamed, found, []);
     }
 
     // Maildir: a reader that has seen a message in new/ moves it to cur/ with an empty info suffix.
@@ -703,11 +828,14 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
             listed.TryAdd(baseName, name);
         }
 
+        // Every row, read once for the comparison (a rescan is O(mailbox) by nature); a new index compares the
+        // rows carried over from keypost-uids.
+        var known = _newIndex ? _legacy ?? [] : _index!.LoadMessages();
         var removed = new HashSet<uint>();
         var renamed = new List<MessageEntry>();
-        for (var i = 0; i < _messages.Count; i++)
+        for (var i = 0; i < known.Count; i++)
         {
-            var entry = _messages[i];
+            var entry = known[i];
             if (!listed.Remove(entry.BaseName, out var name))
             {
                 removed.Add(entry.Uid);
@@ -725,16 +853,17 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
                     now = now with { Size = info.Length, InternalDate = new DateTimeOffset(info.LastWriteTimeUtc.Ticks, TimeSpan.Zero) };
                 }
 
-                _messages[i] = now;
+                known[i] = now;
                 renamed.Add(now);
             }
         }
 
-        Apply(removed, renamed, listed.Select(l => (l.Key, l.Value)).ToList());
+        Apply(removed, renamed, listed.Select(l => (l.Key, l.Value)).ToList(), known);
     }
 
     // Records removals, renames and new files (given UIDs in delivery order: mtime, then the time-based name).
-    private void Apply(HashSet<uint> removed, List<MessageEntry> renamed, List<(string BaseName, string Name)> found)
+    // A new index writes every row of <paramref name="known"/> (all rows, as the rescan compared them).
+    private void Apply(HashSet<uint> removed, List<MessageEntry> renamed, List<(string BaseName, string Name)> found, List<MessageEntry> known)
     {
         if (removed.Count == 0 && renamed.Count == 0 && found.Count == 0 && !_newIndex)
         {
@@ -766,14 +895,11 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
             added.Add((entry, IndexedHeaders.Read(Path.Combine(curDir, name))));
         }
 
-        if (removed.Count > 0)
+        RemoveUids(removed);
+        foreach (var entry in renamed)
         {
-            foreach (var entry in _messages.Where(m => removed.Contains(m.Uid)))
-            {
-                _byBase?.Remove(entry.BaseName);
-            }
-
-            _messages.RemoveAll(m => removed.Contains(m.Uid));
+            Own();
+            _flags[IndexOf(entry.Uid)] = entry.Flags;
         }
 
         AddEntries(added);
@@ -786,10 +912,11 @@ internal sealed class MaildirMailbox : IMailbox, IDisposable
         {
             // The first listing of a new index writes every row, those carried over from keypost-uids included.
             var addedUids = added.Select(a => a.Entry.Uid).ToHashSet();
-            added.AddRange(_messages.Where(m => !addedUids.Contains(m.Uid)).Select(m => (m, IndexedHeaders.Read(FullPath(m)))));
+            added.AddRange(known.Where(m => !addedUids.Contains(m.Uid) && !removed.Contains(m.Uid)).Select(m => (m, IndexedHeaders.Read(FullPath(m)))));
             renamed = [];
             removed = [];
             _newIndex = false;
+            _legacy = null;
         }
 
         Commit(removed, renamed, added, changes);

@@ -214,6 +214,12 @@ internal sealed class PostgresMailbox : IMailbox
         return await SnapshotAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public Task<IReadOnlyList<uint>> ExpungeAsync(Func<uint, MessageFlags, bool> which, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(which);
+        return ExpungeAsync(e => which(e.Uid, e.Flags), cancellationToken);
+    }
+
     public async Task<IReadOnlyList<uint>> ExpungeAsync(Func<MessageEntry, bool> which, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(which);

@@ -35,7 +35,10 @@ internal static class FetchWriterTarget
         foreach (var search in Searches)
         {
             var predicate = SearchParser.Parse(Tokens(search), []);
-            predicate(new SearchCandidate(entry, 1, 1, 7, () => new MemoryStream(input, writable: false), new Dictionary<(string, string), IReadOnlySet<uint>>(), CancellationToken.None));
+            var rows = new ChunkedRows(new MailboxState(1, 8, [entry]), [7u]);
+            predicate(new SearchCandidate(
+                7, entry.Flags, rows, 0, 1, 1, 7, null, new Dictionary<(string, string), IReadOnlySet<uint>>(), CancellationToken.None,
+                () => new MemoryStream(input, writable: false)));
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class MailboxIndexTests
     {
         using var dir = new TempDirectory();
         MailboxState before;
+        List<MessageEntry> rowsBefore;
         var (store, inbox) = await OpenAsync(dir.Path);
         using (store)
         {
@@ -33,6 +34,8 @@ public sealed class MailboxIndexTests
             await inbox.AppendAsync(Message("two"), MessageFlags.None, DateTimeOffset.FromUnixTimeSeconds(1_700_000_100), CancellationToken.None);
             await inbox.ChangeFlagsAsync(new HashSet<uint> { 2 }, f => f | MessageFlags.Flagged, CancellationToken.None);
             before = await inbox.SnapshotAsync(CancellationToken.None);
+            // A state's rows are read from the index when asked for: before it closes.
+            rowsBefore = before.Messages.ToList();
         }
 
         (store, inbox) = await OpenAsync(dir.Path);
@@ -43,7 +46,8 @@ public sealed class MailboxIndexTests
             Assert.Equal(0, inbox.FullScans);
             Assert.Equal(before.UidValidity, after.UidValidity);
             Assert.Equal(before.UidNext, after.UidNext);
-            Assert.Equal(before.Messages, after.Messages);
+            Assert.Equal(2, rowsBefore.Count);
+            Assert.Equal(rowsBefore, after.Messages);
         }
     }
 
