@@ -5,6 +5,7 @@
 # directory); every crash or hang is copied into the corpus as crash-*/hang-* to become a CI regression input.
 # The machine is shared: AFL++ runs at nice 19, on no fixed core (the one-off build runs at normal priority: at
 # nice 19 on a loaded machine it may not finish at all). Targets: Keypost.Fuzz list.
+# KEYPOST_FUZZ_FINDINGS=FILE makes the harness append each finding's exception to FILE (AFL++ keeps only the input).
 set -euo pipefail
 if [ $# -ne 2 ]; then
   echo "usage: $0 TARGET SECONDS" >&2

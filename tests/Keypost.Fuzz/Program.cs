@@ -80,7 +80,16 @@ switch (args[0])
             target ??= targets.Get(args[0]);
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
-            target.Run(buffer.ToArray());
+            try
+            {
+                target.Run(buffer.ToArray());
+            }
+            catch (Exception e) when (Environment.GetEnvironmentVariable("KEYPOST_FUZZ_FINDINGS") is { } log)
+            {
+                // SharpFuzz reports a finding to AFL++ as a bare status: the exception itself is kept only here.
+                File.AppendAllText(log, DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture) + " " + e + "\n----\n");
+                throw;
+            }
         });
         return 0;
     }
