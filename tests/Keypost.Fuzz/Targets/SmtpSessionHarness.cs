@@ -15,7 +15,6 @@ namespace Keypost.Fuzz.Targets;
 internal sealed class SmtpSessionHarness : IDisposable
 {
     private readonly FakeMailAccounts _accounts = new FakeMailAccounts("jedi.test").Add("luke@jedi.test", "use-the-force");
-    private readonly RecordingAcceptor _acceptor = new();
 
     // A STARTTLS endpoint always has a certificate (the configuration requires one); without it STARTTLS fails
     // inside the server, which is the harness's mistake, not the session's.
@@ -35,7 +34,9 @@ internal sealed class SmtpSessionHarness : IDisposable
         var context = new SmtpSessionContext(
             options,
             _accounts,
-            _acceptor,
+            // A new acceptor per input: a shared one keeps every accepted message, and over AFL++'s hundred
+            // thousand inputs in one process that grew to 1.5 GB and slowed every later session past its limit.
+            new RecordingAcceptor(),
             new SubmissionRateLimiter(options.SubmissionMessagesPerMinute),
             new LoginThrottle(new LoginThrottleOptions { BaseDelay = TimeSpan.Zero, MaxDelay = TimeSpan.Zero }, options.TimeProvider),
             _logger,
