@@ -72,16 +72,17 @@ internal sealed class GroupCommitter : IDisposable
     private async Task GatherAsync(List<Pending> batch)
     {
         using var timeout = new CancellationTokenSource(window);
-        try
+        while (batch.Count < maxBatch)
         {
-            while (batch.Count < maxBatch && await pending.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
+            // The window closing is the usual end of a gathering, not an error: no exception thrown per batch.
+            var more = pending.Reader.WaitToReadAsync(timeout.Token).AsTask();
+            await ((Task)more).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!more.IsCompletedSuccessfully || !more.Result)
             {
-                Drain(batch);
+                return;
             }
-        }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-        {
-            // The window closed: commit what came.
+
+            Drain(batch);
         }
     }
 
