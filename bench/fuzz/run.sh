@@ -5,7 +5,7 @@
 # directory); every crash or hang is copied into the corpus as crash-*/hang-* to become a CI regression input.
 # The machine is shared: AFL++ runs at nice 19 (KEYPOST_FUZZ_NICE to change it), on no fixed core (the one-off
 # build runs at normal priority: at nice 19 on a loaded machine it may not finish at all). The session harnesses
-# count a session that has not ended within 20 s of wall-clock time as a hang; at nice 19 beside a build (load 30+)
+# count a session that has not ended within 60 s of wall-clock time as a hang; at nice 19 beside a build (load 30+)
 # the fuzzer gets well under 1% of a core and ordinary sessions pass that limit: run them at nice 0 on a busy machine. Targets: Keypost.Fuzz list.
 # KEYPOST_FUZZ_FINDINGS=FILE makes the harness append each finding's exception to FILE (AFL++ keeps only the input).
 set -euo pipefail
@@ -52,7 +52,7 @@ mkdir -p "$findings"
 # start on a loaded 2-core machine took longer than 60 s once (smtp-session lost its fork server at 1,033 s).
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_SKIP_CPUFREQ=1 \
   AFL_NO_UI=1 AFL_FORKSRV_INIT_TMOUT=300000 AFL_MAP_SIZE=65536
-# AFL++'s timeout (90 s) stays far above the harnesses' own hang limit (LoopbackSession.Limit, 20 s per wait): a
+# AFL++'s timeout (90 s) stays far above the harnesses' own hang limit (LoopbackSession.Limit, 60 s per wait): a
 # SharpFuzz harness is its own fork server, so when AFL++ kills a slow run it kills the fork server with it and the
 # campaign aborts ("Unable to communicate with fork server", smtp-session twice under load 27). A real hang is
 # reported by the harness as a finding (a crash) before AFL++ would act.

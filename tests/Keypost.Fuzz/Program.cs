@@ -73,6 +73,9 @@ switch (args[0])
 
         // Instrumented code (SharpFuzz rewrote Keypost.*.dll) may run only once Fuzzer.Run has attached AFL++'s
         // coverage map, so the harness (which already calls into it) is made on the first input.
+        // The session harnesses block the main thread on each loopback session while the server runs on the pool:
+        // a pool that starts at one thread per core makes any blocking call on it wait for the pool to grow.
+        ThreadPool.SetMinThreads(Math.Max(8, Environment.ProcessorCount), Math.Max(8, Environment.ProcessorCount));
         using var targets = new FuzzTargets();
         FuzzTarget? target = null;
         Fuzzer.Run(stream =>
