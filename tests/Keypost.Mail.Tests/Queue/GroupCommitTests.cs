@@ -43,6 +43,29 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task A_window_that_closes_with_no_one_else_commits_the_lone_message()
+    {
+        var batches = new List<int>();
+        using var committer = new GroupCommitter(
+            batch =>
+            {
+                lock (batches)
+                {
+                    batches.Add(batch.Count);
+                }
+
+                return Task.CompletedTask;
+            },
+            TimeSpan.FromMilliseconds(20),
+            maxBatch: 64);
+
+        // The leader waits out the window for company; its closing is the normal end of a gathering, not a fault.
+        await committer.CommitAsync(Message("alone")).WaitAsync(TimeSpan.FromSeconds(30));
+        await committer.CommitAsync(Message("alone again")).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([1, 1], batches);
+    }
+
+    [Fact]
     public async Task A_failed_commit_fails_every_message_in_its_batch()
     {
         var calls = 0;
