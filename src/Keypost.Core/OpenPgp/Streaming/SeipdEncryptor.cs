@@ -56,17 +56,10 @@ internal static class SeipdEncryptor
         SecureRandom random,
         CancellationToken cancellationToken)
     {
-        PgpSignatureGenerator? signature = null;
-        if (signingKey is not null && signerPrimary is not null)
-        {
-            signature = new PgpSignatureGenerator(signingKey.PublicKeyPacket.Algorithm, OpenPgpProfile.SignatureHash);
-            signature.InitSign(PgpSignature.BinaryDocument, signingKey, random);
-            var hashed = new PgpSignatureSubpacketGenerator();
-            hashed.SetSignatureCreationTime(false, now);
-            hashed.SetIssuerFingerprint(false, signerPrimary);
-            signature.SetHashedSubpackets(hashed.Generate());
-            signature.GenerateOnePassVersion(false).Encode(encrypted);
-        }
+        using var signature = signingKey is not null && signerPrimary is not null
+            ? new DocumentSignatureWriter(signingKey, signerPrimary, now, random)
+            : null;
+        signature?.WriteOnePass(encrypted);
 
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
@@ -79,12 +72,12 @@ internal static class SeipdEncryptor
                 int read;
                 while ((read = await plaintext.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken)) > 0)
                 {
-                    signature?.Update(buffer, 0, read);
+                    signature?.Update(buffer.AsSpan(0, read));
                     literal.Write(buffer, 0, read);
                 }
             }
 
-            signature?.Generate().Encode(encrypted);
+            signature?.WriteSignature(encrypted);
         }
         finally
         {
