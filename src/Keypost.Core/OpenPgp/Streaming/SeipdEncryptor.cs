@@ -45,7 +45,9 @@ internal static class SeipdEncryptor
 
     /// <summary>
     /// Writes the packets inside the encryption: one-pass signature (RFC 4880 §5.4) when <paramref name="signingKey"/>
-    /// is given, the literal data (§5.9) read from <paramref name="plaintext"/>, the signature.
+    /// is given, the literal data (§5.9) read from <paramref name="plaintext"/>, the signature. With
+    /// <paramref name="parallel"/>, each chunk's signature hash runs on a second core while the
+    /// chunk itself is encrypted and MDC-hashed on this one (large data; small messages stay on one thread).
     /// </summary>
     public static async Task WriteLiteralAsync(
         Stream encrypted,
@@ -54,6 +56,7 @@ internal static class SeipdEncryptor
         PgpPublicKey? signerPrimary,
         DateTime now,
         SecureRandom random,
+        bool parallel,
         CancellationToken cancellationToken)
     {
         using var signature = signingKey is not null && signerPrimary is not null
@@ -61,7 +64,9 @@ internal static class SeipdEncryptor
             : null;
         signature?.WriteOnePass(encrypted);
 
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        // Two buffers: the next chunk is read into one while the other may still be hashed.
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(ChunkSize), ArrayPool<byte>.Shared.Rent(ChunkSize)];
+        var hashing = Task.CompletedTask;
         try
         {
             using (var literal = new PacketBodyWriter(encrypted, (int)PacketTag.LiteralData))
@@ -69,19 +74,41 @@ internal static class SeipdEncryptor
                 // RFC 4880 §5.9: 'b' binary, an empty file name, the time as four octets.
                 var seconds = (uint)new DateTimeOffset(now, TimeSpan.Zero).ToUnixTimeSeconds();
                 literal.Write([(byte)'b', 0, (byte)(seconds >> 24), (byte)(seconds >> 16), (byte)(seconds >> 8), (byte)seconds]);
+                var current = 0;
                 int read;
-                while ((read = await plaintext.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken)) > 0)
+                while ((read = await plaintext.ReadAsync(buffers[current].AsMemory(0, ChunkSize), cancellationToken)) > 0)
                 {
-                    signature?.Update(buffer.AsSpan(0, read));
-                    literal.Write(buffer, 0, read);
+                    if (signature is not null)
+                    {
+                        // The hash sees the chunks in order; the buffer read two chunks ago is free once it is done.
+                        await hashing;
+                        var chunk = buffers[current];
+                        var length = read;
+                        if (parallel)
+                        {
+                            hashing = Task.Run(() => signature.Update(chunk.AsSpan(0, length)), cancellationToken);
+                        }
+                        else
+                        {
+                            signature.Update(chunk.AsSpan(0, length));
+                        }
+                    }
+
+                    literal.Write(buffers[current], 0, read);
+                    current ^= 1;
                 }
+
+                await hashing;
             }
 
             signature?.WriteSignature(encrypted);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+            // Already failing: the hash task only has to be finished with the buffers, its own outcome is moot.
+            await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            ArrayPool<byte>.Shared.Return(buffers[0], clearArray: true);
+            ArrayPool<byte>.Shared.Return(buffers[1], clearArray: true);
         }
     }
 }

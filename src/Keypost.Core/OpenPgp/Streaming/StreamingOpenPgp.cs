@@ -88,7 +88,7 @@ public sealed class StreamingOpenPgp
             using (var encrypted = SeipdEncryptor.Open(target, keys, random))
             {
                 await SeipdEncryptor.WriteLiteralAsync(
-                    encrypted, plaintext, signer?.SigningKey, signer?.Certificate.ToBouncyCastle().GetPublicKey(), signedAt, random, cancellationToken);
+                    encrypted, plaintext, signer?.SigningKey, signer?.Certificate.ToBouncyCastle().GetPublicKey(), signedAt, random, parallel: true, cancellationToken);
             }
         }
         finally
@@ -139,7 +139,7 @@ public sealed class StreamingOpenPgp
         try
         {
             // Still compressed at most as large as the ciphertext; the cap applies again to what is released.
-            SeipdDecryptor.Decrypt(opened, staged, long.MaxValue, cancellationToken);
+            await SeipdDecryptor.DecryptAsync(opened, staged, long.MaxValue, parallel: true, cancellationToken);
         }
         finally
         {
@@ -257,14 +257,17 @@ public sealed class StreamingOpenPgp
         }
     }
 
+    // With a signature to check, each chunk's hash runs on a second core while the chunk is written.
     private async Task<long> CopyCappedAsync(Stream source, Stream destination, DocumentSignatureVerifier? hash, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(ChunkSize), ArrayPool<byte>.Shared.Rent(ChunkSize)];
+        var hashing = Task.CompletedTask;
         try
         {
             long total = 0;
+            var current = 0;
             int read;
-            while ((read = source.Read(buffer, 0, ChunkSize)) > 0)
+            while ((read = source.Read(buffers[current], 0, ChunkSize)) > 0)
             {
                 total += read;
                 if (total > maxPlaintextBytes)
@@ -273,15 +276,28 @@ public sealed class StreamingOpenPgp
                     throw new OpenPgpException(OpenPgpError.TooLarge, $"the decrypted message is larger than the limit of {maxPlaintextBytes} bytes");
                 }
 
-                hash?.Update(buffer.AsSpan(0, read));
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                if (hash is not null)
+                {
+                    // The hash sees the chunks in order; the buffer read two chunks ago is free once it is done.
+                    await hashing;
+                    var chunk = buffers[current];
+                    var length = read;
+                    hashing = Task.Run(() => hash.Update(chunk.AsSpan(0, length)), cancellationToken);
+                }
+
+                await destination.WriteAsync(buffers[current].AsMemory(0, read), cancellationToken);
+                current ^= 1;
             }
 
+            await hashing;
             return total;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+            // Already failing: the hash task only has to be finished with the buffers, its own outcome is moot.
+            await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            ArrayPool<byte>.Shared.Return(buffers[0], clearArray: true);
+            ArrayPool<byte>.Shared.Return(buffers[1], clearArray: true);
         }
     }
 
