@@ -44,7 +44,7 @@ public sealed class StreamingSignatureTests
         Assert.True(onePass.Verify(signature));
         Assert.Equal(4, signature.Version);
         Assert.Equal(PgpSignature.BinaryDocument, signature.SignatureType);
-        Assert.Equal(HashAlgorithmTag.Sha512, signature.HashAlgorithm);
+        Assert.Equal(OpenPgpProfile.DocumentSignatureHash, signature.HashAlgorithm);
         Assert.Equal(PublicKeyAlgorithmTag.EdDsa_Legacy, signature.KeyAlgorithm);
         Assert.Equal(unchecked((long)Leia.Certificate.KeyId), signature.KeyId);
         Assert.Equal(signedAt.UtcDateTime, signature.CreationTime);

@@ -20,7 +20,7 @@ internal sealed class DocumentSignatureWriter : IDisposable
     private readonly PgpPublicKey signerPrimary;
     private readonly DateTime signedAt;
     private readonly SecureRandom random;
-    private readonly HashAlgorithmTag hashAlgorithm = OpenPgpProfile.SignatureHash;
+    private readonly HashAlgorithmTag hashAlgorithm = OpenPgpProfile.DocumentSignatureHash;
     private readonly IncrementalHash? hash;
     private readonly PgpSignatureGenerator? fallback;
 
