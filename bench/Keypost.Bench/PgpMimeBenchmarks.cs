@@ -54,7 +54,7 @@ public class PgpMimeBenchmarks
     }
 
     // Base64 lines of 76 characters from random bytes: text that compresses about as well as gpg's input does.
-    private static string Text(int size)
+    internal static string Text(int size)
     {
         var random = new Random(42);
         var line = new byte[57];

@@ -20,6 +20,13 @@ if (args is ["stream", .. var streamArgs])
     return;
 }
 
+if (args is ["pgpmime-rate", .. var rateArgs])
+{
+    // PGP/MIME messages per second in-process (issue #14's 10 KB goal), without BenchmarkDotNet's per-size runs.
+    Keypost.Bench.PgpMimeRate.Run(rateArgs);
+    return;
+}
+
 if (args is ["transparency", .. var rest])
 {
     // A load harness, not a BenchmarkDotNet suite: a million-binding fill does not fit BDN's repeated iterations.

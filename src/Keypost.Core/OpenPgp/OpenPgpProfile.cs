@@ -22,6 +22,15 @@ public static class OpenPgpProfile
     /// <summary>Hash for self-signatures and binding signatures.</summary>
     public const HashAlgorithmTag SignatureHash = HashAlgorithmTag.Sha512;
 
+    /// <summary>
+    /// Hash for signatures over streamed documents (the data of an encrypted message). SHA-256: RFC 9580 §9.5
+    /// makes it the one every implementation must read, it matches Ed25519's 128-bit security level, it is what
+    /// GnuPG 2.2 signs with by default, and with the CPU's SHA extensions it runs about three times as fast as
+    /// SHA-512 (1.5 GB/s against 0.56 GB/s, `openssl speed` on the benchmark machine), which is most of the
+    /// signing cost of a large message.
+    /// </summary>
+    public const HashAlgorithmTag DocumentSignatureHash = HashAlgorithmTag.Sha256;
+
     /// <summary>Cipher protecting secret key material (with iterated and salted S2K, RFC 4880 §3.7.1.3).</summary>
     public const SymmetricKeyAlgorithmTag SecretKeyProtection = SymmetricKeyAlgorithmTag.Aes256;
 

@@ -98,7 +98,7 @@ internal sealed class OpenPgpSignEncrypt
         using var output = new MemoryStream(plaintext.Length + 1024);
         using (var encrypted = SeipdEncryptor.Open(output, recipientKeys, random))
         {
-            SeipdEncryptor.WriteLiteralAsync(encrypted, new MemoryStream(plaintext, false), signingKey, signerPrimary, now, random, CancellationToken.None)
+            SeipdEncryptor.WriteLiteralAsync(encrypted, new MemoryStream(plaintext, false), signingKey, signerPrimary, now, random, parallel: false, CancellationToken.None)
                 .GetAwaiter().GetResult();
         }
 

@@ -106,6 +106,59 @@ public sealed class StreamingGpgTests
         Assert.Equal(plaintext, back.ToArray());
     }
 
+    // Issue #14: signatures are hashed with IncrementalHash and the v4 trailer is built by Keypost; gpg is the
+    // reference both ways, with an RSA signing key (PKCS#1 v1.5 over SHA-256 and SHA-512) and Ed25519 over SHA-256.
+    [ToolFact("gpg", "gpgconf")]
+    public async Task Rsa_and_sha256_signatures_cross_between_gpg_and_Keypost()
+    {
+        await using var gpg = new GpgHome();
+        var fingerprint = await gpg.QuickGenKeyAsync("han@falcon.test", "rsa2048", "sign");
+        await gpg.GpgAsync("--passphrase", "", "--quick-add-key", fingerprint, "rsa2048", "encr", "2y");
+        var hanSecretPath = gpg.PathOf("han-secret.pgp");
+        await gpg.GpgAsync("--passphrase", "", "--output", hanSecretPath, "--export-secret-keys", fingerprint);
+        var han = SecretKey.Parse(await File.ReadAllBytesAsync(hanSecretPath)).Unlock("");
+        await gpg.ImportAsync(System.Text.Encoding.ASCII.GetBytes(luke.Certificate.ToArmored()));
+        await gpg.ImportAsync(System.Text.Encoding.ASCII.GetBytes(leia.ToArmored()), "--passphrase", Passphrase);
+        var plaintext = RandomNumberGenerator.GetBytes(1_000_003);
+        var plain = gpg.PathOf("plain.bin");
+        await File.WriteAllBytesAsync(plain, plaintext);
+        Certificate? Find(ulong id) =>
+            id == han.Certificate.KeyId ? han.Certificate : id == leia.Certificate.KeyId ? leia.Certificate : null;
+
+        // gpg signs (RSA with SHA-256 and SHA-512, Ed25519 with SHA-256), Keypost verifies.
+        foreach (var (signer, digest) in new[] { (fingerprint, "SHA256"), (fingerprint, "SHA512"), (leia.Fingerprint, "SHA256") })
+        {
+            var encrypted = gpg.PathOf($"from-gpg-{digest}.pgp");
+            await gpg.GpgAsync(
+                "--passphrase", Passphrase, "--trust-model", "always", "-z", "0", "--digest-algo", digest, "--yes", "--output", encrypted,
+                "--local-user", signer, "--recipient", "luke@jedi.test", "--encrypt", "--sign", plain);
+            using var output = new MemoryStream();
+            await using (var input = File.OpenRead(encrypted))
+            {
+                var result = await new StreamingOpenPgp(gpg.Path).DecryptAsync(input, output, [luke.Unlock(Passphrase)], Find, CancellationToken.None);
+                Assert.True(result.Signature.Status == PgpMimeSignatureStatus.Valid, $"{signer} {digest}: {result.Signature.Reason}");
+                Assert.Equal(signer, result.Signature.SignerFingerprint, ignoreCase: true);
+            }
+
+            Assert.Equal(plaintext, output.ToArray());
+        }
+
+        // Keypost signs with Han's RSA key, gpg verifies.
+        var fromKeypost = gpg.PathOf("from-keypost.pgp");
+        await using (var output = File.Create(fromKeypost))
+        {
+            await new StreamingOpenPgp().EncryptAsync(new MemoryStream(plaintext), output, [luke.Certificate], han, armor: false, CancellationToken.None);
+        }
+
+        var decrypted = gpg.PathOf("from-keypost.bin");
+        await gpg.ImportAsync(System.Text.Encoding.ASCII.GetBytes(luke.ToArmored()), "--passphrase", Passphrase);
+        var checkedByGpg = await gpg.GpgAsync(
+            "--passphrase", Passphrase, "--trust-model", "always", "--status-fd", "1", "--output", decrypted, "--decrypt", fromKeypost);
+        Assert.Contains("[GNUPG:] GOODSIG " + han.Certificate.KeyIdHex, checkedByGpg.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("[GNUPG:] DECRYPTION_OKAY", checkedByGpg.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(plaintext, await File.ReadAllBytesAsync(decrypted));
+    }
+
     private static async Task<string> WriteRandomAsync(string path)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

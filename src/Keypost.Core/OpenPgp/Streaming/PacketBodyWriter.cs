@@ -62,7 +62,7 @@ internal sealed class PacketBodyWriter : WriteOnlyStream
     }
 
     // RFC 4880 §4.2.2.1-3: one, two or five octet body length.
-    private static void WriteLength(Stream output, int length)
+    internal static void WriteLength(Stream output, int length)
     {
         if (length < 192)
         {

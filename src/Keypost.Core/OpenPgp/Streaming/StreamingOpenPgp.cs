@@ -29,6 +29,9 @@ public sealed class StreamingOpenPgp
 
     private const int ChunkSize = 1 << 16;
 
+    // Work handed to the second core in 1 MiB pieces: on a busy machine every hand-off waits for a time slice.
+    private const int ParallelChunkSize = 1 << 20;
+
     private readonly string temporaryDirectory;
     private readonly long maxPlaintextBytes;
     private readonly TimeProvider time;
@@ -88,7 +91,7 @@ public sealed class StreamingOpenPgp
             using (var encrypted = SeipdEncryptor.Open(target, keys, random))
             {
                 await SeipdEncryptor.WriteLiteralAsync(
-                    encrypted, plaintext, signer?.SigningKey, signer?.Certificate.ToBouncyCastle().GetPublicKey(), signedAt, random, cancellationToken);
+                    encrypted, plaintext, signer?.SigningKey, signer?.Certificate.ToBouncyCastle().GetPublicKey(), signedAt, random, parallel: true, cancellationToken);
             }
         }
         finally
@@ -139,7 +142,7 @@ public sealed class StreamingOpenPgp
         try
         {
             // Still compressed at most as large as the ciphertext; the cap applies again to what is released.
-            SeipdDecryptor.Decrypt(opened, staged, long.MaxValue, cancellationToken);
+            await SeipdDecryptor.DecryptAsync(opened, staged, long.MaxValue, parallel: true, cancellationToken);
         }
         finally
         {
@@ -165,34 +168,42 @@ public sealed class StreamingOpenPgp
 
     // RFC 4880 §11.3 inside the verified data: maybe one compression layer, then a one-pass signed or plain
     // literal data packet. Compressed data is inflated to a second private file first, so the cap is known to
-    // hold before the first byte reaches the caller.
+    // hold before the first byte reaches the caller. The packets are read here (PacketReader), not through
+    // BouncyCastle's packet streams, which cost more than the AES on a large message.
     private async Task<StreamDecryption> ReleaseAsync(
         FileStream staged, Stream output, Func<ulong, Certificate?> findCertificate, CancellationToken cancellationToken)
     {
-        var factory = new PgpObjectFactory(staged);
-        var next = SkipMarkers(factory);
+        Stream source = new BufferedStream(staged, ChunkSize);
+        var reader = new PacketReader(source);
+        var next = reader.Next();
         FileStream? inflated = null;
         try
         {
             var compressed = false;
-            if (next is PgpCompressedData compressedData)
+            if (next is { Tag: (int)PacketTag.CompressedData } compressedHeader)
             {
                 compressed = true;
+                source.Position = compressedHeader.Start;
+                var compressedData = new PgpObjectFactory(source).NextPgpObject() as PgpCompressedData
+                    ?? throw PacketReader.Malformed("the compressed data packet cannot be read");
                 inflated = PrivateTempFile.Create(temporaryDirectory);
                 await CopyCappedAsync(compressedData.GetDataStream(), inflated, null, cancellationToken);
                 inflated.Position = 0;
-                factory = new PgpObjectFactory(inflated);
-                next = SkipMarkers(factory);
+                source = new BufferedStream(inflated, ChunkSize);
+                reader = new PacketReader(source);
+                next = reader.Next();
             }
 
+            // RFC 4880 §5.4: one or more one-pass signatures; the first names the signature checked here.
             PgpOnePassSignature? onePass = null;
-            if (next is PgpOnePassSignatureList onePassList)
+            while (next is { Tag: (int)PacketTag.OnePassSignature } onePassHeader)
             {
-                onePass = onePassList[0];
-                next = factory.NextPgpObject();
+                var parsed = Reparse(PacketTag.OnePassSignature, reader.ReadBody(onePassHeader, 1024)) as PgpOnePassSignatureList;
+                onePass ??= parsed is { Count: > 0 } ? parsed[0] : throw PacketReader.Malformed("a one-pass signature cannot be read");
+                next = reader.Next();
             }
 
-            if (next is not PgpLiteralData literal)
+            if (next is not { Tag: (int)PacketTag.LiteralData } literalHeader)
             {
                 throw new OpenPgpException(OpenPgpError.Malformed, "the decrypted message holds no literal data");
             }
@@ -205,17 +216,39 @@ public sealed class StreamingOpenPgp
             var signerId = onePass is null ? (ulong?)null : unchecked((ulong)onePass.KeyId);
             var certificate = signerId is { } id ? findCertificate(id) : null;
             var key = certificate?.ToBouncyCastle().GetPublicKey(onePass!.KeyId);
-            if (key is not null)
+            using var verifier = key is null ? null : new DocumentSignatureVerifier(onePass!, key);
+
+            long written;
+            using (var literal = (PacketBodyReader)reader.OpenBody(literalHeader))
             {
-                onePass!.InitVerify(key);
+                // RFC 9580 §5.9: format octet, file name with its length octet, four octets of date, then the data.
+                Span<byte> head = stackalloc byte[2];
+                literal.ReadAll(head);
+                Span<byte> nameAndDate = stackalloc byte[head[1] + 4];
+                literal.ReadAll(nameAndDate);
+                written = await CopyCappedAsync(literal, output, verifier, cancellationToken);
             }
 
-            var written = await CopyCappedAsync(literal.GetInputStream(), output, key is null ? null : onePass, cancellationToken);
-            var signature = onePass is null ? null : SignatureFor(factory.NextPgpObject() as PgpSignatureList, onePass.KeyId);
-            var verdict = signature is null || onePass is null
+            // The signatures after the literal data (RFC 4880 §11.3); the one by the first one-pass key counts.
+            (PgpSignature Parsed, byte[] Body)? signature = null;
+            while (onePass is not null && reader.Next() is { Tag: (int)PacketTag.Signature } signatureHeader)
+            {
+                var body = reader.ReadBody(signatureHeader, 1 << 16);
+                var list = Reparse(PacketTag.Signature, body) as PgpSignatureList;
+                var match = list is null
+                    ? null
+                    : Enumerable.Range(0, list.Count).Select(i => list[i]).FirstOrDefault(s => s.KeyId == onePass.KeyId);
+                if (match is not null)
+                {
+                    signature = (match, body);
+                    break;
+                }
+            }
+
+            var verdict = signature is not { } found || onePass is null
                 ? new PgpMimeSignature(PgpMimeSignatureStatus.Unsigned, "the data is not signed")
                 : new SignatureChecker(k => k == signerId ? certificate : null)
-                    .Check(signature.KeyId, signature, _ => key is not null && onePass.Verify(signature), from: null);
+                    .Check(found.Parsed.KeyId, found.Parsed, _ => verifier is not null && verifier.Verify(found.Parsed, found.Body), from: null);
             return new StreamDecryption("", [], "", written, compressed, verdict);
         }
         finally
@@ -227,14 +260,17 @@ public sealed class StreamingOpenPgp
         }
     }
 
-    private async Task<long> CopyCappedAsync(Stream source, Stream destination, PgpOnePassSignature? hash, CancellationToken cancellationToken)
+    // With a signature to check, each chunk's hash runs on a second core while the chunk is written.
+    private async Task<long> CopyCappedAsync(Stream source, Stream destination, DocumentSignatureVerifier? hash, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(ParallelChunkSize), ArrayPool<byte>.Shared.Rent(ParallelChunkSize)];
+        var hashing = Task.CompletedTask;
         try
         {
             long total = 0;
+            var current = 0;
             int read;
-            while ((read = source.Read(buffer, 0, ChunkSize)) > 0)
+            while ((read = source.ReadAtLeast(buffers[current].AsSpan(0, ParallelChunkSize), ParallelChunkSize, throwOnEndOfStream: false)) > 0)
             {
                 total += read;
                 if (total > maxPlaintextBytes)
@@ -243,32 +279,40 @@ public sealed class StreamingOpenPgp
                     throw new OpenPgpException(OpenPgpError.TooLarge, $"the decrypted message is larger than the limit of {maxPlaintextBytes} bytes");
                 }
 
-                hash?.Update(buffer, 0, read);
-                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                if (hash is not null)
+                {
+                    // The hash sees the chunks in order; the buffer read two chunks ago is free once it is done.
+                    await hashing;
+                    var chunk = buffers[current];
+                    var length = read;
+                    hashing = Task.Run(() => hash.Update(chunk.AsSpan(0, length)), cancellationToken);
+                }
+
+                await destination.WriteAsync(buffers[current].AsMemory(0, read), cancellationToken);
+                current ^= 1;
             }
 
+            await hashing;
             return total;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+            // Already failing: the hash task only has to be finished with the buffers, its own outcome is moot.
+            await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            ArrayPool<byte>.Shared.Return(buffers[0], clearArray: true);
+            ArrayPool<byte>.Shared.Return(buffers[1], clearArray: true);
         }
     }
 
-    private static PgpSignature? SignatureFor(PgpSignatureList? signatures, long keyId) =>
-        signatures is null
-            ? null
-            : Enumerable.Range(0, signatures.Count).Select(i => signatures[i]).FirstOrDefault(s => s.KeyId == keyId);
-
-    private static object? SkipMarkers(PgpObjectFactory factory)
+    // BouncyCastle parses the small packets (for their fields and the signature checker); their bodies are ours.
+    private static object? Reparse(PacketTag tag, byte[] body)
     {
-        var next = factory.NextPgpObject();
-        while (next is PgpMarker)
-        {
-            next = factory.NextPgpObject();
-        }
-
-        return next;
+        using var packet = new MemoryStream(body.Length + 6);
+        packet.WriteByte((byte)(0xC0 | (int)tag));
+        PacketBodyWriter.WriteLength(packet, body.Length);
+        packet.Write(body);
+        packet.Position = 0;
+        return new PgpObjectFactory(packet).NextPgpObject();
     }
 
     private static string Hex(ulong keyId) => keyId.ToString("X16", CultureInfo.InvariantCulture);

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Globalization;
+using Keypost.Core.Addresses;
+using Keypost.Core.OpenPgp;
+using Keypost.Core.PgpMime;
+using MimeKit;
+
+namespace Keypost.Bench;
+
+/// <summary>
+/// Messages per second through PgpMimeComposer (encrypt+sign, Leia to Luke) and PgpMimeReader (decrypt+verify),
+/// in-process, on 1..N threads for a fixed time, with the process CPU time per message (issue #14: 10 KB >= 2,000/s).
+/// The same messages as PgpMimeBenchmarks, without BenchmarkDotNet's per-size processes.
+/// Usage: pgpmime-rate SIZE SECONDS THREADS
+/// </summary>
+internal static class PgpMimeRate
+{
+    public static void Run(string[] args)
+    {
+        var size = int.Parse(args[0], CultureInfo.InvariantCulture);
+        var seconds = double.Parse(args[1], CultureInfo.InvariantCulture);
+        var threads = int.Parse(args[2], CultureInfo.InvariantCulture);
+        var leia = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("leia@rebel.test"))).Unlock("");
+        var luke = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("luke@jedi.test"))).Unlock("");
+        var plain = new MimeMessage { Subject = "benchmark" };
+        plain.From.Add(new MailboxAddress(null, "leia@rebel.test"));
+        plain.To.Add(new MailboxAddress(null, "luke@jedi.test"));
+        plain.Body = new TextPart("plain") { Text = PgpMimeBenchmarks.Text(size) };
+        using var stream = new MemoryStream();
+        new PgpMimeComposer().Compose(plain, leia, [luke.Certificate]).WriteTo(stream);
+        stream.Position = 0;
+        var encrypted = MimeMessage.Load(stream);
+        var reader = new PgpMimeReader(maxPlaintextBytes: 2L * size + (1 << 20));
+        Certificate? Find(ulong id) => id == leia.Certificate.KeyId ? leia.Certificate : null;
+
+        Measure("encrypt+sign", () => new PgpMimeComposer().Compose(plain, leia, [luke.Certificate]));
+        Measure("decrypt+verify", () =>
+        {
+            var result = reader.Read(encrypted, [luke], Find);
+            if (!result.Signature.IsValid)
+            {
+                throw new InvalidOperationException(result.Signature.Reason);
+            }
+        });
+
+        void Measure(string name, Action once)
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                once();
+            }
+
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var watch = Stopwatch.StartNew();
+            var count = 0L;
+            var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+            {
+                while (watch.Elapsed.TotalSeconds < seconds)
+                {
+                    once();
+                    Interlocked.Increment(ref count);
+                }
+            })).ToList();
+            workers.ForEach(t => t.Start());
+            workers.ForEach(t => t.Join());
+            var elapsed = watch.Elapsed.TotalSeconds;
+            var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
+            Console.WriteLine(FormattableString.Invariant(
+                $"keypost pgpmime {name} {size} B, {threads} thread(s): {count / elapsed:F0} msg/s, CPU {cpuMs / count:F3} ms/msg"));
+        }
+    }
+}
