@@ -87,7 +87,8 @@ internal sealed class HttpService(
             store,
             config.Domains.Select(d => new WkdDomainSettings(Core.Addresses.EmailAddress.NormalizeDomain(d.Name), d.WkdPolicy, d.SubmissionAddress)),
             loggers.CreateLogger("Keypost.Directory.Wkd"),
-            metrics);
+            metrics,
+            new WkdCertificateCache(store, TimeSpan.FromSeconds(config.Http.WkdCacheSeconds), TimeProvider.System));
         wkd.Map(app);
         new TransparencyEndpoints(store, transparency).Map(app);
         new Directory.Publishing.PublishEndpoint(
