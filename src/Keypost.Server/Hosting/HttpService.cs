@@ -81,7 +81,13 @@ internal sealed class HttpService(
 
         var app = builder.Build();
         app.Use(SeparateListenersAsync);
-        app.UseRateLimiter();
+        // With no limit configured the middleware would only hand every request a no-op lease; the endpoints'
+        // policy metadata is then left unread.
+        if (config.RateLimit.RequestsPerMinute > 0)
+        {
+            app.UseRateLimiter();
+        }
+
         app.Use(WkdEndpoints.GuardAsync);
         var wkd = new WkdEndpoints(
             store,
@@ -177,14 +183,15 @@ internal sealed class HttpService(
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Partitioned by the address itself (IPAddress compares by value): no string made per request.
             options.AddPolicy(WkdEndpoints.RateLimitPolicy, context =>
             {
                 if (limits.RequestsPerMinute <= 0)
                 {
-                    return RateLimitPartition.GetNoLimiter("off");
+                    return RateLimitPartition.GetNoLimiter(IPAddress.None);
                 }
 
-                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                var client = context.Connection.RemoteIpAddress ?? IPAddress.None;
                 return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = Math.Max(1, limits.Burst),
