@@ -49,9 +49,13 @@ url="https://127.0.0.1:$https_port/.well-known/openpgpkey/jedi.test/hu/$hash"
 keypost_pid=$!
 for _ in $(seq 100); do curl -skf -o /dev/null -H "Host: openpgpkey.jedi.test" "$url" && break; sleep 0.2; done
 rss() { awk -v f="$1" '$1 == f":" {printf "%.1f", $2 / 1024}' "/proc/$keypost_pid/status"; }
+# Where it lives: anonymous (GC heap, native heaps, stacks), file-backed (mapped assemblies and libraries, shared
+# with other .NET processes), shared memory (the JIT's code, double-mapped).
+parts() { echo "anon $(rss RssAnon), file $(rss RssFile), shmem $(rss RssShmem) MiB, $(ls /proc/$keypost_pid/task | wc -l) threads"; }
 
 sleep "$settle"
 idle=$(rss VmRSS)
+echo "idle: $(parts)"
 wrk -t2 -c50 -d"${wkd_seconds}s" -H "Host: openpgpkey.jedi.test" "$url" | awk '/Requests\/sec/ {printf "load: WKD %.0f req/s", $2}'
 start=$(date +%s.%N)
 smtp-source -s 20 -m "$messages" -l 4096 -f sender@x.test -t luke@jedi.test -M client.x.test "127.0.0.1:$smtp_port"
@@ -59,4 +63,5 @@ awk -v s="$start" -v e="$(date +%s.%N)" -v m="$messages" 'BEGIN {printf ", SMTP 
 peak=$(rss VmHWM)
 sleep "$settle"
 after=$(rss VmRSS)
+echo "after: $(parts)"
 echo "keypost serve RSS: idle ${idle} MiB, peak ${peak} MiB, ${settle} s after the load ${after} MiB ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"

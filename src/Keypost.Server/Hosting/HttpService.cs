@@ -105,9 +105,12 @@ internal sealed class HttpService(
         new Directory.Devices.DeviceEndpoints(store, _hashGate, TimeProvider.System, loggers.CreateLogger("Keypost.Directory.Devices")).Map(app);
         MapMtaStsPolicy(app);
         app.MapGet(HealthPath, health.WriteAsync);
-        app.MapGet(AcmeChallenges.PathPrefix + "{token}", (string token) => parts.Challenges.Find(token) is { } answer
-            ? Results.Text(answer, "application/octet-stream")
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found"));
+        // A plain RequestDelegate, not a handler with bound parameters: those make ASP.NET compile expression trees,
+        // several MiB of an idle server (docs/benchmarks.md, "Memory").
+        app.MapGet(AcmeChallenges.PathPrefix + "{token}", (HttpContext context) =>
+            parts.Challenges.Find((string)context.Request.RouteValues["token"]!) is { } answer
+                ? ChallengeAnswerAsync(context, answer)
+                : ProblemWriter.WriteAsync(context, StatusCodes.Status404NotFound, "Not Found", "No such challenge token."));
         app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider, configureBranchedPipeline: null, optionsName: null);
         app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));
 
@@ -156,6 +159,13 @@ internal sealed class HttpService(
             context.Response.ContentType = "text/plain";
             return context.Response.WriteAsync(policy, context.RequestAborted);
         });
+    }
+
+    // RFC 8555 §8.3: the key authorization as the body, application/octet-stream.
+    private static Task ChallengeAnswerAsync(HttpContext context, string answer)
+    {
+        context.Response.ContentType = "application/octet-stream";
+        return context.Response.WriteAsync(answer, context.RequestAborted);
     }
 
     private static IPEndPoint ToEndPoint(Uri uri) => new(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
