@@ -200,6 +200,8 @@ public sealed class DemoRunner(DemoTranscript transcript, TextWriter notes, bool
             CertificateMinimizer.Minimize(forged, Luke).ToBinary(),
             forged.Fingerprint,
             Luke.Canonical);
+        // Behind the store's back: its WKD cache must hear of it, as it would after the cache's lifetime.
+        jedi.Server.Store.NoteCertificatesChanged();
 
         await transcript.OkAsync("act2.swap", $"jedi.test's operator swapped Luke's key for {forged.Fingerprint} by SQL; WKD now serves the forged key");
         try

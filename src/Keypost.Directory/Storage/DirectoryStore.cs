@@ -10,7 +10,21 @@ namespace Keypost.Directory.Storage;
 /// </summary>
 public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider clock)
 {
+    private long _certificateGeneration;
+
     public DirectoryDatabase Database => database;
+
+    /// <summary>
+    /// Moves on after every change this process commits to the served certificates (publish, rotate, revoke,
+    /// account removal): a cache of what WKD serves compares it with the value it read before its query.
+    /// </summary>
+    public long CertificateGeneration => Volatile.Read(ref _certificateGeneration);
+
+    /// <summary>
+    /// Tells this process's caches that served certificates changed behind the store's back (SQL by hand, another
+    /// process). Another process or node is caught by the cache's lifetime instead.
+    /// </summary>
+    public void NoteCertificatesChanged() => Interlocked.Increment(ref _certificateGeneration);
 
     public Task EnsureDomainAsync(string domain, CancellationToken cancellationToken) =>
         database.ExecuteAsync("INSERT INTO domains(name, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", cancellationToken, domain, Now());
@@ -68,6 +82,8 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
         // Its devices' key packages go with it (docs/lifecycle.md, "Several devices").
         await database.ExecuteAsync(connection, transaction, "UPDATE devices SET state = 'removed', package = NULL, updated_at = $2 WHERE address = $1 AND state != 'removed'", cancellationToken, address.Canonical, Now());
         await transaction.CommitAsync(cancellationToken);
+        // After the commit: a reader that queried before it then holds a generation that is already stale.
+        NoteCertificatesChanged();
         return removed > 0;
     }
 
@@ -108,6 +124,7 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
                 ChannelName(channel)),
             CultureInfo.InvariantCulture);
         await transaction.CommitAsync(cancellationToken);
+        NoteCertificatesChanged();
         return id;
     }
 

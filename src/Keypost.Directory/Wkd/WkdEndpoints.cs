@@ -23,16 +23,17 @@ public sealed class WkdEndpoints
     private const string Prefix = "/.well-known/openpgpkey";
     private static readonly string[] Methods = [HttpMethods.Get, HttpMethods.Head];
 
-    private readonly DirectoryStore _store;
+    private readonly WkdCertificateCache _cache;
     private static readonly EventId LookupEvent = new(4001, "WkdLookup");
 
     private readonly Dictionary<string, WkdDomainSettings> _domains;
     private readonly ILogger _logger;
     private readonly DirectoryMetrics? _metrics;
 
-    public WkdEndpoints(DirectoryStore store, IEnumerable<WkdDomainSettings> domains, ILogger? logger = null, DirectoryMetrics? metrics = null)
+    /// <param name="cache">What lookups are served from; null asks the database for every lookup.</param>
+    public WkdEndpoints(DirectoryStore store, IEnumerable<WkdDomainSettings> domains, ILogger? logger = null, DirectoryMetrics? metrics = null, WkdCertificateCache? cache = null)
     {
-        _store = store;
+        _cache = cache ?? new WkdCertificateCache(store, TimeSpan.Zero, TimeProvider.System);
         _domains = domains.ToDictionary(d => d.Domain, StringComparer.OrdinalIgnoreCase);
         _logger = logger ?? NullLogger.Instance;
         _metrics = metrics;
@@ -102,71 +103,72 @@ public sealed class WkdEndpoints
             return handler(context, context.RequestAborted);
         }).RequireRateLimiting(RateLimitPolicy);
 
-    // One line per lookup: the domain, the hash and the status. The hash names no one by itself (it is the
-    // published URL); the "l" query parameter, which carries the local part in clear, is never logged.
+    // One line per lookup at Debug: the domain, the hash and the status. At thousands of lookups a second an
+    // Information line each would cost more than the lookup and flood the journal; the counter
+    // keypost.wkd.lookups{method,status} is always kept, and an operator who needs the lines turns log.level to
+    // Debug. The hash names no one by itself (it is the published URL); the "l" query parameter, which carries
+    // the local part in clear, is never logged.
     private async Task KeyAsync(HttpContext context, bool advanced, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var settings = ResolveDomain(context, advanced);
+        var hash = context.Request.RouteValues["hash"] as string;
+        var wellFormed = hash is not null && ZBase32.IsWkdHash(hash);
         try
         {
-            await KeyCoreAsync(context, advanced, cancellationToken);
+            await KeyCoreAsync(context, settings, wellFormed ? hash : null, cancellationToken);
         }
         finally
         {
             var method = advanced ? "advanced" : "direct";
             var status = context.Response.StatusCode;
-            // Only what was checked goes into the log: a crafted path segment must not forge a log line.
-            var hash = context.Request.RouteValues["hash"] as string;
-            var domain = ResolveDomain(context, advanced)?.Domain ?? "(not hosted)";
             _metrics?.Lookup(method, status);
-            _logger.LogInformation(
-                LookupEvent,
-                "WKD {Method} lookup {Domain} {Hash}: {Status} in {ElapsedMs} ms",
-                method,
-                domain,
-                hash is not null && ZBase32.IsWkdHash(hash) ? hash : "(malformed)",
-                status,
-                (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                // Only what was checked goes into the log: a crafted path segment must not forge a log line.
+                _logger.LogDebug(
+                    LookupEvent,
+                    "WKD {Method} lookup {Domain} {Hash}: {Status} in {ElapsedMs} ms",
+                    method,
+                    settings?.Domain ?? "(not hosted)",
+                    wellFormed ? hash : "(malformed)",
+                    status,
+                    (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
         }
     }
 
-    private async Task KeyCoreAsync(HttpContext context, bool advanced, CancellationToken cancellationToken)
+    private async Task KeyCoreAsync(HttpContext context, WkdDomainSettings? settings, string? hash, CancellationToken cancellationToken)
     {
-        var settings = ResolveDomain(context, advanced);
-        var hash = context.Request.RouteValues["hash"] as string;
-        if (settings is null || hash is null)
+        if (settings is null)
         {
             await ProblemWriter.NotFoundAsync(context);
             return;
         }
 
-        if (!ZBase32.IsWkdHash(hash))
+        if (hash is null)
         {
             await ProblemWriter.WriteAsync(context, StatusCodes.Status400BadRequest, "Malformed WKD hash",
                 "The last path segment must be 32 z-base-32 characters (draft-koch-openpgp-webkey-service §3.1).");
             return;
         }
 
-        var certificates = await _store.FindForWkdAsync(settings.Domain, hash, cancellationToken);
-        if (certificates.Count == 0)
+        var body = await _cache.FindAsync(settings.Domain, hash, cancellationToken);
+        if (body is null)
         {
             await ProblemWriter.NotFoundAsync(context);
             return;
         }
 
         // §3.1: binary key material, several keys concatenated when hashes collide.
-        var length = certificates.Sum(c => c.Length);
         context.Response.ContentType = "application/octet-stream";
-        context.Response.ContentLength = length;
+        context.Response.ContentLength = body.Length;
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return;
         }
 
-        foreach (var certificate in certificates)
-        {
-            await context.Response.Body.WriteAsync(certificate, cancellationToken);
-        }
+        await context.Response.Body.WriteAsync(body, cancellationToken);
     }
 
     private Task PolicyAsync(HttpContext context, bool advanced)

@@ -84,6 +84,11 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
             Positive(errors, "acme.checkIntervalSeconds", config.Acme.CheckIntervalSeconds);
         }
 
+        if (config.Http.WkdCacheSeconds < 0)
+        {
+            errors.Add("http.wkdCacheSeconds: must be 0 (no cache) or more");
+        }
+
         if (config.Http.Listen.Count > 0)
         {
             if (config.Http.CertificateFile is null)

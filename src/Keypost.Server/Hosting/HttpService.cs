@@ -81,13 +81,20 @@ internal sealed class HttpService(
 
         var app = builder.Build();
         app.Use(SeparateListenersAsync);
-        app.UseRateLimiter();
+        // With no limit configured the middleware would only hand every request a no-op lease; the endpoints'
+        // policy metadata is then left unread.
+        if (config.RateLimit.RequestsPerMinute > 0)
+        {
+            app.UseRateLimiter();
+        }
+
         app.Use(WkdEndpoints.GuardAsync);
         var wkd = new WkdEndpoints(
             store,
             config.Domains.Select(d => new WkdDomainSettings(Core.Addresses.EmailAddress.NormalizeDomain(d.Name), d.WkdPolicy, d.SubmissionAddress)),
             loggers.CreateLogger("Keypost.Directory.Wkd"),
-            metrics);
+            metrics,
+            new WkdCertificateCache(store, TimeSpan.FromSeconds(config.Http.WkdCacheSeconds), TimeProvider.System));
         wkd.Map(app);
         new TransparencyEndpoints(store, transparency).Map(app);
         new Directory.Publishing.PublishEndpoint(
@@ -98,9 +105,12 @@ internal sealed class HttpService(
         new Directory.Devices.DeviceEndpoints(store, _hashGate, TimeProvider.System, loggers.CreateLogger("Keypost.Directory.Devices")).Map(app);
         MapMtaStsPolicy(app);
         app.MapGet(HealthPath, health.WriteAsync);
-        app.MapGet(AcmeChallenges.PathPrefix + "{token}", (string token) => parts.Challenges.Find(token) is { } answer
-            ? Results.Text(answer, "application/octet-stream")
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found"));
+        // A plain RequestDelegate, not a handler with bound parameters: those make ASP.NET compile expression trees,
+        // several MiB of an idle server (docs/benchmarks.md, "Memory").
+        app.MapGet(AcmeChallenges.PathPrefix + "{token}", (HttpContext context) =>
+            parts.Challenges.Find((string)context.Request.RouteValues["token"]!) is { } answer
+                ? ChallengeAnswerAsync(context, answer)
+                : ProblemWriter.WriteAsync(context, StatusCodes.Status404NotFound, "Not Found", "No such challenge token."));
         app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider, configureBranchedPipeline: null, optionsName: null);
         app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));
 
@@ -151,6 +161,13 @@ internal sealed class HttpService(
         });
     }
 
+    // RFC 8555 §8.3: the key authorization as the body, application/octet-stream.
+    private static Task ChallengeAnswerAsync(HttpContext context, string answer)
+    {
+        context.Response.ContentType = "application/octet-stream";
+        return context.Response.WriteAsync(answer, context.RequestAborted);
+    }
+
     private static IPEndPoint ToEndPoint(Uri uri) => new(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port);
 
     // WKD is HTTPS only (draft-koch-openpgp-webkey-service §3.1); the operator's numbers are not for the public
@@ -176,14 +193,15 @@ internal sealed class HttpService(
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Partitioned by the address itself (IPAddress compares by value): no string made per request.
             options.AddPolicy(WkdEndpoints.RateLimitPolicy, context =>
             {
                 if (limits.RequestsPerMinute <= 0)
                 {
-                    return RateLimitPartition.GetNoLimiter("off");
+                    return RateLimitPartition.GetNoLimiter(IPAddress.None);
                 }
 
-                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                var client = context.Connection.RemoteIpAddress ?? IPAddress.None;
                 return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = Math.Max(1, limits.Burst),

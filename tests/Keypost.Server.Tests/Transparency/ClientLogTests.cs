@@ -32,6 +32,8 @@ public sealed class ClientLogTests() : LukeOnTheLog("keypost-client")
             CancellationToken.None,
             CertificateMinimizer.Minimize(forged, Luke).ToBinary(),
             forged.Fingerprint);
+        // Behind the store's back, so its WKD cache is told as an operator's process would be by the cache lifetime.
+        Server.Server.Store.NoteCertificatesChanged();
     }
 
     [Fact]
