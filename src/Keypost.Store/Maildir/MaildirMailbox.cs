@@ -498,6 +498,8 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
         _snapshot = null;
     }
 
+    // A few UIDs (an EXPUNGE of one message, a MOVE) cost a binary search each and block copies into the new arrays,
+    // not a set lookup per message of the mailbox.
     private void RemoveUids(IReadOnlySet<uint> gone)
     {
         if (gone.Count == 0)
@@ -505,19 +507,40 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
             return;
         }
 
-        Own();
-        var n = 0;
-        for (var i = 0; i < _count; i++)
+        var positions = new List<int>(gone.Count);
+        foreach (var uid in gone)
         {
-            if (!gone.Contains(_uids[i]))
+            if (IndexOf(uid) is var i and >= 0)
             {
-                _uids[n] = _uids[i];
-                _flags[n] = _flags[i];
-                n++;
+                positions.Add(i);
             }
         }
 
+        if (positions.Count == 0)
+        {
+            return;
+        }
+
+        positions.Sort();
+        // Fresh arrays whenever a state handed out shares these (Own would copy them whole first).
+        var uids = _shared ? new uint[_uids.Length] : _uids;
+        var flags = _shared ? new MessageFlags[_flags.Length] : _flags;
+        var n = 0;
+        var from = 0;
+        foreach (var p in positions.Append(_count))
+        {
+            var length = p - from;
+            Array.Copy(_uids, from, uids, n, length);
+            Array.Copy(_flags, from, flags, n, length);
+            n += length;
+            from = p + 1;
+        }
+
+        _uids = uids;
+        _flags = flags;
         _count = n;
+        _shared = false;
+        _snapshot = null;
     }
 
     private void SetMessages(uint[] uids, MessageFlags[] flags, int count)
