@@ -12,6 +12,22 @@ public sealed class ImapRawProtocolTests
         return client;
     }
 
+    // Issue #19: the warm-up `keypost serve` runs at start works on a throw-away Maildir and leaves nothing behind,
+    // and the server serves as before.
+    [Fact]
+    public async Task Warm_up_leaves_no_files_behind_and_the_server_still_serves()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        static string[] Left() => System.IO.Directory.GetDirectories(Path.GetTempPath(), "keypost-warm-up-*");
+        var before = Left();
+
+        await server.Listener.WarmUpAsync(CancellationToken.None);
+
+        Assert.Equal(before, Left());
+        await using var client = await LoggedInAsync(server);
+        Assert.StartsWith("s OK", (await client.CommandAsync("s", "SELECT INBOX"))[^1]);
+    }
+
     // Issue #19: FETCH of UID and FLAGS alone is formatted from the state in memory in chunks of 64 KiB. Across
     // several chunks, with overlapping ranges, each asked item order, and a message another session expunged that this
     // one has not been told of (skipped, RFC 9051 §7.5.1: no EXPUNGE during FETCH), every response must be as RFC
