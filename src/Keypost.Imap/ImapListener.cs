@@ -57,6 +57,12 @@ public sealed class ImapListener : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _acceptor.DisposeAsync();
 
+    /// <summary>
+    /// Runs the store and FETCH code a first SELECT needs once, on a temporary Maildir that is deleted after, so the
+    /// first client after a restart does not wait for the JIT (issue #19). For a server's start; tests need not.
+    /// </summary>
+    public Task WarmUpAsync(CancellationToken cancellationToken) => ImapWarmUp.RunAsync(cancellationToken);
+
     private async Task RunSessionAsync(Socket client, ImapEndpoint endpoint, CancellationToken cancellationToken)
     {
         _context.Options.Metrics?.ImapSessionStarted();

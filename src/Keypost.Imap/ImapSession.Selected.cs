@@ -184,6 +184,12 @@ internal sealed partial class ImapSession
         t.ExpectEnd();
         var selected = _selected!;
         var state = (await SyncAsync(allowExpunge: false, cancellationToken))!;
+        if (IndexedFetchWriter.OnlyUidAndFlags(items))
+        {
+            await FetchFlagsAsync(selected, state, set, byUid, items, cancellationToken);
+            return "OK FETCH completed";
+        }
+
         var targets = selected.Resolve(set, byUid).ToList();
 
         // RFC 9051 §6.4.5: BODY[...] without .PEEK (and RFC822, RFC822.TEXT) sets \Seen.
@@ -266,6 +272,33 @@ internal sealed partial class ImapSession
         }
 
         return "OK FETCH completed";
+    }
+
+    // UID FETCH 1:* (FLAGS), what every client runs to resync a mailbox: formatted from the state in memory straight
+    // into one pooled buffer in chunks of FetchFlushOctets, each sent as one write (sets no \Seen: no section asked).
+    private async Task FetchFlagsAsync(SelectedMailbox selected, MailboxState state, SequenceSet set, bool byUid, IReadOnlyList<FetchItem> items, CancellationToken cancellationToken)
+    {
+        var shape = IndexedFetchWriter.Shape(items, byUid);
+        var spans = selected.Spans(set, byUid);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(FetchFlushOctets + IndexedFetchWriter.MaxFlagsResponse(shape.Length));
+        try
+        {
+            int span = 0, position = 0, at = 0;
+            while (span < spans.Count)
+            {
+                var n = IndexedFetchWriter.FormatFlags(
+                    buffer, FetchFlushOctets, selected.UidSpan, selected.FlagSpan, state.Uids, state.AllFlags, spans, shape, ref span, ref position, ref at);
+                _connection.Output.Write(buffer, 0, n);
+                if (span < spans.Count)
+                {
+                    await _connection.FlushAsync(cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private async Task<string> StoreAsync(ImapTokenizer t, bool byUid, CancellationToken cancellationToken)

@@ -81,8 +81,32 @@ internal sealed class SelectedMailbox(string name, IMailbox mailbox, bool readOn
         _flags.RemoveAt(index);
     }
 
+    /// <summary>The UIDs in sequence-number order, as a span (no copy; valid until the view changes).</summary>
+    public ReadOnlySpan<uint> UidSpan => CollectionsMarshal.AsSpan(_uids);
+
+    /// <summary>The flags last reported, position for position with <see cref="UidSpan"/>, writable in place.</summary>
+    public Span<MessageFlags> FlagSpan => CollectionsMarshal.AsSpan(_flags);
+
     /// <summary>The (sequence number, UID) pairs a sequence set or UID set names, in order; each range costs a binary search and what it names, not the mailbox.</summary>
     public IEnumerable<(uint Sequence, uint Uid)> Resolve(SequenceSet set, bool byUid)
+    {
+        var next = 0;
+        foreach (var (start, end) in Spans(set, byUid))
+        {
+            for (var i = Math.Max(start, next); i < end; i++)
+            {
+                yield return ((uint)i + 1, _uids[i]);
+            }
+
+            next = Math.Max(next, end);
+        }
+    }
+
+    /// <summary>
+    /// The positions a sequence set or UID set names, as ascending ranges [Start, End) of sequence number - 1 that
+    /// may overlap (a reader skips what it has passed).
+    /// </summary>
+    public List<(int Start, int End)> Spans(SequenceSet set, bool byUid)
     {
         ArgumentNullException.ThrowIfNull(set);
         var spans = new List<(int Start, int End)>();
@@ -107,16 +131,7 @@ internal sealed class SelectedMailbox(string name, IMailbox mailbox, bool readOn
         }
 
         spans.Sort();
-        var next = 0;
-        foreach (var (start, end) in spans)
-        {
-            for (var i = Math.Max(start, next); i < end; i++)
-            {
-                yield return ((uint)i + 1, _uids[i]);
-            }
-
-            next = Math.Max(next, end);
-        }
+        return spans;
     }
 
     private int LowerBound(uint uid)

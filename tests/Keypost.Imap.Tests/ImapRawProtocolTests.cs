@@ -12,6 +12,62 @@ public sealed class ImapRawProtocolTests
         return client;
     }
 
+    // Issue #19: the warm-up `keypost serve` runs at start works on a throw-away Maildir and leaves nothing behind,
+    // and the server serves as before.
+    [Fact]
+    public async Task Warm_up_leaves_no_files_behind_and_the_server_still_serves()
+    {
+        await using var server = await ImapTestServer.StartAsync();
+        static string[] Left() => System.IO.Directory.GetDirectories(Path.GetTempPath(), "keypost-warm-up-*");
+        var before = Left();
+
+        await server.Listener.WarmUpAsync(CancellationToken.None);
+
+        Assert.Equal(before, Left());
+        await using var client = await LoggedInAsync(server);
+        Assert.StartsWith("s OK", (await client.CommandAsync("s", "SELECT INBOX"))[^1]);
+    }
+
+    // Issue #19: FETCH of UID and FLAGS alone is formatted from the state in memory in chunks of 64 KiB. Across
+    // several chunks, with overlapping ranges, each asked item order, and a message another session expunged that this
+    // one has not been told of (skipped, RFC 9051 §7.5.1: no EXPUNGE during FETCH), every response must be as RFC
+    // 9051 §7.5.2 has it, once per message, in order.
+    [Fact]
+    public async Task Fetch_of_flags_alone_answers_every_message_once_in_order_across_chunks()
+    {
+        const int count = 3000;
+        await using var server = await ImapTestServer.StartAsync();
+        var inbox = server.Store.OpenAccount(Keypost.Core.Addresses.EmailAddress.Parse(ImapTestServer.Luke)).Get("INBOX");
+        var cur = Path.Combine(server.LukeMaildir, "cur");
+        for (var i = 1; i <= count; i++)
+        {
+            // Every third message \Seen, every fifth \Flagged too (the flags ride in the file name, Maildir's info).
+            var flags = (i % 5 == 0 ? "F" : "") + (i % 3 == 0 ? "S" : "");
+            await File.WriteAllTextAsync(Path.Combine(cur, $"{1_790_000_000 + i}.M{i}P1.flags:2,{flags}"), $"Subject: m{i}\r\n\r\nbody\r\n");
+        }
+
+        // The index of 3,000 new files is built here, outside the raw client's 10 s read limit (a loaded machine).
+        await inbox.SnapshotAsync(CancellationToken.None);
+        await using var client = await LoggedInAsync(server);
+        await using var other = await LoggedInAsync(server);
+        Assert.StartsWith("s OK", (await client.CommandAsync("s", "SELECT INBOX"))[^1]);
+        Assert.StartsWith("s OK", (await other.CommandAsync("s", "SELECT INBOX"))[^1]);
+        Assert.StartsWith("d OK", (await other.CommandAsync("d", "UID STORE 10 +FLAGS.SILENT (\\Deleted)"))[^1]);
+        Assert.StartsWith("e OK", (await other.CommandAsync("e", "UID EXPUNGE 10"))[^1]);
+
+        var all = await client.CommandAsync("f", "UID FETCH 1:* (FLAGS)");
+        var some = await client.CommandAsync("g", "FETCH 2:4,3:6,2999:* (FLAGS UID)");
+        var uidOnly = await client.CommandAsync("h", "FETCH 1:2 UID");
+
+        static string Flags(int i) => "(" + string.Join(' ', new[] { i % 3 == 0 ? "\\Seen" : null, i % 5 == 0 ? "\\Flagged" : null }.OfType<string>()) + ")";
+        var expected = Enumerable.Range(1, count).Where(i => i != 10).Select(i => $"* {i} FETCH (UID {i} FLAGS {Flags(i)})");
+        Assert.Equal([.. expected, "f OK FETCH completed"], all);
+        Assert.Equal(
+            [.. new[] { 2, 3, 4, 5, 6, 2999, 3000 }.Select(i => $"* {i} FETCH (FLAGS {Flags(i)} UID {i})"), "g OK FETCH completed"],
+            some);
+        Assert.Equal(["* 1 FETCH (UID 1)", "* 2 FETCH (UID 2)", "h OK FETCH completed"], uidOnly);
+    }
+
     [Fact]
     public async Task Greeting_offers_starttls_and_disables_login_before_tls()
     {

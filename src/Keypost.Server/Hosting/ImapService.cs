@@ -14,6 +14,22 @@ internal sealed class ImapService(ImapListener listener, ILogger logger) : IHost
         {
             logger.LogInformation("IMAP listening on {Endpoint}", endpoint);
         }
+
+        // In the background: the listener already accepts; a client arriving meanwhile compiles what it needs itself.
+        _ = Task.Run(() => WarmUpAsync(cancellationToken), CancellationToken.None);
+    }
+
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await listener.WarmUpAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or OperationCanceledException or System.Data.Common.DbException)
+        {
+            // Only the first SELECT's speed depends on it.
+            logger.LogWarning(e, "IMAP warm-up failed");
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

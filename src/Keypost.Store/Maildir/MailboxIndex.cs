@@ -7,9 +7,12 @@ namespace Keypost.Store.Maildir;
 /// <summary>
 /// The per-mailbox index: one SQLite file in the Maildir folder (<see cref="FileName"/>) with a row per message
 /// (UID, file name and so flags, size, INTERNALDATE, the searched header fields) and the mailbox's UIDVALIDITY,
-/// UIDNEXT and the directory stamps seen at the last change. Each change is one transaction (WAL, synchronous=FULL),
-/// so a crash leaves the index as it was before or after the change, never between; docs/mail-store-index.md says
-/// why SQLite rather than a log of our own.
+/// UIDNEXT and the directory stamps seen at the last change. Each change is one transaction in WAL mode, so a crash
+/// leaves the index as it was before or after the change, never between; docs/mail-store-index.md says why SQLite
+/// rather than a log of our own. A commit that records new mail is durable (synchronous=FULL: the WAL is fsynced
+/// before it returns); one that records only flag changes or expunges is not (synchronous=NORMAL: the WAL reaches the
+/// page cache, and disk at the next durable commit or checkpoint), which survives a process kill and, after a power
+/// cut, leaves the index at an earlier consistent state that the directory-stamp check repairs.
 /// </summary>
 internal sealed class MailboxIndex : IDisposable
 {
@@ -23,6 +26,7 @@ internal sealed class MailboxIndex : IDisposable
     private SqliteConnection? _reader;
     private bool _closed;
     private long _dataVersion;
+    private bool _synchronousFull = true;
 
     private MailboxIndex(SqliteConnection connection)
     {
@@ -179,11 +183,23 @@ internal sealed class MailboxIndex : IDisposable
     /// <summary>True when another process committed to this index since we last read or wrote it.</summary>
     public bool ChangedElsewhere() => DataVersion() != _dataVersion;
 
-    /// <summary>Records one change (messages removed, renamed, added) and the mailbox's counters in one transaction.</summary>
+    /// <summary>
+    /// Records one change (messages removed, renamed, added) and the mailbox's counters in one transaction; on disk
+    /// before it returns when <paramref name="durable"/>, else atomic and in the page cache only (see the class).
+    /// </summary>
     public void Commit(
         uint uidValidity, uint uidNext, DirectoryStamp stamp, IReadOnlyCollection<uint> removed, IReadOnlyCollection<MessageEntry> renamed,
-        IReadOnlyCollection<(MessageEntry Entry, IndexedHeaders? Headers)> added)
+        IReadOnlyCollection<(MessageEntry Entry, IndexedHeaders? Headers)> added, bool durable)
     {
+        if (durable != _synchronousFull)
+        {
+            // SQLite (pragma synchronous, WAL mode): FULL syncs the WAL at every commit; NORMAL only at checkpoints,
+            // and a commit under NORMAL is still atomic and survives a crash of the process (not of the machine).
+            // A later FULL commit syncs the whole WAL, the NORMAL commits before it included.
+            Execute(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            _synchronousFull = durable;
+        }
+
         using var transaction = _connection.BeginTransaction();
         if (removed.Count > 0)
         {

@@ -225,7 +225,9 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
                 try
                 {
                     // Maildir: flags live in the file name. The file is renamed first and the index follows; a crash
-                    // between leaves cur/ newer than the index's stamp, and the next start lists the folder.
+                    // between leaves cur/ newer than the index's stamp, and the next start lists the folder. Neither
+                    // the rename nor the index is fsynced (as Dovecot's mail_fsync=optimized): a flag change lost
+                    // to a power cut loses no mail, and the stamp check repairs whichever half reached the disk.
                     File.Move(FullPath(entry), Path.Combine(_path, relative));
                     var now = entry with { RelativePath = relative, Flags = flags };
                     Own();
@@ -240,7 +242,7 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
 
             if (renamed.Count > 0)
             {
-                Commit([], renamed, [], renamed.Select(e => (MailboxChangeKind.FlagsChanged, e)));
+                Commit([], renamed, [], renamed.Select(e => (MailboxChangeKind.FlagsChanged, e)), durable: false);
             }
 
             return State();
@@ -294,6 +296,10 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
 
     // Under the lock: files first, then the index. A crash between leaves files missing that the index still lists,
     // which the listing at the next start drops; the other order could resurrect a message under a new UID.
+    // Not fsynced (no directory fsync, index commit not durable; docs/mail-store-index.md "Durability"): the kernel
+    // keeps both through a process kill, and a power cut can at worst bring back a message the user deleted, under
+    // its old UID or (if only the index reached the disk) as a new one: no mail is lost either way. New mail is
+    // always fsynced (AddAsync, TakeNew).
     private List<uint> Expunge(List<MessageEntry> removed)
     {
         if (removed.Count == 0)
@@ -306,10 +312,9 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
             File.Delete(FullPath(entry));
         }
 
-        DurableFiles.SyncDirectory(Path.Combine(_path, "cur"));
         var gone = removed.Select(e => e.Uid).ToHashSet();
         RemoveUids(gone);
-        Commit(gone, [], [], removed.Select(e => (MailboxChangeKind.Expunged, e)));
+        Commit(gone, [], [], removed.Select(e => (MailboxChangeKind.Expunged, e)), durable: false);
         return removed.Select(e => e.Uid).ToList();
     }
 
@@ -416,7 +421,7 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
 
             DurableFiles.SyncDirectory(Path.Combine(_path, "cur"));
             AddEntries(added);
-            Commit([], [], added, added.Select(a => (MailboxChangeKind.Added, a.Item1)));
+            Commit([], [], added, added.Select(a => (MailboxChangeKind.Added, a.Item1)), durable: true);
             return (_uidValidity, added.Select(a => a.Item1.Uid).ToList());
         }
         finally
@@ -493,6 +498,8 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
         _snapshot = null;
     }
 
+    // A few UIDs (an EXPUNGE of one message, a MOVE) cost a binary search each and block copies into the new arrays,
+    // not a set lookup per message of the mailbox.
     private void RemoveUids(IReadOnlySet<uint> gone)
     {
         if (gone.Count == 0)
@@ -500,19 +507,40 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
             return;
         }
 
-        Own();
-        var n = 0;
-        for (var i = 0; i < _count; i++)
+        var positions = new List<int>(gone.Count);
+        foreach (var uid in gone)
         {
-            if (!gone.Contains(_uids[i]))
+            if (IndexOf(uid) is var i and >= 0)
             {
-                _uids[n] = _uids[i];
-                _flags[n] = _flags[i];
-                n++;
+                positions.Add(i);
             }
         }
 
+        if (positions.Count == 0)
+        {
+            return;
+        }
+
+        positions.Sort();
+        // Fresh arrays whenever a state handed out shares these (Own would copy them whole first).
+        var uids = _shared ? new uint[_uids.Length] : _uids;
+        var flags = _shared ? new MessageFlags[_flags.Length] : _flags;
+        var n = 0;
+        var from = 0;
+        foreach (var p in positions.Append(_count))
+        {
+            var length = p - from;
+            Array.Copy(_uids, from, uids, n, length);
+            Array.Copy(_flags, from, flags, n, length);
+            n += length;
+            from = p + 1;
+        }
+
+        _uids = uids;
+        _flags = flags;
         _count = n;
+        _shared = false;
+        _snapshot = null;
     }
 
     private void SetMessages(uint[] uids, MessageFlags[] flags, int count)
@@ -545,14 +573,15 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
         _snapshot = null;
     }
 
-    // One change: the index first (durable), then the journal and the waiters.
+    // One change: the index first (on disk when durable: whenever it gives new mail its UID), then the journal and
+    // the waiters.
     private void Commit(
         IReadOnlyCollection<uint> removed, IReadOnlyCollection<MessageEntry> renamed, IReadOnlyCollection<(MessageEntry, IndexedHeaders?)> added,
-        IEnumerable<(MailboxChangeKind Kind, MessageEntry Entry)> changes)
+        IEnumerable<(MailboxChangeKind Kind, MessageEntry Entry)> changes, bool durable)
     {
         _snapshot = null;
         _stamp = DirectoryStamp.Read(_path);
-        _index!.Commit(_uidValidity, _uidNext, _stamp, removed, renamed, added);
+        _index!.Commit(_uidValidity, _uidNext, _stamp, removed, renamed, added, durable);
         var version = Signal();
         foreach (var (kind, entry) in changes)
         {
@@ -870,7 +899,7 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
             if (DirectoryStamp.Read(_path) != _stamp)
             {
                 // Nothing changed but the stamps (our own changes seen again): record them, so a restart trusts the index.
-                Commit([], [], [], []);
+                Commit([], [], [], [], durable: false);
             }
 
             return;
@@ -908,6 +937,9 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
             .Concat(renamed.Select(e => (MailboxChangeKind.FlagsChanged, e)))
             .Concat(added.Select(a => (MailboxChangeKind.Added, a.Entry)))
             .ToList();
+        // New UIDs (and a new index's UIDVALIDITY) are on disk before anyone sees them: a UID a client has seen must
+        // never name another message after a power cut (RFC 9051 §2.3.1.1).
+        var durable = added.Count > 0 || _newIndex;
         if (_newIndex)
         {
             // The first listing of a new index writes every row, those carried over from keypost-uids included.
@@ -919,7 +951,7 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
             _legacy = null;
         }
 
-        Commit(removed, renamed, added, changes);
+        Commit(removed, renamed, added, changes, durable);
     }
 
     private void EnsureWatcher()

@@ -5,9 +5,11 @@ using Keypost.Store.Maildir;
 namespace Keypost.Store.Tests.Crash;
 
 /// <summary>
-/// This test assembly's entry point. Run as <c>dotnet Keypost.Store.Tests.dll crash-worker ROOT flags|expunge</c> it
-/// changes luke's INBOX in a loop (all flags toggled at once, or a batch expunged per round) and prints "round N" after
-/// each, until the test SIGKILLs it: a process stopped mid-change with nothing run after, as a crash or an OOM kill.
+/// This test assembly's entry point. Run as <c>dotnet Keypost.Store.Tests.dll crash-worker ROOT flags|expunge|mixed</c>
+/// it changes luke's INBOX in a loop (all flags toggled at once; a batch expunged per round; or, as IMAP clients do,
+/// one APPEND, a STORE of one flag and an EXPUNGE of one message per round) and prints "round N" after each (and
+/// "appended UID" once an APPEND returned), until the test SIGKILLs it: a process stopped mid-change with nothing run
+/// after, as a crash or an OOM kill.
 /// </summary>
 public static class CrashWorker
 {
@@ -17,7 +19,7 @@ public static class CrashWorker
     {
         if (args.Length != 3 || args[0] != "crash-worker")
         {
-            await Console.Error.WriteLineAsync("usage: crash-worker ROOT flags|expunge");
+            await Console.Error.WriteLineAsync("usage: crash-worker ROOT flags|expunge|mixed");
             return 2;
         }
 
@@ -30,6 +32,19 @@ public static class CrashWorker
             {
                 var all = state.Messages.Select(m => m.Uid).ToHashSet();
                 await inbox.ChangeFlagsAsync(all, f => f ^ MessageFlags.Seen, CancellationToken.None);
+            }
+            else if (args[2] == "mixed")
+            {
+                // The lowest original message is expunged, a middle one flagged: appended messages are never touched.
+                using var message = new MemoryStream(System.Text.Encoding.ASCII.GetBytes($"Subject: appended {round}\r\n\r\nbody\r\n"));
+                var (_, uid) = await inbox.AppendAsync(message, MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
+                await Console.Out.WriteLineAsync("appended " + uid.ToString(CultureInfo.InvariantCulture));
+                await Console.Out.FlushAsync();
+                var middle = state.Messages[state.Messages.Count / 3].Uid;
+                await inbox.ChangeFlagsAsync(new HashSet<uint> { middle }, f => f ^ MessageFlags.Flagged, CancellationToken.None);
+                var first = state.Messages[0].Uid;
+                await inbox.ChangeFlagsAsync(new HashSet<uint> { first }, f => f | MessageFlags.Deleted, CancellationToken.None);
+                await inbox.ExpungeAsync((u, f) => u == first && f.HasFlag(MessageFlags.Deleted), CancellationToken.None);
             }
             else
             {
