@@ -9,6 +9,7 @@ using Keypost.Server.Mail;
 using Keypost.Server.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -185,6 +186,13 @@ public sealed class KeypostServer : IAsyncDisposable
             // Type=notify units learn READY=1 and STOPPING=1; without systemd this does nothing and the console
             // lifetime turns SIGTERM and SIGINT into a graceful stop.
             services.AddSystemd();
+            if (!SystemdHelpers.IsSystemdService() && Environment.GetEnvironmentVariable("NOTIFY_SOCKET") is { Length: > 0 })
+            {
+                // sd_notify(3): whoever sets NOTIFY_SOCKET wants READY=1 and STOPPING=1. AddSystemd (10.x) also
+                // asks for systemd as the parent process, which a supervisor started by systemd, or a test, is not.
+                services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+                services.AddSingleton<IHostLifetime, SystemdLifetime>();
+            }
         }
         else
         {

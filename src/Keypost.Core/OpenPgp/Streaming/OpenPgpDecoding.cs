@@ -24,25 +24,9 @@ internal static class OpenPgpDecoding
         return (first & 0x80) != 0 ? whole : new ArmoredInputStream(whole);
     }
 
-    private sealed class PrefixedStream(byte first, Stream rest) : Stream
+    private sealed class PrefixedStream(byte first, Stream rest) : ReadOnlyStream
     {
         private bool firstRead;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -60,15 +44,5 @@ internal static class OpenPgpDecoding
 
             return rest.Read(buffer);
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -4,7 +4,7 @@ namespace Keypost.Core.OpenPgp.Streaming;
 /// The body of one packet, read through its chunks: each partial length (RFC 9580 §4.2.1.4) is followed by
 /// another length, the last one definite.
 /// </summary>
-internal sealed class PacketBodyReader : Stream
+internal sealed class PacketBodyReader : ReadOnlyStream
 {
     private readonly PacketReader reader;
     private readonly Stream input;
@@ -20,22 +20,6 @@ internal sealed class PacketBodyReader : Stream
         left = header.Length;
         partial = header.Partial;
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -83,14 +67,4 @@ internal sealed class PacketBodyReader : Stream
             buffer = buffer[read..];
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
