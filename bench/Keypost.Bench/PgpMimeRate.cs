@@ -22,38 +22,54 @@ internal static class PgpMimeRate
         var threads = int.Parse(args[2], CultureInfo.InvariantCulture);
         var leia = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("leia@rebel.test"))).Unlock("");
         var luke = new KeyGenerator().Generate(new KeyGenerationRequest(EmailAddress.Parse("luke@jedi.test"))).Unlock("");
-        var plain = new MimeMessage { Subject = "benchmark" };
-        plain.From.Add(new MailboxAddress(null, "leia@rebel.test"));
-        plain.To.Add(new MailboxAddress(null, "luke@jedi.test"));
-        plain.Body = new TextPart("plain") { Text = PgpMimeBenchmarks.Text(size) };
+        var text = PgpMimeBenchmarks.Text(size);
+        MimeMessage Plain()
+        {
+            var plain = new MimeMessage { Subject = "benchmark" };
+            plain.From.Add(new MailboxAddress(null, "leia@rebel.test"));
+            plain.To.Add(new MailboxAddress(null, "luke@jedi.test"));
+            plain.Body = new TextPart("plain") { Text = text };
+            return plain;
+        }
+
         using var stream = new MemoryStream();
-        new PgpMimeComposer().Compose(plain, leia, [luke.Certificate]).WriteTo(stream);
-        stream.Position = 0;
-        var encrypted = MimeMessage.Load(stream);
+        new PgpMimeComposer().Compose(Plain(), leia, [luke.Certificate]).WriteTo(stream);
+        var wire = stream.ToArray();
         var reader = new PgpMimeReader(maxPlaintextBytes: 2L * size + (1 << 20));
         Certificate? Find(ulong id) => id == leia.Certificate.KeyId ? leia.Certificate : null;
 
-        Measure("encrypt+sign", () => new PgpMimeComposer().Compose(plain, leia, [luke.Certificate]));
+        Measure("encrypt+sign", () =>
+        {
+            var plain = Plain();
+            return () => new PgpMimeComposer().Compose(plain, leia, [luke.Certificate]);
+        });
         Measure("decrypt+verify", () =>
         {
-            var result = reader.Read(encrypted, [luke], Find);
-            if (!result.Signature.IsValid)
+            // One parsed message per thread (and one plain message above): a MimeKit entity reads its content
+            // through one shared stream position, so two threads reading one MimeMessage corrupt each other's reads.
+            var encrypted = MimeMessage.Load(new MemoryStream(wire));
+            return () =>
             {
-                throw new InvalidOperationException(result.Signature.Reason);
-            }
+                var result = reader.Read(encrypted, [luke], Find);
+                if (!result.Signature.IsValid)
+                {
+                    throw new InvalidOperationException(result.Signature.Reason);
+                }
+            };
         });
 
-        void Measure(string name, Action once)
+        void Measure(string name, Func<Action> perThread)
         {
+            var warm = perThread();
             for (var i = 0; i < 200; i++)
             {
-                once();
+                warm();
             }
 
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             var count = 0L;
-            var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() =>
+            var workers = Enumerable.Range(0, threads).Select(_ => perThread()).ToList().Select(once => new Thread(() =>
             {
                 while (watch.Elapsed.TotalSeconds < seconds)
                 {
