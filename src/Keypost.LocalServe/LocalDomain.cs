@@ -41,7 +41,22 @@ public sealed class LocalDomain : IAsyncDisposable
         LocalDomainOptions options, LocalCertificateAuthority ca, LoopbackDnsServer dns, string root, CancellationToken cancellationToken)
     {
         var config = await ConfigureAsync(options, ca, dns, root, cancellationToken);
-        var server = await KeypostServer.StartAsync(config, cancellationToken);
+        KeypostServer server;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                server = await KeypostServer.StartAsync(config, cancellationToken);
+                break;
+            }
+            catch (Exception e) when (attempt < 5 && DrawsPorts(options) && LocalPorts.IsAddressInUse(e))
+            {
+                // A port found free was bound by someone else before we bound it: draw the free ports again (the
+                // records in DNS name no port, so they stay as published).
+                config = await ConfigureAsync(options with { PublishDns = false }, ca, dns, root, cancellationToken);
+            }
+        }
+
         var domain = new LocalDomain(options, config, server);
         try
         {
@@ -147,6 +162,9 @@ public sealed class LocalDomain : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
+
+    private static bool DrawsPorts(LocalDomainOptions options) =>
+        new[] { options.HttpsPort, options.InboundPort, options.SubmissionPort, options.ImapsPort, options.MetricsPort }.Contains(0);
 
     private static int? Port(int? port, IPAddress address) => port == 0 ? LocalPorts.Free([address]) : port;
 

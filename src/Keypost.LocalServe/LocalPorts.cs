@@ -29,6 +29,29 @@ public sealed record LocalPorts(int Https, int Smtp, int Submission, int Imaps)
         throw new InvalidOperationException("no port is free on every local address");
     }
 
+    /// <summary>
+    /// Whether <paramref name="error"/> (or one inside it) is a bind refused because the port is taken: a port
+    /// found free by <see cref="Free"/> can still be bound by another process before its owner binds it.
+    /// </summary>
+    public static bool IsAddressInUse(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+                || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Any(IsAddressInUse))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool IsFree(IPAddress address, int port)
     {
         try

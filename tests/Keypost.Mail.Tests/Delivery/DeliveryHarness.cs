@@ -31,7 +31,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         IMailDnsResolver resolver = transport?.Resolver ?? new MailDnsResolver(new MailDnsResolverOptions
         {
             NameServers = [Dns.EndPoint],
-            Timeout = TimeSpan.FromSeconds(2),
+            Timeout = TimeSpan.FromSeconds(10),
             Retries = 0,
             UseCache = false,
         });

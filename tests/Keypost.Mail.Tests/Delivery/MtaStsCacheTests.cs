@@ -70,6 +70,6 @@ public sealed class MtaStsCacheTests
 
     private static MtaStsPolicySource Source(LoopbackDnsServer dns, int httpsPort, TestCertificateAuthority ca, TimeProvider clock, MtaStsPolicyCache? cache) =>
         new(
-            new MailDnsResolver(new MailDnsResolverOptions { NameServers = [dns.EndPoint], Timeout = TimeSpan.FromSeconds(2), Retries = 0, UseCache = false }),
+            new MailDnsResolver(new MailDnsResolverOptions { NameServers = [dns.EndPoint], Timeout = TimeSpan.FromSeconds(10), Retries = 0, UseCache = false }),
             new MtaStsOptions { HttpsPort = httpsPort, ExtraTrustedRoots = [ca.Certificate], TimeProvider = clock, FetchTimeout = TimeSpan.FromSeconds(20), Cache = cache });
 }

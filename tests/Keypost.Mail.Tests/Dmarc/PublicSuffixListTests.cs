@@ -15,6 +15,8 @@ public sealed partial class PublicSuffixListTests
     {
         var data = new TheoryData<string, string?>();
         var idn = new IdnMapping();
+        // The list checks most names in both their Unicode and their A-label form; as A-labels they are one case.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in File.ReadLines(Path.Combine(AppContext.BaseDirectory, "testdata", "publicsuffix", "test_psl.txt")))
         {
             var match = Check().Match(line);
@@ -25,7 +27,11 @@ public sealed partial class PublicSuffixListTests
             }
 
             var expected = match.Groups["expected"].Success ? idn.GetAscii(match.Groups["expected"].Value) : null;
-            data.Add(idn.GetAscii(match.Groups["input"].Value), expected);
+            var input = idn.GetAscii(match.Groups["input"].Value);
+            if (seen.Add(input))
+            {
+                data.Add(input, expected);
+            }
         }
 
         return data;
@@ -41,7 +47,8 @@ public sealed partial class PublicSuffixListTests
     [Fact]
     public void Every_vector_was_read()
     {
-        Assert.True(Vectors().Count >= 70, "the vector file was not found or not parsed");
+        // 67 distinct cases once Unicode and A-label duplicates are one.
+        Assert.True(Vectors().Count >= 65, "the vector file was not found or not parsed");
     }
 
     [Theory]

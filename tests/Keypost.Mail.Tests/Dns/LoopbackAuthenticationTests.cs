@@ -24,7 +24,7 @@ public sealed class LoopbackAuthenticationTests(DkimFixture fixture) : IClassFix
         var resolver = new MailDnsResolver(new MailDnsResolverOptions
         {
             NameServers = [server.EndPoint],
-            Timeout = TimeSpan.FromSeconds(2),
+            Timeout = TimeSpan.FromSeconds(10),
             Retries = 0,
             UseCache = false,
         });

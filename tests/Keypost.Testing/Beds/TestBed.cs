@@ -89,9 +89,30 @@ public sealed class TestBed : IAsyncDisposable
         string jediAddress = "127.0.0.10", string rebelAddress = "127.0.0.11", int? httpsPort = null, CancellationToken cancellationToken = default)
     {
         IPAddress jedi = IPAddress.Parse(jediAddress), rebel = IPAddress.Parse(rebelAddress);
-        var free = LocalPorts.FindFree([jedi, rebel]);
-        var ports = httpsPort is { } https ? free with { Https = https } : free;
-        return (await StartAsync(Jedi.WithAllListeners(jedi, ports), cancellationToken), await StartAsync(Rebel.WithAllListeners(rebel, ports), cancellationToken), ports);
+        var rebelPublished = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            var free = LocalPorts.FindFree([jedi, rebel]);
+            var ports = httpsPort is { } https ? free with { Https = https } : free;
+            LocalDomain? first = null;
+            try
+            {
+                // A domain's DNS records name no port: published once, they stay right when its ports are drawn again.
+                first = await StartAsync(Jedi.WithAllListeners(jedi, ports) with { PublishDns = attempt == 1 }, cancellationToken);
+                var publishRebel = !rebelPublished;
+                rebelPublished = true;
+                return (first, await StartAsync(Rebel.WithAllListeners(rebel, ports) with { PublishDns = publishRebel }, cancellationToken), ports);
+            }
+            catch (Exception e) when (attempt < 5 && LocalPorts.IsAddressInUse(e))
+            {
+                // Another test bound one of the ports between the check that found it free and our bind.
+                if (first is not null)
+                {
+                    _running.Remove(first);
+                    await first.DisposeAsync();
+                }
+            }
+        }
     }
 
     /// <summary>Starts the domain in this process; it stops with the bed.</summary>
