@@ -5,7 +5,6 @@ using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Encodings;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Signers;
 
 namespace Keypost.Core.OpenPgp.Streaming;
 
@@ -100,10 +99,7 @@ internal sealed class DocumentSignatureVerifier : IDisposable
                     return false;
                 }
 
-                var verifier = new Ed25519Signer();
-                verifier.Init(false, ed25519);
-                verifier.BlockUpdate(digest, 0, digest.Length);
-                return verifier.VerifySignature([.. rPadded, .. sPadded]);
+                return Curve25519.Verify(ed25519.GetEncoded(), digest, [.. rPadded, .. sPadded]);
             }
 
             case RsaKeyParameters rsa:

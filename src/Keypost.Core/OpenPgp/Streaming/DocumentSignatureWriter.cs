@@ -4,7 +4,6 @@ using Org.BouncyCastle.Bcpg.OpenPgp;
 using Org.BouncyCastle.Crypto.Encodings;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Security;
 
 namespace Keypost.Core.OpenPgp.Streaming;
@@ -133,10 +132,17 @@ internal sealed class DocumentSignatureWriter : IDisposable
             case Ed25519PrivateKeyParameters ed25519:
             {
                 // RFC 9580 §5.2.3.3 (legacy EdDSA): Ed25519 signs the digest; R and S go out as two MPIs.
-                var signer = new Ed25519Signer();
-                signer.Init(true, ed25519);
-                signer.BlockUpdate(digest, 0, digest.Length);
-                var signature = signer.GenerateSignature();
+                var seed = ed25519.GetEncoded();
+                byte[] signature;
+                try
+                {
+                    signature = Curve25519.Sign(seed, ed25519.GeneratePublicKey().GetEncoded(), digest);
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(seed);
+                }
+
                 DocumentSignatures.WriteMpi(output, signature.AsSpan(0, 32));
                 DocumentSignatures.WriteMpi(output, signature.AsSpan(32, 32));
                 break;

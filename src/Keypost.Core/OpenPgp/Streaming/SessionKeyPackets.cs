@@ -1,8 +1,8 @@
+using System.Security.Cryptography;
 using Org.BouncyCastle.Asn1.EdEC;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Crypto.Agreement;
 using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Math;
@@ -13,7 +13,8 @@ namespace Keypost.Core.OpenPgp.Streaming;
 /// <summary>
 /// Public-key encrypted session key packets (RFC 4880 §5.1, v3) for a session key we hold, since BouncyCastle's
 /// generator and reader keep theirs private: ECDH over Curve25519 (RFC 6637 §8 with RFC 9580 §11.5's legacy
-/// encoding) and RSA PKCS#1 v1.5 (RFC 4880 §5.1). The public-key arithmetic and KDF stay BouncyCastle's.
+/// encoding) and RSA PKCS#1 v1.5 (RFC 4880 §5.1). X25519 is libsodium's (<see cref="Curve25519"/>); RSA, the
+/// KDF and the key wrap stay BouncyCastle's.
 /// </summary>
 internal static class SessionKeyPackets
 {
@@ -113,20 +114,26 @@ internal static class SessionKeyPackets
             throw new PgpException("the Curve25519 encryption key is not in the 0x40-prefixed native encoding");
         }
 
-        var ephemeral = new X25519PrivateKeyParameters(random);
-        var shared = new byte[X25519PrivateKeyParameters.SecretSize];
-        var agreement = new X25519Agreement();
-        agreement.Init(ephemeral);
-        agreement.CalculateAgreement(new X25519PublicKeyParameters(recipient, 1), shared, 0);
+        var ephemeral = new byte[Curve25519.KeySize];
+        var point = new byte[33];
+        byte[] shared;
+        random.NextBytes(ephemeral);
+        try
+        {
+            shared = Curve25519.SharedSecret(ephemeral, recipient.AsSpan(1));
+            point[0] = 0x40;
+            Curve25519.PublicKey(ephemeral).CopyTo(point, 1);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(ephemeral);
+        }
 
         var wrap = new AesWrapEngine();
         wrap.Init(true, new KeyParameter(Rfc6637Utilities.CreateKey(packet, shared)));
         var padded = PgpPad.PadSessionData(sessionInfo);
         var wrapped = wrap.Wrap(padded, 0, padded.Length);
 
-        var point = new byte[33];
-        point[0] = 0x40;
-        ephemeral.GeneratePublicKey().Encode(point, 1);
         var mpi = new MPInteger(new BigInteger(1, point)).GetEncoded();
         var field = new byte[mpi.Length + 1 + wrapped.Length];
         mpi.CopyTo(field, 0);
@@ -154,10 +161,25 @@ internal static class SessionKeyPackets
             throw new InvalidCipherTextException("ECDH wrapped key length out of range");
         }
 
-        var shared = new byte[X25519PrivateKeyParameters.SecretSize];
-        var agreement = new X25519Agreement();
-        agreement.Init(key.Key);
-        agreement.CalculateAgreement(new X25519PublicKeyParameters(field, 3), shared, 0);
+        if (key.Key is not X25519PrivateKeyParameters secret)
+        {
+            throw new InvalidCipherTextException("the secret key is not a Curve25519 encryption key");
+        }
+
+        byte[] shared;
+        var scalar = secret.GetEncoded();
+        try
+        {
+            shared = Curve25519.SharedSecret(scalar, field.AsSpan(3, Curve25519.KeySize));
+        }
+        catch (CryptographicException e)
+        {
+            throw new InvalidCipherTextException(e.Message, e);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(scalar);
+        }
 
         var wrap = new AesWrapEngine();
         wrap.Init(false, new KeyParameter(Rfc6637Utilities.CreateKey(key.PublicKeyPacket, shared)));
