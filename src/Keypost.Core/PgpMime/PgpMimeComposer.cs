@@ -152,13 +152,13 @@ public sealed class PgpMimeComposer
     // RFC 3156 §4: multipart/encrypted; protocol="application/pgp-encrypted", "Version: 1", then the armored data.
     private static MultipartEncrypted EncryptedBody(byte[] binary)
     {
-        var armored = OpenPgpArmor.Armor(binary);
+        var armored = OpenPgpArmor.ArmorAscii(binary);
         var body = new MultipartEncrypted();
         body.ContentType.Parameters["protocol"] = "application/pgp-encrypted";
         body.Add(new ApplicationPgpEncrypted());
         body.Add(new MimePart("application", "octet-stream")
         {
-            Content = new MimeContent(new MemoryStream(Encoding.ASCII.GetBytes(armored))),
+            Content = new MimeContent(new MemoryStream(armored, writable: false)),
             ContentTransferEncoding = ContentEncoding.SevenBit,
             ContentDisposition = new ContentDisposition(ContentDisposition.Inline) { FileName = "encrypted.asc" },
             ContentDescription = "OpenPGP encrypted message",

@@ -48,7 +48,7 @@ public sealed class PgpMimeSigner(TimeProvider? time = null, SecureRandom? rando
         var signedPart = MimeEntity.Load(new MemoryStream(canonical, writable: false));
         var signaturePart = new MimePart("application", "pgp-signature")
         {
-            Content = new MimeContent(new MemoryStream(Encoding.ASCII.GetBytes(OpenPgpArmor.Armor(signature)))),
+            Content = new MimeContent(new MemoryStream(OpenPgpArmor.ArmorAscii(signature), writable: false)),
             ContentTransferEncoding = ContentEncoding.SevenBit,
         };
         signaturePart.ContentType.Name = "signature.asc";
