@@ -1,4 +1,5 @@
 using Keypost.Core.OpenPgp;
+using Keypost.Core.OpenPgp.Streaming;
 using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Bcpg.OpenPgp;
@@ -195,9 +196,8 @@ public sealed class PgpMimeReader
                         return signature.Verify();
                     }
 
-                    onePass.InitVerify(key);
-                    onePass.Update(payload.Plaintext);
-                    return onePass.Verify(signature);
+                    // .NET's hash and libsodium's Ed25519 instead of BouncyCastle's managed ones (issue #14).
+                    return DocumentSignatureVerifier.VerifyWhole(onePass, signature, key, payload.Plaintext);
                 },
                 from);
         }

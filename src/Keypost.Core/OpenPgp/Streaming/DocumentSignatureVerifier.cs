@@ -131,6 +131,20 @@ internal sealed class DocumentSignatureVerifier : IDisposable
 
     public void Dispose() => hash?.Dispose();
 
+    /// <summary>
+    /// Whether <paramref name="signature"/>, announced by <paramref name="onePass"/>, signs <paramref name="data"/>
+    /// held whole in memory (a decrypted PGP/MIME message).
+    /// </summary>
+    public static bool VerifyWhole(PgpOnePassSignature onePass, PgpSignature signature, PgpPublicKey key, ReadOnlySpan<byte> data)
+    {
+        using var verifier = new DocumentSignatureVerifier(onePass, key);
+        verifier.Update(data);
+        // The packet as BouncyCastle encodes it again, whose hashed part is also what its own verifier hashes.
+        var reader = new PacketReader(new MemoryStream(signature.GetEncoded(), writable: false));
+        return reader.Next() is { Tag: (int)PacketTag.Signature } header
+            && verifier.Verify(signature, reader.ReadBody(header, 1 << 16));
+    }
+
     private static AsymmetricKeyParameter? PublicKey(PgpPublicKey key)
     {
         try
