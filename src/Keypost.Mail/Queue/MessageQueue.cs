@@ -7,8 +7,8 @@ namespace Keypost.Mail.Queue;
 
 /// <summary>
 /// In charge of the durable queue: a message is on disk (or in PostgreSQL) before its 250.
-/// The durable outbound queue: on one node a directory with <c>queue.db</c> (SQLite index) and <c>data/&lt;id&gt;.eml</c>
-/// (the message exactly as received); on several nodes a PostgreSQL database they share, where a node claims a message
+/// The durable outbound queue: on one node a directory with <c>queue.db</c> (SQLite index, and small messages
+/// themselves) and <c>data/&lt;id&gt;.eml</c> (larger messages exactly as received); on several nodes a PostgreSQL database they share, where a node claims a message
 /// for delivery with a lease (docs/postgres.md). EnqueueAsync returns only once the message would survive a crash;
 /// nothing acknowledged is lost.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class MessageQueue : IDisposable
     {
         options ??= new MessageQueueOptions();
         options.Validate();
-        var queue = new MessageQueue(FileQueueStorage.Open(directory), options);
+        var queue = new MessageQueue(FileQueueStorage.Open(directory, options.InlineMessageMaxBytes), options);
         try
         {
             await queue.RemoveOrphansAsync(options.OrphanAge, cancellationToken).ConfigureAwait(false);
