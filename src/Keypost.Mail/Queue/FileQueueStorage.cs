@@ -116,6 +116,17 @@ internal sealed class FileQueueStorage : IQueueStorage
         return done;
     }
 
+    // Outcomes of parallel deliveries in one transaction: the pages they share (the recipients table and its
+    // indexes, the messages table) are written to the WAL once per batch, not once per message.
+    public async Task RecordManyAsync(IReadOnlyList<RecordRequest> requests)
+    {
+        await _index.RecordManyAsync(requests, CancellationToken.None).ConfigureAwait(false);
+        foreach (var request in requests.Where(r => r.Done))
+        {
+            DiscardData(request.Id);
+        }
+    }
+
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         if (!await _index.DeleteAsync(id, cancellationToken).ConfigureAwait(false))

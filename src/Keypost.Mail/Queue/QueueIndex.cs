@@ -263,29 +263,7 @@ internal sealed class QueueIndex : IDisposable
         {
             using var relaxed = RelaxedDurability();
             using var tx = connection.BeginTransaction();
-            foreach (var o in outcomes)
-            {
-                using var cmd = Command(tx, """
-                    UPDATE recipients SET state = $state, attempts = attempts + 1, last_error = $err,
-                        next_attempt = COALESCE($next, next_attempt)
-                    WHERE message_id = $id AND idx = $idx
-                    """);
-                cmd.Parameters.AddWithValue("$id", id);
-                cmd.Parameters.AddWithValue("$idx", o.Index);
-                cmd.Parameters.AddWithValue("$state", (int)o.State);
-                cmd.Parameters.AddWithValue("$err", (object?)o.Error ?? DBNull.Value);
-                cmd.Parameters.AddWithValue("$next", (object?)o.NextAttempt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-                cmd.ExecuteNonQuery();
-            }
-
-            long active;
-            using (var count = Command(tx, $"SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state IN {ActiveStates}"))
-            {
-                count.Parameters.AddWithValue("$id", id);
-                active = (long)count.ExecuteScalar()!;
-            }
-
-            var done = active == 0 && DeleteRows(tx, id);
+            var done = Record(tx, id, outcomes);
             tx.Commit();
             return done;
         }
@@ -293,6 +271,54 @@ internal sealed class QueueIndex : IDisposable
         {
             gate.Release();
         }
+    }
+
+    /// <summary>As <see cref="RecordAsync"/> for several messages in one transaction; sets each request's Done.</summary>
+    public async Task RecordManyAsync(IReadOnlyList<RecordRequest> requests, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var relaxed = RelaxedDurability();
+            using var tx = connection.BeginTransaction();
+            var done = requests.Select(r => Record(tx, r.Id, r.Outcomes)).ToList();
+            tx.Commit();
+            for (var i = 0; i < requests.Count; i++)
+            {
+                requests[i].Done = done[i];
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private bool Record(SqliteTransaction tx, string id, IEnumerable<RecipientOutcome> outcomes)
+    {
+        foreach (var o in outcomes)
+        {
+            using var cmd = Command(tx, """
+                UPDATE recipients SET state = $state, attempts = attempts + 1, last_error = $err,
+                    next_attempt = COALESCE($next, next_attempt)
+                WHERE message_id = $id AND idx = $idx
+                """);
+            cmd.Parameters.AddWithValue("$id", id);
+            cmd.Parameters.AddWithValue("$idx", o.Index);
+            cmd.Parameters.AddWithValue("$state", (int)o.State);
+            cmd.Parameters.AddWithValue("$err", (object?)o.Error ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$next", (object?)o.NextAttempt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            cmd.ExecuteNonQuery();
+        }
+
+        long active;
+        using (var count = Command(tx, $"SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state IN {ActiveStates}"))
+        {
+            count.Parameters.AddWithValue("$id", id);
+            active = (long)count.ExecuteScalar()!;
+        }
+
+        return active == 0 && DeleteRows(tx, id);
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
