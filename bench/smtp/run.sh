@@ -109,18 +109,35 @@ maildir_count() { { find "$1" -type f 2>/dev/null || true; } | wc -l; }
 keypost_new="$work/data/mail/jedi.test/luke/Maildir/new"
 postfix_new="$work/postfix/mail/luke/Maildir/new"
 
+# CPU time (clock ticks) a server has used: Keypost's one process; Postfix's master with its reaped children
+# (cutime, cstime) and the children still alive (smtpd, cleanup, qmgr, virtual...). smtp-source is not counted.
+cpu_ticks() { # keypost|postfix
+  if [ "$1" = keypost ]; then
+    awk '{print $14+$15}' "/proc/$keypost_pid/stat"
+  else
+    local master children
+    master=$(head -1 "$work/postfix/queue/pid/master.pid" | tr -d ' ')
+    children=$(pgrep -P "$master" | sed 's|.*|/proc/&/stat|' | xargs -r cat 2>/dev/null | awk '{t += $14+$15} END {print t+0}')
+    awk -v c="$children" '{print $14+$15+$16+$17+c}' "/proc/$master/stat"
+  fi
+}
+
 # A full run: time until smtp-source has its last 250, then wait until all are in the Maildir (a count check).
-run() { # name port maildir count
-  local before start end
+# CPU per message covers acceptance and delivery: counted from the start until the last message is in the Maildir.
+run() { # name port maildir count server(keypost|postfix)
+  local before start end cpu0 cpu1 server="$5"
   before=$(maildir_count "$3")
+  cpu0=$(cpu_ticks "$server")
   start=$(date +%s.%N)
   smtp-source -s "$sessions" -m "$4" -l "$size" -f sender@x.test -t luke@jedi.test -M client.x.test "127.0.0.1:$2" 2>"$1.err"
   end=$(date +%s.%N)
   for _ in $(seq 600); do [ $(( $(maildir_count "$3") - before )) -ge "$4" ] && break; sleep 0.1; done
+  cpu1=$(cpu_ticks "$server")
   local delivered=$(( $(maildir_count "$3") - before ))
   [ -s "$1.err" ] && { echo "$1: smtp-source reported:"; head -5 "$1.err"; }
-  awk -v name="$1" -v n="$4" -v s="$start" -v e="$end" -v d="$delivered" \
-    'BEGIN {printf "%-8s %6d msgs in %6.2f s = %7.0f msgs/s accepted (%d in the Maildir)\n", name, n, e-s, n/(e-s), d}'
+  awk -v name="$1" -v n="$4" -v s="$start" -v e="$end" -v d="$delivered" -v c="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" \
+    -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    'BEGIN {printf "%-8s %6d msgs in %6.2f s = %7.0f msgs/s accepted (%d in the Maildir), CPU %.2f ms/msg, load %s\n", name, n, e-s, n/(e-s), d, c*1000/hz/n, load}'
   awk -v n="$4" -v s="$start" -v e="$end" 'BEGIN {print n/(e-s)}' >"$1.rate"
 }
 
@@ -129,10 +146,10 @@ echo "smtp-source -s $sessions -m $messages -l $size (one connection per message
 # their profile during the first few thousand messages (perf showed a quarter of the CPU in the JIT after 300):
 # the warm-up is long enough for a server's steady state, the one that matters for a daemon.
 warmup="${KEYPOST_BENCH_WARMUP:-3000}"
-run warmup-k "$keypost_port" "$keypost_new" "$warmup" >/dev/null
-run warmup-p "$postfix_port" "$postfix_new" "$warmup" >/dev/null
-run keypost "$keypost_port" "$keypost_new" "$messages"
-run postfix "$postfix_port" "$postfix_new" "$messages"
+run warmup-k "$keypost_port" "$keypost_new" "$warmup" keypost >/dev/null
+run warmup-p "$postfix_port" "$postfix_new" "$warmup" postfix >/dev/null
+run keypost "$keypost_port" "$keypost_new" "$messages" keypost
+run postfix "$postfix_port" "$postfix_new" "$messages" postfix
 awk -v k="$(cat keypost.rate)" -v p="$(cat postfix.rate)" 'BEGIN {printf "ratio keypost/postfix: %.2f\n", k/p}'
 # Evidence that Keypost did its per-message checks (SPF through dnsmasq) rather than a shortcut.
 sample="$(find "$keypost_new" -type f -print -quit)"

@@ -31,6 +31,16 @@ internal static class DurableFiles
     /// </summary>
     public static async Task<long> WriteNewFileAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
+        await using var file = CreateNew(path);
+        await write(file, cancellationToken).ConfigureAwait(false);
+        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        file.Flush(flushToDisk: true);
+        return file.Length;
+    }
+
+    /// <summary>Creates a new file for writing, readable by the owner only (mail is private); fails if it exists.</summary>
+    public static FileStream CreateNew(string path)
+    {
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -40,15 +50,10 @@ internal static class DurableFiles
         };
         if (!OperatingSystem.IsWindows())
         {
-            // Mail is private: owner read/write only.
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        await using var file = new FileStream(path, options);
-        await write(file, cancellationToken).ConfigureAwait(false);
-        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-        file.Flush(flushToDisk: true);
-        return file.Length;
+        return new FileStream(path, options);
     }
 
     /// <summary>fsync a directory so the names created, renamed or removed in it are on disk.</summary>

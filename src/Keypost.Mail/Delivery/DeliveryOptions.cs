@@ -36,6 +36,12 @@ public sealed class DeliveryOptions
     /// <summary>Domains delivered to at the same time.</summary>
     public int MaxParallelDomains { get; init; } = 8;
 
+    /// <summary>
+    /// Messages delivered to local Maildirs at the same time. Each delivery's file fsync runs beside the others
+    /// (the file system commits them together) and deliveries into one Maildir share the fsync of its new/.
+    /// </summary>
+    public int MaxParallelLocalDeliveries { get; init; } = 8;
+
     /// <summary>Messages taken from the queue per pass.</summary>
     public int BatchSize { get; init; } = 200;
 

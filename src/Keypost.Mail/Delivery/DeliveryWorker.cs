@@ -141,12 +141,14 @@ public sealed class DeliveryWorker : IDisposable
     {
         if (await accounts.IsHostedDomainAsync(domain, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var item in items)
+            // In parallel: one at a time, every delivery waited for two fsyncs of its own (the file, then new/).
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxParallelLocalDeliveries), CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(items, parallel, async (item, ct) =>
             {
                 var started = time.GetTimestamp();
-                var results = await local.DeliverAsync(item, () => queue.OpenData(item.Message.Id), cancellationToken).ConfigureAwait(false);
-                await FinishAsync(item, results, "local", started, cancellationToken).ConfigureAwait(false);
-            }
+                var results = await local.DeliverAsync(item, () => queue.OpenData(item.Message.Id), ct).ConfigureAwait(false);
+                await FinishAsync(item, results, "local", started, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
 
             return;
         }

@@ -1,11 +1,14 @@
+using System.Collections.Concurrent;
 using Keypost.Store;
 
 namespace Keypost.Mail.Queue;
 
 /// <summary>
 /// The single-node queue: <c>queue.db</c> (SQLite index) and <c>data/&lt;id&gt;.eml</c> (the message exactly as
-/// received) under one directory. A data file is written and fsynced before its record commits, so a crash leaves
-/// at most an orphan file, which a later open removes.
+/// received) under one directory. A message up to the inline limit is kept in <c>queue.db</c> itself, written with
+/// its record in the group's one commit (no data file, no fsync of its own: at 4 KB the per-file fsync was most of
+/// a message's cost). A larger one goes to a data file, written and fsynced before its record commits, so a crash
+/// leaves at most an orphan file, which a later open removes.
 /// </summary>
 internal sealed class FileQueueStorage : IQueueStorage
 {
@@ -13,11 +16,16 @@ internal sealed class FileQueueStorage : IQueueStorage
 
     private readonly QueueIndex _index;
     private readonly string _dataDirectory;
+    private readonly int _inlineLimit;
 
-    private FileQueueStorage(string directory, QueueIndex index)
+    // Bytes of small messages written but not yet committed: their group commit stores them with the record.
+    private readonly ConcurrentDictionary<string, byte[]> _pendingInline = new(StringComparer.Ordinal);
+
+    private FileQueueStorage(string directory, QueueIndex index, int inlineLimit)
     {
         Directory = directory;
         _index = index;
+        _inlineLimit = inlineLimit;
         _dataDirectory = Path.Combine(directory, "data");
     }
 
@@ -25,11 +33,13 @@ internal sealed class FileQueueStorage : IQueueStorage
 
     public bool Shared => false;
 
-    public static FileQueueStorage Open(string directory)
+    /// <param name="directory">The queue's directory (created when missing).</param>
+    /// <param name="inlineLimit">Messages up to this many bytes are stored in the database; 0 puts every one in a file.</param>
+    public static FileQueueStorage Open(string directory, int inlineLimit)
     {
         var full = Path.GetFullPath(directory);
         DurableFiles.CreateDirectoryDurably(Path.Combine(full, "data"));
-        var storage = new FileQueueStorage(full, QueueIndex.Open(Path.Combine(full, "queue.db")));
+        var storage = new FileQueueStorage(full, QueueIndex.Open(Path.Combine(full, "queue.db")), inlineLimit);
         // The database and its WAL may have just been created: make their names durable too.
         DurableFiles.SyncDirectory(full);
         return storage;
@@ -38,20 +48,51 @@ internal sealed class FileQueueStorage : IQueueStorage
     public async Task<long> CountAsync(CancellationToken cancellationToken) =>
         (await _index.GetIdsAsync(cancellationToken).ConfigureAwait(false)).Count;
 
-    public Task<long> WriteDataAsync(string id, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
-        DurableFiles.WriteNewFileAsync(DataPath(id), write, cancellationToken);
-
-    // One batch of the group commit: the new names made durable by one directory fsync, then one transaction.
-    public async Task CommitAsync(IReadOnlyList<QueuedMessage> batch)
+    public async Task<long> WriteDataAsync(string id, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        DurableFiles.SyncDirectory(_dataDirectory);
-        await _index.InsertAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        await using var target = new SpillingWriteStream(_inlineLimit, () => DurableFiles.CreateNew(DataPath(id)));
+        await write(target, cancellationToken).ConfigureAwait(false);
+        if (target.File is { } file)
+        {
+            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+        }
+        else
+        {
+            _pendingInline[id] = target.InlineBytes()!;
+        }
+
+        return target.Length;
     }
 
-    public void DiscardData(string id) => TryDelete(DataPath(id));
+    // One batch of the group commit: the data files' new names made durable by one directory fsync (none when every
+    // message of the batch is inline), then one transaction with the inline messages' bytes.
+    public async Task CommitAsync(IReadOnlyList<QueuedMessage> batch)
+    {
+        if (batch.Any(m => !_pendingInline.ContainsKey(m.Id)))
+        {
+            DurableFiles.SyncDirectory(_dataDirectory);
+        }
+
+        await _index.InsertAsync(batch, id => _pendingInline.TryGetValue(id, out var data) ? data : null, CancellationToken.None).ConfigureAwait(false);
+        foreach (var message in batch)
+        {
+            _pendingInline.TryRemove(message.Id, out _);
+        }
+    }
+
+    public void DiscardData(string id)
+    {
+        if (!_pendingInline.TryRemove(id, out _))
+        {
+            TryDelete(DataPath(id));
+        }
+    }
 
     public Stream OpenData(string id) =>
-        new FileStream(DataPath(id), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous);
+        _index.ReadInlineData(id) is { } inline
+            ? new MemoryStream(inline, writable: false)
+            : new FileStream(DataPath(id), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous);
 
     public Task<IReadOnlyList<QueuedMessage>> GetAllAsync(CancellationToken cancellationToken) => _index.GetAllAsync(cancellationToken);
 
@@ -73,6 +114,17 @@ internal sealed class FileQueueStorage : IQueueStorage
         }
 
         return done;
+    }
+
+    // Outcomes of parallel deliveries in one transaction: the pages they share (the recipients table and its
+    // indexes, the messages table) are written to the WAL once per batch, not once per message.
+    public async Task RecordManyAsync(IReadOnlyList<RecordRequest> requests)
+    {
+        await _index.RecordManyAsync(requests, CancellationToken.None).ConfigureAwait(false);
+        foreach (var request in requests.Where(r => r.Done))
+        {
+            DiscardData(request.Id);
+        }
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)

@@ -3,20 +3,20 @@ using System.Threading.Channels;
 namespace Keypost.Mail.Queue;
 
 /// <summary>
-/// Group commit: messages whose data files are already fsync'ed wait here, and one leader makes a batch of them
-/// durable together (one fsync of the data directory, one SQLite transaction), then releases every caller. Under
-/// load the cost of those two fsyncs is shared by all sessions accepting at the same moment; alone, a message
-/// waits at most <c>window</c>.
+/// Group commit: work items wait here, and one leader commits a batch of them together, then releases every caller.
+/// For acceptance the items are messages whose bytes are written (one fsync of the data directory, one SQLite
+/// transaction per batch); for delivery outcomes, records (one transaction per batch). Under load the cost of a
+/// commit is shared by all callers arriving at the same moment; alone, an item waits at most <c>window</c>.
 /// </summary>
-internal sealed class GroupCommitter : IDisposable
+internal sealed class GroupCommitter<T> : IDisposable
 {
     private readonly Channel<Pending> pending = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Func<IReadOnlyList<QueuedMessage>, Task> commit;
+    private readonly Func<IReadOnlyList<T>, Task> commit;
     private readonly TimeSpan window;
     private readonly int maxBatch;
     private readonly Task loop;
 
-    public GroupCommitter(Func<IReadOnlyList<QueuedMessage>, Task> commit, TimeSpan window, int maxBatch)
+    public GroupCommitter(Func<IReadOnlyList<T>, Task> commit, TimeSpan window, int maxBatch)
     {
         this.commit = commit;
         this.window = window;
@@ -24,10 +24,10 @@ internal sealed class GroupCommitter : IDisposable
         loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Completes once <paramref name="message"/> is committed with its batch; faults if the batch failed.</summary>
-    public Task CommitAsync(QueuedMessage message)
+    /// <summary>Completes once <paramref name="item"/> is committed with its batch; faults if the batch failed.</summary>
+    public Task CommitAsync(T item)
     {
-        var waiter = new Pending(message, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var waiter = new Pending(item, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!pending.Writer.TryWrite(waiter))
         {
             throw new ObjectDisposedException(nameof(MessageQueue));
@@ -94,5 +94,5 @@ internal sealed class GroupCommitter : IDisposable
         }
     }
 
-    private sealed record Pending(QueuedMessage Message, TaskCompletionSource Done);
+    private sealed record Pending(T Message, TaskCompletionSource Done);
 }

@@ -44,6 +44,12 @@ internal interface IQueueStorage : IDisposable
     /// <summary>Records outcomes (and gives up this node's claim); true when the message left the queue.</summary>
     Task<bool> RecordAsync(string id, IEnumerable<RecipientOutcome> outcomes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Records several attempts' outcomes together (one transaction where the storage allows it), setting each
+    /// request's <see cref="RecordRequest.Done"/>; all fail together.
+    /// </summary>
+    Task RecordManyAsync(IReadOnlyList<RecordRequest> requests);
+
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
 
     Task<int> MakeDueAsync(DateTimeOffset now, CancellationToken cancellationToken);

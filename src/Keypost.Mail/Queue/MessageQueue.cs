@@ -7,8 +7,8 @@ namespace Keypost.Mail.Queue;
 
 /// <summary>
 /// In charge of the durable queue: a message is on disk (or in PostgreSQL) before its 250.
-/// The durable outbound queue: on one node a directory with <c>queue.db</c> (SQLite index) and <c>data/&lt;id&gt;.eml</c>
-/// (the message exactly as received); on several nodes a PostgreSQL database they share, where a node claims a message
+/// The durable outbound queue: on one node a directory with <c>queue.db</c> (SQLite index, and small messages
+/// themselves) and <c>data/&lt;id&gt;.eml</c> (larger messages exactly as received); on several nodes a PostgreSQL database they share, where a node claims a message
 /// for delivery with a lease (docs/postgres.md). EnqueueAsync returns only once the message would survive a crash;
 /// nothing acknowledged is lost.
 /// </summary>
@@ -17,7 +17,8 @@ public sealed class MessageQueue : IDisposable
     private readonly IQueueStorage storage;
     private readonly TimeProvider time;
     private readonly ILogger logger;
-    private readonly GroupCommitter committer;
+    private readonly GroupCommitter<QueuedMessage> committer;
+    private readonly GroupCommitter<RecordRequest> recorder;
     private long depth;
 
     private MessageQueue(IQueueStorage storage, MessageQueueOptions options)
@@ -25,7 +26,9 @@ public sealed class MessageQueue : IDisposable
         this.storage = storage;
         time = options.TimeProvider;
         logger = options.LoggerFactory.CreateLogger("Keypost.Mail.Queue");
-        committer = new GroupCommitter(storage.CommitAsync, options.GroupCommitWindow, options.GroupCommitMaxMessages);
+        committer = new GroupCommitter<QueuedMessage>(storage.CommitAsync, options.GroupCommitWindow, options.GroupCommitMaxMessages);
+        // Outcomes wait for no window: what arrives while a record commits goes with the next one.
+        recorder = new GroupCommitter<RecordRequest>(storage.RecordManyAsync, TimeSpan.Zero, options.GroupCommitMaxMessages);
     }
 
     /// <summary>Raised after a message is durably queued (here, or on another node sharing the queue), so a delivery worker can wake up.</summary>
@@ -44,7 +47,7 @@ public sealed class MessageQueue : IDisposable
     {
         options ??= new MessageQueueOptions();
         options.Validate();
-        var queue = new MessageQueue(FileQueueStorage.Open(directory), options);
+        var queue = new MessageQueue(FileQueueStorage.Open(directory, options.InlineMessageMaxBytes), options);
         try
         {
             await queue.RemoveOrphansAsync(options.OrphanAge, cancellationToken).ConfigureAwait(false);
@@ -203,7 +206,12 @@ public sealed class MessageQueue : IDisposable
     /// <summary>Records an attempt's outcomes. When every recipient is final the message leaves the queue; returns true then.</summary>
     public async Task<bool> RecordAsync(string id, IEnumerable<RecipientOutcome> outcomes, CancellationToken cancellationToken)
     {
-        var done = await storage.RecordAsync(id, outcomes, cancellationToken).ConfigureAwait(false);
+        // Grouped with the records of parallel deliveries (one transaction for the lot). Not cancellable once
+        // handed over: the record is committed or fails with its batch.
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = new RecordRequest(id, outcomes.ToList());
+        await recorder.CommitAsync(request).ConfigureAwait(false);
+        var done = request.Done;
         if (done)
         {
             Interlocked.Decrement(ref depth);
@@ -233,6 +241,7 @@ public sealed class MessageQueue : IDisposable
     public void Dispose()
     {
         committer.Dispose();
+        recorder.Dispose();
         storage.Dispose();
     }
 

@@ -24,6 +24,13 @@ public sealed class MessageQueueOptions
     public int GroupCommitMaxMessages { get; init; } = 64;
 
     /// <summary>
+    /// On one node: a message up to this many bytes is kept in the queue's SQLite database, written with its
+    /// record (the group's one commit makes it durable, no file and fsync of its own); a larger one goes to a data
+    /// file. 0 keeps every message in a file. At most 1 MiB: an inline message is read into memory whole.
+    /// </summary>
+    public int InlineMessageMaxBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
     /// On PostgreSQL: how long a node's claim on a message lasts. A node that dies mid-delivery holds the message this
     /// long; one that is slower than this may see another node deliver it too (a duplicate, never a loss). Longer
     /// than one delivery attempt with its SMTP timeouts.
@@ -44,6 +51,11 @@ public sealed class MessageQueueOptions
         if (LeaseDuration < TimeSpan.FromSeconds(1))
         {
             throw new ArgumentOutOfRangeException(nameof(LeaseDuration), LeaseDuration, "a delivery lease lasts at least a second");
+        }
+
+        if (InlineMessageMaxBytes is < 0 or > 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InlineMessageMaxBytes), InlineMessageMaxBytes, "inline queue messages are 0 to 1 MiB");
         }
 
         if (GroupCommitMaxMessages is < 1 or > 10_000)

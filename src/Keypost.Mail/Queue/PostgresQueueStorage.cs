@@ -238,6 +238,15 @@ internal sealed class PostgresQueueStorage : IQueueStorage
             : throw new FileNotFoundException("no queued message " + id);
     }
 
+    // Each record gives up this node's claim on its own message: one statement each, as before grouping.
+    public async Task RecordManyAsync(IReadOnlyList<RecordRequest> requests)
+    {
+        foreach (var request in requests)
+        {
+            request.Done = await RecordAsync(request.Id, request.Outcomes, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     public Task<IReadOnlyList<QueuedMessage>> GetAllAsync(CancellationToken cancellationToken) =>
         QueryAsync($"SELECT {MessageColumns} FROM queue_message m ORDER BY m.created, m.id", [], cancellationToken);
 

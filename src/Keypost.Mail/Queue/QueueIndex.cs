@@ -7,18 +7,23 @@ namespace Keypost.Mail.Queue;
 /// <summary>
 /// The queue's SQLite index: one row per message, one per recipient. WAL with synchronous=FULL makes each commit
 /// durable before it returns (SQLite docs, "PRAGMA synchronous"); a crash rolls back an uncommitted transaction and
-/// the WAL is recovered by the next open. One connection, used under a lock.
+/// the WAL is recovered by the next open. One connection for writes (and listings), used under a lock; a second,
+/// read-only one for the inline message bytes, so a delivery reading a message never waits for a commit's fsync
+/// (WAL readers see every committed transaction without blocking the writer).
 /// </summary>
 internal sealed class QueueIndex : IDisposable
 {
     private const string ActiveStates = "(0, 2)"; // Pending, Deferred
 
     private readonly SqliteConnection connection;
+    private readonly SqliteConnection dataReader;
     private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Lock dataReaderLock = new();
 
-    private QueueIndex(SqliteConnection connection)
+    private QueueIndex(SqliteConnection connection, SqliteConnection dataReader)
     {
         this.connection = connection;
+        this.dataReader = dataReader;
     }
 
     public static QueueIndex Open(string path)
@@ -54,6 +59,9 @@ internal sealed class QueueIndex : IDisposable
                 last_error TEXT NULL,
                 PRIMARY KEY (message_id, idx));
             CREATE INDEX IF NOT EXISTS recipients_due ON recipients(state, next_attempt);
+            CREATE TABLE IF NOT EXISTS message_data (
+                message_id TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+                data BLOB NOT NULL);
             """);
         // Added after the first release: a queue written before them gains the columns (folder NULL: INBOX;
         // require_tls 0: messages queued before REQUIRETLS existed were not tagged).
@@ -67,11 +75,27 @@ internal sealed class QueueIndex : IDisposable
             Execute(connection, "ALTER TABLE messages ADD COLUMN folder TEXT NULL;");
         }
 
-        return new QueueIndex(connection);
+        var reader = new SqliteConnection(new SqliteConnectionStringBuilder(builder.ToString()) { Mode = SqliteOpenMode.ReadOnly }.ToString());
+        try
+        {
+            reader.Open();
+        }
+        catch
+        {
+            reader.Dispose();
+            connection.Dispose();
+            throw;
+        }
+
+        return new QueueIndex(connection, reader);
     }
 
-    /// <summary>Inserts messages in one transaction: one commit (and one WAL fsync) for the lot.</summary>
-    public async Task InsertAsync(IReadOnlyList<QueuedMessage> messages, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts messages in one transaction: one commit (and one WAL fsync) for the lot. A message whose bytes
+    /// <paramref name="inlineData"/> returns is stored with them, in the same commit: small messages then cost
+    /// the group's one fsync and nothing of their own.
+    /// </summary>
+    public async Task InsertAsync(IReadOnlyList<QueuedMessage> messages, Func<string, byte[]?> inlineData, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -80,6 +104,13 @@ internal sealed class QueueIndex : IDisposable
             foreach (var message in messages)
             {
                 Insert(tx, message);
+                if (inlineData(message.Id) is { } data)
+                {
+                    using var cmd = Command(tx, "INSERT INTO message_data (message_id, data) VALUES ($id, $data)");
+                    cmd.Parameters.AddWithValue("$id", message.Id);
+                    cmd.Parameters.AddWithValue("$data", data);
+                    cmd.ExecuteNonQuery();
+                }
             }
 
             tx.Commit();
@@ -173,6 +204,21 @@ internal sealed class QueueIndex : IDisposable
         return list.Count > 0 ? list[0] : null;
     }
 
+    /// <summary>
+    /// A committed message's bytes when they are stored inline, or null (a data file holds them, or there is no
+    /// such message). Synchronous, as the queue's OpenData is: one indexed read, never behind a commit.
+    /// </summary>
+    public byte[]? ReadInlineData(string id)
+    {
+        lock (dataReaderLock)
+        {
+            using var cmd = dataReader.CreateCommand();
+            cmd.CommandText = "SELECT data FROM message_data WHERE message_id = $id";
+            cmd.Parameters.AddWithValue("$id", id);
+            return cmd.ExecuteScalar() as byte[];
+        }
+    }
+
     public async Task<HashSet<string>> GetIdsAsync(CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -217,29 +263,7 @@ internal sealed class QueueIndex : IDisposable
         {
             using var relaxed = RelaxedDurability();
             using var tx = connection.BeginTransaction();
-            foreach (var o in outcomes)
-            {
-                using var cmd = Command(tx, """
-                    UPDATE recipients SET state = $state, attempts = attempts + 1, last_error = $err,
-                        next_attempt = COALESCE($next, next_attempt)
-                    WHERE message_id = $id AND idx = $idx
-                    """);
-                cmd.Parameters.AddWithValue("$id", id);
-                cmd.Parameters.AddWithValue("$idx", o.Index);
-                cmd.Parameters.AddWithValue("$state", (int)o.State);
-                cmd.Parameters.AddWithValue("$err", (object?)o.Error ?? DBNull.Value);
-                cmd.Parameters.AddWithValue("$next", (object?)o.NextAttempt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-                cmd.ExecuteNonQuery();
-            }
-
-            long active;
-            using (var count = Command(tx, $"SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state IN {ActiveStates}"))
-            {
-                count.Parameters.AddWithValue("$id", id);
-                active = (long)count.ExecuteScalar()!;
-            }
-
-            var done = active == 0 && DeleteRows(tx, id);
+            var done = Record(tx, id, outcomes);
             tx.Commit();
             return done;
         }
@@ -247,6 +271,54 @@ internal sealed class QueueIndex : IDisposable
         {
             gate.Release();
         }
+    }
+
+    /// <summary>As <see cref="RecordAsync"/> for several messages in one transaction; sets each request's Done.</summary>
+    public async Task RecordManyAsync(IReadOnlyList<RecordRequest> requests, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var relaxed = RelaxedDurability();
+            using var tx = connection.BeginTransaction();
+            var done = requests.Select(r => Record(tx, r.Id, r.Outcomes)).ToList();
+            tx.Commit();
+            for (var i = 0; i < requests.Count; i++)
+            {
+                requests[i].Done = done[i];
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private bool Record(SqliteTransaction tx, string id, IEnumerable<RecipientOutcome> outcomes)
+    {
+        foreach (var o in outcomes)
+        {
+            using var cmd = Command(tx, """
+                UPDATE recipients SET state = $state, attempts = attempts + 1, last_error = $err,
+                    next_attempt = COALESCE($next, next_attempt)
+                WHERE message_id = $id AND idx = $idx
+                """);
+            cmd.Parameters.AddWithValue("$id", id);
+            cmd.Parameters.AddWithValue("$idx", o.Index);
+            cmd.Parameters.AddWithValue("$state", (int)o.State);
+            cmd.Parameters.AddWithValue("$err", (object?)o.Error ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$next", (object?)o.NextAttempt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
+            cmd.ExecuteNonQuery();
+        }
+
+        long active;
+        using (var count = Command(tx, $"SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state IN {ActiveStates}"))
+        {
+            count.Parameters.AddWithValue("$id", id);
+            active = (long)count.ExecuteScalar()!;
+        }
+
+        return active == 0 && DeleteRows(tx, id);
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
@@ -302,6 +374,11 @@ internal sealed class QueueIndex : IDisposable
 
     public void Dispose()
     {
+        lock (dataReaderLock)
+        {
+            dataReader.Dispose();
+        }
+
         connection.Dispose();
         gate.Dispose();
     }
@@ -312,6 +389,12 @@ internal sealed class QueueIndex : IDisposable
         {
             r.Parameters.AddWithValue("$id", id);
             r.ExecuteNonQuery();
+        }
+
+        using (var d = Command(tx, "DELETE FROM message_data WHERE message_id = $id"))
+        {
+            d.Parameters.AddWithValue("$id", id);
+            d.ExecuteNonQuery();
         }
 
         using var m = Command(tx, "DELETE FROM messages WHERE id = $id");

@@ -16,6 +16,7 @@ public sealed class MaildirStore : IMailStore, IDisposable, IAsyncDisposable
 {
     private readonly string _root;
     private readonly MailboxRegistry _registry = new();
+    private readonly DirectorySyncGroup _newDirectorySyncs = new();
 
     public MaildirStore(string root)
     {
@@ -100,7 +101,8 @@ public sealed class MaildirStore : IMailStore, IDisposable, IAsyncDisposable
             await DurableFiles.WriteNewFileAsync(tmp, message, prefix, cancellationToken).ConfigureAwait(false);
             // Maildir: the rename publishes the complete message; fsync new/ so the name itself is durable.
             File.Move(tmp, target, overwrite: false);
-            DurableFiles.SyncDirectory(Path.Combine(maildir, "new"));
+            // Parallel deliveries into one Maildir share the fsync of new/ (one per group, not per message).
+            await _newDirectorySyncs.SyncAsync(Path.Combine(maildir, "new")).ConfigureAwait(false);
         }
         catch
         {

@@ -14,7 +14,7 @@ public sealed class GroupCommitTests
         var batches = new List<int>();
         var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var committer = new GroupCommitter(
+        using var committer = new GroupCommitter<QueuedMessage>(
             async batch =>
             {
                 lock (batches)
@@ -46,7 +46,7 @@ public sealed class GroupCommitTests
     public async Task A_window_that_closes_with_no_one_else_commits_the_lone_message()
     {
         var batches = new List<int>();
-        using var committer = new GroupCommitter(
+        using var committer = new GroupCommitter<QueuedMessage>(
             batch =>
             {
                 lock (batches)
@@ -71,7 +71,7 @@ public sealed class GroupCommitTests
         var calls = 0;
         var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var committer = new GroupCommitter(
+        using var committer = new GroupCommitter<QueuedMessage>(
             async batch =>
             {
                 if (Interlocked.Increment(ref calls) == 1)

@@ -88,7 +88,8 @@ public sealed class MessageQueueTests
     public async Task OrphanDataFilesAreRemovedAtOpenOnceOldEnough()
     {
         using var dir = new TempDirectory();
-        using (var queue = await MessageQueue.OpenAsync(dir.Path))
+        // Every message in a file here: the one queued must keep its file while the orphan goes.
+        using (var queue = await MessageQueue.OpenAsync(dir.Path, new MessageQueueOptions { InlineMessageMaxBytes = 0 }))
         {
             await queue.EnqueueAsync(Envelope(), new MemoryStream(Body), CancellationToken.None);
         }
@@ -101,7 +102,7 @@ public sealed class MessageQueueTests
             Assert.True(File.Exists(orphan), "a fresh file may belong to an enqueue in progress elsewhere");
         }
 
-        using var queue2 = await MessageQueue.OpenAsync(dir.Path, new MessageQueueOptions { OrphanAge = TimeSpan.Zero });
+        using var queue2 = await MessageQueue.OpenAsync(dir.Path, new MessageQueueOptions { OrphanAge = TimeSpan.Zero, InlineMessageMaxBytes = 0 });
         Assert.False(File.Exists(orphan));
         Assert.Single(System.IO.Directory.GetFiles(Path.Combine(dir.Path, "data")));
         Assert.Single(await queue2.ListAsync(CancellationToken.None));
@@ -176,7 +177,8 @@ public sealed class MessageQueueTests
     public async Task AcceptorAnswers451WhenTheQueueCannotWrite()
     {
         using var dir = new TempDirectory();
-        using var queue = await MessageQueue.OpenAsync(dir.Path);
+        // A data file that cannot be created (its directory is gone) stands in for a failing disk.
+        using var queue = await MessageQueue.OpenAsync(dir.Path, new MessageQueueOptions { InlineMessageMaxBytes = 0 });
         System.IO.Directory.Delete(Path.Combine(dir.Path, "data"));
         var session = new SmtpSessionInfo(SmtpListenerKind.Inbound, IPAddress.Loopback, "client.test", false, null);
 
@@ -184,5 +186,91 @@ public sealed class MessageQueueTests
 
         Assert.Equal(451, result.Code);
         Assert.Empty(await queue.ListAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Small_messages_live_in_the_database_and_large_ones_in_files_and_both_survive_reopen()
+    {
+        using var dir = new TempDirectory();
+        const int Limit = 1024;
+        var atLimit = Bytes(Limit, 'a');
+        var overLimit = Bytes(Limit + 1, 'b');
+        var large = Bytes(300_000, 'c');
+        var options = new MessageQueueOptions { InlineMessageMaxBytes = Limit };
+        string[] ids;
+        using (var queue = await MessageQueue.OpenAsync(dir.Path, options))
+        {
+            // Written in pieces, as intake writes a parsed message: the spill to a file happens mid-write.
+            ids = await Task.WhenAll(new[] { atLimit, overLimit, large }.Select(bytes => queue.EnqueueAsync(Envelope(), WriteInPieces(bytes), CancellationToken.None)));
+        }
+
+        var files = System.IO.Directory.GetFiles(Path.Combine(dir.Path, "data")).Select(Path.GetFileNameWithoutExtension).Order().ToList();
+        Assert.Equal(new[] { ids[1], ids[2] }.Order(), files);
+
+        using var reopened = await MessageQueue.OpenAsync(dir.Path, options);
+        Assert.Equal(atLimit, await ReadAsync(reopened, ids[0]));
+        Assert.Equal(overLimit, await ReadAsync(reopened, ids[1]));
+        Assert.Equal(large, await ReadAsync(reopened, ids[2]));
+        Assert.Equal([Limit, Limit + 1, 300_000], (await Task.WhenAll(ids.Select(id => reopened.GetAsync(id, CancellationToken.None)))).Select(m => m!.Size));
+
+        Assert.True(await reopened.RecordAsync(ids[0], [RecipientOutcome.Delivered(0), RecipientOutcome.Delivered(1)], CancellationToken.None));
+        Assert.True(await reopened.RemoveAsync(ids[1], CancellationToken.None));
+        Assert.True(await reopened.RemoveAsync(ids[2], CancellationToken.None));
+        Assert.Empty(System.IO.Directory.GetFiles(Path.Combine(dir.Path, "data")));
+        Assert.All(ids, id => Assert.Throws<FileNotFoundException>(() => reopened.OpenData(id)));
+    }
+
+    [Fact]
+    public async Task An_inline_message_whose_commit_fails_leaves_nothing_queued()
+    {
+        using var dir = new TempDirectory();
+        using var queue = await MessageQueue.OpenAsync(dir.Path);
+        var message = Bytes(100, 'x');
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => queue.EnqueueAsync(
+            Envelope(),
+            async (file, ct) =>
+            {
+                await file.WriteAsync(message, ct);
+                throw new InvalidOperationException("the writer failed half-way");
+            },
+            CancellationToken.None));
+        var id = await queue.EnqueueAsync(Envelope(), new MemoryStream(message), CancellationToken.None);
+
+        Assert.Equal(id, Assert.Single(await queue.ListAsync(CancellationToken.None)).Id);
+        Assert.Equal(message, await ReadAsync(queue, id));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData((1024 * 1024) + 1)]
+    public async Task An_inline_limit_out_of_range_is_refused_at_open(int limit)
+    {
+        using var dir = new TempDirectory();
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => MessageQueue.OpenAsync(dir.Path, new MessageQueueOptions { InlineMessageMaxBytes = limit }));
+    }
+
+    private static byte[] Bytes(int length, char fill)
+    {
+        var bytes = new byte[length];
+        bytes.AsSpan().Fill((byte)fill);
+        Encoding.ASCII.GetBytes("Subject: x\r\n\r\n").CopyTo(bytes, 0);
+        return bytes;
+    }
+
+    private static Func<Stream, CancellationToken, Task> WriteInPieces(byte[] bytes) => async (file, ct) =>
+    {
+        for (var offset = 0; offset < bytes.Length; offset += 700)
+        {
+            await file.WriteAsync(bytes.AsMemory(offset, Math.Min(700, bytes.Length - offset)), ct);
+        }
+    };
+
+    private static async Task<byte[]> ReadAsync(MessageQueue queue, string id)
+    {
+        await using var data = queue.OpenData(id);
+        using var copy = new MemoryStream();
+        await data.CopyToAsync(copy);
+        return copy.ToArray();
     }
 }

@@ -1,0 +1,12 @@
+namespace Keypost.Mail.Queue;
+
+/// <summary>One delivery attempt's outcomes waiting to be recorded with others in one transaction.</summary>
+internal sealed class RecordRequest(string id, IReadOnlyList<RecipientOutcome> outcomes)
+{
+    public string Id { get; } = id;
+
+    public IReadOnlyList<RecipientOutcome> Outcomes { get; } = outcomes;
+
+    /// <summary>Set by the commit: every recipient is final and the message left the queue.</summary>
+    public bool Done { get; set; }
+}
