@@ -51,7 +51,10 @@ internal sealed class HttpService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // keypost.json is the configuration; the slim builder's appsettings.json would otherwise be watched for
+        // changes: a FileSystemWatcher thread with inotify watches on the working directory and every directory
+        // under it (the data directory too), woken by each write of the queue and the databases.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         // One log for the whole process: the host's factory, with its filters and format.
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
