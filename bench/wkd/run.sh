@@ -54,6 +54,8 @@ http {
     listen 127.0.0.1:$nginx_port ssl;
     ssl_certificate $work/tls.crt;
     ssl_certificate_key $work/tls.key;
+    # nginx 1.22's default leaves TLS 1.3 out (1.23.4 added it); Kestrel offers 1.3, so nginx must too.
+    ssl_protocols TLSv1.2 TLSv1.3;
     root $work/www;
     add_header Access-Control-Allow-Origin *;
   }
