@@ -54,6 +54,8 @@ http {
     listen 127.0.0.1:$nginx_port ssl;
     ssl_certificate $work/tls.crt;
     ssl_certificate_key $work/tls.key;
+    # nginx 1.22's default leaves TLS 1.3 out (1.23.4 added it); Kestrel offers 1.3, so nginx must too.
+    ssl_protocols TLSv1.2 TLSv1.3;
     root $work/www;
     add_header Access-Control-Allow-Origin *;
   }
@@ -69,6 +71,13 @@ run() { # name port
        END {printf "%-8s %10.0f req/s   p50 %-8s p99 %-8s non-2xx %s\n", name, rps, p50, p99, (bad==""?0:bad)}' "$1.wrk"
 }
 echo "WKD lookup of one key, TLS, wrk -t2 -c$connections -d${seconds}s, $(nproc) cores"
+# Like with like: both peers serve the same certificate (ECDSA P-256) over the same TLS version and cipher, which
+# the report shows as each negotiated it with OpenSSL's client defaults (wrk's too), HTTP/1.1 with keep-alive.
+for peer in "keypost $keypost_port" "nginx $nginx_port"; do
+  set -- $peer
+  echo | openssl s_client -connect "127.0.0.1:$2" -servername openpgpkey.jedi.test 2>/dev/null \
+    | awk -v name="$1" '/^New, / {printf "%-8s %s %s\n", name, $2, $NF}'
+done
 # Warm both up, then measure alternately so neither gets the quieter half of the run.
 wrk -t1 -c4 -d2s -H "Host: openpgpkey.jedi.test" "https://127.0.0.1:$keypost_port$path" >/dev/null
 wrk -t1 -c4 -d2s -H "Host: openpgpkey.jedi.test" "https://127.0.0.1:$nginx_port$path" >/dev/null

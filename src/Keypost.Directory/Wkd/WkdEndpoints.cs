@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.RateLimiting;
 using Keypost.Core.Wkd;
 using Keypost.Directory.Diagnostics;
 using Keypost.Directory.Storage;
@@ -29,20 +30,32 @@ public sealed class WkdEndpoints
     private readonly Dictionary<string, WkdDomainSettings> _domains;
     private readonly ILogger _logger;
     private readonly DirectoryMetrics? _metrics;
+    private readonly PartitionedRateLimiter<HttpContext>? _limiter;
 
     /// <param name="cache">What lookups are served from; null asks the database for every lookup.</param>
-    public WkdEndpoints(DirectoryStore store, IEnumerable<WkdDomainSettings> domains, ILogger? logger = null, DirectoryMetrics? metrics = null, WkdCertificateCache? cache = null)
+    /// <param name="limiter">
+    /// The per-client budget <see cref="ServeKeysAsync"/> charges, the same one the server applies to every endpoint
+    /// of the <see cref="RateLimitPolicy"/> policy; null when no limit is set.
+    /// </param>
+    public WkdEndpoints(
+        DirectoryStore store,
+        IEnumerable<WkdDomainSettings> domains,
+        ILogger? logger = null,
+        DirectoryMetrics? metrics = null,
+        WkdCertificateCache? cache = null,
+        PartitionedRateLimiter<HttpContext>? limiter = null)
     {
         _cache = cache ?? new WkdCertificateCache(store, TimeSpan.Zero, TimeProvider.System);
         _domains = domains.ToDictionary(d => d.Domain, StringComparer.OrdinalIgnoreCase);
         _logger = logger ?? NullLogger.Instance;
         _metrics = metrics;
+        _limiter = limiter;
     }
 
     public void Map(IEndpointRouteBuilder routes)
     {
-        Route(routes, Prefix + "/{domain}/hu/{hash}", (c, ct) => KeyAsync(c, advanced: true, ct));
-        Route(routes, Prefix + "/hu/{hash}", (c, ct) => KeyAsync(c, advanced: false, ct));
+        Route(routes, Prefix + "/{domain}/hu/{hash}", (c, ct) => KeyAsync(c, advanced: true, c.Request.RouteValues["domain"] as string, c.Request.RouteValues["hash"] as string, ct));
+        Route(routes, Prefix + "/hu/{hash}", (c, ct) => KeyAsync(c, advanced: false, null, c.Request.RouteValues["hash"] as string, ct));
         Route(routes, Prefix + "/{domain}/policy", (c, _) => PolicyAsync(c, advanced: true));
         Route(routes, Prefix + "/policy", (c, _) => PolicyAsync(c, advanced: false));
         Route(routes, Prefix + "/{domain}/submission-address", (c, _) => SubmissionAddressAsync(c, advanced: true));
@@ -85,6 +98,93 @@ public sealed class WkdEndpoints
         return next(context);
     }
 
+    /// <summary>
+    /// Terminal middleware for key lookups, run after <see cref="GuardAsync"/> and before routing: the one request a
+    /// key directory gets thousands of a second skips endpoint matching and the endpoint middleware, and answers as
+    /// the mapped key routes do (same statuses, bodies, CORS header, metric, log line and rate limit), which stay
+    /// mapped for a pipeline that does not use this.
+    /// </summary>
+    public Task ServeKeysAsync(HttpContext context, RequestDelegate next)
+    {
+        if (!TryParseKeyPath(context.Request.Path.Value, out var pathDomain, out var hash)
+            || (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)))
+        {
+            return next(context);
+        }
+
+        return _limiter is null
+            ? ServeKeyAsync(context, pathDomain, hash)
+            : LimitedKeyAsync(context, _limiter, pathDomain, hash);
+    }
+
+    /// <summary>
+    /// The two key paths as the route templates match them: the literals compare without case, each parameter is
+    /// one non-empty segment. Advanced: prefix/{domain}/hu/{hash}; direct: prefix/hu/{hash} (null domain).
+    /// </summary>
+    internal static bool TryParseKeyPath(string? path, out string? domain, out string hash)
+    {
+        domain = null;
+        hash = "";
+        if (path is null
+            || path.Length <= Prefix.Length + 1
+            || path[Prefix.Length] != '/'
+            || !path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var rest = path.AsSpan(Prefix.Length + 1);
+        var first = rest.IndexOf('/');
+        if (first <= 0)
+        {
+            return false;
+        }
+
+        var second = rest[(first + 1)..].IndexOf('/');
+        if (second < 0)
+        {
+            // Two segments: hu/{hash}.
+            if (!rest[..first].Equals("hu", StringComparison.OrdinalIgnoreCase) || first + 1 == rest.Length)
+            {
+                return false;
+            }
+
+            hash = rest[(first + 1)..].ToString();
+            return true;
+        }
+
+        // Three segments: {domain}/hu/{hash}, and nothing after.
+        var middle = rest.Slice(first + 1, second);
+        var last = rest[(first + 1 + second + 1)..];
+        if (!middle.Equals("hu", StringComparison.OrdinalIgnoreCase) || last.IsEmpty || last.Contains('/'))
+        {
+            return false;
+        }
+
+        domain = rest[..first].ToString();
+        hash = last.ToString();
+        return true;
+    }
+
+    private async Task LimitedKeyAsync(HttpContext context, PartitionedRateLimiter<HttpContext> limiter, string? pathDomain, string hash)
+    {
+        using var lease = limiter.AttemptAcquire(context);
+        if (!lease.IsAcquired)
+        {
+            await ProblemWriter.TooManyRequestsAsync(context, lease);
+            return;
+        }
+
+        await ServeKeyAsync(context, pathDomain, hash);
+    }
+
+    private Task ServeKeyAsync(HttpContext context, string? pathDomain, string hash)
+    {
+        // §3.1: keys may be fetched by scripts in browsers.
+        context.Response.Headers.AccessControlAllowOrigin = "*";
+        return KeyAsync(context, advanced: pathDomain is not null, pathDomain, hash, context.RequestAborted);
+    }
+
     private static bool IsCanonical(string path) =>
         !path.EndsWith('/')
         && !path.Contains("//", StringComparison.Ordinal)
@@ -108,11 +208,10 @@ public sealed class WkdEndpoints
     // keypost.wkd.lookups{method,status} is always kept, and an operator who needs the lines turns log.level to
     // Debug. The hash names no one by itself (it is the published URL); the "l" query parameter, which carries
     // the local part in clear, is never logged.
-    private async Task KeyAsync(HttpContext context, bool advanced, CancellationToken cancellationToken)
+    private async Task KeyAsync(HttpContext context, bool advanced, string? pathDomain, string? hash, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var settings = ResolveDomain(context, advanced);
-        var hash = context.Request.RouteValues["hash"] as string;
+        var settings = ResolveDomain(context, advanced, pathDomain);
         var wellFormed = hash is not null && ZBase32.IsWkdHash(hash);
         try
         {
@@ -191,5 +290,8 @@ public sealed class WkdEndpoints
         WkdRequest.WriteBodyAsync(context, "text/plain; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(text));
 
     private WkdDomainSettings? ResolveDomain(HttpContext context, bool advanced) =>
-        WkdRequest.RequestedDomain(context, advanced) is { } domain ? _domains.GetValueOrDefault(domain) : null;
+        ResolveDomain(context, advanced, context.Request.RouteValues["domain"] as string);
+
+    private WkdDomainSettings? ResolveDomain(HttpContext context, bool advanced, string? pathDomain) =>
+        WkdRequest.RequestedDomain(context, advanced, pathDomain) is { } domain ? _domains.GetValueOrDefault(domain) : null;
 }

@@ -10,7 +10,11 @@ internal static class WkdRequest
     /// The domain a request is for, lower-cased (draft-koch-openpgp-webkey-service §3.1). Advanced: Host is
     /// openpgpkey.D and the path names D. Direct: Host is D. A mismatch is no domain at all.
     /// </summary>
-    public static string? RequestedDomain(HttpContext context, bool advanced)
+    public static string? RequestedDomain(HttpContext context, bool advanced) =>
+        RequestedDomain(context, advanced, context.Request.RouteValues["domain"] as string);
+
+    /// <param name="pathDomain">The domain segment of the path (advanced method), as the route would bind it.</param>
+    public static string? RequestedDomain(HttpContext context, bool advanced, string? pathDomain)
     {
         var host = context.Request.Host.Host.TrimEnd('.');
         if (!advanced)
@@ -18,7 +22,6 @@ internal static class WkdRequest
             return host.ToLowerInvariant();
         }
 
-        var pathDomain = context.Request.RouteValues["domain"] as string;
         if (pathDomain is null
             || !host.StartsWith(WkdUrls.AdvancedHostPrefix, StringComparison.OrdinalIgnoreCase)
             || !string.Equals(host[WkdUrls.AdvancedHostPrefix.Length..], pathDomain, StringComparison.OrdinalIgnoreCase))

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Threading.RateLimiting;
 using Keypost.Directory.Diagnostics;
 using Keypost.Directory.Storage;
 using Keypost.Directory.Transparency;
@@ -12,7 +11,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -40,6 +38,7 @@ internal sealed class HttpService(
     private const string HealthPath = "/healthz";
 
     private WebApplication? _app;
+    private ClientRateLimiter? _limiter;
 
     // Publishing checks the account's password: Argon2id, bounded in parallel like the mail logins.
     private readonly Directory.Accounts.PasswordHashGate _hashGate = new();
@@ -52,7 +51,10 @@ internal sealed class HttpService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // keypost.json is the configuration; the slim builder's appsettings.json would otherwise be watched for
+        // changes: a FileSystemWatcher thread with inotify watches on the working directory and every directory
+        // under it (the data directory too), woken by each write of the queue and the databases.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         // One log for the whole process: the host's factory, with its filters and format.
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
@@ -77,24 +79,27 @@ internal sealed class HttpService(
                 kestrel.Listen(ListenAddress.Parse(listen), options => options.Protocols = HttpProtocols.Http1);
             }
         });
-        AddRateLimiting(builder.Services, config.RateLimit);
+        _limiter = ClientRateLimiter.Create(config.RateLimit);
 
         var app = builder.Build();
         app.Use(SeparateListenersAsync);
-        // With no limit configured the middleware would only hand every request a no-op lease; the endpoints'
-        // policy metadata is then left unread.
-        if (config.RateLimit.RequestsPerMinute > 0)
-        {
-            app.UseRateLimiter();
-        }
-
         app.Use(WkdEndpoints.GuardAsync);
         var wkd = new WkdEndpoints(
             store,
             config.Domains.Select(d => new WkdDomainSettings(Core.Addresses.EmailAddress.NormalizeDomain(d.Name), d.WkdPolicy, d.SubmissionAddress)),
             loggers.CreateLogger("Keypost.Directory.Wkd"),
             metrics,
-            new WkdCertificateCache(store, TimeSpan.FromSeconds(config.Http.WkdCacheSeconds), TimeProvider.System));
+            new WkdCertificateCache(store, TimeSpan.FromSeconds(config.Http.WkdCacheSeconds), TimeProvider.System),
+            _limiter?.Limiter);
+        // Key lookups are answered here, before endpoint matching (docs/benchmarks.md, "WKD lookups"); everything
+        // else is routed. Routing placed explicitly, or WebApplication would run it first for every request.
+        app.Use(wkd.ServeKeysAsync);
+        app.UseRouting();
+        if (_limiter is not null)
+        {
+            app.Use(_limiter.LimitEndpointsAsync);
+        }
+
         wkd.Map(app);
         new TransparencyEndpoints(store, transparency).Map(app);
         new Directory.Publishing.PublishEndpoint(
@@ -140,6 +145,7 @@ internal sealed class HttpService(
         }
 
         _hashGate.Dispose();
+        _limiter?.Dispose();
     }
 
     // RFC 8461 §3.3: the policy is served as text/plain at https://mta-sts.<domain>/.well-known/mta-sts.txt; the
@@ -173,7 +179,7 @@ internal sealed class HttpService(
     // WKD is HTTPS only (draft-koch-openpgp-webkey-service §3.1); the operator's numbers are not for the public
     // listener. Each listener answers only its own paths, the same 404 otherwise.
     // ACME's challenge listeners (port 80) answer http-01 tokens and nothing else (RFC 8555 §8.3).
-    private Task SeparateListenersAsync(HttpContext context, Func<Task> next)
+    private Task SeparateListenersAsync(HttpContext context, RequestDelegate next)
     {
         var path = context.Request.Path;
         var operatorPath = path.Equals(MetricsPath, StringComparison.Ordinal) || path.Equals(HealthPath, StringComparison.Ordinal);
@@ -183,40 +189,6 @@ internal sealed class HttpService(
             : challengeListener
                 ? path.StartsWithSegments(AcmeChallenges.PathPrefix.TrimEnd('/'), StringComparison.Ordinal)
                 : operatorPath;
-        return allowed ? next() : ProblemWriter.NotFoundAsync(context);
-    }
-
-    // Lookups are cheap for us and for a harvester alike: a token bucket per client address keeps one client
-    // from walking the directory, and the 429 says when to come back (RFC 6585 §4).
-    private static void AddRateLimiting(IServiceCollection services, RateLimitConfig limits)
-    {
-        services.AddRateLimiter(options =>
-        {
-            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // Partitioned by the address itself (IPAddress compares by value): no string made per request.
-            options.AddPolicy(WkdEndpoints.RateLimitPolicy, context =>
-            {
-                if (limits.RequestsPerMinute <= 0)
-                {
-                    return RateLimitPartition.GetNoLimiter(IPAddress.None);
-                }
-
-                var client = context.Connection.RemoteIpAddress ?? IPAddress.None;
-                return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = Math.Max(1, limits.Burst),
-                    TokensPerPeriod = Math.Max(1, limits.RequestsPerMinute / 60),
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
-            options.OnRejected = async (context, _) =>
-            {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await ProblemWriter.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too Many Requests", "Too many lookups from this address; retry later.");
-            };
-        });
+        return allowed ? next(context) : ProblemWriter.NotFoundAsync(context);
     }
 }
