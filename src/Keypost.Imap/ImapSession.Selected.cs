@@ -543,12 +543,14 @@ internal sealed partial class ImapSession
     private async Task<bool> WriteWholeMessageAsync(
         IMailbox mailbox, uint sequence, MessageEntry entry, MessageFlags flags, bool byUid, bool withFlags, List<FetchItem> items, CancellationToken cancellationToken)
     {
-        await using var stream = mailbox.OpenMessage(entry);
-        if (stream is null)
+        await using var opened = mailbox.OpenMessage(entry);
+        if (opened is null)
         {
             return false;
         }
 
+        // Maildir files and PostgreSQL's bytes are seekable; any other store's stream is taken into memory first.
+        await using var stream = opened.CanSeek ? opened : await CopiedAsync(opened, cancellationToken);
         var output = _connection.Output;
         var mark = output.Length;
         var flushed = _connection.Flushed;
@@ -584,6 +586,14 @@ internal sealed partial class ImapSession
 
         output.Write(")\r\n"u8);
         return true;
+    }
+
+    private static async Task<Stream> CopiedAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, cancellationToken);
+        copy.Position = 0;
+        return copy;
     }
 
     // Appends count octets of the message from offset `from` to the output buffer, flushing between chunks of a large
