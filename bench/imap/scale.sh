@@ -34,6 +34,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
   -addext "subjectAltName=DNS:mail.jedi.test" -keyout tls.key -out tls.crt 2>/dev/null
 
 wait_port() { for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.2; done; return 1; }
+# `keypost serve` opens the IMAP port only once its warm-up is done (and sends READY=1 after that), so a client that
+# connects as soon as the port opens measures a ready server, as one started by systemd would be.
 start_keypost() { "${keypost[@]}" serve --config keypost.json >>keypost.log 2>&1 & keypost_pid=$!; wait_port $keypost_port; }
 stop_keypost() { kill "$keypost_pid"; wait "$keypost_pid" 2>/dev/null || true; keypost_pid=; }
 start_dovecot() { dovecot -F -c dovecot/dovecot.conf & dovecot_pid=$!; wait_port $dovecot_port; }

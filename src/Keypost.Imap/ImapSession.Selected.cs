@@ -175,6 +175,9 @@ internal sealed partial class ImapSession
     // How much FETCH output may gather before it is sent (a few TLS records).
     private const int FetchFlushOctets = 64 * 1024;
 
+    // The most of one message's octets held in the output buffer at once.
+    private const int WholeMessageChunk = 256 * 1024;
+
     private async Task<string> FetchAsync(ImapTokenizer t, bool byUid, CancellationToken cancellationToken)
     {
         t.Space();
@@ -205,6 +208,8 @@ internal sealed partial class ImapSession
         }
 
         var indexOnly = IndexedFetchWriter.Covers(items);
+        // BODY[] and RFC822 of whole messages (what a client downloading mail asks) need the file, not a MIME tree.
+        var wholeOnly = IndexedFetchWriter.CoversWithWholeMessage(items);
         var needsMessage = items.Any(i => i.HasSection || i.Name is "ENVELOPE" or "BODYSTRUCTURE" or "BODY" or "RFC822" or "RFC822.HEADER" or "RFC822.TEXT");
         // UID and FLAGS come from the compact state; any other item needs the message's row, read a chunk at a time.
         var needsRow = !indexOnly || items.Any(i => i.Name is "INTERNALDATE" or "RFC822.SIZE");
@@ -239,6 +244,16 @@ internal sealed partial class ImapSession
             {
                 IndexedFetchWriter.Write(_connection.Output, sequence, uid, flags, entry, byUid, withFlags, items);
                 selected.SetFlagsAt((int)sequence - 1, flags);
+                continue;
+            }
+
+            if (wholeOnly)
+            {
+                if (await WriteWholeMessageAsync(selected.Mailbox, sequence, entry!, flags, byUid, withFlags, items, cancellationToken))
+                {
+                    selected.SetFlagsAt((int)sequence - 1, flags);
+                }
+
                 continue;
             }
 
@@ -522,6 +537,115 @@ internal sealed partial class ImapSession
     }
 
     // The store hands out streams; IMAP never opens files itself.
+    // A whole message goes from the file into the output buffer with no parse, no byte[] or string of its own: one
+    // read per message (or per WholeMessageChunk of a large one, flushed in between, so a 50 MB message is never held
+    // whole). Returns false when the message was expunged meanwhile (nothing written then).
+    private async Task<bool> WriteWholeMessageAsync(
+        IMailbox mailbox, uint sequence, MessageEntry entry, MessageFlags flags, bool byUid, bool withFlags, List<FetchItem> items, CancellationToken cancellationToken)
+    {
+        await using var opened = mailbox.OpenMessage(entry);
+        if (opened is null)
+        {
+            return false;
+        }
+
+        // Maildir files and PostgreSQL's bytes are seekable; any other store's stream is taken into memory first.
+        await using var stream = opened.CanSeek ? opened : await CopiedAsync(opened, cancellationToken);
+        var output = _connection.Output;
+        var mark = output.Length;
+        var flushed = _connection.Flushed;
+        // The file's own length (an fstat of the open file), as the literal must announce exactly what follows.
+        var length = stream.Length;
+        int next = 0;
+        var first = true;
+        while (true)
+        {
+            IndexedFetchWriter.WriteUntilWhole(output, sequence, entry, flags, byUid, withFlags, items, ref next, ref first);
+            if (next == items.Count)
+            {
+                break;
+            }
+
+            var item = items[next++];
+            var from = Math.Min(item.PartialStart ?? 0, length);
+            var count = Math.Min(item.PartialCount ?? long.MaxValue, length - from);
+            IndexedFetchWriter.WriteLiteralStart(output, item, count, ref first);
+            if (!await CopyMessageAsync(stream, from, count, cancellationToken))
+            {
+                if (_connection.Flushed != flushed)
+                {
+                    // Part of the literal is on the wire already: the response cannot be taken back.
+                    throw new IOException("message file of UID " + entry.Uid.ToString(CultureInfo.InvariantCulture) + " shrank while it was sent");
+                }
+
+                _context.Logger.LogWarning("FETCH skipped UID {Uid}: its file shrank while it was read", entry.Uid);
+                output.SetLength(mark);
+                return false;
+            }
+        }
+
+        output.Write(")\r\n"u8);
+        return true;
+    }
+
+    private static async Task<Stream> CopiedAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, cancellationToken);
+        copy.Position = 0;
+        return copy;
+    }
+
+    // Appends count octets of the message from offset `from` to the output buffer, flushing between chunks of a large
+    // one; false when the file ends early.
+    private async Task<bool> CopyMessageAsync(Stream stream, long from, long count, CancellationToken cancellationToken)
+    {
+        var output = _connection.Output;
+        var handle = (stream as FileStream)?.SafeFileHandle;
+        if (handle is null)
+        {
+            stream.Seek(from, SeekOrigin.Begin);
+        }
+
+        while (count > 0)
+        {
+            var chunk = (int)Math.Min(count, WholeMessageChunk);
+            var at = (int)output.Length;
+            output.SetLength(at + chunk);
+            var into = output.GetBuffer().AsMemory(at, chunk);
+            int read;
+            if (handle is not null)
+            {
+                // A Maildir file, read where it lies: synchronously, as a read from the page cache takes microseconds
+                // and the asynchronous file read would hop to the thread pool for each message.
+                read = 0;
+                while (read < chunk && RandomAccess.Read(handle, into.Span[read..], from + read) is var n and > 0)
+                {
+                    read += n;
+                }
+            }
+            else
+            {
+                read = await stream.ReadAtLeastAsync(into, chunk, throwOnEndOfStream: false, cancellationToken);
+            }
+
+            output.Position = output.Length;
+            if (read < chunk)
+            {
+                return false;
+            }
+
+            from += chunk;
+            count -= chunk;
+            if (count > 0)
+            {
+                await _connection.FlushAsync(cancellationToken);
+            }
+        }
+
+        return true;
+    }
+
     private static async Task<byte[]?> ReadMessageAsync(IMailbox mailbox, MessageEntry entry, CancellationToken cancellationToken)
     {
         await using var stream = mailbox.OpenMessage(entry);

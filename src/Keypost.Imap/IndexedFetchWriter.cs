@@ -33,10 +33,107 @@ internal static class IndexedFetchWriter
         // "* 4294967295 FETCH (" + four items of at most ~60 octets each: 512 is ample.
         Span<byte> line = stackalloc byte[512];
         var n = 0;
+        var first = true;
+        Head(line, ref n, ref first, sequence, uid, flags, byUid, withFlags, items);
+        foreach (var item in items)
+        {
+            Item(line, ref n, ref first, item, uid, flags, entry);
+        }
+
+        Append(line, ref n, ")\r\n"u8);
+        output.Write(line[..n]);
+    }
+
+    /// <summary>
+    /// True when the items are the whole message (BODY[], BODY.PEEK[] or RFC822, with or without a partial range)
+    /// beside any the index answers: such a FETCH needs the file's octets but no MIME tree.
+    /// </summary>
+    public static bool CoversWithWholeMessage(IReadOnlyList<FetchItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var whole = false;
+        foreach (var item in items)
+        {
+            if (IsWholeMessage(item))
+            {
+                whole = true;
+            }
+            else if (item.HasSection || item.Name is not ("UID" or "FLAGS" or "INTERNALDATE" or "RFC822.SIZE"))
+            {
+                return false;
+            }
+        }
+
+        return whole;
+    }
+
+    /// <summary>BODY[] (RFC 9051 §6.4.5: the entire message, header included), its PEEK form, or RFC822.</summary>
+    public static bool IsWholeMessage(FetchItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.HasSection
+            ? item.Name == "BODY" && item.Path.Length == 0 && item.Text.Length == 0 && item.Fields.Count == 0
+            : item.Name == "RFC822";
+    }
+
+    /// <summary>
+    /// Writes the start of a response whose items <see cref="CoversWithWholeMessage"/> accepts, up to the first
+    /// whole-message item: "* n FETCH (" and the index items before it. <paramref name="next"/> walks the items
+    /// (0 at the start); <paramref name="first"/> is true until an item is written.
+    /// </summary>
+    public static void WriteUntilWhole(
+        MemoryStream output, uint sequence, MessageEntry entry, MessageFlags flags, bool byUid, bool withFlags, IReadOnlyList<FetchItem> items, ref int next, ref bool first)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(items);
+        Span<byte> line = stackalloc byte[512];
+        var n = 0;
+        if (next == 0)
+        {
+            Head(line, ref n, ref first, sequence, entry.Uid, flags, byUid, withFlags, items);
+        }
+
+        for (; next < items.Count && !IsWholeMessage(items[next]); next++)
+        {
+            Item(line, ref n, ref first, items[next], entry.Uid, flags, entry);
+        }
+
+        output.Write(line[..n]);
+    }
+
+    /// <summary>The name of a whole-message item and the start of its literal (RFC 9051 §4.3): "BODY[]&lt;0&gt; {octets}\r\n".</summary>
+    public static void WriteLiteralStart(MemoryStream output, FetchItem item, long octets, ref bool first)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(item);
+        Span<byte> line = stackalloc byte[64];
+        var n = 0;
+        if (!first)
+        {
+            line[n++] = (byte)' ';
+        }
+
+        first = false;
+        Append(line, ref n, item.Name == "RFC822" ? "RFC822"u8 : "BODY[]"u8);
+        if (item.HasSection && item.PartialStart is { } start)
+        {
+            line[n++] = (byte)'<';
+            AppendNumber(line, ref n, start);
+            line[n++] = (byte)'>';
+        }
+
+        Append(line, ref n, " {"u8);
+        AppendNumber(line, ref n, octets);
+        Append(line, ref n, "}\r\n"u8);
+        output.Write(line[..n]);
+    }
+
+    private static void Head(Span<byte> line, ref int n, ref bool first, uint sequence, uint uid, MessageFlags flags, bool byUid, bool withFlags, IReadOnlyList<FetchItem> items)
+    {
         Append(line, ref n, "* "u8);
         AppendNumber(line, ref n, sequence);
         Append(line, ref n, " FETCH ("u8);
-        var first = true;
         if (byUid && !AsksFor(items, "UID"))
         {
             Name(line, ref n, ref first, "UID "u8);
@@ -48,41 +145,38 @@ internal static class IndexedFetchWriter
             Name(line, ref n, ref first, "FLAGS "u8);
             Append(line, ref n, FlagLists[(int)flags & 31]);
         }
+    }
 
-        foreach (var item in items)
+    private static void Item(Span<byte> line, ref int n, ref bool first, FetchItem item, uint uid, MessageFlags flags, MessageEntry? entry)
+    {
+        switch (item.Name)
         {
-            switch (item.Name)
-            {
-                case "UID":
-                    Name(line, ref n, ref first, "UID "u8);
-                    AppendNumber(line, ref n, uid);
-                    break;
-                case "FLAGS":
-                    Name(line, ref n, ref first, "FLAGS "u8);
-                    Append(line, ref n, FlagLists[(int)flags & 31]);
-                    break;
-                case "INTERNALDATE":
-                    // RFC 9051 §9 date-time, in UTC as the store keeps it.
-                    Name(line, ref n, ref first, "INTERNALDATE \""u8);
-                    if (entry is null || !entry.InternalDate.TryFormat(line[n..], out var written, "dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture))
-                    {
-                        throw new InvalidOperationException("INTERNALDATE does not fit the response buffer");
-                    }
+            case "UID":
+                Name(line, ref n, ref first, "UID "u8);
+                AppendNumber(line, ref n, uid);
+                break;
+            case "FLAGS":
+                Name(line, ref n, ref first, "FLAGS "u8);
+                Append(line, ref n, FlagLists[(int)flags & 31]);
+                break;
+            case "INTERNALDATE":
+                // RFC 9051 §9 date-time, in UTC as the store keeps it.
+                Name(line, ref n, ref first, "INTERNALDATE \""u8);
+                if (entry is null || !entry.InternalDate.TryFormat(line[n..], out var written, "dd-MMM-yyyy HH:mm:ss ", CultureInfo.InvariantCulture))
+                {
+                    throw new InvalidOperationException("INTERNALDATE does not fit the response buffer");
+                }
 
-                    n += written;
-                    Append(line, ref n, "+0000\""u8);
-                    break;
-                case "RFC822.SIZE":
-                    Name(line, ref n, ref first, "RFC822.SIZE "u8);
-                    AppendNumber(line, ref n, entry?.Size ?? throw new ArgumentNullException(nameof(entry)));
-                    break;
-                default:
-                    throw new ArgumentException("not an item the index answers: " + item.Name, nameof(items));
-            }
+                n += written;
+                Append(line, ref n, "+0000\""u8);
+                break;
+            case "RFC822.SIZE":
+                Name(line, ref n, ref first, "RFC822.SIZE "u8);
+                AppendNumber(line, ref n, entry?.Size ?? throw new ArgumentNullException(nameof(entry)));
+                break;
+            default:
+                throw new ArgumentException("not an item the index answers: " + item.Name, nameof(item));
         }
-
-        Append(line, ref n, ")\r\n"u8);
-        output.Write(line[..n]);
     }
 
     /// <summary>True when only UID and FLAGS are asked: the state in memory answers, with no row read.</summary>

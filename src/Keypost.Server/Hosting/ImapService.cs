@@ -9,26 +9,11 @@ internal sealed class ImapService(ImapListener listener, ILogger logger) : IHost
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // The warm-up ran before (ImapWarmUpService): the port opens on compiled code.
         await listener.StartAsync(cancellationToken);
         foreach (var endpoint in listener.LocalEndPoints)
         {
             logger.LogInformation("IMAP listening on {Endpoint}", endpoint);
-        }
-
-        // In the background: the listener already accepts; a client arriving meanwhile compiles what it needs itself.
-        _ = Task.Run(() => WarmUpAsync(cancellationToken), CancellationToken.None);
-    }
-
-    private async Task WarmUpAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await listener.WarmUpAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or OperationCanceledException or System.Data.Common.DbException)
-        {
-            // Only the first SELECT's speed depends on it.
-            logger.LogWarning(e, "IMAP warm-up failed");
         }
     }
 

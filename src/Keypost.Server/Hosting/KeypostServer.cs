@@ -242,7 +242,7 @@ public sealed class KeypostServer : IAsyncDisposable
                 sp.GetRequiredService<ILogger<Monitoring.ExpiryReminderService>>()));
         }
 
-        // Start order: delivery, HTTP, SMTP, IMAP; a stop runs backwards, so delivery keeps going while SMTP drains.
+        // Start order: delivery, HTTP, the IMAP warm-up, SMTP, IMAP; a stop runs backwards, so delivery keeps going while SMTP drains.
         if (config.Mail.Enabled)
         {
             services.AddHostedService(_ => new DeliveryService(parts.Mail!));
@@ -254,12 +254,18 @@ public sealed class KeypostServer : IAsyncDisposable
             services.AddHostedService(sp => sp.GetRequiredService<HttpService>());
         }
 
+        var imap = config.Mail.Imap.Count + config.Mail.ImapTls.Count > 0;
+        if (imap)
+        {
+            services.AddHostedService(sp => new ImapWarmUpService(parts.Mail!.Imap!, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Keypost.Mail.Imap")));
+        }
+
         if (config.Mail.Inbound.Count + config.Mail.Submission.Count + config.Mail.SubmissionTls.Count > 0)
         {
             services.AddHostedService(sp => new SmtpService(parts.Mail!.Smtp!, config, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Keypost.Mail.Smtp")));
         }
 
-        if (config.Mail.Imap.Count + config.Mail.ImapTls.Count > 0)
+        if (imap)
         {
             services.AddHostedService(sp => new ImapService(parts.Mail!.Imap!, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Keypost.Mail.Imap")));
         }
