@@ -39,7 +39,11 @@ internal sealed class WkdRoutingHarness : IDisposable
         _app = builder.Build();
         _app.UseRateLimiter();
         _app.Use(WkdEndpoints.GuardAsync);
-        new WkdEndpoints(store, [new WkdDomainSettings("jedi.test", "protocol-version: 18\n", "key-submission@jedi.test")]).Map(_app);
+        // The server's order (HttpService): key lookups answered before routing, everything else routed.
+        var wkd = new WkdEndpoints(store, [new WkdDomainSettings("jedi.test", "protocol-version: 18\n", "key-submission@jedi.test")]);
+        _app.Use(wkd.ServeKeysAsync);
+        _app.UseRouting();
+        wkd.Map(_app);
         _app.MapFallback((HttpContext context) => ProblemWriter.NotFoundAsync(context));
         _app.StartAsync().GetAwaiter().GetResult();
         _server = _app.GetTestServer();
