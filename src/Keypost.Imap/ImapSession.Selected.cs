@@ -465,7 +465,8 @@ internal sealed partial class ImapSession
         }
 
         var headerKeys = new List<(string Field, string Value)>();
-        var predicate = SearchParser.Parse(t, headerKeys);
+        var requiredKeys = new List<(string Field, string Value)>();
+        var predicate = SearchParser.Parse(t, headerKeys, requiredKeys);
         t.ExpectEnd();
         var selected = _selected!;
         var state = (await SyncAsync(allowExpunge: false, cancellationToken))!;
@@ -483,9 +484,10 @@ internal sealed partial class ImapSession
         var matches = new List<uint>();
         var mailbox = selected.Mailbox;
         var rows = new ChunkedRows(state, selected.Uids);
-        for (var i = 0; i < selected.Uids.Count; i++)
+        var looked = 0;
+        foreach (var i in Candidates(selected.Uids, requiredKeys, indexed))
         {
-            if ((i & 255) == 0)
+            if ((looked++ & 255) == 0)
             {
                 // A search that reads files can run long: stop when the client has gone (RFC 9051 gives it no other
                 // way to cancel) or the server stops.
@@ -534,6 +536,67 @@ internal sealed partial class ImapSession
 
         _connection.WriteLine(line);
         return "OK SEARCH completed";
+    }
+
+    /// <summary>
+    /// The positions (sequence number - 1) of the messages that can match: every message, or, when a key every match
+    /// must satisfy was answered by the store's index, only the messages in the smallest such answer, so a selective
+    /// header SEARCH costs what it finds rather than the size of the mailbox. In ascending order either way.
+    /// </summary>
+    private static IEnumerable<int> Candidates(
+        IReadOnlyList<uint> uids, List<(string Field, string Value)> requiredKeys, Dictionary<(string Field, string Value), IReadOnlySet<uint>> indexed)
+    {
+        IReadOnlySet<uint>? smallest = null;
+        foreach (var key in requiredKeys)
+        {
+            if (indexed.TryGetValue(key, out var found) && (smallest is null || found.Count < smallest.Count))
+            {
+                smallest = found;
+            }
+        }
+
+        if (smallest is null || smallest.Count > uids.Count / 8)
+        {
+            return Enumerable.Range(0, uids.Count);
+        }
+
+        // The selected UIDs ascend with the sequence numbers (RFC 9051 §2.3.1.1), so each is found by bisection.
+        var positions = new List<int>(smallest.Count);
+        foreach (var uid in smallest)
+        {
+            var at = BinarySearch(uids, uid);
+            if (at >= 0)
+            {
+                positions.Add(at);
+            }
+        }
+
+        positions.Sort();
+        return positions;
+    }
+
+    private static int BinarySearch(IReadOnlyList<uint> uids, uint uid)
+    {
+        int low = 0, high = uids.Count - 1;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) / 2);
+            if (uids[middle] == uid)
+            {
+                return middle;
+            }
+
+            if (uids[middle] < uid)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return -1;
     }
 
     // The store hands out streams; IMAP never opens files itself.

@@ -16,22 +16,29 @@ internal static class SearchParser
     public const int MaxDepth = 64;
 
     /// <summary>Compiles the keys; every header key (field upper-cased, value) is added to <paramref name="headerKeys"/>,
-    /// so the session can ask the store's index for them before looking at any message.</summary>
-    public static Func<SearchCandidate, bool> Parse(ImapTokenizer t, List<(string Field, string Value)> headerKeys) => Parse(t, 0, headerKeys);
+    /// so the session can ask the store's index for them before looking at any message, and those every match must
+    /// satisfy (keys of the top-level conjunction, outside NOT and OR) to <paramref name="requiredKeys"/> as well,
+    /// so the session can look only at the messages the index found for them.</summary>
+    public static Func<SearchCandidate, bool> Parse(
+        ImapTokenizer t, List<(string Field, string Value)> headerKeys, List<(string Field, string Value)>? requiredKeys = null) =>
+        Parse(t, 0, headerKeys, requiredKeys);
 
-    private static Func<SearchCandidate, bool> Parse(ImapTokenizer t, int depth, List<(string Field, string Value)> headerKeys)
+    private static Func<SearchCandidate, bool> Parse(
+        ImapTokenizer t, int depth, List<(string Field, string Value)> headerKeys, List<(string Field, string Value)>? requiredKeys)
     {
-        var first = Key(t, depth, headerKeys);
+        var first = Key(t, depth, headerKeys, requiredKeys);
         var keys = new List<Func<SearchCandidate, bool>> { first };
         while (t.TrySpace())
         {
-            keys.Add(Key(t, depth, headerKeys));
+            keys.Add(Key(t, depth, headerKeys, requiredKeys));
         }
 
         return c => keys.All(k => k(c));
     }
 
-    private static Func<SearchCandidate, bool> Key(ImapTokenizer t, int depth, List<(string Field, string Value)> headerKeys)
+    // requiredKeys is null inside NOT and OR, where a key no longer has to hold for a message to match.
+    private static Func<SearchCandidate, bool> Key(
+        ImapTokenizer t, int depth, List<(string Field, string Value)> headerKeys, List<(string Field, string Value)>? requiredKeys = null)
     {
         if (++depth > MaxDepth)
         {
@@ -46,7 +53,7 @@ internal static class SearchParser
 
         if (t.TryTake('('))
         {
-            var inner = Parse(t, depth, headerKeys);
+            var inner = Parse(t, depth, headerKeys, requiredKeys);
             t.Expect(')');
             return inner;
         }
@@ -93,11 +100,11 @@ internal static class SearchParser
                 var smaller = t.Number();
                 return c => c.Entry is { } e && e.Size < smaller;
             case "FROM": case "TO": case "CC": case "BCC": case "SUBJECT":
-                return HeaderContains(name, Argument(t), headerKeys);
+                return HeaderContains(name, Argument(t), headerKeys, requiredKeys);
             case "HEADER":
                 t.Space();
                 var field = t.AString();
-                return HeaderContains(field, Argument(t), headerKeys);
+                return HeaderContains(field, Argument(t), headerKeys, requiredKeys);
             case "BODY":
                 var bodyText = Argument(t);
                 return c => c.MayContain(bodyText) && c.Parsed is { } p && Contains(Encoding.UTF8.GetString(p.Raw, (int)p.HeaderEnd(0, p.Raw.Length), p.Raw.Length - (int)p.HeaderEnd(0, p.Raw.Length)), bodyText);
@@ -129,11 +136,13 @@ internal static class SearchParser
 
     // RFC 9051 §6.4.4: header searches match a substring of the field's value; an empty string matches any
     // message that has the field.
-    private static Func<SearchCandidate, bool> HeaderContains(string field, string value, List<(string Field, string Value)> headerKeys)
+    private static Func<SearchCandidate, bool> HeaderContains(
+        string field, string value, List<(string Field, string Value)> headerKeys, List<(string Field, string Value)>? requiredKeys)
     {
         // Upper-cased once here, not once per message.
         var upper = field.ToUpperInvariant();
         headerKeys.Add((upper, value));
+        requiredKeys?.Add((upper, value));
         var fromMessage = HeaderContains(field, value);
         return c => c.IndexedHeader(upper, value) ?? fromMessage(c);
     }

@@ -28,6 +28,42 @@ public sealed class ImapRawProtocolTests
         Assert.StartsWith("s OK", (await client.CommandAsync("s", "SELECT INBOX"))[^1]);
     }
 
+    // Issue #19: a SEARCH whose every match needs a header key the index answers looks only at the messages the index
+    // found (ImapSession.Candidates); the answer must be what a walk over every message gives: right sequence numbers
+    // after an expunge, other keys still applied, and keys under OR and NOT still over the whole mailbox.
+    [Fact]
+    public async Task Search_narrowed_by_the_index_answers_as_a_walk_over_every_message()
+    {
+        const int count = 200;
+        await using var server = await ImapTestServer.StartAsync();
+        var inbox = server.Store.OpenAccount(Keypost.Core.Addresses.EmailAddress.Parse(ImapTestServer.Luke)).Get("INBOX");
+        var cur = Path.Combine(server.LukeMaildir, "cur");
+        for (var i = 1; i <= count; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(cur, $"{1_790_000_000 + i}.M{i}P1.search:2,"), $"Subject: report r{i}x\r\n\r\nbody\r\n");
+        }
+
+        await inbox.SnapshotAsync(CancellationToken.None);
+        await using var client = await LoggedInAsync(server);
+        Assert.StartsWith("s OK", (await client.CommandAsync("s", "SELECT INBOX"))[^1]);
+        Assert.StartsWith("d OK", (await client.CommandAsync("d", "UID STORE 5 +FLAGS.SILENT (\\Deleted)"))[^1]);
+        Assert.StartsWith("e OK", (await client.CommandAsync("e", "EXPUNGE"))[^1]);
+
+        static string Answer(List<string> lines) => Assert.Single(lines, l => l.StartsWith("* SEARCH", StringComparison.Ordinal));
+
+        Assert.Equal("* SEARCH 16", Answer(await client.CommandAsync("a", "SEARCH SUBJECT R17X")));
+        Assert.Equal("* SEARCH 17", Answer(await client.CommandAsync("b", "UID SEARCH SUBJECT r17x")));
+        Assert.Equal("* SEARCH", Answer(await client.CommandAsync("c", "SEARCH SEEN SUBJECT r17x")));
+        Assert.StartsWith("f OK", (await client.CommandAsync("f", "UID STORE 17 +FLAGS.SILENT (\\Seen)"))[^1]);
+        Assert.Equal("* SEARCH 16", Answer(await client.CommandAsync("g", "SEARCH (SEEN SUBJECT r17x) 1:20")));
+        Assert.Equal("* SEARCH", Answer(await client.CommandAsync("h", "SEARCH SUBJECT r17x 17:*")));
+        Assert.Equal("* SEARCH 16 17", Answer(await client.CommandAsync("i", "SEARCH OR SUBJECT r17x SUBJECT r18x")));
+        Assert.Equal(count - 2, Answer(await client.CommandAsync("j", "SEARCH NOT SUBJECT r17x")).Split(' ').Length - 2);
+        Assert.Equal("* SEARCH", Answer(await client.CommandAsync("k", "SEARCH SUBJECT r5x")));
+        // "r1" is shorter than a trigram (the index scans), and 111 of 199 messages match: a walk over all of them.
+        Assert.Equal(111, Answer(await client.CommandAsync("l", "SEARCH SUBJECT report SUBJECT r1")).Split(' ').Length - 2);
+    }
+
     // Issue #19: FETCH of UID and FLAGS alone is formatted from the state in memory in chunks of 64 KiB. Across
     // several chunks, with overlapping ranges, each asked item order, and a message another session expunged that this
     // one has not been told of (skipped, RFC 9051 §7.5.1: no EXPUNGE during FETCH), every response must be as RFC

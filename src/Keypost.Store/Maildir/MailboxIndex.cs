@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace Keypost.Store.Maildir;
@@ -19,7 +20,19 @@ internal sealed class MailboxIndex : IDisposable
     public const string FileName = "keypost-index.sqlite";
 
     // 1: the flags column and the message_flags and message_name indexes.
-    private const int SchemaVersion = 1;
+    // 2: message_text, the trigram index of the searched header fields.
+    private const int SchemaVersion = 2;
+
+    // The searched header columns, in message_text's column order.
+    private const string TextColumns = "subject, from_field, to_field, cc_field, bcc_field, message_id";
+
+    // A query names at most this many trigrams: any subset of the value's trigrams finds a superset of the rows that
+    // contain it, and the exact test (instr) runs on those rows, so the cap bounds the query's cost, not its answer.
+    private const int MaxQueryTrigrams = 24;
+
+    // A commit that adds this many rows (a folder's first index build, a rescan) ends by merging message_text's
+    // segments into one, as a query visits every segment; FTS5's automerge keeps them few for small commits.
+    private const int OptimizeAfterAdding = 1000;
 
     private readonly SqliteConnection _connection;
     private readonly Lock _readLock = new();
@@ -201,11 +214,19 @@ internal sealed class MailboxIndex : IDisposable
         }
 
         using var transaction = _connection.BeginTransaction();
+        // message_text is an external-content FTS5 table (https://sqlite.org/fts5.html §4.4.3): it keeps no copy of
+        // the text, so a row leaves it with the values it was indexed with, read here from message in the same
+        // transaction, before the row itself goes or is replaced.
+        using var unindex = added.Count + removed.Count > 0
+            ? Command(transaction, $"INSERT INTO message_text (message_text, rowid, {TextColumns}) SELECT 'delete', uid, {TextColumns} FROM message WHERE uid = $uid", "$uid")
+            : null;
         if (removed.Count > 0)
         {
             using var delete = Command(transaction, "DELETE FROM message WHERE uid = $uid", "$uid");
             foreach (var uid in removed)
             {
+                unindex!.Parameters[0].Value = (long)uid;
+                unindex.ExecuteNonQuery();
                 delete.Parameters[0].Value = (long)uid;
                 delete.ExecuteNonQuery();
             }
@@ -230,8 +251,14 @@ internal sealed class MailboxIndex : IDisposable
                 "INSERT OR REPLACE INTO message (uid, name, size, internal_date, subject, from_field, to_field, cc_field, bcc_field, message_id, flags) "
                 + "VALUES ($uid, $name, $size, $date, $subject, $from, $to, $cc, $bcc, $mid, $flags)",
                 "$uid", "$name", "$size", "$date", "$subject", "$from", "$to", "$cc", "$bcc", "$mid", "$flags");
+            using var index = Command(
+                transaction,
+                $"INSERT INTO message_text (rowid, {TextColumns}) VALUES ($uid, $subject, $from, $to, $cc, $bcc, $mid)",
+                "$uid", "$subject", "$from", "$to", "$cc", "$bcc", "$mid");
             foreach (var (entry, headers) in added)
             {
+                unindex!.Parameters[0].Value = (long)entry.Uid;
+                unindex.ExecuteNonQuery();
                 var p = insert.Parameters;
                 p[0].Value = (long)entry.Uid;
                 p[1].Value = FileNameOf(entry);
@@ -245,6 +272,18 @@ internal sealed class MailboxIndex : IDisposable
                 p[9].Value = (object?)headers?.MessageId ?? DBNull.Value;
                 p[10].Value = (long)entry.Flags;
                 insert.ExecuteNonQuery();
+                index.Parameters[0].Value = p[0].Value;
+                for (var i = 1; i < 7; i++)
+                {
+                    index.Parameters[i].Value = p[i + 3].Value;
+                }
+
+                index.ExecuteNonQuery();
+            }
+
+            if (added.Count >= OptimizeAfterAdding)
+            {
+                Execute(transaction, "INSERT INTO message_text (message_text) VALUES ('optimize')");
             }
         }
 
@@ -270,10 +309,20 @@ internal sealed class MailboxIndex : IDisposable
     {
         using var command = _connection.CreateCommand();
         // The column name comes from IndexedHeaders.Column, never from the client.
+        var trigrams = TrigramQuery(column, folded);
         command.CommandText = folded.Length == 0
             ? $"SELECT uid FROM message WHERE {column} IS NOT NULL"
-            : $"SELECT uid FROM message WHERE instr({column}, $value) > 0";
+            : trigrams is null
+                ? $"SELECT uid FROM message WHERE instr({column}, $value) > 0"
+                // RFC 9051 §6.4.4 asks for a substring: the trigram index narrows the rows to those holding every
+                // trigram of the value, and instr decides on each.
+                : $"SELECT uid FROM message WHERE uid IN (SELECT rowid FROM message_text WHERE message_text MATCH $match) AND instr({column}, $value) > 0";
         command.Parameters.AddWithValue("$value", folded);
+        if (trigrams is not null)
+        {
+            command.Parameters.AddWithValue("$match", trigrams);
+        }
+
         using var registration = cancellationToken.Register(() => command.Cancel());
         using var reader = command.ExecuteReader();
         var uids = new HashSet<uint>();
@@ -284,6 +333,43 @@ internal sealed class MailboxIndex : IDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         return uids;
+    }
+
+    /// <summary>
+    /// The FTS5 query (https://sqlite.org/fts5.html §3) for rows whose <paramref name="column"/> holds every trigram
+    /// of <paramref name="value"/>, or null when the value is shorter than one trigram. The trigram tokenizer counts
+    /// characters as code points, so the value is cut by runes, not UTF-16 units; each trigram is a quoted string
+    /// (a '"' in it doubled), so nothing in the value is read as query syntax.
+    /// </summary>
+    internal static string? TrigramQuery(string column, string value)
+    {
+        var runes = new List<Rune>(value.Length);
+        foreach (var rune in value.EnumerateRunes())
+        {
+            runes.Add(rune);
+        }
+
+        if (runes.Count < 3)
+        {
+            return null;
+        }
+
+        var trigrams = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Spread over the whole value: the rare trigrams of a search are as likely at its end as at its start.
+        var count = runes.Count - 2;
+        var step = Math.Max(1.0, count / (double)MaxQueryTrigrams);
+        for (var at = 0.0; (int)at < count && trigrams.Count < MaxQueryTrigrams; at += step)
+        {
+            var i = (int)at;
+            var trigram = string.Concat(runes[i].ToString(), runes[i + 1].ToString(), runes[i + 2].ToString());
+            if (seen.Add(trigram))
+            {
+                trigrams.Add(string.Concat("\"", trigram.Replace("\"", "\"\"", StringComparison.Ordinal), "\""));
+            }
+        }
+
+        return string.Concat(column, " : (", string.Join(" AND ", trigrams), ")");
     }
 
     public void Dispose()
@@ -352,18 +438,41 @@ internal sealed class MailboxIndex : IDisposable
             new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero));
     }
 
-    // Indexes written by earlier versions: the flags column (filled from the file names), and the two indexes a
-    // restart and inotify use instead of the old four-column listing.
+    // Indexes written by earlier versions (and new ones, which start at version 0): the flags column (filled from
+    // the file names) and the two indexes a restart and inotify use instead of the old four-column listing (1); the
+    // trigram index of the searched header fields, built from the rows already there (2).
     private void Upgrade()
     {
         using var version = _connection.CreateCommand();
         version.CommandText = "PRAGMA user_version";
-        if (Convert.ToInt64(version.ExecuteScalar(), CultureInfo.InvariantCulture) >= SchemaVersion)
+        var current = Convert.ToInt64(version.ExecuteScalar(), CultureInfo.InvariantCulture);
+        if (current >= SchemaVersion)
         {
             return;
         }
 
         using var transaction = _connection.BeginTransaction();
+        if (current < 1)
+        {
+            UpgradeToFlags(transaction);
+        }
+
+        // FTS5's trigram tokenizer (SQLite 3.34) indexes every sequence of three characters, so a substring of three
+        // or more is found without reading every row. case_sensitive 1: the columns are upper-cased already
+        // (IndexedHeaders.Fold), and folding twice by different rules could lose a match. detail=column keeps which
+        // column holds a trigram and not where, all a column filter needs, at a third of the full index's size.
+        Execute(transaction, $"""
+            CREATE VIRTUAL TABLE IF NOT EXISTS message_text USING fts5 (
+                {TextColumns}, content = 'message', content_rowid = 'uid', tokenize = 'trigram case_sensitive 1', detail = column);
+            INSERT INTO message_text (message_text) VALUES ('rebuild');
+            INSERT INTO message_text (message_text) VALUES ('optimize');
+            PRAGMA user_version = {SchemaVersion};
+            """);
+        transaction.Commit();
+    }
+
+    private void UpgradeToFlags(SqliteTransaction transaction)
+    {
         using (var columns = _connection.CreateCommand())
         {
             columns.Transaction = transaction;
@@ -396,13 +505,11 @@ internal sealed class MailboxIndex : IDisposable
             }
         }
 
-        Execute(transaction, $"""
+        Execute(transaction, """
             DROP INDEX IF EXISTS message_listing;
             CREATE INDEX IF NOT EXISTS message_flags ON message (uid, flags);
             CREATE INDEX IF NOT EXISTS message_name ON message (name);
-            PRAGMA user_version = {SchemaVersion};
             """);
-        transaction.Commit();
     }
 
     private void Execute(SqliteTransaction transaction, string sql)

@@ -128,6 +128,114 @@ public sealed class MailboxIndexTests
     }
 
     [Fact]
+    public async Task The_trigram_index_finds_substrings_and_follows_every_change()
+    {
+        using var dir = new TempDirectory();
+        var (store, inbox) = await OpenAsync(dir.Path);
+        using (store)
+        {
+            await inbox.AppendAsync(Message("Death Star plans"), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
+            await inbox.AppendAsync(Message("Grüße from \"Hoth\" AND (Endor): *all* NEAR"), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
+            await inbox.AppendAsync(Message("Emoji 🚀 launch: aaa"), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
+            await inbox.AppendAsync(Message("Death Star, second draft"), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
+
+            async Task<uint[]> Search(string value) => (await inbox.SearchHeaderAsync("SUBJECT", value, CancellationToken.None))!.Order().ToArray();
+
+            Assert.Equal(new uint[] { 1u, 4u }, await Search("ATH ST"));
+            Assert.Equal(new uint[] { 2u }, await Search("grüsse".Replace("ss", "ß", StringComparison.Ordinal)));
+            // FTS5 query syntax in the value is only text: quotes, AND, parentheses, colon, star, NEAR.
+            Assert.Equal(new uint[] { 2u }, await Search("\"hoth\" and (endor): *all* near"));
+            Assert.Equal(new uint[] { 2u }, await Search("\""));
+            Assert.Equal(new uint[] { 3u }, await Search("🚀 L"));
+            Assert.Equal(new uint[] { 1u, 2u, 3u, 4u }, await Search("e"));
+            // Message 3 holds the one trigram of "aaaa" but not the substring: the index narrows, the exact test decides.
+            Assert.Empty(await Search("aaaa"));
+
+            // Flag changes, an expunge and a rescan of a file dropped into new/ keep the index equal to the rows.
+            await inbox.ChangeFlagsAsync(new HashSet<uint> { 1 }, f => f | MessageFlags.Deleted, CancellationToken.None);
+            await inbox.ExpungeAsync((uid, _) => uid == 1, CancellationToken.None);
+            await File.WriteAllTextAsync(Path.Combine(store.GetMaildirPath(Luke), "new", "1700000000.x.host"), "Subject: Death Star returns\r\n\r\nx\r\n");
+            // inotify tells the store in its own time: wait for it (not a timing assertion).
+            for (var waited = 0; (await inbox.SnapshotAsync(CancellationToken.None)).Count < 4 && waited < 200; waited++)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.Equal(new uint[] { 4u, 5u }, await Search("death star"));
+            Assert.Equal("ok", IntegrityCheck(store.GetMaildirPath(Luke)));
+        }
+    }
+
+    [Fact]
+    public async Task An_index_from_before_the_trigram_index_gets_one_on_open()
+    {
+        using var dir = new TempDirectory();
+        var (store, inbox) = await OpenAsync(dir.Path);
+        using (store)
+        {
+            await inbox.AppendAsync(Message("Death Star plans"), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
+            await inbox.AppendAsync(Message("Cantina band"), MessageFlags.None, DateTimeOffset.UtcNow, CancellationToken.None);
+        }
+
+        // What version 1 left on disk: the rows without message_text.
+        var path = Path.Combine(store.GetMaildirPath(Luke), MailboxIndex.FileName);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE message_text; PRAGMA user_version = 1;";
+            command.ExecuteNonQuery();
+        }
+
+        (store, inbox) = await OpenAsync(dir.Path);
+        using (store)
+        {
+            Assert.Equal([2u], (await inbox.SearchHeaderAsync("SUBJECT", "tina b", CancellationToken.None))!.Order());
+            Assert.Equal(0, inbox.FullScans);
+            Assert.Equal("ok", IntegrityCheck(store.GetMaildirPath(Luke)));
+        }
+    }
+
+    [Theory]
+    [InlineData("ab", null)]
+    [InlineData("abc", "subject : (\"abc\")")]
+    [InlineData("a\"bc", "subject : (\"a\"\"b\" AND \"\"\"bc\")")]
+    [InlineData("aaaaa", "subject : (\"aaa\")")]
+    [InlineData("🚀ab", "subject : (\"🚀ab\")")]
+    public void A_value_becomes_quoted_trigrams(string value, string? query)
+    {
+        Assert.Equal(query, MailboxIndex.TrigramQuery("subject", value));
+    }
+
+    [Fact]
+    public void A_long_value_names_a_bounded_number_of_trigrams_from_all_of_it()
+    {
+        var value = string.Concat(Enumerable.Range(0, 200).Select(i => (char)('A' + (i % 26)))) + "XYZ";
+        var query = MailboxIndex.TrigramQuery("subject", value)!;
+
+        Assert.True(query.Split(" AND ").Length <= 24, query);
+        Assert.Contains("\"XYZ\"", query, StringComparison.Ordinal);
+    }
+
+    // FTS5's own check of an external-content index against its table (https://sqlite.org/fts5.html §6.7, rank 1).
+    private static string IntegrityCheck(string maildir)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(maildir, MailboxIndex.FileName)};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO message_text (message_text, rank) VALUES ('integrity-check', 1)";
+        try
+        {
+            command.ExecuteNonQuery();
+            return "ok";
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            return e.Message;
+        }
+    }
+
+    [Fact]
     public async Task A_session_learns_changes_from_the_journal()
     {
         using var dir = new TempDirectory();
