@@ -485,7 +485,7 @@ internal sealed partial class ImapSession
         var mailbox = selected.Mailbox;
         var rows = new ChunkedRows(state, selected.Uids);
         var looked = 0;
-        foreach (var i in Candidates(selected.Uids, requiredKeys, indexed))
+        foreach (var i in Candidates(selected, requiredKeys, indexed))
         {
             if ((looked++ & 255) == 0)
             {
@@ -544,7 +544,7 @@ internal sealed partial class ImapSession
     /// header SEARCH costs what it finds rather than the size of the mailbox. In ascending order either way.
     /// </summary>
     private static IEnumerable<int> Candidates(
-        IReadOnlyList<uint> uids, List<(string Field, string Value)> requiredKeys, Dictionary<(string Field, string Value), IReadOnlySet<uint>> indexed)
+        SelectedMailbox selected, List<(string Field, string Value)> requiredKeys, Dictionary<(string Field, string Value), IReadOnlySet<uint>> indexed)
     {
         IReadOnlySet<uint>? smallest = null;
         foreach (var key in requiredKeys)
@@ -555,16 +555,16 @@ internal sealed partial class ImapSession
             }
         }
 
-        if (smallest is null || smallest.Count > uids.Count / 8)
+        if (smallest is null || smallest.Count > selected.Uids.Count / 8)
         {
-            return Enumerable.Range(0, uids.Count);
+            return Enumerable.Range(0, selected.Uids.Count);
         }
 
         // The selected UIDs ascend with the sequence numbers (RFC 9051 §2.3.1.1), so each is found by bisection.
         var positions = new List<int>(smallest.Count);
         foreach (var uid in smallest)
         {
-            var at = BinarySearch(uids, uid);
+            var at = selected.IndexOf(uid);
             if (at >= 0)
             {
                 positions.Add(at);
@@ -573,30 +573,6 @@ internal sealed partial class ImapSession
 
         positions.Sort();
         return positions;
-    }
-
-    private static int BinarySearch(IReadOnlyList<uint> uids, uint uid)
-    {
-        int low = 0, high = uids.Count - 1;
-        while (low <= high)
-        {
-            var middle = low + ((high - low) / 2);
-            if (uids[middle] == uid)
-            {
-                return middle;
-            }
-
-            if (uids[middle] < uid)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle - 1;
-            }
-        }
-
-        return -1;
     }
 
     // The store hands out streams; IMAP never opens files itself.

@@ -29,13 +29,31 @@ internal sealed class MailboxRegistry : IDisposable
         }
     }
 
+    /// <summary>Closes every mailbox (a clean shutdown: each large one leaves its flag snapshot first).</summary>
     public void Dispose()
     {
+        List<Exception>? failures = null;
         foreach (var mailbox in _mailboxes.Values)
         {
-            mailbox.Dispose();
+            try
+            {
+                mailbox.SaveFlagSnapshot();
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // The snapshot only saves time at the next start; the others still close, and the failure is reported.
+                (failures ??= []).Add(e);
+            }
+            finally
+            {
+                mailbox.Dispose();
+            }
         }
 
         _mailboxes.Clear();
+        if (failures is not null)
+        {
+            throw new AggregateException("saving the flag snapshot of a mailbox failed", failures);
+        }
     }
 }

@@ -20,6 +20,9 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
     // Sessions further behind than this many changes compare their whole view instead (MailboxUpdate.Changes null).
     private const int JournalLimit = 20_000;
 
+    // Below this a pass over the rows at start costs a few milliseconds: no snapshot is worth writing.
+    private const int FlagSnapshotMinimum = 1000;
+
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly string _path;
     private readonly string _accountMaildir;
@@ -58,6 +61,9 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
 
     /// <summary>How many times the whole folder was listed since this object was made (for tests).</summary>
     public int FullScans { get; private set; }
+
+    /// <summary>How many times the UIDs and flags were read from the index's flag snapshot rather than its rows.</summary>
+    public int FlagSnapshotLoads { get; private set; }
 
     public string FullPath(MessageEntry entry) => Path.Combine(_path, entry.RelativePath);
 
@@ -98,6 +104,26 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
         }
 
         await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// At a clean shutdown, before <see cref="Dispose"/>: leaves the UIDs and flags of a large mailbox in its index as
+    /// one blob, so the next start's first SELECT reads that instead of every row (MailboxIndex.SaveFlagSnapshot).
+    /// </summary>
+    public void SaveFlagSnapshot()
+    {
+        _lock.Wait();
+        try
+        {
+            if (_index is not null && !_disposed && _count >= FlagSnapshotMinimum)
+            {
+                _index.SaveFlagSnapshot(FlagSnapshotMinimum);
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     public void Dispose()
@@ -689,7 +715,8 @@ internal sealed class MaildirMailbox : IMailbox, IMessageRows, IDisposable
         _uidValidity = stored.UidValidity;
         _uidNext = stored.UidNext;
         _stamp = stored.Stamp;
-        var (uids, flags, count) = _index.LoadFlags();
+        var (uids, flags, count, fromSnapshot) = _index.LoadFlags();
+        FlagSnapshotLoads += fromSnapshot ? 1 : 0;
         SetMessages(uids, flags, count);
         if (reportAll)
         {

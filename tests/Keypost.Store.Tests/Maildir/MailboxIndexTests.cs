@@ -196,6 +196,53 @@ public sealed class MailboxIndexTests
         }
     }
 
+    // Issue #19: a clean shutdown leaves a large mailbox's UIDs and flags as one blob, so the first SELECT after a
+    // restart reads no row; any commit after it (here a flag change, then a stop without the clean shutdown) must make
+    // the next start read the rows, or the change would be lost.
+    [Fact]
+    public async Task A_clean_shutdown_leaves_a_flag_snapshot_that_any_later_change_discards()
+    {
+        const int count = 1050;
+        using var dir = new TempDirectory();
+        var store = new MaildirStore(dir.Path);
+        var cur = Path.Combine(store.GetMaildirPath(Luke), "cur");
+        System.IO.Directory.CreateDirectory(cur);
+        System.IO.Directory.CreateDirectory(Path.Combine(store.GetMaildirPath(Luke), "new"));
+        System.IO.Directory.CreateDirectory(Path.Combine(store.GetMaildirPath(Luke), "tmp"));
+        for (var i = 1; i <= count; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(cur, $"{1_790_000_000 + i}.M{i}P1.snap:2,{(i % 3 == 0 ? "S" : "")}"), $"Subject: m{i}\r\n\r\nx\r\n");
+        }
+
+        var inbox = (MaildirMailbox)store.OpenAccount(Luke).Get("INBOX");
+        await inbox.ChangeFlagsAsync(new HashSet<uint> { 7 }, f => f | MessageFlags.Flagged, CancellationToken.None);
+        var before = await inbox.SnapshotAsync(CancellationToken.None);
+        var expected = before.Uids.ToArray().Zip(before.AllFlags.ToArray()).ToList();
+        store.Dispose();
+
+        (store, inbox) = await OpenAsync(dir.Path);
+        var restarted = await inbox.SnapshotAsync(CancellationToken.None);
+        Assert.Equal(1, inbox.FlagSnapshotLoads);
+        Assert.Equal(0, inbox.FullScans);
+        Assert.Equal(expected, restarted.Uids.ToArray().Zip(restarted.AllFlags.ToArray()).ToList());
+        Assert.Equal(before.UidNext, restarted.UidNext);
+
+        // A change, then a stop with no snapshot written (as a crash): the stale snapshot must not be read.
+        await inbox.ChangeFlagsAsync(new HashSet<uint> { 8 }, f => f | MessageFlags.Answered, CancellationToken.None);
+        inbox.Dispose();
+        store.Dispose();
+
+        (store, inbox) = await OpenAsync(dir.Path);
+        using (store)
+        {
+            var after = await inbox.SnapshotAsync(CancellationToken.None);
+            Assert.Equal(0, inbox.FlagSnapshotLoads);
+            Assert.Equal(MessageFlags.Answered, after.AllFlags[7] & MessageFlags.Answered);
+            Assert.Equal(MessageFlags.Flagged, after.AllFlags[6] & MessageFlags.Flagged);
+            Assert.Equal(count, after.Count);
+        }
+    }
+
     [Theory]
     [InlineData("ab", null)]
     [InlineData("abc", "subject : (\"abc\")")]
