@@ -2,9 +2,9 @@ namespace Keypost.Server.Hosting;
 
 /// <summary>
 /// Decides when an idle server hands memory back: after a burst of work (startup, a load) has ended. It is fed the
-/// process's total allocated bytes at each tick and says "trim" at the first quiet tick after startup and then once
-/// per burst, at the first quiet tick after it, so
-/// a busy server is never paused for a full collection and a quiet one is not collected again and again.
+/// process's total allocated bytes at each tick and says "trim" at the first quiet tick after startup, then once per
+/// burst at the first quiet tick after it, so a busy server is never paused for a full collection and a quiet one is
+/// not collected again and again.
 /// </summary>
 internal sealed class IdleTrimPolicy(long burstBytes, long quietBytes)
 {
