@@ -66,9 +66,11 @@ for _ in $(seq 50); do curl -skf -o /dev/null "https://127.0.0.1:$nginx_port$pat
 cmp served.pgp <(curl -sk "https://127.0.0.1:$nginx_port$path")
 
 run() { # name port
-  wrk -t2 -c"$connections" -d"${seconds}s" --latency -H "Host: openpgpkey.jedi.test" "https://127.0.0.1:$2$path" >"$1.wrk"
-  awk -v name="$1" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
-       END {printf "%-8s %10.0f req/s   p50 %-8s p99 %-8s non-2xx %s\n", name, rps, p50, p99, (bad==""?0:bad)}' "$1.wrk"
+  # The client shares the cores: its own CPU share (of $(nproc) x 100 %) says how much of the machine it took.
+  /usr/bin/time -f "%P" -o "$1.cpu" \
+    wrk -t2 -c"$connections" -d"${seconds}s" --latency -H "Host: openpgpkey.jedi.test" "https://127.0.0.1:$2$path" >"$1.wrk"
+  awk -v name="$1" -v cpu="$(cat "$1.cpu")" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
+       END {printf "%-8s %10.0f req/s   p50 %-8s p99 %-8s non-2xx %s   wrk CPU %s\n", name, rps, p50, p99, (bad==""?0:bad), cpu}' "$1.wrk"
 }
 echo "WKD lookup of one key, TLS, wrk -t2 -c$connections -d${seconds}s, $(nproc) cores"
 # Like with like: both peers serve the same certificate (ECDSA P-256) over the same TLS version and cipher, which

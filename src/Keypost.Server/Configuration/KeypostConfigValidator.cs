@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Keypost.Core.Addresses;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -210,15 +211,7 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
             }
             else
             {
-                try
-                {
-                    _ = new Npgsql.NpgsqlConnectionStringBuilder(storage.ConnectionString);
-                }
-                catch (ArgumentException e)
-                {
-                    // The message names the bad keyword; the string itself may carry a password, so it is not repeated.
-                    errors.Add($"storage.connectionString: not a PostgreSQL connection string ({e.Message})");
-                }
+                PostgresConnectionString(errors, storage.ConnectionString);
             }
         }
         else if (storage.ConnectionString is not null)
@@ -229,6 +222,22 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
         if (storage.QueueLeaseSeconds < 1)
         {
             errors.Add("storage.queueLeaseSeconds: must be more than 0");
+        }
+    }
+
+    // A method of its own, not inlined: the JIT loads every assembly a method names when it compiles it, and Npgsql
+    // (with its dependencies) has no business in the memory of a server on SQLite (docs/benchmarks.md, "Memory").
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void PostgresConnectionString(List<string> errors, string connectionString)
+    {
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            // The message names the bad keyword; the string itself may carry a password, so it is not repeated.
+            errors.Add($"storage.connectionString: not a PostgreSQL connection string ({e.Message})");
         }
     }
 

@@ -51,13 +51,18 @@ internal sealed class HttpService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // keypost.json is the configuration; the slim builder's appsettings.json would otherwise be watched for
-        // changes: a FileSystemWatcher thread with inotify watches on the working directory and every directory
-        // under it (the data directory too), woken by each write of the queue and the databases.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
+        // The empty builder, not the slim one: keypost.json is the configuration, so no appsettings.json (the slim
+        // builder watched it: a FileSystemWatcher with inotify watches on the working directory and every directory
+        // under it, woken by each write of the queue and the databases), no environment or command-line sources,
+        // and no host filtering middleware in front of every request (with no AllowedHosts it lets any host
+        // through). Kestrel and routing are added by hand; the certificate is given in code, so Kestrel's HTTPS
+        // configuration from IConfiguration is not needed (docs/benchmarks.md, "WKD lookups" and "Memory").
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         // One log for the whole process: the host's factory, with its filters and format.
-        builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
+        builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         // The outer host owns the signals and the lifetime messages; this one only starts and stops Kestrel.
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         // Asked at each handshake, so a renewed certificate is served without a restart.

@@ -217,6 +217,8 @@ public sealed class KeypostServer : IAsyncDisposable
             services.AddHostedService<CertificateService>();
         }
 
+        // After startup and after each load, memory goes back once the server is quiet (docs/benchmarks.md, "Memory").
+        services.AddHostedService(sp => IdleMemoryTrimmer.Create(TimeProvider.System, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Keypost.Server.Memory")));
         services.AddHostedService(sp => new EpochSequencer(parts.Transparency, TimeProvider.System, sp.GetRequiredService<ILogger<EpochSequencer>>()));
         if (config.Transparency.MonitorIntervalSeconds > 0)
         {

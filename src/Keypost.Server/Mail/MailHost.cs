@@ -27,7 +27,6 @@ using Keypost.Core.Addresses;
 using Keypost.Core.OpenPgp;
 using Keypost.Directory.Wks;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Keypost.Server.Mail;
 
@@ -78,7 +77,7 @@ public sealed class MailHost : IAsyncDisposable
     public IMailStore MailStore { get; private init; } = null!;
 
     // storage.kind "postgres": the pool the queue and the mail store share, and the store's listener to stop.
-    private NpgsqlDataSource? DataSource { get; init; }
+    private IAsyncDisposable? DataSource { get; init; }
 
     /// <summary>The SMTP listener; null when no SMTP endpoint is configured.</summary>
     public SmtpListener? Smtp => _listener;
@@ -120,7 +119,7 @@ public sealed class MailHost : IAsyncDisposable
         var mtaSts = mail.MtaSts ? new MtaStsPolicySource(dns, new MtaStsOptions { LoggerFactory = loggers, Cache = mtaStsCache }) : null;
         var tlsReports = mail.TlsReports ? new TlsReportCollector(TimeProvider.System) : null;
         MessageQueue? queue = null;
-        NpgsqlDataSource? dataSource = null;
+        IAsyncDisposable? dataSource = null;
         IMailStore? mailStore = null;
         DkimKeyStore? dkimKeys = null;
         PostgresAbuseCounters? sharedCounters = null;
@@ -128,17 +127,10 @@ public sealed class MailHost : IAsyncDisposable
         {
             if (config.Storage.IsPostgres)
             {
-                // Several nodes share this database: the queue (claims with a lease) and the mailboxes (docs/postgres.md).
-                dataSource = new NpgsqlDataSourceBuilder(config.Storage.ConnectionString).UseLoggerFactory(loggers).Build();
-                queue = await MessageQueue.OpenPostgresAsync(
-                    dataSource,
-                    new MessageQueueOptions { LoggerFactory = loggers, LeaseDuration = TimeSpan.FromSeconds(config.Storage.QueueLeaseSeconds) },
-                    cancellationToken);
-                mailStore = await PostgresMailStore.OpenAsync(dataSource, loggers.CreateLogger("Keypost.Store"), cancellationToken);
-                // Every node signs with the one key in DNS: generated once in the database, read back by all.
-                dkimKeys = await DkimKeyStore.OpenPostgresAsync(dataSource, null, cancellationToken);
-                // A client spread over the nodes gets one budget of connections per minute, not one per node.
-                sharedCounters = await PostgresAbuseCounters.OpenAsync(dataSource, loggers.CreateLogger("Keypost.Server.Abuse"), cancellationToken);
+                var postgres = new PostgresParts();
+                dataSource = postgres;
+                await postgres.OpenAsync(config, loggers, cancellationToken);
+                (queue, mailStore, dkimKeys, sharedCounters) = (postgres.Queue, postgres.MailStore, postgres.DkimKeys, postgres.Counters);
             }
             else
             {
@@ -310,7 +302,7 @@ public sealed class MailHost : IAsyncDisposable
         _ownedHttp?.Dispose();
     }
 
-    private static async ValueTask DisposeStoreAsync(IMailStore? store)
+    internal static async ValueTask DisposeStoreAsync(IMailStore? store)
     {
         switch (store)
         {
