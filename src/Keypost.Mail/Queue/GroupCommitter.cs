@@ -6,7 +6,8 @@ namespace Keypost.Mail.Queue;
 /// Group commit: work items wait here, and one leader commits a batch of them together, then releases every caller.
 /// For acceptance the items are messages whose bytes are written (one fsync of the data directory, one SQLite
 /// transaction per batch); for delivery outcomes, records (one transaction per batch). Under load the cost of a
-/// commit is shared by all callers arriving at the same moment; alone, an item waits at most <c>window</c>.
+/// commit is shared by all callers arriving at the same moment; a leader starting from idle waits at most
+/// <c>window</c> for others, while items that queued during a commit are committed next without waiting.
 /// </summary>
 internal sealed class GroupCommitter<T> : IDisposable
 {
@@ -46,11 +47,16 @@ internal sealed class GroupCommitter<T> : IDisposable
     private async Task RunAsync()
     {
         var batch = new List<Pending>(maxBatch);
+        var backlog = false;
         while (await pending.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
             Drain(batch);
-            if (batch.Count < maxBatch && window > TimeSpan.Zero)
+            // Only a leader starting from idle waits the window for company. Items that queued up while the last
+            // commit ran have waited one commit already and go at once: under load the commit itself gathers the
+            // next batch. (Measured with 20 sessions on a loaded machine: the 2 ms window's timer fired after 12-17
+            // ms, since its callback and the continuation wait for a pool thread, and every batch paid that.)
+            if (!backlog && batch.Count < maxBatch && window > TimeSpan.Zero)
             {
                 await GatherAsync(batch).ConfigureAwait(false);
             }
@@ -65,6 +71,8 @@ internal sealed class GroupCommitter<T> : IDisposable
                 // Every caller in the batch sees the failure and answers its client with a temporary error.
                 batch.ForEach(p => p.Done.TrySetException(e));
             }
+
+            backlog = pending.Reader.TryPeek(out _);
         }
     }
 

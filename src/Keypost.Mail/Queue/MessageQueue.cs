@@ -138,7 +138,9 @@ public sealed class MessageQueue : IDisposable
         }
 
         Interlocked.Increment(ref depth);
-        logger.LogInformation(MailLogEvents.Queued, "Queued {QueueId}: {Recipients} recipients, {Size} bytes, bounce {IsBounce}", id, envelope.Recipients.Count, size, envelope.ReversePath is null);
+        // Debug: the SMTP transaction's line (1001) already names the queue id, recipients and size, and a DSN has
+        // its own (2004); with this one too, a message made three Information lines (docs/operations.md, Logging).
+        logger.LogDebug(MailLogEvents.Queued, "Queued {QueueId}: {Recipients} recipients, {Size} bytes, bounce {IsBounce}", id, envelope.Recipients.Count, size, envelope.ReversePath is null);
         MessageEnqueued?.Invoke(this, id);
         return id;
     }

@@ -15,8 +15,9 @@ public sealed class MessageQueueOptions
 
     /// <summary>
     /// Group commit: how long the session that leads a commit waits for others to join it, sharing one fsync of
-    /// the data directory and one SQLite commit. Zero commits what is waiting at once (batches still form under
-    /// load, while a commit is running). At most 100 ms: every 250 waits for it.
+    /// the data directory and one SQLite commit. Only a leader starting from idle waits: messages that queued while
+    /// a commit ran go in the next commit at once. Zero commits what is waiting at once (batches still form under
+    /// load, while a commit is running). At most 100 ms: a lone 250 waits for it.
     /// </summary>
     public TimeSpan GroupCommitWindow { get; init; } = TimeSpan.FromMilliseconds(2);
 

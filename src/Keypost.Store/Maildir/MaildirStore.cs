@@ -82,9 +82,9 @@ public sealed class MaildirStore : IMailStore, IDisposable, IAsyncDisposable
         }
 
         var maildir = folder is null ? GetMaildirPath(recipient) : Path.Combine(GetMaildirPath(recipient), "." + folder);
-        EnsureMaildir(maildir);
         if (folder is not null)
         {
+            EnsureMaildir(maildir);
             // Maildir++: marks the directory as a folder for other tools (Courier, Dovecot) and our IMAP side.
             var marker = Path.Combine(maildir, "maildirfolder");
             if (!File.Exists(marker))
@@ -98,9 +98,31 @@ public sealed class MaildirStore : IMailStore, IDisposable, IAsyncDisposable
         var target = Path.Combine(maildir, "new", name);
         try
         {
-            await DurableFiles.WriteNewFileAsync(tmp, message, prefix, cancellationToken).ConfigureAwait(false);
+            // The Maildir's directories are made (durably) only when the file cannot be created: checking all
+            // three on every delivery cost three stat calls per message for a case that happens once per account.
+            try
+            {
+                await DurableFiles.WriteNewFileAsync(tmp, message, prefix, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Thrown by the open, before anything was read from the message.
+                EnsureMaildir(maildir);
+                await DurableFiles.WriteNewFileAsync(tmp, message, prefix, cancellationToken).ConfigureAwait(false);
+            }
+
             // Maildir: the rename publishes the complete message; fsync new/ so the name itself is durable.
-            File.Move(tmp, target, overwrite: false);
+            try
+            {
+                File.Move(tmp, target, overwrite: false);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // new/ was removed while tmp/ stayed: make the Maildir whole again.
+                EnsureMaildir(maildir);
+                File.Move(tmp, target, overwrite: false);
+            }
+
             // Parallel deliveries into one Maildir share the fsync of new/ (one per group, not per message).
             await _newDirectorySyncs.SyncAsync(Path.Combine(maildir, "new")).ConfigureAwait(false);
         }

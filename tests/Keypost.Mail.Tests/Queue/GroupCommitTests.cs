@@ -66,6 +66,37 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
+    public async Task Messages_that_queued_during_a_commit_are_committed_without_waiting_the_window()
+    {
+        var batches = new List<int>();
+        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A window no test would outwait: only a full batch or a backlog can start a commit here.
+        using var committer = new GroupCommitter<QueuedMessage>(
+            async batch =>
+            {
+                lock (batches)
+                {
+                    batches.Add(batch.Count);
+                }
+
+                firstStarted.TrySetResult();
+                await release.Task;
+            },
+            TimeSpan.FromHours(1),
+            maxBatch: 2);
+
+        var first = new[] { committer.CommitAsync(Message("a")), committer.CommitAsync(Message("b")) };
+        await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var queued = Enumerable.Range(0, 3).Select(i => committer.CommitAsync(Message("m" + i))).ToList();
+        Assert.All(queued, t => Assert.False(t.IsCompleted));
+
+        release.SetResult();
+        await Task.WhenAll(first.Concat(queued)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([2, 2, 1], batches);
+    }
+
+    [Fact]
     public async Task A_failed_commit_fails_every_message_in_its_batch()
     {
         var calls = 0;

@@ -53,6 +53,33 @@ public sealed class MaildirStoreTests
         Assert.True(File.Exists(Path.Combine(maildir, MailboxIndex.FileName)));
     }
 
+    // The directories are made only when a delivery cannot create its file (no stat calls per message): one
+    // removed after the first delivery (by an operator, a restore) is made again by the next, not a failure.
+    [Theory]
+    [InlineData("tmp")]
+    [InlineData("new")]
+    public async Task A_Maildir_directory_removed_after_the_first_delivery_is_made_again(string removed)
+    {
+        using var dir = new TempDirectory();
+        var store = new MaildirStore(dir.Path);
+        var luke = EmailAddress.Parse("luke@jedi.test");
+        var first = await store.DeliverAsync(luke, new MemoryStream("Subject: 1\r\n\r\none\r\n"u8.ToArray()), CancellationToken.None);
+        var maildir = store.GetMaildirPath(luke);
+        if (removed == "new")
+        {
+            File.Delete(first);
+        }
+
+        System.IO.Directory.Delete(Path.Combine(maildir, removed));
+
+        var second = await store.DeliverAsync(luke, new MemoryStream("Subject: 2\r\n\r\ntwo\r\n"u8.ToArray()), CancellationToken.None);
+
+        Assert.Equal("Subject: 2\r\n\r\ntwo\r\n", await File.ReadAllTextAsync(second));
+        Assert.Equal(Path.Combine(maildir, "new"), Path.GetDirectoryName(second));
+        Assert.All((string[])["tmp", "new", "cur"], d => Assert.True(System.IO.Directory.Exists(Path.Combine(maildir, d))));
+        Assert.Empty(System.IO.Directory.GetFiles(Path.Combine(maildir, "tmp")));
+    }
+
     [Fact]
     public async Task TwoDeliveriesGetTwoFiles()
     {
