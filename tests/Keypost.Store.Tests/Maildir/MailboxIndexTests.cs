@@ -240,6 +240,9 @@ public sealed class MailboxIndexTests
             Assert.Equal(MessageFlags.Answered, after.AllFlags[7] & MessageFlags.Answered);
             Assert.Equal(MessageFlags.Flagged, after.AllFlags[6] & MessageFlags.Flagged);
             Assert.Equal(count, after.Count);
+            // The 1,050 rows of the first build went into the trigram index by one statement: it must match them.
+            Assert.Equal([1000u], (await inbox.SearchHeaderAsync("SUBJECT", "m1000", CancellationToken.None))!.Order());
+            Assert.Equal("ok", IntegrityCheck(store.GetMaildirPath(Luke)));
         }
     }
 
