@@ -6,8 +6,9 @@ using Keypost.Testing.Mail;
 namespace Keypost.Interop.Tests.Hosting;
 
 /// <summary>
-/// An operator follows one message through the JSON log by its queue id: received (the SMTP transaction line),
-/// queued, delivered. The addresses are not in any Information line.
+/// An operator follows one message through the JSON log by its queue id: received and queued (the SMTP transaction
+/// line, with the queue id, recipients and size), delivered. The queue's own line is at Debug (issue #14: one
+/// Information line per accepted message). The addresses are not in any Information line.
 /// </summary>
 public sealed partial class JsonLogJourneyTests
 {
@@ -43,12 +44,13 @@ public sealed partial class JsonLogJourneyTests
         Assert.Equal("250", LogEntry.State(received, "Code"));
         Assert.Equal("inbound", LogEntry.State(received, "Listener"));
         Assert.Equal("127.0.0.1", LogEntry.State(received, "Peer"));
-        var queued = Assert.Single(journey, e => LogEntry.EventId(e) == 2001);
-        Assert.Equal("1", LogEntry.State(queued, "Recipients"));
+        Assert.Equal("1", LogEntry.State(received, "Recipients"));
+        Assert.Equal("78", LogEntry.State(received, "Size"));
+        Assert.DoesNotContain(journey, e => LogEntry.EventId(e) == 2001);
         var delivered = Assert.Single(journey, e => LogEntry.EventId(e) == 2002);
         Assert.Equal("delivered", LogEntry.State(delivered, "Result"));
         Assert.Equal("jedi.test", LogEntry.State(delivered, "RecipientDomain"));
-        Assert.True(LogEntry.Time(queued) <= LogEntry.Time(delivered));
+        Assert.True(LogEntry.Time(received) <= LogEntry.Time(delivered));
 
         // Who writes to whom stays out of the Information log.
         Assert.DoesNotContain(node.LogEntries(), e => LogEntry.Level(e) == "Information" && (LogEntry.Message(e).Contains("luke@", StringComparison.Ordinal) || LogEntry.Message(e).Contains("leia@", StringComparison.Ordinal)));
