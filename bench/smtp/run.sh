@@ -9,7 +9,8 @@ messages="${1:-2000}"
 sessions="${2:-20}"
 size="${3:-4096}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-work="$(mktemp -d /tmp/keypost-bench-smtp.XXXXXX)"
+base="$(mktemp -d /tmp/keypost-bench-smtp.XXXXXX)"
+work="$base/fs"
 keypost_port=18025
 postfix_port=18026
 dns_port=18053
@@ -17,15 +18,29 @@ cleanup() {
   [ -n "${keypost_pid:-}" ] && kill "$keypost_pid" 2>/dev/null || true
   [ -n "${dns_pid:-}" ] && kill "$dns_pid" 2>/dev/null || true
   [ -f "$work/postfix/etc/main.cf" ] && postfix -c "$work/postfix/etc" stop >/dev/null 2>&1 || true
-  rm -rf "$work"
+  wait 2>/dev/null || true
+  # Lazily: a Postfix process may still be on its way out.
+  if mountpoint -q "$work"; then umount -l "$work"; fi
+  rm -rf "$base"
 }
 trap cleanup EXIT
 
 dotnet build "$root/src/Keypost.Cli" -c Release --nologo -v q >/dev/null
 keypost=(dotnet "$root/src/Keypost.Cli/bin/Release/net10.0/keypost.dll")
 
+# Both servers keep their files on one fresh ext4 file system (mkfs defaults, with its journal, as a mail server's
+# disk has), in an image on a loop device. This machine's root file system has no journal, and there the cost of
+# creating a file (each server creates at least one per message) depended on which block group a directory landed
+# in: 50 us or 1 ms of CPU per create, between two runs of the same script. KEYPOST_BENCH_FRESH_FS=0 keeps /tmp.
+mkdir "$work"
+if [ "${KEYPOST_BENCH_FRESH_FS:-1}" = 1 ] && truncate -s 4G "$base/fs.img" && mkfs.ext4 -q -F "$base/fs.img" \
+  && mount -o loop "$base/fs.img" "$work"; then
+  filesystem="a fresh ext4 on a loop device"
+else
+  filesystem="$(df --output=fstype "$work" | tail -1) under /tmp"
+fi
 # Postfix's users must reach the queue and the Maildirs below this directory.
-chmod 755 "$work"
+chmod 755 "$base" "$work"
 cd "$work"
 
 # Keypost checks SPF and DMARC for every inbound message: answer from a local dnsmasq, never a timeout.
@@ -141,7 +156,7 @@ run() { # name port maildir count server(keypost|postfix)
   awk -v n="$4" -v s="$start" -v e="$end" 'BEGIN {print n/(e-s)}' >"$1.rate"
 }
 
-echo "smtp-source -s $sessions -m $messages -l $size (one connection per message), $(nproc) cores"
+echo "smtp-source -s $sessions -m $messages -l $size (one connection per message), $(nproc) cores, files on $filesystem"
 # Warm up both (JIT, SQLite, Postfix's process pool), then measure. .NET's tiered JIT recompiles hot methods with
 # their profile during the first few thousand messages (perf showed a quarter of the CPU in the JIT after 300):
 # the warm-up is long enough for a server's steady state, the one that matters for a daemon.
