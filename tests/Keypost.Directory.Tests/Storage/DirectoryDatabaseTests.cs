@@ -32,6 +32,42 @@ public sealed class DirectoryDatabaseTests
     }
 
     [Fact]
+    public async Task Every_connection_handed_out_has_the_durability_and_integrity_settings()
+    {
+        // The settings are made once per physical connection: a pooled one comes back with them, a second one opened
+        // beside the first gets its own, and so does one opened after the pool was emptied.
+        using var directory = new TempDirectory("keypost-db");
+        var database = await DirectoryDatabase.OpenAsync(directory.Combine("keypost.db"), CancellationToken.None);
+        await AssertSettingsAsync(database);
+        await using (var held = await database.ConnectAsync(CancellationToken.None))
+        {
+            await AssertSettingsAsync(database);
+        }
+
+        await AssertSettingsAsync(database);
+        SqliteConnection.ClearAllPools();
+        await AssertSettingsAsync(database);
+        SqliteConnection.ClearAllPools();
+
+        static async Task AssertSettingsAsync(DirectoryDatabase database)
+        {
+            await using var connection = await database.ConnectAsync(CancellationToken.None);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous; PRAGMA foreign_keys; PRAGMA busy_timeout;";
+            await using var reader = await command.ExecuteReaderAsync();
+            var values = new List<long>();
+            do
+            {
+                Assert.True(await reader.ReadAsync());
+                values.Add(reader.GetInt64(0));
+            }
+            while (await reader.NextResultAsync());
+
+            Assert.Equal([2L, 1L, 30000L], values); // synchronous=FULL, foreign keys on, 30 s busy timeout
+        }
+    }
+
+    [Fact]
     public async Task A_database_from_a_newer_keypost_is_refused()
     {
         using var directory = new TempDirectory("keypost-db");
