@@ -18,7 +18,9 @@ internal sealed class QueueIndex : IDisposable
     private readonly SqliteConnection connection;
     private readonly SqliteConnection dataReader;
     private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Dictionary<string, SqliteCommand> statements = new(StringComparer.Ordinal);
     private readonly Lock dataReaderLock = new();
+    private SqliteCommand? inlineRead;
 
     private QueueIndex(SqliteConnection connection, SqliteConnection dataReader)
     {
@@ -106,7 +108,7 @@ internal sealed class QueueIndex : IDisposable
                 Insert(tx, message);
                 if (inlineData(message.Id) is { } data)
                 {
-                    using var cmd = Command(tx, "INSERT INTO message_data (message_id, data) VALUES ($id, $data)");
+                    var cmd = Command(tx, "INSERT INTO message_data (message_id, data) VALUES ($id, $data)");
                     cmd.Parameters.AddWithValue("$id", message.Id);
                     cmd.Parameters.AddWithValue("$data", data);
                     cmd.ExecuteNonQuery();
@@ -123,22 +125,20 @@ internal sealed class QueueIndex : IDisposable
 
     private void Insert(SqliteTransaction tx, QueuedMessage message)
     {
-        using (var cmd = Command(tx, "INSERT INTO messages (id, reverse_path, smtp_utf8, eight_bit, size, created, folder, require_tls) VALUES ($id, $rp, $u8, $8b, $size, $created, $folder, $rt)"))
-        {
-            cmd.Parameters.AddWithValue("$id", message.Id);
-            cmd.Parameters.AddWithValue("$rp", (object?)message.ReversePath?.ToString() ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$u8", message.SmtpUtf8);
-            cmd.Parameters.AddWithValue("$8b", message.EightBitMime);
-            cmd.Parameters.AddWithValue("$size", message.Size);
-            cmd.Parameters.AddWithValue("$created", message.Created.ToUnixTimeMilliseconds());
-            cmd.Parameters.AddWithValue("$folder", (object?)message.Folder ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$rt", message.RequireTls);
-            cmd.ExecuteNonQuery();
-        }
+        var row = Command(tx, "INSERT INTO messages (id, reverse_path, smtp_utf8, eight_bit, size, created, folder, require_tls) VALUES ($id, $rp, $u8, $8b, $size, $created, $folder, $rt)");
+        row.Parameters.AddWithValue("$id", message.Id);
+        row.Parameters.AddWithValue("$rp", (object?)message.ReversePath?.ToString() ?? DBNull.Value);
+        row.Parameters.AddWithValue("$u8", message.SmtpUtf8);
+        row.Parameters.AddWithValue("$8b", message.EightBitMime);
+        row.Parameters.AddWithValue("$size", message.Size);
+        row.Parameters.AddWithValue("$created", message.Created.ToUnixTimeMilliseconds());
+        row.Parameters.AddWithValue("$folder", (object?)message.Folder ?? DBNull.Value);
+        row.Parameters.AddWithValue("$rt", message.RequireTls);
+        row.ExecuteNonQuery();
 
         foreach (var r in message.Recipients)
         {
-            using var cmd = Command(tx, "INSERT INTO recipients VALUES ($id, $idx, $addr, $state, $attempts, $next, $err)");
+            var cmd = Command(tx, "INSERT INTO recipients VALUES ($id, $idx, $addr, $state, $attempts, $next, $err)");
             cmd.Parameters.AddWithValue("$id", message.Id);
             cmd.Parameters.AddWithValue("$idx", r.Index);
             cmd.Parameters.AddWithValue("$addr", r.Address.ToString());
@@ -212,10 +212,16 @@ internal sealed class QueueIndex : IDisposable
     {
         lock (dataReaderLock)
         {
-            using var cmd = dataReader.CreateCommand();
-            cmd.CommandText = "SELECT data FROM message_data WHERE message_id = $id";
-            cmd.Parameters.AddWithValue("$id", id);
-            return cmd.ExecuteScalar() as byte[];
+            // Prepared once, as the writer's statements are (Command).
+            if (inlineRead is null)
+            {
+                inlineRead = dataReader.CreateCommand();
+                inlineRead.CommandText = "SELECT data FROM message_data WHERE message_id = $id";
+                inlineRead.Parameters.Add("$id", SqliteType.Text);
+            }
+
+            inlineRead.Parameters[0].Value = id;
+            return inlineRead.ExecuteScalar() as byte[];
         }
     }
 
@@ -224,7 +230,7 @@ internal sealed class QueueIndex : IDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var cmd = Command(null, "SELECT id FROM messages");
+            var cmd = Command(null, "SELECT id FROM messages");
             using var reader = cmd.ExecuteReader();
             var ids = new HashSet<string>(StringComparer.Ordinal);
             while (reader.Read())
@@ -245,7 +251,7 @@ internal sealed class QueueIndex : IDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var cmd = Command(null, $"SELECT MIN(next_attempt) FROM recipients WHERE state IN {ActiveStates}");
+            var cmd = Command(null, $"SELECT MIN(next_attempt) FROM recipients WHERE state IN {ActiveStates}");
             var value = cmd.ExecuteScalar();
             return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
         }
@@ -298,7 +304,7 @@ internal sealed class QueueIndex : IDisposable
     {
         foreach (var o in outcomes)
         {
-            using var cmd = Command(tx, """
+            var cmd = Command(tx, """
                 UPDATE recipients SET state = $state, attempts = attempts + 1, last_error = $err,
                     next_attempt = COALESCE($next, next_attempt)
                 WHERE message_id = $id AND idx = $idx
@@ -312,11 +318,9 @@ internal sealed class QueueIndex : IDisposable
         }
 
         long active;
-        using (var count = Command(tx, $"SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state IN {ActiveStates}"))
-        {
-            count.Parameters.AddWithValue("$id", id);
-            active = (long)count.ExecuteScalar()!;
-        }
+        var count = Command(tx, $"SELECT COUNT(*) FROM recipients WHERE message_id = $id AND state IN {ActiveStates}");
+        count.Parameters.AddWithValue("$id", id);
+        active = (long)count.ExecuteScalar()!;
 
         return active == 0 && DeleteRows(tx, id);
     }
@@ -344,7 +348,7 @@ internal sealed class QueueIndex : IDisposable
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var cmd = Command(null, $"UPDATE recipients SET next_attempt = $now WHERE state IN {ActiveStates} AND next_attempt > $now");
+            var cmd = Command(null, $"UPDATE recipients SET next_attempt = $now WHERE state IN {ActiveStates} AND next_attempt > $now");
             cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             return cmd.ExecuteNonQuery();
         }
@@ -376,7 +380,13 @@ internal sealed class QueueIndex : IDisposable
     {
         lock (dataReaderLock)
         {
+            inlineRead?.Dispose();
             dataReader.Dispose();
+        }
+
+        foreach (var statement in statements.Values)
+        {
+            statement.Dispose();
         }
 
         connection.Dispose();
@@ -385,19 +395,15 @@ internal sealed class QueueIndex : IDisposable
 
     private bool DeleteRows(SqliteTransaction tx, string id)
     {
-        using (var r = Command(tx, "DELETE FROM recipients WHERE message_id = $id"))
-        {
-            r.Parameters.AddWithValue("$id", id);
-            r.ExecuteNonQuery();
-        }
+        var r = Command(tx, "DELETE FROM recipients WHERE message_id = $id");
+        r.Parameters.AddWithValue("$id", id);
+        r.ExecuteNonQuery();
 
-        using (var d = Command(tx, "DELETE FROM message_data WHERE message_id = $id"))
-        {
-            d.Parameters.AddWithValue("$id", id);
-            d.ExecuteNonQuery();
-        }
+        var d = Command(tx, "DELETE FROM message_data WHERE message_id = $id");
+        d.Parameters.AddWithValue("$id", id);
+        d.ExecuteNonQuery();
 
-        using var m = Command(tx, "DELETE FROM messages WHERE id = $id");
+        var m = Command(tx, "DELETE FROM messages WHERE id = $id");
         m.Parameters.AddWithValue("$id", id);
         return m.ExecuteNonQuery() > 0;
     }
@@ -408,8 +414,8 @@ internal sealed class QueueIndex : IDisposable
         try
         {
             var rows = new List<(string Id, string? Rp, bool U8, bool B8, long Size, long Created, string? Folder, bool RequireTls)>();
-            using (var cmd = Command(null, sql))
             {
+                var cmd = Command(null, sql);
                 bind(cmd);
                 using var reader = cmd.ExecuteReader();
                 while (reader.Read())
@@ -436,7 +442,7 @@ internal sealed class QueueIndex : IDisposable
 
     private List<QueuedRecipient> ReadRecipients(string id)
     {
-        using var cmd = Command(null, "SELECT idx, address, state, attempts, next_attempt, last_error FROM recipients WHERE message_id = $id ORDER BY idx");
+        var cmd = Command(null, "SELECT idx, address, state, attempts, next_attempt, last_error FROM recipients WHERE message_id = $id ORDER BY idx");
         cmd.Parameters.AddWithValue("$id", id);
         using var reader = cmd.ExecuteReader();
         var list = new List<QueuedRecipient>();
@@ -454,11 +460,21 @@ internal sealed class QueueIndex : IDisposable
         return list;
     }
 
+    // A statement of the writer connection, prepared at its first use and kept: preparing a dozen statements per
+    // message (SQLite's parser and planner) was about 5% of the CPU of SMTP acceptance (issue #14). Call under the
+    // gate and do not dispose it. Every text is a constant of this class, so the cache stays small. PRAGMAs stay out
+    // of it: SQLite applies many of them when it prepares them, not each time they run.
     private SqliteCommand Command(SqliteTransaction? tx, string sql)
     {
-        var cmd = connection.CreateCommand();
+        if (!statements.TryGetValue(sql, out var cmd))
+        {
+            cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            statements.Add(sql, cmd);
+        }
+
         cmd.Transaction = tx;
-        cmd.CommandText = sql;
+        cmd.Parameters.Clear();
         return cmd;
     }
 
