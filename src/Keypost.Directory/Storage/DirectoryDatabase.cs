@@ -69,7 +69,7 @@ public abstract class DirectoryDatabase : IAsyncDisposable
     }
 
     /// <summary>As above, on a connection of its own.</summary>
-    public async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, params object?[] args)
+    public virtual async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, params object?[] args)
     {
         await using var connection = await ConnectAsync(cancellationToken);
         return await ScalarAsync(connection, null, sql, cancellationToken, args);

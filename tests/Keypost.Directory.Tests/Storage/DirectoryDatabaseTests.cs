@@ -68,6 +68,38 @@ public sealed class DirectoryDatabaseTests
     }
 
     [Fact]
+    public async Task Point_lookups_see_at_once_what_another_process_commits()
+    {
+        // The server answers point lookups from statements it keeps prepared on a connection of their own; a
+        // `keypost` command (here, a second database object on the same file) changes the rows in between.
+        using var directory = new TempDirectory("keypost-db");
+        var path = directory.Combine("keypost.db");
+        var ct = CancellationToken.None;
+        var server = new DirectoryStore(await DirectoryDatabase.OpenAsync(path, ct), TimeProvider.System);
+        var command = new DirectoryStore(await DirectoryDatabase.OpenAsync(path, ct), TimeProvider.System);
+        var luke = EmailAddress.Parse("luke@jedi.test");
+
+        Assert.False(await server.IsHostedDomainAsync("jedi.test", ct));
+        await command.EnsureDomainAsync("jedi.test", ct);
+        Assert.True(await server.IsHostedDomainAsync("jedi.test", ct));
+        Assert.False(await server.IsHostedDomainAsync("sith.test", ct));
+
+        Assert.Null(await server.GetPasswordHashAsync(luke, ct));
+        await command.SetPasswordHashAsync(luke, "first", ct);
+        Assert.Equal("first", await server.GetPasswordHashAsync(luke, ct));
+        await command.SetPasswordHashAsync(luke, "second", ct);
+        Assert.Equal("second", await server.GetPasswordHashAsync(luke, ct));
+        Assert.True(await command.RemoveAccountAsync(luke, ct));
+        Assert.Null(await server.GetPasswordHashAsync(luke, ct));
+
+        // A late lookup during shutdown still gets an answer.
+        await server.Database.DisposeAsync();
+        Assert.True(await server.IsHostedDomainAsync("jedi.test", ct));
+        await command.Database.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
     public async Task A_database_from_a_newer_keypost_is_refused()
     {
         using var directory = new TempDirectory("keypost-db");
