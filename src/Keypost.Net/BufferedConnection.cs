@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -15,6 +16,7 @@ internal abstract class BufferedConnection : IAsyncDisposable
 
     private readonly Socket _socket;
     private Stream _stream;
+    private int _inputReturned;
 
     protected BufferedConnection(Socket socket)
     {
@@ -36,7 +38,11 @@ internal abstract class BufferedConnection : IAsyncDisposable
     public long Flushed { get; private set; }
 
     /// <summary>The parse window: unread input lies in <c>Input[Start..End]</c>.</summary>
-    protected byte[] Input { get; } = new byte[BufferSize];
+    /// <remarks>
+    /// From the shared pool, back to it when the connection is disposed: an SMTP client that sends one message per
+    /// connection made this the largest allocation per message (issue #14).
+    /// </remarks>
+    protected byte[] Input { get; } = ArrayPool<byte>.Shared.Rent(BufferSize);
 
     protected int Start { get; set; }
 
@@ -205,6 +211,10 @@ internal abstract class BufferedConnection : IAsyncDisposable
         await _stream.DisposeAsync();
         await Output.DisposeAsync();
         _socket.Dispose();
+        if (Interlocked.Exchange(ref _inputReturned, 1) == 0)
+        {
+            ArrayPool<byte>.Shared.Return(Input);
+        }
     }
 
     /// <summary>
@@ -216,8 +226,10 @@ internal abstract class BufferedConnection : IAsyncDisposable
     {
         private TaskCompletionSource<int>? _done;
 
+        // What arrives now is read only to be dropped; a receive still pending when the socket closes may write here
+        // afterwards, so this is never the pooled input buffer.
         public QuietReceive()
-            : base(unsafeSuppressExecutionContextFlow: true) => SetBuffer(new byte[4096]);
+            : base(unsafeSuppressExecutionContextFlow: true) => SetBuffer(new byte[512]);
 
         public Task<int> StartOn(Socket socket)
         {

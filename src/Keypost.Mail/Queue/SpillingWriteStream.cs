@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Keypost.Mail.Queue;
 
 /// <summary>
@@ -7,7 +9,9 @@ namespace Keypost.Mail.Queue;
 /// </summary>
 internal sealed class SpillingWriteStream(int inlineLimit, Func<FileStream> createFile) : Stream
 {
-    private MemoryStream? memory = new();
+    // In memory, the bytes go to a buffer from the shared pool, returned once they are copied out or spilled: a
+    // growing MemoryStream allocated about three times a 4 KB message's size per message (issue #14).
+    private byte[]? memory;
     private FileStream? file;
     private long length;
 
@@ -29,7 +33,7 @@ internal sealed class SpillingWriteStream(int inlineLimit, Func<FileStream> crea
     }
 
     /// <summary>The bytes written, when they stayed in memory; null once they went to the file.</summary>
-    public byte[]? InlineBytes() => file is null ? memory?.ToArray() : null;
+    public byte[]? InlineBytes() => file is null ? (memory is null ? [] : memory.AsSpan(0, (int)length).ToArray()) : null;
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -46,7 +50,7 @@ internal sealed class SpillingWriteStream(int inlineLimit, Func<FileStream> crea
         }
         else
         {
-            memory!.Write(buffer);
+            Append(buffer);
         }
 
         length += buffer.Length;
@@ -68,7 +72,7 @@ internal sealed class SpillingWriteStream(int inlineLimit, Func<FileStream> crea
         }
         else
         {
-            memory!.Write(buffer.Span);
+            Append(buffer.Span);
         }
 
         length += buffer.Length;
@@ -89,7 +93,7 @@ internal sealed class SpillingWriteStream(int inlineLimit, Func<FileStream> crea
         if (disposing)
         {
             file?.Dispose();
-            memory?.Dispose();
+            ReturnMemory();
         }
 
         base.Dispose(disposing);
@@ -102,23 +106,57 @@ internal sealed class SpillingWriteStream(int inlineLimit, Func<FileStream> crea
             await file.DisposeAsync().ConfigureAwait(false);
         }
 
-        memory?.Dispose();
+        ReturnMemory();
         await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // Only while in memory, so within the inline limit (at most 1 MiB).
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        var needed = (int)length + data.Length;
+        if (memory is null || needed > memory.Length)
+        {
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Min(inlineLimit, Math.Max(16 * 1024, (memory?.Length ?? 0) * 2))));
+            if (memory is not null)
+            {
+                memory.AsSpan(0, (int)length).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(memory);
+            }
+
+            memory = grown;
+        }
+
+        data.CopyTo(memory.AsSpan((int)length));
+    }
+
+    private void ReturnMemory()
+    {
+        if (memory is not null)
+        {
+            ArrayPool<byte>.Shared.Return(memory);
+            memory = null;
+        }
     }
 
     private void Spill()
     {
         file = createFile();
-        memory!.WriteTo(file);
-        memory.Dispose();
-        memory = null;
+        if (memory is not null)
+        {
+            file.Write(memory, 0, (int)length);
+        }
+
+        ReturnMemory();
     }
 
     private async Task SpillAsync(CancellationToken cancellationToken)
     {
         file = createFile();
-        await file.WriteAsync(memory!.GetBuffer().AsMemory(0, (int)memory.Length), cancellationToken).ConfigureAwait(false);
-        await memory.DisposeAsync().ConfigureAwait(false);
-        memory = null;
+        if (memory is not null)
+        {
+            await file.WriteAsync(memory.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
+        }
+
+        ReturnMemory();
     }
 }
