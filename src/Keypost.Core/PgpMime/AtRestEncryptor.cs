@@ -19,13 +19,20 @@ public sealed class AtRestEncryptor
     private const int ChunkSize = 1 << 16;
 
     private readonly TimeProvider time;
-    private readonly SecureRandom random;
+    private SecureRandom? random;
 
-    public AtRestEncryptor(TimeProvider? time = null, SecureRandom? random = null)
+    public AtRestEncryptor(TimeProvider? time = null)
     {
         this.time = time ?? TimeProvider.System;
-        this.random = random ?? new SecureRandom();
     }
+
+    /// <summary>
+    /// The random source, made at the first message encrypted rather than with the encryptor: `keypost serve` builds
+    /// one at start, and BouncyCastle's assembly is 3.6 MiB resident that an idle server need not map (idle memory,
+    /// issue #14 item 5). For the same reason no BouncyCastle type appears in the constructor's signature: compiling a
+    /// call to it would load the assembly.
+    /// </summary>
+    private SecureRandom Random => LazyInitializer.EnsureInitialized(ref random, () => new SecureRandom());
 
     /// <summary>
     /// Writes the stored form of <paramref name="original"/> to <paramref name="output"/>: the outer header section
@@ -82,7 +89,7 @@ public sealed class AtRestEncryptor
         using (var armored = ArmoredOutputStream.Build().ClearHeaders().Build(sink))
         {
             // RFC 4880 §5.13: SEIPD with MDC, AES-256 as everywhere in Keypost (OpenPgpProfile); no compression.
-            var encryption = new PgpEncryptedDataGenerator(OpenPgpProfile.SecretKeyProtection, withIntegrityPacket: true, random);
+            var encryption = new PgpEncryptedDataGenerator(OpenPgpProfile.SecretKeyProtection, withIntegrityPacket: true, Random);
             foreach (var key in keys)
             {
                 encryption.AddMethod(key);
@@ -156,7 +163,7 @@ public sealed class AtRestEncryptor
     private string RandomBoundary()
     {
         var bytes = new byte[16];
-        random.NextBytes(bytes);
+        Random.NextBytes(bytes);
         return "=-keypost-" + Convert.ToHexStringLower(bytes);
     }
 

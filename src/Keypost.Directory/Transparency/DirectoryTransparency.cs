@@ -26,10 +26,7 @@ public sealed class DirectoryTransparency
 
     private DirectoryTransparency(TransparencyStore store, TimeProvider clock, TransparencyOptions options, ILogger logger, Dictionary<string, DomainLog> domains)
     {
-        // The directory is the witnesses' client; the timeout bounds how long a dead witness holds up sequencing.
-        _witnesses = options.Witnesses.Count == 0
-            ? null
-            : new WitnessSubmitter(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, options.Witnesses, logger);
+        _witnesses = options.Witnesses.Count == 0 ? null : CreateWitnessSubmitter(options.Witnesses, logger);
         _store = store;
         _clock = clock;
         _options = options;
@@ -38,6 +35,16 @@ public sealed class DirectoryTransparency
     }
 
     public TransparencyOptions Options => _options;
+
+    /// <summary>
+    /// The directory is the witnesses' client; the timeout bounds how long a dead witness holds up sequencing. A method
+    /// of its own, never inlined, so that a server without witnesses does not map System.Net.Http at start: compiling
+    /// the constructor with <c>new HttpClient</c> in it loads the assembly even when the branch is not taken (idle
+    /// memory, issue #14 item 5).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WitnessSubmitter CreateWitnessSubmitter(IReadOnlyList<WitnessEndpoint> witnesses, ILogger logger) =>
+        new(new HttpClient { Timeout = TimeSpan.FromSeconds(10) }, witnesses, logger);
 
     /// <summary>C2SP tlog-tiles: the origin is the log's scheme-less URL prefix.</summary>
     public static string OriginFor(string domain) => LogLocation.Origin(domain);

@@ -11,12 +11,20 @@ public sealed class DkimMessageVerifier
     /// <summary>More signatures than this are not checked: each costs a DNS query and a signature check.</summary>
     public const int MaxSignatures = 8;
 
-    private readonly DkimVerifier verifier;
+    private readonly IMailDnsResolver dns;
+    private DkimVerifier? verifier;
 
     public DkimMessageVerifier(IMailDnsResolver dns)
     {
-        verifier = new DkimVerifier(new TxtDkimPublicKeyLocator(dns));
+        this.dns = dns;
     }
+
+    /// <summary>
+    /// MimeKit's verifier, made at the first signature checked rather than with the server: its key locator's type
+    /// names BouncyCastle key types, so building it at start mapped BouncyCastle's assembly (3.6 MiB resident) into
+    /// every idle server (idle memory, issue #14 item 5). Two messages racing at the first use may each make one.
+    /// </summary>
+    private DkimVerifier Verifier => LazyInitializer.EnsureInitialized(ref verifier, () => new DkimVerifier(new TxtDkimPublicKeyLocator(dns)));
 
     /// <summary>One result per signature (empty when the message has none: report dkim=none).</summary>
     public async Task<IReadOnlyList<DkimSignatureResult>> VerifyAsync(MimeMessage message, CancellationToken cancellationToken)
@@ -50,7 +58,7 @@ public sealed class DkimMessageVerifier
 
         try
         {
-            var ok = await verifier.VerifyAsync(message, header, cancellationToken);
+            var ok = await Verifier.VerifyAsync(message, header, cancellationToken);
             return ok ? Result(DkimResult.Pass) : Result(DkimResult.Fail, "signature or body hash mismatch");
         }
         catch (DkimKeyLookupException ex)

@@ -17,9 +17,18 @@ namespace Keypost.Mail.TlsRpt;
 public sealed class TlsReportSender(TlsReportCollector collector, IMailDnsResolver dns, MessageQueue queue, TlsReportOptions options) : IDisposable
 {
     private readonly ILogger logger = options.LoggerFactory.CreateLogger("Keypost.Mail.TlsRpt");
-    private readonly HttpClient? ownedHttp = options.Http is null ? new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(60) } : null;
+    private HttpClient? ownedHttp;
+    private object? ownedHttpLock;
 
     public void Dispose() => ownedHttp?.Dispose();
+
+    /// <summary>
+    /// The client HTTPS reports are POSTed with: the options' one, or one of ours made at the first report rather than
+    /// with the sender, which a server builds at start (System.Net.Http is 1.2 MiB resident that an idle server need
+    /// not map; idle memory, issue #14 item 5).
+    /// </summary>
+    private HttpClient Http => options.Http ?? LazyInitializer.EnsureInitialized(
+        ref ownedHttp, ref ownedHttpLock, () => new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(60) });
 
     /// <summary>Runs until cancelled: shortly after each UTC midnight, sends the days before it.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -104,8 +113,7 @@ public sealed class TlsReportSender(TlsReportCollector collector, IMailDnsResolv
                 using var content = new ByteArrayContent(gzip);
                 // RFC 8460 §5.4: POST with the gzip media type.
                 content.Headers.ContentType = new MediaTypeHeaderValue("application/tlsrpt+gzip");
-                var http = options.Http ?? ownedHttp!;
-                using var response = await http.PostAsync(destination, content, cancellationToken).ConfigureAwait(false);
+                using var response = await Http.PostAsync(destination, content, cancellationToken).ConfigureAwait(false);
                 response.EnsureSuccessStatusCode();
             }
             else

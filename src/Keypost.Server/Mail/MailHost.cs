@@ -42,9 +42,9 @@ public sealed class MailHost : IAsyncDisposable
     private readonly SmtpListener? _listener;
     private readonly ImapListener? _imap;
     private readonly X509Certificate2? _certificate;
-    private readonly HttpClient? _ownedHttp;
+    private readonly IDisposable? _ownedHttp;
 
-    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2? certificate, HttpClient? ownedHttp, WebKeyService? wks)
+    private MailHost(MessageQueue queue, DeliveryWorker worker, SmtpListener? listener, ImapListener? imap, X509Certificate2? certificate, IDisposable? ownedHttp, WebKeyService? wks)
     {
         Wks = wks;
         _ownedHttp = ownedHttp;
@@ -85,11 +85,7 @@ public sealed class MailHost : IAsyncDisposable
     /// <summary>The IMAP listener; null when no IMAP endpoint is configured.</summary>
     public ImapListener? Imap => _imap;
 
-    /// <param name="wkdHttp">
-    /// The HTTPS client the submission gateway looks up remote recipients' keys with (WKD); null makes one with the
-    /// default handler. Tests pass one that resolves names with their own DNS and trusts their own CA.
-    /// </param>
-    public static async Task<MailHost> CreateAsync(KeypostConfig config, DirectoryStore store, ILoggerFactory loggers, MailMetrics? metrics, CancellationToken cancellationToken, HttpClient? wkdHttp = null, ReloadableCertificate? certificate = null)
+    public static async Task<MailHost> CreateAsync(KeypostConfig config, DirectoryStore store, ILoggerFactory loggers, MailMetrics? metrics, CancellationToken cancellationToken, ReloadableCertificate? certificate = null)
     {
         var mail = config.Mail;
         var policies = await DomainMailPolicies.LoadAsync(config.Domains, TimeProvider.System, cancellationToken);
@@ -166,14 +162,7 @@ public sealed class MailHost : IAsyncDisposable
                 HostName = config.Hostname,
                 LoggerFactory = loggers,
             });
-            var ownedHttp = wkdHttp is null && config.Domains.Any(d => d.Gateway) ? CreateWkdHttpClient() : null;
-            var http = wkdHttp ?? ownedHttp;
-            var gateway = http is null ? null : new SubmissionGateway(
-                policies,
-                new RecipientKeyFinder(store, new WkdClient(http), TimeProvider.System,
-                    new LogChecker(http, new Client.Contacts.LogStore(Path.Combine(config.DataDirectory, "gateway-logs.db"), TimeProvider.System), TimeProvider.System)),
-                new PgpMimeComposer(),
-                config.Hostname);
+            var (gateway, ownedHttp) = config.Domains.Any(d => d.Gateway) ? CreateGateway(config, store, policies) : (null, null);
             var atRestKeys = new AtRestKeys(store, policies, TimeProvider.System, loggers.CreateLogger("Keypost.Mail.AtRest"));
             var intake = new MailIntake(
                 queue,
@@ -315,7 +304,23 @@ public sealed class MailHost : IAsyncDisposable
         }
     }
 
-    // WKD answers are small and a submission waits for them: a short timeout, redirects kept on HTTPS by WkdClient.
-    private static HttpClient CreateWkdHttpClient() =>
-        new(new SocketsHttpHandler { MaxAutomaticRedirections = 3 }) { Timeout = TimeSpan.FromSeconds(15) };
+    /// <summary>
+    /// The submission gateway and the HTTPS client it looks up remote recipients' keys with (WKD), which the host
+    /// disposes. A method of its own, never inlined, and the client held as an <see cref="IDisposable"/>: with the WKD
+    /// client, the log checker and the composer in <see cref="CreateAsync"/>, compiling it mapped System.Net.Http and
+    /// BouncyCastle into every server, gateway or not (idle memory, issue #14 item 5).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (SubmissionGateway? Gateway, IDisposable? OwnedHttp) CreateGateway(KeypostConfig config, DirectoryStore store, DomainMailPolicies policies)
+    {
+        // WKD answers are small and a submission waits for them: a short timeout, redirects kept on HTTPS by WkdClient.
+        var http = new HttpClient(new SocketsHttpHandler { MaxAutomaticRedirections = 3 }) { Timeout = TimeSpan.FromSeconds(15) };
+        var gateway = new SubmissionGateway(
+            policies,
+            new RecipientKeyFinder(store, new WkdClient(http), TimeProvider.System,
+                new LogChecker(http, new Client.Contacts.LogStore(Path.Combine(config.DataDirectory, "gateway-logs.db"), TimeProvider.System), TimeProvider.System)),
+            new PgpMimeComposer(),
+            config.Hostname);
+        return (gateway, http);
+    }
 }

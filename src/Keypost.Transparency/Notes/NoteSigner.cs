@@ -1,16 +1,16 @@
-using Org.BouncyCastle.Math.EC.Rfc8032;
+using Keypost.Transparency.Vrf;
 
 namespace Keypost.Transparency.Notes;
 
 /// <summary>Signs note texts with an Ed25519 key under a key name (C2SP signed-note, signature type 0x01).</summary>
 public sealed class NoteSigner
 {
-    private readonly byte[] _privateKey;
+    private readonly byte[] _signingKey;
 
     public NoteSigner(string name, ReadOnlySpan<byte> privateKey)
     {
         Name = name;
-        (_privateKey, PublicKey, KeyId) = NoteKeys.Ed25519SigningKey(name, privateKey, NoteKeys.Ed25519Type);
+        (_signingKey, PublicKey, KeyId) = NoteKeys.Ed25519SigningKey(name, privateKey, NoteKeys.Ed25519Type);
     }
 
     public string Name { get; }
@@ -22,7 +22,8 @@ public sealed class NoteSigner
     /// <summary>The verifier key: name+hex(key ID)+base64(0x01 || public key).</summary>
     public string VerifierKey => NoteKeys.FormatVerifierKey(Name, KeyId, NoteKeys.Ed25519Type, PublicKey);
 
-    public static byte[] GeneratePrivateKey() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(Ed25519.SecretKeySize);
+    /// <summary>An RFC 8032 §5.1.5 private key: 32 random bytes.</summary>
+    public static byte[] GeneratePrivateKey() => System.Security.Cryptography.RandomNumberGenerator.GetBytes(Ed25519Sodium.SecretKeyLength);
 
     /// <summary>Signs <paramref name="text"/> (which must end in a newline) and returns the whole note.</summary>
     public string Sign(string text)
@@ -33,8 +34,8 @@ public sealed class NoteSigner
         }
 
         var message = System.Text.Encoding.UTF8.GetBytes(text);
-        var signature = new byte[Ed25519.SignatureSize];
-        Ed25519.Sign(_privateKey, 0, message, 0, message.Length, signature, 0);
+        var signature = new byte[Ed25519Sodium.SignatureLength];
+        NoteKeys.SignEd25519(signature, message, _signingKey);
         return new SignedNote(text, [new NoteSignature(Name, KeyId, signature)]).Format();
     }
 }

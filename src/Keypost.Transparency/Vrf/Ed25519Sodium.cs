@@ -4,14 +4,23 @@ using System.Security.Cryptography;
 namespace Keypost.Transparency.Vrf;
 
 /// <summary>
-/// The edwards25519 point and scalar operations ECVRF-EDWARDS25519 needs, from libsodium (the NuGet `libsodium`
-/// native package, the build NSec and Geralt ship). Every call is libsodium's constant-time code; nothing here does
+/// The edwards25519 point and scalar operations ECVRF-EDWARDS25519 needs, and Ed25519 signing and verification for
+/// checkpoints and cosignatures, from libsodium (the NuGet `libsodium` native package, the build NSec and Geralt ship). Every call is libsodium's constant-time code; nothing here does
 /// arithmetic itself. Points are 32-byte RFC 8032 encodings, scalars 32-byte little-endian.
 /// </summary>
 internal static partial class Ed25519Sodium
 {
     public const int PointLength = 32;
     public const int ScalarLength = 32;
+
+    /// <summary>RFC 8032 §5.1.5: an Ed25519 secret key is 32 bytes.</summary>
+    public const int SecretKeyLength = 32;
+
+    /// <summary>RFC 8032 §5.1.6: an Ed25519 signature is 64 bytes.</summary>
+    public const int SignatureLength = 64;
+
+    /// <summary>libsodium's signing key: the 32-byte secret key followed by the public key.</summary>
+    public const int SigningKeyLength = 64;
     private const string Library = "libsodium";
 
     static Ed25519Sodium()
@@ -52,6 +61,45 @@ internal static partial class Ed25519Sodium
         signature.Length == 64 && publicKey.Length == 32
         && crypto_sign_verify_detached(signature, message, (ulong)message.Length, publicKey) == 0;
 
+    /// <summary>
+    /// RFC 8032 §5.1.5 key generation from a 32-byte secret key (libsodium's "seed"): the public key, and the
+    /// 64-byte signing key libsodium signs with (the secret key followed by the public key).
+    /// </summary>
+    public static (byte[] PublicKey, byte[] SigningKey) SigningKeyPair(ReadOnlySpan<byte> secretKey)
+    {
+        if (secretKey.Length != SecretKeyLength)
+        {
+            throw new ArgumentException("an Ed25519 secret key has 32 bytes", nameof(secretKey));
+        }
+
+        var publicKey = new byte[PointLength];
+        var signingKey = new byte[SigningKeyLength];
+        if (crypto_sign_seed_keypair(publicKey, signingKey, secretKey) != 0)
+        {
+            throw new CryptographicException("libsodium could not derive an Ed25519 key pair");
+        }
+
+        return (publicKey, signingKey);
+    }
+
+    /// <summary>
+    /// RFC 8032 §5.1.6 signing with a key from <see cref="SigningKeyPair"/>. Ed25519 is deterministic: the signature
+    /// is the very one any RFC 8032 signer (BouncyCastle's, which this replaced for checkpoints and cosignatures)
+    /// makes for the same key and message.
+    /// </summary>
+    public static void Sign(Span<byte> signature, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signingKey)
+    {
+        if (signature.Length != SignatureLength || signingKey.Length != SigningKeyLength)
+        {
+            throw new ArgumentException("an Ed25519 signature has 64 bytes, a libsodium signing key 64");
+        }
+
+        if (crypto_sign_detached(signature, IntPtr.Zero, message, (ulong)message.Length, signingKey) != 0)
+        {
+            throw new CryptographicException("libsodium could not sign");
+        }
+    }
+
     /// <summary>A 64-byte little-endian integer reduced mod L.</summary>
     public static void ReduceScalar(Span<byte> result, ReadOnlySpan<byte> wide) => crypto_core_ed25519_scalar_reduce(result, wide);
 
@@ -66,6 +114,12 @@ internal static partial class Ed25519Sodium
 
     [LibraryImport(Library)]
     private static partial int crypto_sign_verify_detached(ReadOnlySpan<byte> sig, ReadOnlySpan<byte> m, ulong mlen, ReadOnlySpan<byte> pk);
+
+    [LibraryImport(Library)]
+    private static partial int crypto_sign_seed_keypair(Span<byte> pk, Span<byte> sk, ReadOnlySpan<byte> seed);
+
+    [LibraryImport(Library)]
+    private static partial int crypto_sign_detached(Span<byte> sig, IntPtr siglen, ReadOnlySpan<byte> m, ulong mlen, ReadOnlySpan<byte> sk);
 
     [LibraryImport(Library)]
     private static partial int crypto_scalarmult_ed25519_base_noclamp(Span<byte> q, ReadOnlySpan<byte> n);

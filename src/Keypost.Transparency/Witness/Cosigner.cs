@@ -1,18 +1,17 @@
 using System.Buffers.Binary;
 using Keypost.Transparency.Notes;
-using Org.BouncyCastle.Math.EC.Rfc8032;
 
 namespace Keypost.Transparency.Witness;
 
 /// <summary>A witness's Ed25519 key producing C2SP tlog-cosignature (cosignature/v1) note signatures.</summary>
 public sealed class Cosigner
 {
-    private readonly byte[] _privateKey;
+    private readonly byte[] _signingKey;
 
     public Cosigner(string name, ReadOnlySpan<byte> privateKey)
     {
         Name = name;
-        (_privateKey, PublicKey, KeyId) = NoteKeys.Ed25519SigningKey(name, privateKey, CosignatureV1.KeyType);
+        (_signingKey, PublicKey, KeyId) = NoteKeys.Ed25519SigningKey(name, privateKey, CosignatureV1.KeyType);
     }
 
     public string Name { get; }
@@ -32,7 +31,7 @@ public sealed class Cosigner
         var blob = new byte[CosignatureV1.SignatureLength];
         // C2SP tlog-cosignature: the timestamp is a big-endian u64 before the signature.
         BinaryPrimitives.WriteUInt64BigEndian(blob, (ulong)timestamp);
-        Ed25519.Sign(_privateKey, 0, message, 0, message.Length, blob, 8);
+        NoteKeys.SignEd25519(blob.AsSpan(8), message, _signingKey);
         return new NoteSignature(Name, KeyId, blob);
     }
 }
