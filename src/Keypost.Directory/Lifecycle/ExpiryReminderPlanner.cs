@@ -21,9 +21,20 @@ public sealed class ExpiryReminderPlanner(DirectoryStore store, IReadOnlyList<in
     public async Task<IReadOnlyList<ExpiryReminder>> DueAsync(DateTimeOffset now, Func<ExpiryReminder, CancellationToken, Task<bool>> alreadySent, CancellationToken cancellationToken)
     {
         var due = new List<ExpiryReminder>();
-        await foreach (var (address, fingerprint, revoked, data) in store.StreamCurrentDataAsync(cancellationToken))
+        var workedOut = new List<(long Id, DateTimeOffset? UsableUntil)>();
+        await foreach (var row in store.StreamCurrentExpiryAsync(cancellationToken))
         {
-            if (revoked || UsableUntil(data, now) is not { } expiresAt || expiresAt <= now)
+            // Stored at publication; parsed here only for a row from before that was stored (then stored too), so a
+            // run with nothing new parses nothing (issue #14: an idle server does not load the OpenPGP library).
+            var usableUntil = row.UsableUntil;
+            if (!row.Known)
+            {
+                usableUntil = UsableUntil(row.Data!, now);
+                workedOut.Add((row.Id, usableUntil));
+            }
+
+            var (address, fingerprint, revoked) = (row.Address, row.Fingerprint, row.Revoked);
+            if (revoked || usableUntil is not { } expiresAt || expiresAt <= now)
             {
                 // Revoked keys are replaced, not renewed; an expired key already stops every send with its reason.
                 continue;
@@ -43,10 +54,19 @@ public sealed class ExpiryReminderPlanner(DirectoryStore store, IReadOnlyList<in
             }
         }
 
+        foreach (var (id, usableUntil) in workedOut)
+        {
+            await store.RecordUsableUntilAsync(id, usableUntil, cancellationToken);
+        }
+
         return due;
     }
 
-    /// <summary>When senders stop encrypting to this certificate; null when never (or when it cannot be read).</summary>
+    /// <summary>
+    /// When senders stop encrypting to this certificate; null when never (or when it cannot be read). Worked out once,
+    /// at publication: the answer holds later too, since a subkey that stops being usable was not the last to expire
+    /// (only a subkey made with a creation time in the future would count later and not now).
+    /// </summary>
     public static DateTimeOffset? UsableUntil(byte[] data, DateTimeOffset now)
     {
         Certificate certificate;

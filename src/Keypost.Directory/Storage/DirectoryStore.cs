@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using Keypost.Core.Addresses;
 using Keypost.Core.Wkd;
+using Keypost.Directory.Lifecycle;
 
 namespace Keypost.Directory.Storage;
 
@@ -107,12 +108,14 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
         await database.SerializeAsync(connection, transaction, LockScope.Publications, address.Domain, cancellationToken);
         await EnsureAccountAsync(connection, transaction, address, cancellationToken);
         var now = Now();
+        // Worked out here, where the certificate is at hand, so the expiry-reminder run need not parse it.
+        var usableUntil = ExpiryReminderPlanner.UsableUntil(data, clock.GetUtcNow());
         await database.ExecuteAsync(connection, transaction, "UPDATE certificates SET state = 'replaced', ended_at = $2 WHERE address = $1 AND state = 'current'", cancellationToken, address.Canonical, now);
         var id = Convert.ToInt64(
             await database.ScalarAsync(
                 connection,
                 transaction,
-                "INSERT INTO certificates(address, domain, wkd_hash, fingerprint, data, state, revoked, published_at, channel) VALUES ($1, $2, $3, $4, $5, 'current', $6, $7, $8) RETURNING id",
+                "INSERT INTO certificates(address, domain, wkd_hash, fingerprint, data, state, revoked, published_at, channel, expiry_known, usable_until) VALUES ($1, $2, $3, $4, $5, 'current', $6, $7, $8, 1, $9) RETURNING id",
                 cancellationToken,
                 address.Canonical,
                 address.Domain,
@@ -121,7 +124,8 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
                 data,
                 revoked ? 1 : 0,
                 now,
-                ChannelName(channel)),
+                ChannelName(channel),
+                usableUntil?.ToString("O", CultureInfo.InvariantCulture)),
             CultureInfo.InvariantCulture);
         await transaction.CommitAsync(cancellationToken);
         NoteCertificatesChanged();
@@ -203,6 +207,40 @@ public sealed class DirectoryStore(DirectoryDatabase database, TimeProvider cloc
             yield return (reader.GetString(0), reader.GetString(1), reader.GetInt64(2) != 0, (byte[])reader[3]);
         }
     }
+
+    /// <summary>
+    /// Every current certificate with when senders stop encrypting to it, as worked out at its publication
+    /// (<see cref="ExpiryReminderPlanner.UsableUntil"/>); the certificate's bytes only for a row from before that
+    /// was stored (<c>Known</c> false), for the caller to work it out (and <see cref="RecordUsableUntilAsync"/>).
+    /// </summary>
+    public async IAsyncEnumerable<CertificateExpiry> StreamCurrentExpiryAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await database.ConnectAsync(cancellationToken);
+        await using var command = database.Command(
+            connection,
+            null,
+            "SELECT id, address, fingerprint, revoked, expiry_known, usable_until, CASE WHEN expiry_known = 0 THEN data END FROM certificates WHERE state = 'current' ORDER BY domain, address");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new CertificateExpiry(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.GetInt64(3) != 0,
+                reader.GetInt64(4) != 0,
+                reader.IsDBNull(5) ? null : DateTimeOffset.Parse(reader.GetString(5), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                reader.IsDBNull(6) ? null : (byte[])reader[6]);
+        }
+    }
+
+    /// <summary>Stores a certificate row's end of use, worked out for a row published before it was stored.</summary>
+    public Task RecordUsableUntilAsync(long id, DateTimeOffset? usableUntil, CancellationToken cancellationToken) =>
+        database.ExecuteAsync(
+            "UPDATE certificates SET expiry_known = 1, usable_until = $2 WHERE id = $1",
+            cancellationToken,
+            id,
+            usableUntil?.ToString("O", CultureInfo.InvariantCulture));
 
     /// <summary>Every certificate ever published for the address, oldest first.</summary>
     public Task<IReadOnlyList<PublishedCertificate>> HistoryAsync(EmailAddress address, CancellationToken cancellationToken) =>

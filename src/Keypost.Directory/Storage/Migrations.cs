@@ -164,6 +164,15 @@ internal static class Migrations
         ALTER TABLE kt_keys ADD COLUMN history INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE kt_bindings ADD COLUMN history BLOB;
         """,
+
+        // 10: when senders stop encrypting to each certificate (ExpiryReminderPlanner.UsableUntil; NULL: never, or
+        //     unreadable), worked out when it is published, so the expiry-reminder run reads it instead of parsing
+        //     every certificate (an idle server then never loads the OpenPGP library: issue #14). expiry_known 0:
+        //     not worked out yet (rows from before this step); the reminder run works it out and stores it.
+        """
+        ALTER TABLE certificates ADD COLUMN expiry_known INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE certificates ADD COLUMN usable_until TEXT;
+        """,
     ];
 
     public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)

@@ -121,5 +121,11 @@ internal static class PostgresDirectorySchema
         );
         CREATE INDEX devices_address ON devices(address);
         """,
+
+        // SQLite's step 10: each certificate's end of use, worked out when it is published.
+        """
+        ALTER TABLE certificates ADD COLUMN expiry_known integer NOT NULL DEFAULT 0;
+        ALTER TABLE certificates ADD COLUMN usable_until text;
+        """,
     ];
 }

@@ -89,6 +89,32 @@ public sealed class ExpiryReminderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_run_reads_the_end_of_use_stored_at_publication_and_works_it_out_once_for_older_rows()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var store = _server.Server.Store;
+        var publisher = new KeyPublisher(store, new CertificatePolicy(), TimeProvider.System);
+        var luke = await PublishAsync(publisher, Luke, now, TimeSpan.FromDays(20));
+        var planner = new ExpiryReminderPlanner(store, [30, 7]);
+        Task<bool> NoneSent(ExpiryReminder reminder, CancellationToken ct) => Task.FromResult(false);
+
+        // Stored at publication: the run does not parse the certificate (bytes it could not parse still give the
+        // reminder).
+        var data = (await store.FindCurrentAsync(Luke, CancellationToken.None))!.Data;
+        await store.Database.ExecuteAsync("UPDATE certificates SET data = $2 WHERE address = $1 AND state = 'current'", CancellationToken.None, Luke.Canonical, new byte[] { 0x99, 0x00 });
+        var due = Assert.Single(await planner.DueAsync(now, NoneSent, CancellationToken.None));
+        Assert.Equal(luke, due.Fingerprint, ignoreCase: true);
+        Assert.Equal(30, due.Days);
+        Assert.InRange(due.ExpiresAt, now.AddDays(19.9), now.AddDays(20.1));
+
+        // A row from before the end of use was stored: worked out from the certificate, then stored.
+        await store.Database.ExecuteAsync("UPDATE certificates SET data = $2, expiry_known = 0, usable_until = NULL WHERE address = $1 AND state = 'current'", CancellationToken.None, Luke.Canonical, data);
+        Assert.Equal(due, Assert.Single(await planner.DueAsync(now, NoneSent, CancellationToken.None)));
+        Assert.Equal(1L, Convert.ToInt64(await store.Database.ScalarAsync("SELECT expiry_known FROM certificates WHERE address = $1 AND state = 'current'", CancellationToken.None, Luke.Canonical), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(due.ExpiresAt, DateTimeOffset.Parse((string)(await store.Database.ScalarAsync("SELECT usable_until FROM certificates WHERE address = $1 AND state = 'current'", CancellationToken.None, Luke.Canonical))!, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void A_key_is_usable_until_its_primary_or_its_last_encryption_subkey_expires_whichever_is_first()
     {
         var now = DateTimeOffset.UtcNow;
