@@ -148,6 +148,7 @@ public sealed class KeypostConfigValidator : IValidateOptions<KeypostConfig>
         Positive(errors, "mail.submissionMessagesPerMinute", config.Mail.SubmissionMessagesPerMinute);
         Positive(errors, "mail.giveUpAfterSeconds", config.Mail.GiveUpAfterSeconds);
         Positive(errors, "transparency.epochIntervalSeconds", config.Transparency.EpochIntervalSeconds);
+        Positive(errors, "transparency.sequenceIntervalSeconds", config.Transparency.SequenceIntervalSeconds);
         if (config.Transparency.MonitorIntervalSeconds < 0)
         {
             errors.Add("transparency.monitorIntervalSeconds: must be 0 (off) or more");

@@ -7,6 +7,12 @@ public sealed class TransparencyConfig
     public int EpochIntervalSeconds { get; set; } = 3600;
 
     /// <summary>
+    /// How often new publications are looked for and logged; a published key is provable within about this long.
+    /// Changes between two looks share one epoch.
+    /// </summary>
+    public int SequenceIntervalSeconds { get; set; } = 1;
+
+    /// <summary>
     /// How often the server judges every new version of its users' bindings and mails an owner a change he did not
     /// make (docs/transparency.md, "Server-side monitor"); 0 turns it off.
     /// </summary>

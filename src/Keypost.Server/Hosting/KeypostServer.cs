@@ -83,6 +83,7 @@ public sealed class KeypostServer : IAsyncDisposable
             new TransparencyOptions
             {
                 EpochInterval = TimeSpan.FromSeconds(config.Transparency.EpochIntervalSeconds),
+                PollInterval = TimeSpan.FromSeconds(config.Transparency.SequenceIntervalSeconds),
                 Witnesses = config.Transparency.WitnessEndpoints(),
             },
             null,

@@ -31,6 +31,9 @@ public sealed class ServerOwnerMonitorTests : IAsyncLifetime
             config.Mail.Inbound = ["127.0.0.1:0"];
             // Every second, so the test waits for the schedule itself, not a call of ours.
             config.Transparency.MonitorIntervalSeconds = 1;
+            // Only the test's own SequenceAsync calls seal epochs after the first: a forgery put back "within one
+            // epoch" must not be split into two by the background sequencer's tick.
+            config.Transparency.SequenceIntervalSeconds = 3600;
         });
         _http = _server.CreateClient();
     }
