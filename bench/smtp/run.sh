@@ -25,6 +25,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+for tool in postfix smtp-source dnsmasq openssl; do
+  command -v "$tool" >/dev/null || { echo "bench/smtp/run.sh: $tool is missing (bench/run installs it)" >&2; exit 1; }
+done
 dotnet build "$root/src/Keypost.Cli" -c Release --nologo -v q >/dev/null
 keypost=(dotnet "$root/src/Keypost.Cli/bin/Release/net10.0/keypost.dll")
 
@@ -137,22 +140,33 @@ cpu_ticks() { # keypost|postfix
   fi
 }
 
+# Bytes the file system wrote to its block device (data, journal, metadata): /sys/block/<dev>/stat, 7th field,
+# in 512-byte sectors. Empty when the files are not on a device of their own (KEYPOST_BENCH_FRESH_FS=0).
+block_device="$(basename "$(findmnt -no SOURCE "$work" 2>/dev/null || true)")"
+[ "$filesystem" = "a fresh ext4 on a loop device" ] && [ -r "/sys/block/$block_device/stat" ] || block_device=""
+sectors_written() { if [ -n "$block_device" ]; then awk '{print $7}' "/sys/block/$block_device/stat"; else echo 0; fi; }
+
 # A full run: time until smtp-source has its last 250, then wait until all are in the Maildir (a count check).
 # CPU per message covers acceptance and delivery: counted from the start until the last message is in the Maildir.
 run() { # name port maildir count server(keypost|postfix)
-  local before start end cpu0 cpu1 server="$5"
+  local before start end cpu0 cpu1 disk0 disk1 server="$5"
   before=$(maildir_count "$3")
+  sync
+  disk0=$(sectors_written)
   cpu0=$(cpu_ticks "$server")
   start=$(date +%s.%N)
   smtp-source -s "$sessions" -m "$4" -l "$size" -f sender@x.test -t luke@jedi.test -M client.x.test "127.0.0.1:$2" 2>"$1.err"
   end=$(date +%s.%N)
   for _ in $(seq 600); do [ $(( $(maildir_count "$3") - before )) -ge "$4" ] && break; sleep 0.1; done
   cpu1=$(cpu_ticks "$server")
+  sync
+  disk1=$(sectors_written)
   local delivered=$(( $(maildir_count "$3") - before ))
   [ -s "$1.err" ] && { echo "$1: smtp-source reported:"; head -5 "$1.err"; }
   awk -v name="$1" -v n="$4" -v s="$start" -v e="$end" -v d="$delivered" -v c="$((cpu1 - cpu0))" -v hz="$(getconf CLK_TCK)" \
-    -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    'BEGIN {printf "%-8s %6d msgs in %6.2f s = %7.0f msgs/s accepted (%d in the Maildir), CPU %.2f ms/msg, load %s\n", name, n, e-s, n/(e-s), d, c*1000/hz/n, load}'
+    -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v w="$((disk1 - disk0))" -v dev="$block_device" \
+    'BEGIN {printf "%-8s %6d msgs in %6.2f s = %7.0f msgs/s accepted (%d in the Maildir), CPU %.2f ms/msg, %s, load %s\n",
+      name, n, e-s, n/(e-s), d, c*1000/hz/n, dev == "" ? "disk writes not measured" : sprintf("disk writes %.0f KiB/msg", w/2/n), load}'
   awk -v n="$4" -v s="$start" -v e="$end" 'BEGIN {print n/(e-s)}' >"$1.rate"
 }
 
