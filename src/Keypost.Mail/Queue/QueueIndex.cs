@@ -261,17 +261,20 @@ internal sealed class QueueIndex : IDisposable
         }
     }
 
-    /// <summary>Records outcomes; when no recipient is left active, deletes the message and returns true.</summary>
-    public async Task<bool> RecordAsync(string id, IEnumerable<RecipientOutcome> outcomes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records outcomes; when no recipient is left active, deletes the message and returns it as removed (and
+    /// whether its bytes were inline, so no data file is left to delete).
+    /// </summary>
+    public async Task<RemovedRows> RecordAsync(string id, IEnumerable<RecipientOutcome> outcomes, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var relaxed = RelaxedDurability();
             using var tx = connection.BeginTransaction();
-            var done = Record(tx, id, outcomes);
+            var removed = Record(tx, id, outcomes);
             tx.Commit();
-            return done;
+            return removed;
         }
         finally
         {
@@ -287,11 +290,12 @@ internal sealed class QueueIndex : IDisposable
         {
             using var relaxed = RelaxedDurability();
             using var tx = connection.BeginTransaction();
-            var done = requests.Select(r => Record(tx, r.Id, r.Outcomes)).ToList();
+            var removed = requests.Select(r => Record(tx, r.Id, r.Outcomes)).ToList();
             tx.Commit();
             for (var i = 0; i < requests.Count; i++)
             {
-                requests[i].Done = done[i];
+                requests[i].Done = removed[i].Message;
+                requests[i].InlineData = removed[i].InlineData;
             }
         }
         finally
@@ -300,7 +304,7 @@ internal sealed class QueueIndex : IDisposable
         }
     }
 
-    private bool Record(SqliteTransaction tx, string id, IEnumerable<RecipientOutcome> outcomes)
+    private RemovedRows Record(SqliteTransaction tx, string id, IEnumerable<RecipientOutcome> outcomes)
     {
         foreach (var o in outcomes)
         {
@@ -322,10 +326,10 @@ internal sealed class QueueIndex : IDisposable
         count.Parameters.AddWithValue("$id", id);
         active = (long)count.ExecuteScalar()!;
 
-        return active == 0 && DeleteRows(tx, id);
+        return active == 0 ? DeleteRows(tx, id) : default;
     }
 
-    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    public async Task<RemovedRows> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -393,7 +397,7 @@ internal sealed class QueueIndex : IDisposable
         gate.Dispose();
     }
 
-    private bool DeleteRows(SqliteTransaction tx, string id)
+    private RemovedRows DeleteRows(SqliteTransaction tx, string id)
     {
         var r = Command(tx, "DELETE FROM recipients WHERE message_id = $id");
         r.Parameters.AddWithValue("$id", id);
@@ -401,11 +405,11 @@ internal sealed class QueueIndex : IDisposable
 
         var d = Command(tx, "DELETE FROM message_data WHERE message_id = $id");
         d.Parameters.AddWithValue("$id", id);
-        d.ExecuteNonQuery();
+        var inline = d.ExecuteNonQuery() > 0;
 
         var m = Command(tx, "DELETE FROM messages WHERE id = $id");
         m.Parameters.AddWithValue("$id", id);
-        return m.ExecuteNonQuery() > 0;
+        return new RemovedRows(m.ExecuteNonQuery() > 0, inline);
     }
 
     private async Task<IReadOnlyList<QueuedMessage>> QueryMessagesAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)

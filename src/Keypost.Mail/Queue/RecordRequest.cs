@@ -9,4 +9,7 @@ internal sealed class RecordRequest(string id, IReadOnlyList<RecipientOutcome> o
 
     /// <summary>Set by the commit: every recipient is final and the message left the queue.</summary>
     public bool Done { get; set; }
+
+    /// <summary>Set by the commit with <see cref="Done"/>: the message's bytes were in the database, not a data file.</summary>
+    public bool InlineData { get; set; }
 }
