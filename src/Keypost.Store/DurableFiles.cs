@@ -15,25 +15,41 @@ internal static class DurableFiles
     private const int CloseOnExec = 0x80000; // O_CLOEXEC on Linux
 
     /// <summary>Copies <paramref name="source"/> into a new file and fsyncs it before returning; returns the bytes written.</summary>
-    public static Task<long> WriteNewFileAsync(string path, Stream source, ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken) =>
-        WriteNewFileAsync(
-            path,
-            source is MemoryStream or FileStream
-                // From memory or a local file (a queued message) into the page cache: written in place. An async
-                // file write on Linux is a synchronous one on another pool thread, one hop per write, and the fsync
-                // after it blocks this thread anyway (issue #14, a delivery per message in bench/smtp).
-                ? (file, _) =>
-                {
-                    file.Write(prefix.Span);
-                    source.CopyTo(file);
-                    return Task.CompletedTask;
-                }
-                : async (file, ct) =>
+    public static Task<long> WriteNewFileAsync(string path, Stream source, ReadOnlyMemory<byte> prefix, CancellationToken cancellationToken)
+    {
+        if (source is not (MemoryStream or FileStream))
+        {
+            return WriteNewFileAsync(
+                path,
+                async (file, ct) =>
                 {
                     await file.WriteAsync(prefix, ct).ConfigureAwait(false);
                     await source.CopyToAsync(file, ct).ConfigureAwait(false);
                 },
-            cancellationToken);
+                cancellationToken);
+        }
+
+        // From memory or a local file (a queued message) into the page cache: written in place, unbuffered and
+        // closed synchronously. An async file write on Linux is a synchronous one on another pool thread, one hop
+        // per write, the fsync after it blocks this thread anyway, and an asynchronous close allocated a lock and
+        // a buffer per message (issue #14, a delivery per message in bench/smtp).
+        using var file = CreateNew(path, FileOptions.None, bufferSize: 0);
+        if (source is MemoryStream memory && memory.TryGetBuffer(out var buffer))
+        {
+            // The prefix (a Return-Path line) and the message in one pwritev(2).
+            var body = buffer.AsMemory((int)memory.Position);
+            RandomAccess.Write(file.SafeFileHandle, [prefix, body], fileOffset: 0);
+            memory.Seek(0, SeekOrigin.End);
+        }
+        else
+        {
+            file.Write(prefix.Span);
+            source.CopyTo(file);
+        }
+
+        file.Flush(flushToDisk: true);
+        return Task.FromResult(file.Length);
+    }
 
     /// <summary>
     /// Creates a new file, lets <paramref name="write"/> stream the content into it and fsyncs it before returning;
@@ -49,14 +65,17 @@ internal static class DurableFiles
     }
 
     /// <summary>Creates a new file for writing, readable by the owner only (mail is private); fails if it exists.</summary>
-    public static FileStream CreateNew(string path)
+    public static FileStream CreateNew(string path) => CreateNew(path, FileOptions.Asynchronous, bufferSize: 4096);
+
+    private static FileStream CreateNew(string path, FileOptions fileOptions, int bufferSize)
     {
         var options = new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             Share = FileShare.None,
-            Options = FileOptions.Asynchronous,
+            Options = fileOptions,
+            BufferSize = bufferSize,
         };
         if (!OperatingSystem.IsWindows())
         {

@@ -101,7 +101,8 @@ internal sealed class FileQueueStorage : IQueueStorage
 
     public Stream OpenData(string id) =>
         _index.ReadInlineData(id) is { } inline
-            ? new MemoryStream(inline, writable: false)
+            // Publicly visible: the Maildir writes it with the Return-Path line in one pwritev (DurableFiles).
+            ? new MemoryStream(inline, 0, inline.Length, writable: false, publiclyVisible: true)
             : new FileStream(DataPath(id), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.Asynchronous);
 
     public Task<IReadOnlyList<QueuedMessage>> GetAllAsync(CancellationToken cancellationToken) => _index.GetAllAsync(cancellationToken);

@@ -96,6 +96,37 @@ public sealed class MaildirStoreTests
     }
 
     [Fact]
+    public async Task Each_kind_of_source_is_written_whole_from_its_position_after_the_prefix()
+    {
+        using var dir = new TempDirectory();
+        var store = new MaildirStore(dir.Path);
+        var luke = EmailAddress.Parse("luke@jedi.test");
+        var prefix = "Return-Path: <leia@rebel.test>\r\n"u8.ToArray();
+        var body = Encoding.ASCII.GetBytes("skipped|Subject: x\r\n\r\n" + new string('y', 70_000) + "\r\n");
+        var expected = "Return-Path: <leia@rebel.test>\r\n" + Encoding.ASCII.GetString(body)["skipped|".Length..];
+        var file = Path.Combine(dir.Path, "queued.eml");
+        await File.WriteAllBytesAsync(file, body);
+
+        // A queued message's bytes from the database (one pwritev), from a data file, and from any other stream.
+        Stream[] sources =
+        [
+            new MemoryStream(body, 0, body.Length, writable: false, publiclyVisible: true),
+            new FileStream(file, FileMode.Open, FileAccess.Read),
+            new BufferedStream(new MemoryStream(body)),
+        ];
+        foreach (var source in sources)
+        {
+            await using (source)
+            {
+                source.Position = "skipped|".Length;
+                var path = await store.DeliverAsync(luke, prefix, source, CancellationToken.None);
+                Assert.Equal(expected, await File.ReadAllTextAsync(path));
+                Assert.Equal(source.Length, source.Position);
+            }
+        }
+    }
+
+    [Fact]
     public void LocalPartsCannotLeaveTheirDomainDirectory()
     {
         using var dir = new TempDirectory();
