@@ -110,6 +110,7 @@ public sealed class KeypostConfigLoadTests : IDisposable
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres", "connectionString": "Host=db", "queueLeaseSeconds": 0 } }""", "storage.queueLeaseSeconds: must be more than 0")]
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "connectionString": "Host=db" } }""", "storage.connectionString: only with storage.kind \"postgres\"")]
     [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "storage": { "kind": "postgres", "connectionString": "Host=db", "pool": 3 } }""", "storage.pool: unknown key")]
+    [InlineData("""{ "domains": [ { "name": "jedi.test" } ], "transparency": { "sequenceIntervalSeconds": 0 } }""", "transparency.sequenceIntervalSeconds: must be more than 0")]
     public void A_wrong_key_or_value_is_named_by_its_JSON_path(string json, string expected)
     {
         var error = Assert.Throws<ConfigException>(() => Load(json));
