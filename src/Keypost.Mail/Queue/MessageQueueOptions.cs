@@ -16,10 +16,12 @@ public sealed class MessageQueueOptions
     /// <summary>
     /// Group commit: how long the session that leads a commit waits for others to join it, sharing one fsync of
     /// the data directory and one SQLite commit. Only a leader starting from idle waits: messages that queued while
-    /// a commit ran go in the next commit at once. Zero commits what is waiting at once (batches still form under
-    /// load, while a commit is running). At most 100 ms: a lone 250 waits for it.
+    /// a commit ran go in the next commit at once. Zero (the default) commits what is waiting at once: batches still
+    /// form under load, from what arrives while a commit runs, and no session's 250 waits for company that may not
+    /// come. With 20 SMTP sessions a 2 ms window cost 10-15% of the messages per second (docs/benchmarks.md, SMTP
+    /// fifth round); a disk with a slow fsync may gain from one. At most 100 ms: a lone 250 waits for it.
     /// </summary>
-    public TimeSpan GroupCommitWindow { get; init; } = TimeSpan.FromMilliseconds(2);
+    public TimeSpan GroupCommitWindow { get; init; } = TimeSpan.Zero;
 
     /// <summary>Group commit: at most this many messages per commit (1 turns grouping off).</summary>
     public int GroupCommitMaxMessages { get; init; } = 64;
