@@ -173,8 +173,10 @@ run() { # name port maildir count server(keypost|postfix)
 echo "smtp-source -s $sessions -m $messages -l $size (one connection per message), $(nproc) cores, files on $filesystem"
 # Warm up both (JIT, SQLite, Postfix's process pool), then measure. .NET's tiered JIT recompiles hot methods with
 # their profile during the first few thousand messages (perf showed a quarter of the CPU in the JIT after 300):
-# the warm-up is long enough for a server's steady state, the one that matters for a daemon.
-warmup="${KEYPOST_BENCH_WARMUP:-3000}"
+# the warm-up is long enough for a server's steady state, the one that matters for a daemon. With dynamic PGO (on since
+# 2026-12-08) the hot methods pass through an instrumented tier first: after 3,000 messages Keypost still spent
+# 1.10-1.24 ms of CPU per message, after 10,000 0.81-0.85, the same as without PGO (docs/benchmarks.md).
+warmup="${KEYPOST_BENCH_WARMUP:-10000}"
 run warmup-k "$keypost_port" "$keypost_new" "$warmup" keypost >/dev/null
 run warmup-p "$postfix_port" "$postfix_new" "$warmup" postfix >/dev/null
 run keypost "$keypost_port" "$keypost_new" "$messages" keypost
