@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # WKD lookups per second: `keypost serve` against nginx serving the same certificate as a static file, on the
 # same machine in the same run, both over TLS on loopback, driven by wrk.
-#   usage: bench/wkd/run.sh [seconds] [connections]
+#   usage: bench/wkd/run.sh [seconds] [connections]   (seconds measured per peer, in alternating rounds)
 # Needs: wrk, nginx (Debian: apt-get install wrk nginx-light), openssl, curl.
 set -euo pipefail
 seconds="${1:-10}"
@@ -76,8 +76,8 @@ run() { # name port round
 # The measured seconds of each peer are split into rounds that alternate keypost, nginx, keypost, ... On a shared
 # 2-core virtual machine the speed of both peers drifts by up to a third within a minute (other tenants, the host's
 # caches): one long run of each compared two different machines. Each round's ratio compares neighbours in time, and
-# the median of the rounds is the figure (KEYPOST_BENCH_ROUNDS, default 5).
-rounds="${KEYPOST_BENCH_ROUNDS:-5}"
+# the median of the rounds is the figure (KEYPOST_BENCH_ROUNDS, default 10).
+rounds="${KEYPOST_BENCH_ROUNDS:-10}"
 round_seconds=$(( seconds / rounds > 0 ? seconds / rounds : 1 ))
 echo "WKD lookup of one key, TLS, wrk -t2 -c$connections, $rounds alternating rounds of ${round_seconds}s per peer, $(nproc) cores"
 # Like with like: both peers serve the same certificate (ECDSA P-256) over the same TLS version and cipher, which
